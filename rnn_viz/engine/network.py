@@ -1,0 +1,60 @@
+"""The network's shape: which cell, how many layers, and the names and shapes of its parameters."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import EngineError
+
+CELLS = ("rnn", "lstm", "gru")
+ACTIVATIONS = ("tanh", "relu", "linear")
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+MAX_LAYERS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class NetSpec:
+    """A stack of ``num_layers`` recurrent layers of ``hidden_size`` units and a linear readout.
+
+    ``activation`` applies to the vanilla ``rnn`` cell only; gated cells use PyTorch's fixed
+    nonlinearities (sigmoid gates, tanh candidate).
+    """
+
+    cell: str
+    input_size: int
+    hidden_size: int
+    output_size: int
+    num_layers: int = 1
+    activation: str = "tanh"
+
+    def __post_init__(self):
+        if self.cell not in CELLS:
+            raise EngineError(f"unknown cell {self.cell!r}; allowed: {', '.join(CELLS)}")
+        if self.activation not in ACTIVATIONS:
+            raise EngineError(f"unknown activation {self.activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+        if not 1 <= self.num_layers <= MAX_LAYERS:
+            raise EngineError(f"num_layers must be 1 to {MAX_LAYERS}, got {self.num_layers}")
+        for name in ("input_size", "hidden_size", "output_size"):
+            if getattr(self, name) < 1:
+                raise EngineError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+    @property
+    def gates(self) -> int:
+        """G: 1 for rnn, 4 for lstm (i, f, g, o), 3 for gru (r, z, n)."""
+        return GATES[self.cell]
+
+    def layer_input_size(self, layer: int) -> int:
+        return self.input_size if layer == 0 else self.hidden_size
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Names and shapes of every parameter, in a fixed order."""
+        G, H = self.gates, self.hidden_size
+        shapes: dict[str, tuple[int, ...]] = {}
+        for l in range(self.num_layers):
+            shapes[f"Wxh.{l}"] = (G * H, self.layer_input_size(l))
+            shapes[f"Whh.{l}"] = (G * H, H)
+            shapes[f"bh.{l}"] = (G * H,)
+            if self.cell == "gru":
+                shapes[f"bhn.{l}"] = (H,)
+        shapes["Why"] = (self.output_size, H)
+        shapes["by"] = (self.output_size,)
+        return shapes
