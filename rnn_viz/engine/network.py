@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from . import cells
 from .errors import EngineError
 
 CELLS = ("rnn", "lstm", "gru")
@@ -58,3 +61,43 @@ class NetSpec:
         shapes["Why"] = (self.output_size, H)
         shapes["by"] = (self.output_size,)
         return shapes
+
+
+def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict], np.ndarray]:
+    """Run every layer over the whole sequence, then the readout.
+
+    inputs: (B, T, I). Returns (caches, y): one cells.forward cache per layer, and y (B, T, O) with
+    y_t = W_hy h_t + b_y on the top layer. Layers run one after another over the whole sequence so
+    that each layer's input projection is one matrix product for all steps.
+    """
+    if inputs.ndim != 3 or inputs.shape[-1] != spec.input_size:
+        raise EngineError(f"inputs must have shape (B, T, {spec.input_size}), got {inputs.shape}")
+    caches = []
+    x = inputs
+    for l in range(spec.num_layers):
+        xproj = x @ params[f"Wxh.{l}"].T + params[f"bh.{l}"]
+        cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"))
+        cache["x"] = x
+        caches.append(cache)
+        x = cache["h"]
+    return caches, x @ params["Why"].T + params["by"]
+
+
+def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.ndarray) -> dict[str, np.ndarray]:
+    """Parameter gradients from the sweep's per-step pre-activation adjoints, outside the time loop.
+
+    dy: (B, T, O) dL/dy. Each weight gradient is one contraction over (batch, time): the sum over
+    steps that the time loop would otherwise accumulate term by term.
+    """
+    grads: dict[str, np.ndarray] = {}
+    H = spec.hidden_size
+    for l, cache in enumerate(caches):
+        dax, dah = sweep_out["dax"][l], sweep_out["dah"][l]
+        grads[f"Wxh.{l}"] = np.einsum("btg,bti->gi", dax, cache["x"], optimize=True)
+        grads[f"Whh.{l}"] = np.einsum("btg,bth->gh", dah, cache["h_prev"], optimize=True)
+        grads[f"bh.{l}"] = dax.sum((0, 1))
+        if spec.cell == "gru":
+            grads[f"bhn.{l}"] = dah[..., 2 * H :].sum((0, 1))
+    grads["Why"] = np.einsum("bto,bth->oh", dy, caches[-1]["h"], optimize=True)
+    grads["by"] = dy.sum((0, 1))
+    return {name: grads[name] for name in spec.param_shapes()}

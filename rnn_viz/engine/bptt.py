@@ -1,0 +1,123 @@
+"""Backpropagation through time: one reversed sweep, with truncation as a limit on its window.
+
+A *chain* is a group of loss steps [lo, hi) whose error is carried back to step ``start`` and no
+further (the hidden state before ``start`` is held constant). Full BPTT is one chain [0, T) reaching
+step 0. Williams & Peng's TBPTT(k1, k2) is one chain per block of k1 steps,
+[j k1, min(T, (j+1) k1)), reaching back to max(0, (j+1) k1 - k2). The gradient is the sum over chains.
+The sweep walks t = T-1 .. 0 once, carrying an adjoint per chain alive at t; since ``lo``, ``hi`` and
+``start`` never decrease from one chain to the next, the chains alive at t are a contiguous range.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import cells
+from .errors import EngineError
+
+
+@dataclass(frozen=True, slots=True)
+class Truncation:
+    """TBPTT(k1, k2): every k1 steps, backpropagate the last k1 losses through k2 steps."""
+
+    k1: int = 1
+    k2: int = 5
+
+    def __post_init__(self):
+        if not 1 <= self.k1 <= self.k2:
+            raise EngineError(f"truncated BPTT needs 1 <= k1 <= k2, got k1={self.k1}, k2={self.k2}")
+
+
+@dataclass(frozen=True, slots=True)
+class Chains:
+    """lo, hi, start: (C,) int arrays; ``owner``: (T,) the chain whose losses include step t."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
+    owner: np.ndarray
+
+    def alive(self, t: int) -> tuple[int, int]:
+        """The range [a, b) of chains whose window covers step t."""
+        a = int(self.owner[t])
+        b = int(np.searchsorted(self.start, t, side="right"))
+        return a, b
+
+    def window_start(self) -> np.ndarray:
+        """(T,) for a loss at step t, the first step its gradient reaches."""
+        return self.start[self.owner]
+
+
+def block_chains(T: int, truncation: Truncation | None) -> Chains:
+    """The chains of full BPTT (truncation None) or TBPTT(k1, k2) over T steps."""
+    if truncation is None:
+        one = np.zeros(1, dtype=np.intp)
+        return Chains(one, np.full(1, T, dtype=np.intp), one, np.zeros(T, dtype=np.intp))
+    k1, k2 = truncation.k1, truncation.k2
+    j = np.arange(-(-T // k1), dtype=np.intp)
+    lo = j * k1
+    return Chains(lo, np.minimum(T, lo + k1), np.maximum(0, lo + k1 - k2), np.arange(T, dtype=np.intp) // k1)
+
+
+def per_step_chains(blocks: Chains) -> Chains:
+    """One chain per loss step t, reaching back as far as t's block does (for the flow matrix)."""
+    T = len(blocks.owner)
+    steps = np.arange(T, dtype=np.intp)
+    return Chains(steps, steps + 1, blocks.window_start(), steps)
+
+
+def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Chains,
+          want_weight_terms: bool = True, record_chain_norms: bool = False) -> dict:
+    """The reversed time loop over all layers.
+
+    spec: NetSpec. caches: one forward cache per layer (cells.forward). dh_out: (B, T, H) the loss's
+    adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
+    Returns per layer l (lists indexed by layer):
+      ``dh`` (B, T, H): adjoint dL/dh_t summed over chains; ``dc`` (B, T, H) for lstm;
+      ``dax``, ``dah`` (B, T, G*H): pre-activation adjoints summed over chains (if want_weight_terms);
+      ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
+    """
+    L, cell, act = spec.num_layers, spec.cell, spec.activation
+    B, T, H = dh_out.shape
+    C, GH = len(chains.lo), spec.gates * H
+    dt = dh_out.dtype
+    carry = [np.zeros((C, B, H), dt) for _ in range(L)]
+    carry_c = [np.zeros((C, B, H), dt) for _ in range(L)] if cell == "lstm" else None
+    out = {
+        "dh": [np.zeros((B, T, H), dt) for _ in range(L)],
+        "dc": [np.zeros((B, T, H), dt) for _ in range(L)] if cell == "lstm" else None,
+        "dax": [np.zeros((B, T, GH), dt) for _ in range(L)] if want_weight_terms else None,
+        "dah": [np.zeros((B, T, GH), dt) for _ in range(L)] if want_weight_terms else None,
+        "chain_norms": [np.zeros((C, T), dt) for _ in range(L)] if record_chain_norms else None,
+    }
+    Whh = [params[f"Whh.{l}"] for l in range(L)]
+    Wxh = [params[f"Wxh.{l}"] for l in range(L)]
+    for t in reversed(range(T)):
+        a, b = chains.alive(t)
+        own = int(chains.owner[t]) - a
+        down = None
+        for l in reversed(range(L)):
+            dh = carry[l][a:b]
+            if l == L - 1:
+                dh[own] += dh_out[:, t]
+            else:
+                dh += down
+            dc = carry_c[l][a:b] if carry_c is not None else None
+            out["dh"][l][:, t] = dh.sum(0)
+            if record_chain_norms:
+                out["chain_norms"][l][a:b, t] = np.sqrt(np.einsum("cbh,cbh->c", dh, dh))
+            dax, dah, dh_prev, dc_prev, dc_t = cells.step_backward(
+                cell, act, dh, dc, cells.at_step(caches[l], t), Whh[l]
+            )
+            if dc_t is not None:
+                out["dc"][l][:, t] = dc_t.sum(0)
+                carry_c[l][a:b] = dc_prev
+            if want_weight_terms:
+                out["dax"][l][:, t] = dax.sum(0)
+                out["dah"][l][:, t] = dah.sum(0)
+            if l > 0:
+                down = dax @ Wxh[l]
+            carry[l][a:b] = dh_prev
+    return out
+

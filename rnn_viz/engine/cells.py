@@ -1,0 +1,113 @@
+"""The three recurrent cells: forward over a sequence, backward through one time step.
+
+Equations (PyTorch's, gate order included, so weights are interchangeable with torch.nn.RNN/LSTM/GRU):
+
+    rnn   a_t = W_xh x_t + b_h + W_hh h_{t-1};            h_t = act(a_t)
+    lstm  [i f g o] = W_xh x_t + b_h + W_hh h_{t-1};        i, f, o = sigmoid(.), g = tanh(.)
+          c_t = f * c_{t-1} + i * g;                        h_t = o * tanh(c_t)
+    gru   [r z] = sigmoid(W_x[rz] x_t + b_[rz] + W_h[rz] h_{t-1})
+          n = tanh(W_xn x_t + b_n + r * (W_hn h_{t-1} + b_hn));   h_t = (1 - z) * n + z * h_{t-1}
+
+The input projection W_xh x_t + b_h of every step is computed before the time loop (``xproj``);
+only the recurrent product stays inside it. Initial states are zero.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations
+
+
+def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.ndarray | None) -> dict:
+    """Run one layer over the sequence.
+
+    xproj: (B, T, G*H) = x @ W_xh.T + b_h for every step. Whh: (G*H, H). bhn: (H,) for gru.
+    Returns the layer cache: ``h`` (B, T, H) and ``h_prev`` (B, T, H) (h shifted one step, zeros at
+    t = 0); lstm adds ``c``, ``c_prev``, ``tanh_c`` (B, T, H), ``gates`` (B, T, 4H) after their
+    nonlinearity; gru adds ``gates`` (B, T, 3H) and ``hn`` (B, T, H) = W_hn h_{t-1} + b_hn.
+    """
+    B, T, GH = xproj.shape
+    H = Whh.shape[1]
+    h = np.empty((B, T, H), dtype=xproj.dtype)
+    WhhT = Whh.T
+    hp = np.zeros((B, H), dtype=xproj.dtype)
+    cache: dict = {"h": h}
+    if cell == "rnn":
+        for t in range(T):
+            hp = h[:, t] = activations.apply(act, xproj[:, t] + hp @ WhhT)
+    elif cell == "lstm":
+        c = np.empty_like(h)
+        tanh_c = np.empty_like(h)
+        gates = np.empty_like(xproj)
+        cp = np.zeros_like(hp)
+        for t in range(T):
+            z = xproj[:, t] + hp @ WhhT
+            g = gates[:, t]
+            g[:, : 2 * H] = activations.sigmoid(z[:, : 2 * H])
+            g[:, 2 * H : 3 * H] = np.tanh(z[:, 2 * H : 3 * H])
+            g[:, 3 * H :] = activations.sigmoid(z[:, 3 * H :])
+            cp = c[:, t] = g[:, H : 2 * H] * cp + g[:, :H] * g[:, 2 * H : 3 * H]
+            tanh_c[:, t] = np.tanh(cp)
+            hp = h[:, t] = g[:, 3 * H :] * tanh_c[:, t]
+        cache.update(c=c, c_prev=_shift(c), tanh_c=tanh_c, gates=gates)
+    elif cell == "gru":
+        gates = np.empty_like(xproj)
+        hn = np.empty_like(h)
+        for t in range(T):
+            zh = hp @ WhhT
+            g = gates[:, t]
+            g[:, : 2 * H] = activations.sigmoid(xproj[:, t, : 2 * H] + zh[:, : 2 * H])
+            hn[:, t] = zh[:, 2 * H :] + bhn
+            g[:, 2 * H :] = np.tanh(xproj[:, t, 2 * H :] + g[:, :H] * hn[:, t])
+            z_gate = g[:, H : 2 * H]
+            hp = h[:, t] = (1.0 - z_gate) * g[:, 2 * H :] + z_gate * hp
+        cache.update(gates=gates, hn=hn)
+    cache["h_prev"] = _shift(h)
+    return cache
+
+
+def _shift(a: np.ndarray) -> np.ndarray:
+    """(B, T, H) -> the same one step later along T, zeros at t = 0 (the zero initial state)."""
+    out = np.zeros_like(a)
+    out[:, 1:] = a[:, :-1]
+    return out
+
+
+def at_step(cache: dict, t) -> dict:
+    """The cache arrays at time step(s) t: each (B, T, X) array becomes (B, X) (or (B, len(t), X))."""
+    return {k: v[:, t] for k, v in cache.items()}
+
+
+def step_backward(cell: str, act: str, dh: np.ndarray, dc: np.ndarray | None, at: dict, Whh: np.ndarray):
+    """Backpropagate through one time step.
+
+    dh: (..., B, H) total adjoint dL/dh_t (any leading axes, e.g. truncation chains); dc: the same for
+    the lstm cell state (None otherwise). ``at``: the layer cache at step t (arrays (B, X), broadcast
+    against the leading axes). Returns (dax, dah, dh_prev, dc_prev, dc_t): dax (..., B, G*H) adjoint
+    of the input-side pre-activations (W_xh x_t + b_h), dah (..., B, G*H) of the recurrent-side ones
+    (W_hh h_{t-1} [+ b_hn]); they differ only in gru's n gate. dh_prev, dc_prev: (..., B, H); dc_t the
+    total adjoint of the lstm cell state c_t (dc_prev, dc_t are None for rnn and gru).
+    """
+    if cell == "rnn":
+        da = dh * activations.derivative_from_output(act, at["h"])
+        return da, da, da @ Whh, None, None
+    H = Whh.shape[1]
+    g = at["gates"]
+    if cell == "lstm":
+        i, f, gg, o = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
+        tc = at["tanh_c"]
+        dc = dh * o * (1.0 - tc * tc) + (0.0 if dc is None else dc)
+        da = np.concatenate(
+            [dc * gg * i * (1.0 - i), dc * at["c_prev"] * f * (1.0 - f), dc * i * (1.0 - gg * gg), dh * tc * o * (1.0 - o)],
+            axis=-1,
+        )
+        return da, da, da @ Whh, dc * f, dc
+    # gru
+    r, z, n = g[..., :H], g[..., H : 2 * H], g[..., 2 * H :]
+    hp = at["h_prev"]
+    dan = dh * (1.0 - z) * (1.0 - n * n)
+    dar = dan * at["hn"] * r * (1.0 - r)
+    daz = dh * (hp - n) * z * (1.0 - z)
+    dax = np.concatenate([dar, daz, dan], axis=-1)
+    dah = np.concatenate([dar, daz, dan * r], axis=-1)
+    return dax, dah, dh * z + dah @ Whh, None, None

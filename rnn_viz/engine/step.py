@@ -1,0 +1,109 @@
+"""One training step: forward, loss, BPTT, the trace, and the guarded optimizer update."""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import numpy as np
+
+from . import bptt, losses, network, optim, trace
+from .errors import DivergenceError, EngineError
+from .init import sigma_max, spectral_radius
+
+
+def whh_spectra(spec, params: dict) -> dict[str, np.ndarray]:
+    """``whh_rho/<l>`` and ``whh_sigma_max/<l>`` (0-d) for every layer (gate-block maxima)."""
+    out = {}
+    for l in range(spec.num_layers):
+        W = params[f"Whh.{l}"]
+        out[f"whh_rho/{l}"] = np.array(spectral_radius(W))
+        out[f"whh_sigma_max/{l}"] = np.array(sigma_max(W))
+    return out
+
+
+def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: np.ndarray, loss: str,
+             truncation: bptt.Truncation | None = None, flow_sample: int | None = None,
+             spectra: dict | None = None):
+    """Loss, gradient and trace of one batch at fixed parameters.
+
+    inputs (B, T, I); targets (B, T, O) float or (B, T) int; mask (B, T) bool. ``truncation`` None
+    means full BPTT. ``flow_sample`` (a sample index) adds the heavy parts. ``spectra``: the result
+    of whh_spectra for these parameters, if already known. Returns (grads, trace): grads a dict of
+    parameter gradients (the truncated gradient under truncation), trace a read-only mapping with
+    the keys of docs/trace-keys.md.
+    """
+    dtype = params["Why"].dtype
+    inputs = np.asarray(inputs, dtype=dtype)
+    B, T, _ = inputs.shape
+    if mask.shape != (B, T):
+        raise EngineError(f"loss mask must have shape {(B, T)}, got {mask.shape}")
+    caches, y = network.forward(spec, params, inputs)
+    res = losses.compute(loss, y, targets.astype(dtype) if loss == "mse" else targets, mask)
+    dh_out = res.dy @ params["Why"]
+    chains = bptt.block_chains(T, truncation)
+    swept = bptt.sweep(spec, params, caches, dh_out, chains)
+    grads = network.weight_gradients(spec, caches, swept, res.dy)
+
+    tr: dict[str, np.ndarray] = {
+        "inputs": inputs, "targets": targets, "loss_mask": np.asarray(mask, dtype=bool),
+        "outputs": y, "predictions": res.predictions, "loss": np.array(res.loss),
+        "loss_share": res.share, "window_start": chains.window_start(),
+    }
+    if res.accuracy is not None:
+        tr["accuracy"] = np.array(res.accuracy)
+    for name, p in params.items():
+        tr[f"param/{name}"] = p
+        tr[f"grad/{name}"] = grads[name]
+        tr[f"param_norm/{name}"] = np.array(np.linalg.norm(p))
+        tr[f"grad_norm/{name}"] = np.array(np.linalg.norm(grads[name]))
+    tr["grad_norm"] = np.array(optim.global_norm(grads))
+    for l, cache in enumerate(caches):
+        dh = swept["dh"][l]
+        tr[f"hidden/{l}"] = cache["h"]
+        tr[f"dL_dh/{l}"] = dh
+        per_sample = np.sqrt(np.einsum("bth,bth->bt", dh, dh))
+        tr[f"dL_dh_norm_sample/{l}"] = per_sample
+        tr[f"dL_dh_norm/{l}"] = np.sqrt((per_sample * per_sample).sum(0))
+        tr[f"dWhh_step_norm/{l}"] = trace.step_contribution_norms(swept["dah"][l], cache["h_prev"])
+        tr[f"saturation/{l}"] = trace.saturation(spec.cell, spec.activation, cache)
+        if spec.cell != "rnn":
+            tr[f"gates/{l}"] = cache["gates"]
+        if spec.cell == "lstm":
+            tr[f"cell/{l}"] = cache["c"]
+            tr[f"dL_dc/{l}"] = swept["dc"][l]
+    tr.update(spectra if spectra is not None else whh_spectra(spec, params))
+    if flow_sample is not None:
+        if not 0 <= flow_sample < B:
+            raise EngineError(f"flow_sample must be in 0..{B - 1}, got {flow_sample}")
+        tr["flow_sample"] = np.array(flow_sample)
+        for l, F in enumerate(trace.flow_matrices(spec, params, caches, dh_out, chains, flow_sample)):
+            tr[f"flow/{l}"] = F
+        for l, n in enumerate(trace.jacobian_norms(spec, params, caches, flow_sample)):
+            tr[f"jacobian_norm/{l}"] = n
+    return grads, MappingProxyType(tr)
+
+
+def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, inputs, targets, mask,
+               loss: str, truncation: bptt.Truncation | None = None, clip_norm: float = 0.0,
+               clip_value: float = 0.0, flow_sample: int | None = None, spectra: dict | None = None):
+    """evaluate(), then one optimizer update with clipping.
+
+    Returns (new_params, new_opt_state, trace); the inputs are never modified. Raises
+    DivergenceError if the loss, a gradient, or the updated parameters or optimizer state are not
+    finite; the caller's params and opt_state are then exactly what they were.
+    """
+    grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra)
+    if not np.isfinite(tr["loss"]):
+        raise DivergenceError("loss")
+    for name, g in grads.items():
+        if not np.all(np.isfinite(g)):
+            raise DivergenceError(f"gradient of {name}")
+    clipped, _ = optim.clip_gradients(grads, clip_norm, clip_value)
+    with np.errstate(over="ignore", invalid="ignore"):
+        new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
+    for name, p in new_params.items():
+        if not np.all(np.isfinite(p)):
+            raise DivergenceError(f"update of {name}")
+    for name, s in new_state.items():
+        if not np.all(np.isfinite(s)):
+            raise DivergenceError(f"optimizer state {name}")
+    return new_params, new_state, tr
