@@ -91,7 +91,9 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
     DivergenceError if the loss, a gradient, or the updated parameters or optimizer state are not
     finite; the caller's params and opt_state are then exactly what they were.
     """
-    grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra)
+    # Overflow is expected on the way to divergence; the finite checks below report it in words.
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra)
     if not np.isfinite(tr["loss"]):
         raise DivergenceError("loss")
     for name, g in grads.items():

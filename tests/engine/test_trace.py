@@ -1,0 +1,127 @@
+"""The trace's numbers against independent computations."""
+import numpy as np
+import pytest
+
+from rnn_viz.engine import DivergenceError, NetSpec, Optimizer, Truncation, evaluate, init_params, train_step
+from rnn_viz.engine import optim
+
+from . import reference as ref
+from .test_gradients import make_problem
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("truncation", [None, Truncation(2, 3)])
+def test_flow_matrix_is_the_norm_of_each_single_loss_adjoint(cell, truncation):
+    B, T = 3, 7
+    spec, p, x, y, m = make_problem(cell, "tanh", "mse", "random", 2, seed=11, B=B, T=T)
+    b = 1
+    _, tr = evaluate(spec, p, x, y, m, "mse", truncation, flow_sample=b)
+    n_total = m.sum()
+    for layer in range(2):
+        F = tr[f"flow/{layer}"]
+        assert F.shape == (T, T)
+        for t in range(T):
+            if not m[b, t]:
+                assert np.all(F[t] == 0), f"row {t} has no loss for sample {b} but is non-zero"
+                continue
+            only = np.zeros_like(m)
+            only[b, t] = True
+            _, single = evaluate(spec, p, x, y, only, "mse", truncation)
+            # a single-term mask normalises by 1, the full loss by n_total
+            expected = np.linalg.norm(single[f"dL_dh/{layer}"][b], axis=-1) / n_total
+            np.testing.assert_allclose(F[t], expected, rtol=1e-10, atol=1e-300, err_msg=f"layer {layer} row {t}")
+            assert np.all(F[t, t + 1 :] == 0)
+
+
+def test_flow_is_banded_under_truncation():
+    spec, p, x, y, m = make_problem("rnn", "tanh", "mse", "every", 1, seed=2, T=12)
+    _, tr = evaluate(spec, p, x, y, m, "mse", Truncation(1, 4), flow_sample=0)
+    F = tr["flow/0"]
+    t, k = np.indices(F.shape)
+    assert np.all(F[(t - k >= 4) | (k > t)] == 0)
+    assert np.all(F[(t - k < 4) & (k <= t)] > 0)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_jacobian_norm_matches_finite_difference_jacobian(cell):
+    spec, p, x, y, m = make_problem(cell, "tanh", "mse", "every", 2, seed=4, T=5)
+    b = 2
+    _, tr = evaluate(spec, p, x, y, m, "mse", flow_sample=b)
+    _, hist = ref.run(cell, "tanh", p, 2, x[b : b + 1])
+    H = spec.hidden_size
+    for layer in range(2):
+        for t in range(5):
+            prev = hist[t - 1] if t else ref.zero_states(cell, 2, 1, H)
+            inp = x[b : b + 1, t] if layer == 0 else hist[t][layer - 1][0]
+            state = np.concatenate([prev[layer][0][0]] + ([prev[layer][1][0]] if cell == "lstm" else []))
+            n = state.size
+
+            def f(v):
+                s = (v[None, :H], v[None, H:]) if cell == "lstm" else (v[None, :H],)
+                return np.concatenate([a[0] for a in ref.cell_step(cell, "tanh", p, layer, inp, s)])
+
+            J = np.empty((n, n))
+            for i in range(n):
+                e = np.zeros(n)
+                e[i] = 1e-6
+                J[:, i] = (f(state + e) - f(state - e)) / 2e-6
+            expected = np.linalg.norm(J, 2)
+            assert tr[f"jacobian_norm/{layer}"][t] == pytest.approx(expected, rel=1e-7), (layer, t)
+
+
+def test_loss_shares_norms_and_step_contributions():
+    spec, p, x, y, m = make_problem("lstm", "tanh", "cross_entropy", "random", 2, seed=8)
+    grads, tr = evaluate(spec, p, x, y, m, "cross_entropy")
+    assert tr["loss_share"].sum() == pytest.approx(float(tr["loss"]), rel=1e-13)
+    assert float(tr["loss"]) == pytest.approx(ref.loss("cross_entropy", "lstm", "tanh", p, 2, x, y, m), rel=1e-13)
+    assert float(tr["grad_norm"]) == pytest.approx(np.sqrt(sum((g**2).sum() for g in grads.values())), rel=1e-13)
+    dh = tr["dL_dh/1"]
+    np.testing.assert_allclose(tr["dL_dh_norm/1"], np.sqrt((dh**2).sum((0, 2))), rtol=1e-13)
+    acc = tr["accuracy"]
+    probs = tr["predictions"]
+    assert float(acc) == pytest.approx(((probs.argmax(-1) == y) & m).sum() / m.sum())
+
+
+def test_step_contribution_norms_equal_outer_product_norms():
+    from rnn_viz.engine.trace import step_contribution_norms
+
+    rng = np.random.default_rng(0)
+    dah, hp = rng.normal(size=(3, 5, 8)), rng.normal(size=(3, 5, 2))
+    expected = [np.linalg.norm(dah[:, t].T @ hp[:, t]) for t in range(5)]
+    np.testing.assert_allclose(step_contribution_norms(dah, hp), expected, rtol=1e-12)
+
+
+def test_mse_is_torch_mean_over_masked_elements():
+    spec, p, x, y, m = make_problem("rnn", "tanh", "mse", "random", 1, seed=9)
+    _, tr = evaluate(spec, p, x, y, m, "mse")
+    diff = (tr["outputs"] - y)[m]
+    assert float(tr["loss"]) == pytest.approx((diff**2).mean(), rel=1e-13)
+
+
+def test_divergence_leaves_parameters_and_optimizer_state_bit_for_bit():
+    spec = NetSpec("rnn", 2, 8, 1, 1, "linear")
+    rng = np.random.default_rng(0)
+    params = init_params(spec, rng, "orthogonal", 1.0)
+    opt = Optimizer("momentum", learning_rate=1e308)
+    state = optim.init_state(opt, params)
+    # targets far from the outputs make every gradient entry large enough for lr * g to overflow
+    x, y, m = rng.normal(size=(4, 10, 2)), 100 + rng.normal(size=(4, 10, 1)), np.ones((4, 10), bool)
+    params, state, _ = train_step(spec, params, state, Optimizer("momentum", 1e-3), x, y, m, "mse")
+    raised = None
+    for step in range(10):
+        before_p = {k: v.copy() for k, v in params.items()}
+        before_s = {k: v.copy() for k, v in state.items()}
+        try:
+            params, state, _ = train_step(spec, params, state, opt, x, y, m, "mse")
+        except DivergenceError as err:
+            raised = err
+            break
+    assert raised is not None and step == 0, "a learning rate of 1e308 must diverge at once"
+    assert "non-finite" in str(raised) and "learning rate" in str(raised)
+    for k in before_p:
+        assert params[k].tobytes() == before_p[k].tobytes(), k
+    for k in before_s:
+        assert state[k].tobytes() == before_s[k].tobytes(), k
+    # training can go on once the learning rate is lowered
+    params2, _, _ = train_step(spec, params, state, Optimizer("momentum", 1e-3), x, y, m, "mse")
+    assert all(np.all(np.isfinite(v)) for v in params2.values())
