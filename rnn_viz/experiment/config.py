@@ -465,6 +465,13 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
         old = merged.get(section, {})
         if section == "data" and "source" in table and table["source"] != old.get("source"):
             old = {}
+        if section == "data" and old.get("source") == "copy":
+            # The copy task's seq_len is length + delay + length: whichever side was not given is
+            # recomputed by the data layer, so the base's stale value must not contradict it.
+            if ("length" in table or "delay" in table) and "seq_len" not in table:
+                old = {k: v for k, v in old.items() if k != "seq_len"}
+            elif "seq_len" in table and "delay" not in table:
+                old = {k: v for k, v in old.items() if k != "delay"}
         if section == "model" and "cell" in table and "activation" not in table:
             old = {k: v for k, v in old.items() if k != "activation"}
         if section == "compare":
