@@ -1,0 +1,135 @@
+"""Getting a user's file off the disk safely: the path, its size against memory, its bytes as text."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import DataError
+
+SUFFIXES = (".csv", ".tsv", ".npy", ".npz", ".txt")
+# Signatures of binary formats that users save under a text extension by mistake.
+_MAGIC = (
+    (b"\x93NUMPY", "a NumPy array (.npy); give it the .npy extension"),
+    (b"PK\x03\x04", "a zip archive (an .npz, or a spreadsheet such as .xlsx; export it as CSV)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document; export it as CSV"),
+)
+
+
+def display_name(path: Path) -> str:
+    """How messages name a file: its name, which is what the user recognises."""
+    return path.name or str(path)
+
+
+def resolve_path(raw: str | os.PathLike, base_dir: Path | None) -> Path:
+    """``data.path`` -> an absolute path; relative paths are taken from ``base_dir``."""
+    try:
+        path = Path(os.path.expanduser(os.fspath(raw)))
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"data.path: {raw!r} is not a file path ({exc})") from None
+    if not path.is_absolute() and base_dir is not None:
+        path = Path(base_dir) / path
+    return path
+
+
+def check_file(path: Path) -> int:
+    """Size in bytes of a readable regular file; DataError if it is missing, a folder or unreadable."""
+    name = display_name(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"{name}: no such file (looked for {path})") from None
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{name}: cannot be read ({_reason(exc)})") from None
+    if path.is_dir():
+        raise DataError(f"{name}: is a folder, not a file ({path})")
+    if not os.access(path, os.R_OK):
+        raise DataError(f"{name}: cannot be read: permission denied ({path})")
+    return int(st.st_size)
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def memory_budget() -> int:
+    """Bytes the data layer lets one file take once loaded: half of the memory available now."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 2
+    except (OSError, ValueError, IndexError):
+        pass
+    return 2 * 1024**3
+
+
+def check_fits(name: str, needed: int, what: str) -> None:
+    """DataError if loading needs more than ``memory_budget()`` bytes; called before reading it all."""
+    budget = memory_budget()
+    if needed > budget:
+        raise DataError(
+            f"{name}: too large to load: {what} needs about {_size(needed)} of memory, "
+            f"but only {_size(budget)} can be spared; use a shorter excerpt of the data"
+        )
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except MemoryError:
+        raise DataError(f"{display_name(path)}: too large to load into memory") from None
+    except OSError as exc:
+        raise DataError(f"{display_name(path)}: cannot be read ({_reason(exc)})") from None
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """File bytes -> text. UTF-8 (with or without BOM) or UTF-16 with a BOM; refuses binary files.
+
+    Line endings are normalised to "\\n".
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{name}: starts like UTF-16 text but cannot be decoded ({exc.reason}); save it as UTF-8") from None
+    else:
+        for magic, what in _MAGIC:
+            if data.startswith(magic):
+                raise DataError(f"{name}: this is {what}, not text")
+        if b"\x00" in data:
+            at = data.index(b"\x00")
+            line, col = _position(data, at)
+            raise DataError(f"{name}: looks like a binary file, not text (a NUL byte at line {line}, column {col})")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line, col = _position(data, exc.start)
+            byte = data[exc.start]
+            raise DataError(
+                f"{name}: not UTF-8 text: byte 0x{byte:02X} at line {line}, column {col} cannot be decoded; "
+                "save the file as UTF-8"
+            ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise DataError(f"{name}: looks like a binary file, not text (it contains NUL characters)")
+    controls = sum(1 for ch in text[:100_000] if ord(ch) < 32 and ch not in "\t\n\f\v")
+    if controls > max(8, len(text[:100_000]) // 100):
+        raise DataError(f"{name}: looks like a binary file, not text ({controls} control characters)")
+    return text
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and byte column of ``offset`` in ``data``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
