@@ -1,0 +1,339 @@
+"""The ``rnn-viz`` command: the desktop app (default) and ``rnn-viz run``, headless training.
+
+Qt is imported only inside the functions that open the window or render plots, so ``rnn-viz run``
+works on machines without a display or Qt's system libraries. Usage and files: docs/cli.md.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from rnn_viz.data import DataError
+from rnn_viz.engine import DivergenceError, EngineError
+from rnn_viz.experiment.config import (
+    ConfigError,
+    ExperimentConfig,
+    apply_overrides,
+    load_config,
+    to_dict,
+    to_toml,
+)
+from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
+# Settings a resumed run may change: they act on the next update only, as the app's live controls do.
+LIVE_KEYS = ("learning_rate", "clip_norm", "clip_value")
+PROGRESS_SECONDS = 1.0
+
+NO_DISPLAY = """\
+rnn-viz: no display to open the window on ({why}).
+  Train without a window:   rnn-viz run resources/presets/default.toml --steps 500 --out runs/first
+  Open it on a virtual X screen:   xvfb-run -a rnn-viz{args}
+  (xvfb-run is in the Debian package xvfb; see README.md)"""
+
+
+def _say(message: str) -> None:
+    # A gui-script started without a console has no stderr at all.
+    if sys.stderr is not None:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _fail(message: str) -> int:
+    _say("rnn-viz: " + " ".join(str(message).split()))  # always one line
+    return EXIT_ERROR
+
+
+# --- the window ----------------------------------------------------------------------------------
+
+def display_problem(environ=None, platform: str | None = None) -> str | None:
+    """Why Qt could not open a window here (it would abort the process), or None if it can."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if platform in ("win32", "darwin"):
+        return None
+    has_x, has_wayland = bool(env.get("DISPLAY")), bool(env.get("WAYLAND_DISPLAY"))
+    requested = env.get("QT_QPA_PLATFORM", "")
+    # QT_QPA_PLATFORM may list fallbacks ("wayland;xcb") and carry options ("xcb:option=value").
+    names = [part.split(":")[0].strip() for part in requested.split(";") if part.strip()]
+    if not names:
+        return None if has_x or has_wayland else "DISPLAY and WAYLAND_DISPLAY are not set"
+    for name in names:
+        if name == "xcb" and has_x or name.startswith("wayland") and has_wayland:
+            return None
+        if name != "xcb" and not name.startswith("wayland"):
+            return None  # offscreen, minimal, vnc, eglfs, ...: no display server needed
+    return f"QT_QPA_PLATFORM={requested} but DISPLAY and WAYLAND_DISPLAY are not set"
+
+
+def _gui(path: str | None) -> int:
+    if path is not None and not Path(path).is_file():
+        return _fail(f"{path}: no such experiment file")
+    why = display_problem()
+    if why is not None:
+        _say(NO_DISPLAY.format(why=why, args=f" gui {path}" if path else ""))
+        return EXIT_ERROR
+    try:
+        from rnn_viz.ui.app import run_app
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("rnn_viz"):
+            return _fail("the desktop app is not part of this build yet; train headless with `rnn-viz run`")
+        return _fail(f"cannot start the app: {exc}. Run `bash scripts/setup.sh` to install what it needs")
+    except ImportError as exc:
+        return _fail(f"cannot start Qt: {exc}. Run `bash scripts/setup.sh` to install its system libraries")
+    return int(run_app(path) or 0)
+
+
+# --- headless training ---------------------------------------------------------------------------
+
+class _StopRequest:
+    """First Ctrl-C: finish the current update, then stop and write the files. Second: stop at once."""
+
+    def __init__(self, quiet: bool):
+        self.requested = False
+        self.quiet = quiet
+        self._previous = None
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        if not self.quiet:
+            _say("stopping after this update and writing the files (Ctrl-C again to stop at once)")
+
+    def __enter__(self):
+        # Signal handlers can only be set from the main thread (an embedding app may call main()).
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+
+
+class _Progress:
+    """A line on stderr about once a second: step, loss, gradient norm, speed, time left."""
+
+    def __init__(self, total: int, first_step: int, quiet: bool, clock=time.monotonic):
+        self.total, self.first_step, self.quiet, self.clock = total, first_step, quiet, clock
+        self.start = self.last = clock()
+
+    def update(self, record) -> None:
+        now = self.clock()
+        if self.quiet or now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        done = record.step - self.first_step
+        rate = done / max(now - self.start, 1e-9)
+        eta = (self.total - done) / rate if rate > 0 else float("inf")
+        _say(f"step {record.step}/{self.first_step + self.total}  loss {record.loss:.6g}  "
+             f"grad_norm {record.grad_norm:.3g}  {rate:.1f} steps/s  ETA {_duration(eta)}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds != seconds or seconds == float("inf"):
+        return "?"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_dir: Path, experiment: str):
+    """A trainer continuing from ``checkpoint``; the experiment must be the one it was saved for,
+    except for the live settings (learning rate, clipping), which take the experiment's value."""
+    trainer = trainer_cls.from_checkpoint(load_checkpoint(checkpoint), base_dir, source=checkpoint)
+    saved = to_dict(trainer.config)
+    wanted = cfg
+    if cfg.training.loss == "auto":
+        wanted = dataclasses.replace(cfg, training=dataclasses.replace(cfg.training, loss=trainer.loss))
+    wanted_d = to_dict(wanted)
+    differences, live = [], {}
+    for section in ("data", "model", "training"):
+        for key in sorted(set(saved[section]) | set(wanted_d[section])):
+            there, here = saved[section].get(key), wanted_d[section].get(key)
+            if there == here:
+                continue
+            if section == "training" and key in LIVE_KEYS:
+                live[key] = here
+            else:
+                differences.append(f"{section}.{key} = {there!r} there, {here!r} here")
+    if differences:
+        raise ConfigError(
+            "saved for a different experiment: " + "; ".join(differences[:3])
+            + ("; ..." if len(differences) > 3 else "")
+            + ". Resume with the experiment file it was saved for (its config is in the run's config.toml)",
+            source=checkpoint,
+        )
+    if "learning_rate" in live:
+        trainer.set_learning_rate(live["learning_rate"])
+    if "clip_norm" in live or "clip_value" in live:
+        trainer.set_clipping(live.get("clip_norm", trainer.clip_norm), live.get("clip_value", trainer.clip_value))
+    return trainer, wanted, live
+
+
+def _run_config(trainer, wanted: ExperimentConfig) -> ExperimentConfig:
+    """The experiment this run trains, with the learning rate and clipping it actually uses."""
+    training = dataclasses.replace(wanted.training, learning_rate=trainer.optimizer.learning_rate,
+                                   clip_norm=trainer.clip_norm, clip_value=trainer.clip_value)
+    return dataclasses.replace(wanted, training=training)
+
+
+def _run(args) -> int:
+    # Imported here: `rnn-viz` (the window) should not pay for the training loop's imports.
+    from rnn_viz.experiment.loop import Trainer, train
+
+    cfg = apply_overrides(load_config(args.experiment), args.set)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _fail(f"{out}: exists and is not a directory")
+    if out.exists() and not args.force:
+        return _fail(f"{out}: already exists; choose another --out or add --force to overwrite its files")
+    base_dir = Path(args.experiment).resolve().parent
+    if args.resume:
+        trainer, wanted, live = _resume_trainer(Trainer, args.resume, cfg, base_dir, args.experiment)
+        if live and not args.quiet:
+            _say("resuming with " + ", ".join(f"training.{k} = {v}" for k, v in live.items()))
+    else:
+        trainer = Trainer(cfg, base_dir)
+        wanted = trainer.config  # resolved: the task's loss in place of "auto"
+    run_cfg = _run_config(trainer, wanted)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
+    first = trainer.step_count
+    if not args.quiet:
+        what = f"{args.steps} updates" if args.steps else "no updates (trace of the first batch only)"
+        start = f" from update {first}" if first else ""
+        _say(f"rnn-viz run: {what}{start} -> {out}")
+        if cfg.compare is not None:
+            _say("note: the [compare] run is not trained by `rnn-viz run`; apply it with --set to train it")
+
+    last, error, status = None, None, EXIT_OK
+    progress = _Progress(args.steps, first, args.quiet)
+    with MetricsWriter(out / "metrics.csv", columns=trainer.metric_columns()) as metrics, \
+            _StopRequest(args.quiet) as stop:
+        try:
+            if args.steps and not stop.requested:
+                for record in train(trainer, args.steps, heavy_last=True):
+                    metrics.write(record.metrics)
+                    last = record
+                    progress.update(record)
+                    if args.checkpoint_every and record.step % args.checkpoint_every == 0:
+                        save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
+                    if stop.requested:
+                        break
+        except DivergenceError as exc:
+            error = exc
+        if stop.requested:
+            status = EXIT_INTERRUPTED
+        # The trace of the last update, at its parameters before the update; heavy parts are
+        # recomputed when the run stopped early. Without an update: the batch update 1 would use.
+        trace = trainer.heavy_trace(last) if last is not None else trainer.evaluate(heavy=True).trace
+        write_trace(out / "trace.npz", trace, trainer.config_json())
+        save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
+
+    done = trainer.step_count - first
+    if error is not None:
+        kept = {0: "no updates", 1: f"update {first + 1}"}.get(done, f"updates {first + 1}-{trainer.step_count}")
+        return _fail(f"{error} The files in {out} hold {kept}; to go on from there: --resume "
+                     f"{out / 'checkpoint.npz'} with a lower training.learning_rate or clipping "
+                     "(--set training.clip_norm=1)")
+    if args.plots:
+        plot_status = _plots(out, trace, run_cfg)
+        if plot_status != EXIT_OK:
+            return plot_status
+    if not args.quiet:
+        loss = f"; last loss {last.loss:.6g}" if last is not None else ""
+        stopped = " (stopped by Ctrl-C)" if status == EXIT_INTERRUPTED else ""
+        _say(f"done: {done} updates{stopped}{loss}; wrote config.toml, metrics.csv, trace.npz, "
+             f"checkpoint.npz in {out}")
+    return status
+
+
+def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
+    # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        from rnn_viz.ui.export import render_run_plots
+    except ImportError as exc:
+        return _fail(f"cannot render plots ({exc}); the run's files are written. "
+                     "Run `bash scripts/setup.sh` to install Qt's system libraries")
+    render_run_plots(out, trace, out / "metrics.csv", cfg)
+    return EXIT_OK
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rnn-viz",
+        description="Watch the error signal travel back through time in a recurrent network. "
+                    "With no command, opens the desktop app.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{gui,run}")
+    gui = sub.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("experiment", nargs="?", help="experiment file (.toml) to open")
+    run = sub.add_parser("run", help="train without a window and write the run's files",
+                         description="Train headless; writes DIR/config.toml, metrics.csv, trace.npz, "
+                                     "checkpoint.npz (docs/file-formats.md).")
+    run.add_argument("experiment", help="experiment file (.toml), e.g. resources/presets/default.toml")
+    run.add_argument("--steps", type=_count, required=True, metavar="N",
+                     help="updates to train (0: only the trace of the first batch)")
+    run.add_argument("--out", required=True, metavar="DIR", help="directory for the run's files (must not exist)")
+    run.add_argument("--force", action="store_true", help="write into DIR even if it exists (overwrites its files)")
+    run.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                     help="override a setting, e.g. --set training.bptt=truncated (repeatable)")
+    run.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint.npz of an earlier run")
+    run.add_argument("--checkpoint-every", type=_count, default=0, metavar="N",
+                     help="also save DIR/checkpoint.npz every N updates (default: only at the end)")
+    run.add_argument("--plots", action="store_true", help="render every view to DIR (offscreen Qt)")
+    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``rnn-viz`` and ``rnn-viz-cli``; returns the exit code (0 ok, 2 error,
+    130 stopped by Ctrl-C with the files written)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        return _gui(None)
+    if len(argv) == 1 and argv[0].endswith(".toml"):
+        return _gui(argv[0])  # `rnn-viz EXPERIMENT.toml`, as a file manager would start it
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already explained
+        return int(exc.code or 0)
+    if args.command in (None, "gui"):
+        return _gui(getattr(args, "experiment", None))
+    try:
+        return _run(args)
+    except (ConfigError, DataError, RunFileError, EngineError) as exc:
+        return _fail(str(exc))
+    except DivergenceError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except KeyboardInterrupt:
+        _say("rnn-viz: interrupted; metrics.csv holds the updates finished so far")
+        return EXIT_INTERRUPTED
