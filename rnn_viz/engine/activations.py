@@ -4,13 +4,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def apply(name: str, a: np.ndarray) -> np.ndarray:
-    """h = act(a), any shape."""
+def apply(name: str, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """h = act(a), any shape; written into ``out`` when given."""
     if name == "tanh":
-        return np.tanh(a)
+        return np.tanh(a, out=out)
     if name == "relu":
-        return np.maximum(a, 0.0)
-    return a.copy()
+        return np.maximum(a, 0.0, out=out)
+    if out is None:
+        return a.copy()
+    out[...] = a
+    return out
 
 
 def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray | float:
@@ -22,11 +25,13 @@ def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray | float:
     return 1.0
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic function, stable for large |a| (no overflow warnings)."""
-    out = np.empty_like(a)
-    pos = a >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
-    e = np.exp(a[~pos])
-    out[~pos] = e / (1.0 + e)
+def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Logistic function 1 / (1 + e^-a), written into ``out`` when given.
+
+    With e = exp(-|a|) <= 1 it is 1 / (1 + e) for a >= 0 and e / (1 + e) for a < 0: no overflow and
+    full relative precision in both tails.
+    """
+    e = np.exp(-np.abs(a))
+    out = np.divide(1.0, 1.0 + e, out=out)
+    np.multiply(out, e, out=out, where=a < 0)
     return out

@@ -71,26 +71,29 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
           want_weight_terms: bool = True, record_chain_norms: bool = False) -> dict:
     """The reversed time loop over all layers.
 
-    spec: NetSpec. caches: one forward cache per layer (cells.forward). dh_out: (B, T, H) the loss's
-    adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
-    Returns per layer l (lists indexed by layer):
-      ``dh`` (B, T, H): adjoint dL/dh_t summed over chains; ``dc`` (B, T, H) for lstm;
-      ``dax``, ``dah`` (B, T, G*H): pre-activation adjoints summed over chains (if want_weight_terms);
+    spec: NetSpec. caches: one forward cache per layer (cells.forward, time-major). dh_out: (T, B, H)
+    the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
+    Returns per layer l (lists indexed by layer), time-major:
+      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains; ``dc`` (T, B, H) for lstm;
+      ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms);
       ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
     """
     L, cell, act = spec.num_layers, spec.cell, spec.activation
-    B, T, H = dh_out.shape
+    T, B, H = dh_out.shape
     C, GH = len(chains.lo), spec.gates * H
     dt = dh_out.dtype
     carry = [np.zeros((C, B, H), dt) for _ in range(L)]
     carry_c = [np.zeros((C, B, H), dt) for _ in range(L)] if cell == "lstm" else None
     out = {
-        "dh": [np.zeros((B, T, H), dt) for _ in range(L)],
-        "dc": [np.zeros((B, T, H), dt) for _ in range(L)] if cell == "lstm" else None,
-        "dax": [np.zeros((B, T, GH), dt) for _ in range(L)] if want_weight_terms else None,
-        "dah": [np.zeros((B, T, GH), dt) for _ in range(L)] if want_weight_terms else None,
+        "dh": [np.empty((T, B, H), dt) for _ in range(L)],
+        "dc": [np.empty((T, B, H), dt) for _ in range(L)] if cell == "lstm" else None,
+        "dax": [np.empty((T, B, GH), dt) for _ in range(L)] if want_weight_terms else None,
+        "dah": None,
         "chain_norms": [np.zeros((C, T), dt) for _ in range(L)] if record_chain_norms else None,
     }
+    if want_weight_terms:
+        # the input- and recurrent-side adjoints differ only in gru's n gate
+        out["dah"] = [np.empty((T, B, GH), dt) for _ in range(L)] if cell == "gru" else out["dax"]
     Whh = [params[f"Whh.{l}"] for l in range(L)]
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
     for t in reversed(range(T)):
@@ -100,24 +103,33 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
         for l in reversed(range(L)):
             dh = carry[l][a:b]
             if l == L - 1:
-                dh[own] += dh_out[:, t]
+                dh[own] += dh_out[t]
             else:
                 dh += down
             dc = carry_c[l][a:b] if carry_c is not None else None
-            out["dh"][l][:, t] = dh.sum(0)
+            _chain_sum(dh, out["dh"][l][t])
             if record_chain_norms:
                 out["chain_norms"][l][a:b, t] = np.sqrt(np.einsum("cbh,cbh->c", dh, dh))
             dax, dah, dh_prev, dc_prev, dc_t = cells.step_backward(
                 cell, act, dh, dc, cells.at_step(caches[l], t), Whh[l]
             )
             if dc_t is not None:
-                out["dc"][l][:, t] = dc_t.sum(0)
+                _chain_sum(dc_t, out["dc"][l][t])
                 carry_c[l][a:b] = dc_prev
             if want_weight_terms:
-                out["dax"][l][:, t] = dax.sum(0)
-                out["dah"][l][:, t] = dah.sum(0)
+                _chain_sum(dax, out["dax"][l][t])
+                if dah is not dax:
+                    _chain_sum(dah, out["dah"][l][t])
             if l > 0:
                 down = dax @ Wxh[l]
             carry[l][a:b] = dh_prev
     return out
 
+
+
+def _chain_sum(per_chain: np.ndarray, out: np.ndarray) -> None:
+    """Sum (C, B, X) over chains into out (B, X); a plain copy for the single chain of full BPTT."""
+    if len(per_chain) == 1:
+        out[...] = per_chain[0]
+    else:
+        per_chain.sum(0, out=out)

@@ -9,7 +9,8 @@ Equations (PyTorch's, gate order included, so weights are interchangeable with t
           n = tanh(W_xn x_t + b_n + r * (W_hn h_{t-1} + b_hn));   h_t = (1 - z) * n + z * h_{t-1}
 
 The input projection W_xh x_t + b_h of every step is computed before the time loop (``xproj``);
-only the recurrent product stays inside it. Initial states are zero.
+only the recurrent product stays inside it. Initial states are zero. Inside the engine, sequences are
+time-major (T, B, ...) so that every step reads and writes contiguous memory.
 """
 from __future__ import annotations
 
@@ -19,63 +20,63 @@ from . import activations
 
 
 def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.ndarray | None) -> dict:
-    """Run one layer over the sequence.
+    """Run one layer over the sequence. Arrays are time-major so that each step is contiguous.
 
-    xproj: (B, T, G*H) = x @ W_xh.T + b_h for every step. Whh: (G*H, H). bhn: (H,) for gru.
-    Returns the layer cache: ``h`` (B, T, H) and ``h_prev`` (B, T, H) (h shifted one step, zeros at
-    t = 0); lstm adds ``c``, ``c_prev``, ``tanh_c`` (B, T, H), ``gates`` (B, T, 4H) after their
-    nonlinearity; gru adds ``gates`` (B, T, 3H) and ``hn`` (B, T, H) = W_hn h_{t-1} + b_hn.
+    xproj: (T, B, G*H) = x_t @ W_xh.T + b_h for every step. Whh: (G*H, H). bhn: (H,) for gru.
+    Returns the layer cache: ``h`` (T, B, H) and ``h_prev`` (T, B, H) (h one step later, zeros at
+    t = 0); lstm adds ``c``, ``c_prev``, ``tanh_c`` (T, B, H) and ``gates`` (T, B, 4H) after their
+    nonlinearity; gru adds ``gates`` (T, B, 3H) and ``hn`` (T, B, H) = W_hn h_{t-1} + b_hn.
     """
-    B, T, GH = xproj.shape
+    T, B, GH = xproj.shape
     H = Whh.shape[1]
-    h = np.empty((B, T, H), dtype=xproj.dtype)
     WhhT = Whh.T
-    hp = np.zeros((B, H), dtype=xproj.dtype)
-    cache: dict = {"h": h}
+    h_prev = np.zeros((T, B, H), dtype=xproj.dtype)
+    h = np.empty_like(h_prev)
+    cache: dict = {"h": h, "h_prev": h_prev}
+    z = np.empty((B, GH), dtype=xproj.dtype)
     if cell == "rnn":
         for t in range(T):
-            hp = h[:, t] = activations.apply(act, xproj[:, t] + hp @ WhhT)
+            np.matmul(h_prev[t], WhhT, out=z)
+            z += xproj[t]
+            activations.apply(act, z, out=h[t])
+            if t + 1 < T:
+                h_prev[t + 1] = h[t]
     elif cell == "lstm":
-        c = np.empty_like(h)
-        tanh_c = np.empty_like(h)
-        gates = np.empty_like(xproj)
-        cp = np.zeros_like(hp)
+        c_prev = np.zeros_like(h_prev)
+        c, tanh_c, gates = np.empty_like(h), np.empty_like(h), np.empty_like(xproj)
         for t in range(T):
-            z = xproj[:, t] + hp @ WhhT
-            g = gates[:, t]
-            g[:, : 2 * H] = activations.sigmoid(z[:, : 2 * H])
-            g[:, 2 * H : 3 * H] = np.tanh(z[:, 2 * H : 3 * H])
-            g[:, 3 * H :] = activations.sigmoid(z[:, 3 * H :])
-            cp = c[:, t] = g[:, H : 2 * H] * cp + g[:, :H] * g[:, 2 * H : 3 * H]
-            tanh_c[:, t] = np.tanh(cp)
-            hp = h[:, t] = g[:, 3 * H :] * tanh_c[:, t]
-        cache.update(c=c, c_prev=_shift(c), tanh_c=tanh_c, gates=gates)
+            np.matmul(h_prev[t], WhhT, out=z)
+            z += xproj[t]
+            g = gates[t]
+            activations.sigmoid(z[:, : 2 * H], out=g[:, : 2 * H])
+            np.tanh(z[:, 2 * H : 3 * H], out=g[:, 2 * H : 3 * H])
+            activations.sigmoid(z[:, 3 * H :], out=g[:, 3 * H :])
+            np.multiply(g[:, H : 2 * H], c_prev[t], out=c[t])
+            c[t] += g[:, :H] * g[:, 2 * H : 3 * H]
+            np.tanh(c[t], out=tanh_c[t])
+            np.multiply(g[:, 3 * H :], tanh_c[t], out=h[t])
+            if t + 1 < T:
+                h_prev[t + 1], c_prev[t + 1] = h[t], c[t]
+        cache.update(c=c, c_prev=c_prev, tanh_c=tanh_c, gates=gates)
     elif cell == "gru":
-        gates = np.empty_like(xproj)
-        hn = np.empty_like(h)
+        gates, hn = np.empty_like(xproj), np.empty_like(h)
         for t in range(T):
-            zh = hp @ WhhT
-            g = gates[:, t]
-            g[:, : 2 * H] = activations.sigmoid(xproj[:, t, : 2 * H] + zh[:, : 2 * H])
-            hn[:, t] = zh[:, 2 * H :] + bhn
-            g[:, 2 * H :] = np.tanh(xproj[:, t, 2 * H :] + g[:, :H] * hn[:, t])
-            z_gate = g[:, H : 2 * H]
-            hp = h[:, t] = (1.0 - z_gate) * g[:, 2 * H :] + z_gate * hp
+            np.matmul(h_prev[t], WhhT, out=z)
+            g = gates[t]
+            activations.sigmoid(xproj[t, :, : 2 * H] + z[:, : 2 * H], out=g[:, : 2 * H])
+            np.add(z[:, 2 * H :], bhn, out=hn[t])
+            np.tanh(xproj[t, :, 2 * H :] + g[:, :H] * hn[t], out=g[:, 2 * H :])
+            zg = g[:, H : 2 * H]
+            h[t] = g[:, 2 * H :] + zg * (h_prev[t] - g[:, 2 * H :])
+            if t + 1 < T:
+                h_prev[t + 1] = h[t]
         cache.update(gates=gates, hn=hn)
-    cache["h_prev"] = _shift(h)
     return cache
 
 
-def _shift(a: np.ndarray) -> np.ndarray:
-    """(B, T, H) -> the same one step later along T, zeros at t = 0 (the zero initial state)."""
-    out = np.zeros_like(a)
-    out[:, 1:] = a[:, :-1]
-    return out
-
-
-def at_step(cache: dict, t) -> dict:
-    """The cache arrays at time step(s) t: each (B, T, X) array becomes (B, X) (or (B, len(t), X))."""
-    return {k: v[:, t] for k, v in cache.items()}
+def at_step(cache: dict, t: int) -> dict:
+    """The cache arrays at time step t: each (T, B, X) array becomes (B, X)."""
+    return {k: v[t] for k, v in cache.items()}
 
 
 def step_backward(cell: str, act: str, dh: np.ndarray, dc: np.ndarray | None, at: dict, Whh: np.ndarray):

@@ -66,38 +66,51 @@ class NetSpec:
 def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict], np.ndarray]:
     """Run every layer over the whole sequence, then the readout.
 
-    inputs: (B, T, I). Returns (caches, y): one cells.forward cache per layer, and y (B, T, O) with
-    y_t = W_hy h_t + b_y on the top layer. Layers run one after another over the whole sequence so
-    that each layer's input projection is one matrix product for all steps.
+    inputs: (B, T, I). Returns (caches, y): one cells.forward cache per layer (time-major arrays
+    (T, B, X), ``x`` the layer's input), and y (T, B, O) with y_t = W_hy h_t + b_y on the top layer.
+    Layers run one after another over the whole sequence so that each layer's input projection is
+    one matrix product for all steps.
     """
     if inputs.ndim != 3 or inputs.shape[-1] != spec.input_size:
         raise EngineError(f"inputs must have shape (B, T, {spec.input_size}), got {inputs.shape}")
     caches = []
-    x = inputs
+    x = np.ascontiguousarray(inputs.transpose(1, 0, 2))
     for l in range(spec.num_layers):
-        xproj = x @ params[f"Wxh.{l}"].T + params[f"bh.{l}"]
+        xproj = _affine(x, params[f"Wxh.{l}"], params[f"bh.{l}"])
         cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"))
         cache["x"] = x
         caches.append(cache)
         x = cache["h"]
-    return caches, x @ params["Why"].T + params["by"]
+    return caches, _affine(x, params["Why"], params["by"])
 
 
 def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.ndarray) -> dict[str, np.ndarray]:
     """Parameter gradients from the sweep's per-step pre-activation adjoints, outside the time loop.
 
-    dy: (B, T, O) dL/dy. Each weight gradient is one contraction over (batch, time): the sum over
+    dy: (T, B, O) dL/dy; the sweep's and caches' arrays are time-major too. Each weight gradient is one contraction over (batch, time): the sum over
     steps that the time loop would otherwise accumulate term by term.
     """
     grads: dict[str, np.ndarray] = {}
     H = spec.hidden_size
     for l, cache in enumerate(caches):
         dax, dah = sweep_out["dax"][l], sweep_out["dah"][l]
-        grads[f"Wxh.{l}"] = np.einsum("btg,bti->gi", dax, cache["x"], optimize=True)
-        grads[f"Whh.{l}"] = np.einsum("btg,bth->gh", dah, cache["h_prev"], optimize=True)
+        grads[f"Wxh.{l}"] = _contract(dax, cache["x"])
+        grads[f"Whh.{l}"] = _contract(dah, cache["h_prev"])
         grads[f"bh.{l}"] = dax.sum((0, 1))
         if spec.cell == "gru":
             grads[f"bhn.{l}"] = dah[..., 2 * H :].sum((0, 1))
-    grads["Why"] = np.einsum("bto,bth->oh", dy, caches[-1]["h"], optimize=True)
+    grads["Why"] = _contract(dy, caches[-1]["h"])
     grads["by"] = dy.sum((0, 1))
     return {name: grads[name] for name in spec.param_shapes()}
+
+
+def _affine(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x @ W.T + b for x (T, B, N) as one 2-D GEMM (a 3-D matmul would loop over T)."""
+    out = x.reshape(-1, x.shape[-1]) @ W.T
+    out += b
+    return out.reshape(*x.shape[:-1], W.shape[0])
+
+
+def _contract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum over time and batch of outer products: (T, B, M), (T, B, N) -> (M, N), as one GEMM."""
+    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])

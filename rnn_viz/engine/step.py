@@ -36,12 +36,14 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
     B, T, _ = inputs.shape
     if mask.shape != (B, T):
         raise EngineError(f"loss mask must have shape {(B, T)}, got {mask.shape}")
-    caches, y = network.forward(spec, params, inputs)
+    caches, y_tm = network.forward(spec, params, inputs)
+    y = y_tm.transpose(1, 0, 2)
     res = losses.compute(loss, y, targets.astype(dtype) if loss == "mse" else targets, mask)
-    dh_out = res.dy @ params["Why"]
+    dy = res.dy.transpose(1, 0, 2)  # time-major, as the sweep runs
+    dh_out = dy @ params["Why"]
     chains = bptt.block_chains(T, truncation)
     swept = bptt.sweep(spec, params, caches, dh_out, chains)
-    grads = network.weight_gradients(spec, caches, swept, res.dy)
+    grads = network.weight_gradients(spec, caches, swept, dy)
 
     tr: dict[str, np.ndarray] = {
         "inputs": inputs, "targets": targets, "loss_mask": np.asarray(mask, dtype=bool),
@@ -57,8 +59,8 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
         tr[f"grad_norm/{name}"] = np.array(np.linalg.norm(grads[name]))
     tr["grad_norm"] = np.array(optim.global_norm(grads))
     for l, cache in enumerate(caches):
-        dh = swept["dh"][l]
-        tr[f"hidden/{l}"] = cache["h"]
+        dh = swept["dh"][l].transpose(1, 0, 2)  # trace arrays are batch-major (B, T, ...)
+        tr[f"hidden/{l}"] = cache["h"].transpose(1, 0, 2)
         tr[f"dL_dh/{l}"] = dh
         per_sample = np.sqrt(np.einsum("bth,bth->bt", dh, dh))
         tr[f"dL_dh_norm_sample/{l}"] = per_sample
@@ -66,10 +68,10 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
         tr[f"dWhh_step_norm/{l}"] = trace.step_contribution_norms(swept["dah"][l], cache["h_prev"])
         tr[f"saturation/{l}"] = trace.saturation(spec.cell, spec.activation, cache)
         if spec.cell != "rnn":
-            tr[f"gates/{l}"] = cache["gates"]
+            tr[f"gates/{l}"] = cache["gates"].transpose(1, 0, 2)
         if spec.cell == "lstm":
-            tr[f"cell/{l}"] = cache["c"]
-            tr[f"dL_dc/{l}"] = swept["dc"][l]
+            tr[f"cell/{l}"] = cache["c"].transpose(1, 0, 2)
+            tr[f"dL_dc/{l}"] = swept["dc"][l].transpose(1, 0, 2)
     tr.update(spectra if spectra is not None else whh_spectra(spec, params))
     if flow_sample is not None:
         if not 0 <= flow_sample < B:
@@ -109,3 +111,10 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
         if not np.all(np.isfinite(s)):
             raise DivergenceError(f"optimizer state {name}")
     return new_params, new_state, tr
+
+
+def evaluate_loss(spec, params: dict, inputs, targets, mask, loss: str) -> tuple[float, float | None]:
+    """Forward pass and loss only (no gradient): (loss, accuracy or None). For validation batches."""
+    _, y = network.forward(spec, params, np.asarray(inputs, dtype=params["Why"].dtype))
+    res = losses.compute(loss, y.transpose(1, 0, 2), targets.astype(y.dtype) if loss == "mse" else targets, mask)
+    return res.loss, res.accuracy

@@ -15,12 +15,10 @@ SATURATION_LEVEL = 0.99
 def step_contribution_norms(dah: np.ndarray, h_prev: np.ndarray) -> np.ndarray:
     """||dah_t^T h_{t-1}||_F for every step: the norm of step t's term of dL/dW_hh.
 
-    dah: (B, T, G*H); h_prev: (B, T, H). Returns (T,). Uses ||A^T P||_F^2 = sum((A A^T) * (P P^T)),
-    which needs two (T, B, B) Gram stacks instead of T matrices of size G*H x H.
+    dah: (T, B, G*H); h_prev: (T, B, H), time-major. Returns (T,). Uses
+    ||A^T P||_F^2 = sum((A A^T) * (P P^T)): two (T, B, B) Gram stacks instead of T matrices G*H x H.
     """
-    a = np.ascontiguousarray(dah.transpose(1, 0, 2))
-    p = np.ascontiguousarray(h_prev.transpose(1, 0, 2))
-    sq = np.einsum("tbc,tbc->t", a @ a.transpose(0, 2, 1), p @ p.transpose(0, 2, 1))
+    sq = np.einsum("tbc,tbc->t", dah @ dah.transpose(0, 2, 1), h_prev @ h_prev.transpose(0, 2, 1))
     return np.sqrt(np.maximum(sq, 0.0))
 
 
@@ -33,29 +31,29 @@ def saturation(cell: str, act: str, cache: dict) -> np.ndarray:
     h = cache["h"]
     if cell == "rnn":
         if act == "tanh":
-            return (np.abs(h) > SATURATION_LEVEL).mean((0, 2))
+            return (np.abs(h) > SATURATION_LEVEL).mean((1, 2))
         if act == "relu":
-            return (h <= 0).mean((0, 2))
-        return np.zeros(h.shape[1])
+            return (h <= 0).mean((1, 2))
+        return np.zeros(h.shape[0])
     H = h.shape[-1]
     gate = cache["gates"][..., 2 * H : 3 * H] if cell == "lstm" else cache["gates"][..., 2 * H :]
-    return (np.abs(gate) > SATURATION_LEVEL).mean((0, 2))
+    return (np.abs(gate) > SATURATION_LEVEL).mean((1, 2))
 
 
 def sample_caches(caches: list[dict], b: int) -> list[dict]:
-    """Each layer cache restricted to sample b (batch axis kept, length 1)."""
-    return [{k: v[b : b + 1] for k, v in cache.items()} for cache in caches]
+    """Each (time-major) layer cache restricted to sample b (batch axis kept, length 1)."""
+    return [{k: v[:, b : b + 1] for k, v in cache.items()} for cache in caches]
 
 
 def flow_matrices(spec, params: dict, caches: list[dict], dh_out: np.ndarray, blocks: bptt.Chains, b: int) -> list[np.ndarray]:
     """F[t, k] = ||dL_t/dh_k|| per layer for sample b, as (T, T) arrays.
 
     L_t is sample b's loss term at step t with the loss's normalisation (dh_out: (B, T, H) already
-    carries it). Row t is carried back to its block's window start and no further, so truncation
+    carries it; time-major (T, B, H)). Row t is carried back to its block's window start and no further, so truncation
     shows as a band; rows of steps without a loss are zero. One sweep with a chain per loss step.
     """
     out = bptt.sweep(
-        spec, params, sample_caches(caches, b), dh_out[b : b + 1], bptt.per_step_chains(blocks),
+        spec, params, sample_caches(caches, b), dh_out[:, b : b + 1], bptt.per_step_chains(blocks),
         want_weight_terms=False, record_chain_norms=True,
     )
     return out["chain_norms"]
@@ -69,8 +67,8 @@ def jacobian_norms(spec, params: dict, caches: list[dict], b: int) -> list[np.nd
     """
     norms = []
     for l, cache in enumerate(caches):
-        at = {k: v[b][:, None, :] for k, v in cache.items()}  # (T, 1, X): steps as a leading axis
-        T, H = cache["h"].shape[1], spec.hidden_size
+        at = {k: v[:, b : b + 1] for k, v in cache.items()}  # (T, 1, X): steps as a leading axis
+        T, H = cache["h"].shape[0], spec.hidden_size
         eye = np.eye(H, dtype=cache["h"].dtype)[:, None, None, :]
         zero = np.zeros_like(eye)
         Whh = params[f"Whh.{l}"]

@@ -60,7 +60,8 @@ def assert_close(analytic, numeric, what):
 def test_forward_matches_reference():
     for cell, act in CELL_ACTS:
         spec, p, x, *_ = make_problem(cell, act, "mse", "every", 2, seed=1)
-        _, y = network.forward(spec, p, x)
+        _, y_tm = network.forward(spec, p, x)
+        y = y_tm.transpose(1, 0, 2)
         y_ref, _ = ref.run(cell, act, p, 2, x)
         np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-12, err_msg=f"{cell}/{act}")
 

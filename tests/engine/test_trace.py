@@ -86,8 +86,8 @@ def test_step_contribution_norms_equal_outer_product_norms():
     from rnn_viz.engine.trace import step_contribution_norms
 
     rng = np.random.default_rng(0)
-    dah, hp = rng.normal(size=(3, 5, 8)), rng.normal(size=(3, 5, 2))
-    expected = [np.linalg.norm(dah[:, t].T @ hp[:, t]) for t in range(5)]
+    dah, hp = rng.normal(size=(5, 3, 8)), rng.normal(size=(5, 3, 2))  # time-major (T, B, X)
+    expected = [np.linalg.norm(dah[t].T @ hp[t]) for t in range(5)]
     np.testing.assert_allclose(step_contribution_norms(dah, hp), expected, rtol=1e-12)
 
 
