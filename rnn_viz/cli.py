@@ -337,3 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("rnn-viz: interrupted; metrics.csv holds the updates finished so far")
         return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
