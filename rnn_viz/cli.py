@@ -149,14 +149,26 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
+def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConfig:
+    """``cfg`` with a relative ``data.path`` made absolute, so config.toml works from the run's
+    folder and two experiments in different folders compare by the file they read."""
+    raw = cfg.data.get("path")
+    if not isinstance(raw, str) or not raw.strip():
+        return cfg  # no file, or the text task's built-in text
+    path = Path(os.path.expanduser(raw))
+    if path.is_absolute():
+        return cfg
+    return dataclasses.replace(cfg, data={**cfg.data, "path": str((base_dir / path).resolve())})
+
+
 def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_dir: Path, experiment: str):
     """A trainer continuing from ``checkpoint``; the experiment must be the one it was saved for,
     except for the live settings (learning rate, clipping), which take the experiment's value."""
     trainer = trainer_cls.from_checkpoint(load_checkpoint(checkpoint), base_dir, source=checkpoint)
-    saved = to_dict(trainer.config)
-    wanted = cfg
+    saved = to_dict(_with_absolute_path(trainer.config, base_dir))
+    wanted = _with_absolute_path(cfg, base_dir)
     if cfg.training.loss == "auto":
-        wanted = dataclasses.replace(cfg, training=dataclasses.replace(cfg.training, loss=trainer.loss))
+        wanted = dataclasses.replace(wanted, training=dataclasses.replace(wanted.training, loss=trainer.loss))
     wanted_d = to_dict(wanted)
     differences, live = [], {}
     for section in ("data", "model", "training"):
@@ -205,7 +217,15 @@ def _run(args) -> int:
         if live and not args.quiet:
             _say("resuming with " + ", ".join(f"training.{k} = {v}" for k, v in live.items()))
     else:
-        trainer = Trainer(cfg, base_dir)
+        try:
+            # The full data path goes into the trace and checkpoint too, so a resume from any folder
+            # (e.g. with DIR/config.toml) finds the same file.
+            trainer = Trainer(_with_absolute_path(cfg, base_dir), base_dir)
+        except (ConfigError, DataError) as exc:
+            # Settings only found wrong once the data is loaded: name the experiment they came from.
+            if isinstance(exc, ConfigError) and exc.source is not None:
+                raise
+            raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)

@@ -378,3 +378,34 @@ def test_written_config_is_a_valid_experiment_file(tmp_path, capsys):
     again = tmp_path / "again"
     assert run(capsys, "run", out / "config.toml", "--steps", 1, "--out", again, "--quiet")[0] == 0
     np.testing.assert_array_equal(read_metrics(again / "metrics.csv")["loss"], read_metrics(out / "metrics.csv")["loss"])
+
+
+def test_a_data_file_next_to_the_experiment_is_found_from_the_run_folder_too(tmp_path, capsys):
+    folder = tmp_path / "project"
+    (folder / "data").mkdir(parents=True)
+    values = np.sin(np.arange(200) / 5.0)
+    (folder / "data" / "series.csv").write_text("x\n" + "\n".join(f"{v:.6f}" for v in values) + "\n")
+    exp = folder / "exp.toml"
+    exp.write_text('[data]\nsource = "file"\npath = "data/series.csv"\nseq_len = 12\nbatch_size = 4\n'
+                   "[model]\nhidden_size = 8\n")
+    out = tmp_path / "out"
+    code, err = run(capsys, "run", exp, "--steps", 2, "--out", out, "--quiet")
+    assert code == 0, err
+    written = load_config(out / "config.toml")
+    assert written.data["path"] == str(folder / "data" / "series.csv")
+    again = tmp_path / "again"
+    assert run(capsys, "run", out / "config.toml", "--steps", 1, "--out", again, "--quiet")[0] == 0
+    code, err = run(capsys, "run", exp, "--steps", 1, "--out", tmp_path / "resumed", "--quiet",
+                    "--resume", out / "checkpoint.npz")
+    assert code == 0, err
+    assert read_metrics(tmp_path / "resumed" / "metrics.csv")["step"].tolist() == [3]
+    code, err = run(capsys, "run", out / "config.toml", "--steps", 1, "--out", tmp_path / "resumed2", "--quiet",
+                    "--resume", out / "checkpoint.npz")
+    assert code == 0, err
+
+
+def test_settings_found_wrong_when_the_data_loads_name_the_experiment(tmp_path, capsys):
+    code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", tmp_path / "out", *SMALL,
+                    "--set", "training.loss=cross_entropy")
+    assert code == 2
+    assert_one_line_error(err, f"{DEFAULT}: training.loss")
