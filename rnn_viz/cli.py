@@ -161,7 +161,7 @@ def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConf
     return dataclasses.replace(cfg, data={**cfg.data, "path": str((base_dir / path).resolve())})
 
 
-def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_dir: Path, experiment: str):
+def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_dir: Path):
     """A trainer continuing from ``checkpoint``; the experiment must be the one it was saved for,
     except for the live settings (learning rate, clipping), which take the experiment's value."""
     trainer = trainer_cls.from_checkpoint(load_checkpoint(checkpoint), base_dir, source=checkpoint)
@@ -213,7 +213,7 @@ def _run(args) -> int:
         return _fail(f"{out}: already exists; choose another --out or add --force to overwrite its files")
     base_dir = Path(args.experiment).resolve().parent
     if args.resume:
-        trainer, wanted, live = _resume_trainer(Trainer, args.resume, cfg, base_dir, args.experiment)
+        trainer, wanted, live = _resume_trainer(Trainer, args.resume, cfg, base_dir)
         if live and not args.quiet:
             _say("resuming with " + ", ".join(f"training.{k} = {v}" for k, v in live.items()))
     else:

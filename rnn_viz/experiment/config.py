@@ -17,6 +17,8 @@ from typing import Any
 
 import tomli_w
 
+from rnn_viz.data import DataError, resolve_data_section
+
 __all__ = [
     "ConfigError", "ExperimentConfig", "ModelConfig", "TrainingConfig", "PresetConfig", "FrozenDict",
     "load_config", "config_from_dict", "to_dict", "to_toml", "to_json", "from_json",
@@ -321,12 +323,9 @@ def _known(section: str, table: Mapping, specs: Iterable[str]) -> None:
 
 
 def _resolve_data(table: Mapping) -> dict:
-    # Imported here so the experiment layer still loads while the data layer is being changed.
-    from rnn_viz import data as data_layer
-
     try:
-        return dict(data_layer.resolve_data_section(_thaw(table)))
-    except data_layer.DataError as exc:
+        return dict(resolve_data_section(_thaw(table)))
+    except DataError as exc:
         # The data layer's message already names the key (data.<key>) and what it allows.
         raise ConfigError(str(exc)) from exc
 
