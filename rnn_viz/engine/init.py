@@ -99,7 +99,10 @@ def sigma_max(W: np.ndarray) -> float:
     blocks = _gate_blocks(W)
     if not np.all(np.isfinite(blocks)):
         return math.nan
-    return float(np.max(np.linalg.svd(blocks, compute_uv=False)))
+    # sqrt of the top eigenvalue of W^T W: the same number to rounding as an SVD, at about a
+    # third of the cost, which matters because metrics.csv reports it after every update.
+    gram = blocks.transpose(0, 2, 1) @ blocks
+    return float(np.sqrt(max(np.max(np.linalg.eigvalsh(gram)), 0.0)))
 
 
 def _glorot(rng: np.random.Generator, shape, fan_in: int, fan_out: int) -> np.ndarray:
