@@ -20,6 +20,8 @@ from rnn_viz.experiment.config import (
     ConfigError,
     ExperimentConfig,
     apply_overrides,
+    compare_config,
+    compare_label,
     load_config,
     to_dict,
     to_toml,
@@ -212,6 +214,8 @@ def _run(args) -> int:
     if out.exists() and not args.force:
         return _fail(f"{out}: already exists; choose another --out or add --force to overwrite its files")
     base_dir = Path(args.experiment).resolve().parent
+    if args.compare:
+        return _run_compare(args, cfg, out, base_dir)
     if args.resume:
         trainer, wanted, live = _resume_trainer(Trainer, args.resume, cfg, base_dir)
         if live and not args.quiet:
@@ -236,7 +240,7 @@ def _run(args) -> int:
         start = f" from update {first}" if first else ""
         _say(f"rnn-viz run: {what}{start} -> {out}")
         if cfg.compare is not None:
-            _say("note: the [compare] run is not trained by `rnn-viz run`; apply it with --set to train it")
+            _say("note: this experiment has a [compare] run; add --compare to train it alongside")
 
     last, error, status = None, None, EXIT_OK
     progress = _Progress(args.steps, first, args.quiet)
@@ -280,6 +284,48 @@ def _run(args) -> int:
     return status
 
 
+def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
+    """Both runs of a [compare] experiment in lockstep: run A's files in DIR, run B's in DIR/compare."""
+    from rnn_viz.experiment.loop import CompareTrainer
+
+    if cfg.compare is None:
+        return _fail(f"{args.experiment}: --compare needs a [compare] section in the experiment")
+    if args.resume:
+        return _fail("--compare cannot be combined with --resume; resume each run on its own")
+    cfg = _with_absolute_path(cfg, base_dir)
+    pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
+    runs = {out: pair.a, out / "compare": pair.b}
+    for folder, trainer in runs.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "config.toml").write_text(to_toml(trainer.config), encoding="utf-8")
+    if not args.quiet:
+        _say(f"rnn-viz run: {args.steps} updates of run A and of run B ({compare_label(cfg)}) -> {out}")
+    progress = _Progress(args.steps, 0, args.quiet)
+    last, error = None, None
+    with MetricsWriter(out / "metrics.csv", columns=pair.a.metric_columns()) as metrics_a, \
+            MetricsWriter(out / "compare" / "metrics.csv", columns=pair.b.metric_columns()) as metrics_b, \
+            _StopRequest(args.quiet) as stop:
+        try:
+            for i in range(args.steps):
+                last = pair.step(heavy=i == args.steps - 1)
+                metrics_a.write(last[0].metrics)
+                metrics_b.write(last[1].metrics)
+                progress.update(last[0])
+                if stop.requested:
+                    break
+        except DivergenceError as exc:
+            error = exc
+        for (folder, trainer), record in zip(runs.items(), last or (None, None)):
+            trace = trainer.heavy_trace(record) if record is not None else trainer.evaluate(heavy=True).trace
+            write_trace(folder / "trace.npz", trace, trainer.config_json())
+            save_checkpoint(folder / "checkpoint.npz", trainer.checkpoint())
+    if error is not None:
+        return _fail(f"{error} The files in {out} hold the updates before it.")
+    if not args.quiet:
+        _say(f"done: {pair.step_count} updates of each run; run A in {out}, run B in {out / 'compare'}")
+    return EXIT_INTERRUPTED if stop.requested else EXIT_OK
+
+
 def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
     # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -317,6 +363,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--checkpoint-every", type=_count, default=0, metavar="N",
                      help="also save DIR/checkpoint.npz every N updates (default: only at the end)")
     run.add_argument("--plots", action="store_true", help="render every view to DIR (offscreen Qt)")
+    run.add_argument("--compare", action="store_true",
+                     help="also train the experiment's [compare] run in lockstep; its files go to DIR/compare")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
