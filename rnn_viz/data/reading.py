@@ -9,11 +9,11 @@ from .errors import DataError
 SUFFIXES = (".csv", ".tsv", ".npy", ".npz", ".txt")
 # Signatures of binary formats that users save under a text extension by mistake.
 _MAGIC = (
-    (b"\x93NUMPY", "a NumPy array (.npy); give it the .npy extension"),
-    (b"PK\x03\x04", "a zip archive (an .npz, or a spreadsheet such as .xlsx; export it as CSV)"),
-    (b"\x89PNG", "a PNG image"),
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document; export it as CSV"),
+    (b"\x93NUMPY", "a NumPy array (.npy), not text; give it the .npy extension"),
+    (b"PK\x03\x04", "a zip archive (an .npz, or a spreadsheet such as .xlsx), not text; save tables as CSV"),
+    (b"\x89PNG", "a PNG image, not text"),
+    (b"%PDF", "a PDF document, not text"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document, not text; save it as CSV"),
 )
 
 
@@ -39,13 +39,13 @@ def check_file(path: Path) -> int:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise DataError(f"{name}: no such file (looked for {path})") from None
+        raise DataError(f"{name}: no such file (looked for {path.absolute()})") from None
     except (OSError, ValueError) as exc:
         raise DataError(f"{name}: cannot be read ({_reason(exc)})") from None
     if path.is_dir():
-        raise DataError(f"{name}: is a folder, not a file ({path})")
+        raise DataError(f"{name}: is a folder, not a file ({path.absolute()})")
     if not os.access(path, os.R_OK):
-        raise DataError(f"{name}: cannot be read: permission denied ({path})")
+        raise DataError(f"{name}: cannot be read: permission denied ({path.absolute()})")
     return int(st.st_size)
 
 
@@ -106,7 +106,7 @@ def decode_text(data: bytes, name: str) -> str:
     else:
         for magic, what in _MAGIC:
             if data.startswith(magic):
-                raise DataError(f"{name}: this is {what}, not text")
+                raise DataError(f"{name}: is {what}")
         if b"\x00" in data:
             at = data.index(b"\x00")
             line, col = _position(data, at)

@@ -147,7 +147,7 @@ def build(src: Numbers, d: dict) -> Dataset:
     what = "the series has" if not src.is_sequences else "each sequence has"
     if T < need:
         extra = f" + data.horizon {h}" if h != 1 else " + 1"
-        raise DataError(f"{name}: {what} {T} time steps, but a window needs data.seq_len{extra} = {need}; "
+        raise DataError(f"{name}: {what} {_count(T, 'time step')}, but a window needs data.seq_len{extra} = {need}; "
                         f"lower data.seq_len to at most {max(T - h, 0)}" + (" or use a longer file" if T - h < 1 else ""))
     # Chronological split: the last val_fraction of the steps (or of the sequences) validates.
     if src.is_sequences:

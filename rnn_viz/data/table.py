@@ -125,7 +125,9 @@ def parse_table(text: str, name: str, suffix: str, header="auto", delimiter: str
         if len(rec) > ncols and not any(rec[ncols:]):
             rec = rec[:ncols]  # trailing separators, as some spreadsheets write them
         if len(rec) != ncols:
-            raise DataError(f"{name}: row {line} has {len(rec)} cells, but {what} {ncols}; every row needs one cell per column")
+            cells_word = "cell" if len(rec) == 1 else "cells"
+            raise DataError(f"{name}: row {line} has {len(rec)} {cells_word}, but {what} {ncols}; "
+                            "every row needs one cell per column")
         rows.append(line)
         cells.append(rec)
     cols = list(zip(*cells))
