@@ -94,7 +94,8 @@ def _records(text: str, delim: str, name: str) -> list[tuple[int, list[str]]]:
             raise DataError(f"{name}: row {reader.line_num}: cannot be split into cells ({exc})") from None
         start, last = last + 1, reader.line_num
         cells = [c.strip() for c in cells]
-        if not cells or (len(cells) == 1 and not cells[0]) or cells[0].startswith("#"):
+        comment = cells and cells[0].startswith("#") and cells[0].lower() not in MISSING_MARKERS
+        if not cells or (len(cells) == 1 and not cells[0]) or comment:
             continue
         out.append((start, cells))
     return out

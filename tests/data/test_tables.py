@@ -138,6 +138,12 @@ def test_missing_values_are_counted_located_and_interpolated_by_default(load_fil
     assert {5.0, 6.0, 7.0} <= set(xs.tolist()), "interpolated across the gap"
 
 
+def test_spreadsheet_na_markers_are_missing_not_comments(load_file):
+    text = "a,b\n" + "".join(f"{'#N/A' if i == 3 else i},{i % 4}\n" for i in range(20))
+    ds = load_file("na.csv", text, val_fraction=0)
+    assert 'missing values: 1 (column "a": 1 (row 5))' in ds.summary
+
+
 def test_forward_fill(load_file):
     ds = load_file("m.csv", GAPPY, normalize=False, val_fraction=0, missing="ffill", seq_len=10)
     rng = np.random.default_rng(0)
