@@ -1,0 +1,26 @@
+"""The six live views. Each is a QWidget drawn from a ViewState (see rnn_viz.ui.state):
+
+``render(state)`` (cheap when nothing changed), ``export_item()`` (the pyqtgraph item to export),
+``csv_table()`` (columns, rows of what is drawn) and the signal ``timeStepSelected(int)``.
+"""
+from .curves import TrainingCurvesView
+from .flow import FlowMatrixView
+from .gradients import GradientProfileView
+from .graph import UnrolledGraphView
+from .heatmaps import HiddenStateView
+from .predictions import PredictionsView
+
+__all__ = [
+    "ALL_VIEWS", "UnrolledGraphView", "HiddenStateView", "GradientProfileView", "FlowMatrixView",
+    "TrainingCurvesView", "PredictionsView",
+]
+
+# (name, class, title): the name is file-name safe (exports use it), the title goes on the dock.
+ALL_VIEWS = (
+    ("graph", UnrolledGraphView, "Unrolled graph"),
+    ("heatmaps", HiddenStateView, "Hidden states"),
+    ("gradients", GradientProfileView, "Gradient per time step"),
+    ("flow", FlowMatrixView, "Gradient flow matrix"),
+    ("curves", TrainingCurvesView, "Training curves"),
+    ("predictions", PredictionsView, "Predictions"),
+)

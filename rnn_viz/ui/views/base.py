@@ -1,0 +1,145 @@
+"""What every view shares: the widget shell, plot styling, the selected-step marker, click mapping."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from rnn_viz.ui import colormaps as cm
+from rnn_viz.ui.state import ViewState
+
+__all__ = ["BaseView", "WrappingLabel", "style_axis", "style_plot", "selection_line", "text_label"]
+
+LABEL_SIZE = "9pt"
+
+
+def style_axis(axis: pg.AxisItem) -> None:
+    """Dark axis lines, ticks and labels on the views' white background (pyqtgraph's are light)."""
+    axis.setPen(pg.mkPen(cm.FOREGROUND))
+    axis.setTextPen(pg.mkPen(cm.FOREGROUND))
+    axis.label.setDefaultTextColor(pg.mkColor(cm.FOREGROUND))
+
+
+def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,
+               bottom: str | None = None) -> pg.PlotItem:
+    """A plot styled for the white background, with an optional title and axis labels."""
+    for name in ("left", "bottom", "right", "top"):
+        style_axis(plot.getAxis(name))
+    if title:
+        plot.setTitle(title, color=cm.FOREGROUND, size="10pt")
+    if left:
+        plot.setLabel("left", left, color=cm.FOREGROUND)
+    if bottom:
+        plot.setLabel("bottom", bottom, color=cm.FOREGROUND)
+    plot.hideButtons()
+    return plot
+
+
+def selection_line(plot: pg.PlotItem, angle: float = 90) -> pg.InfiniteLine:
+    """The marker of the shared selected time step, above everything else in ``plot``."""
+    line = pg.InfiniteLine(angle=angle, movable=False,
+                           pen=pg.mkPen(cm.ACCENT, width=1.5, style=Qt.PenStyle.DashLine))
+    line.setZValue(100)
+    plot.addItem(line, ignoreBounds=True)
+    return line
+
+
+class WrappingLabel(pg.LabelItem):
+    """A LabelItem that wraps its text to the width the layout gives it.
+
+    pyqtgraph's LabelItem asks for its whole single-line width as a minimum, so one long readout
+    would push every plot in the layout out of a narrow dock.
+    """
+
+    MIN_WIDTH = 120.0
+
+    def resizeEvent(self, ev):
+        width = self.rect().width()
+        if width > 0 and abs(self.item.textWidth() - width) > 0.5:
+            self.item.setTextWidth(width)
+        super().resizeEvent(ev)
+
+    def updateMin(self):
+        height = self.itemRect().height()
+        self.setMinimumWidth(self.MIN_WIDTH)
+        self.setMinimumHeight(height)
+        self._sizeHint = {
+            Qt.SizeHint.MinimumSize: (self.MIN_WIDTH, height),
+            Qt.SizeHint.PreferredSize: (self.MIN_WIDTH, height),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        self.updateGeometry()
+
+    @property
+    def plain_text(self) -> str:
+        return self.item.toPlainText()
+
+
+def text_label(justify: str = "left", size: str = LABEL_SIZE) -> WrappingLabel:
+    return WrappingLabel("", color=cm.FOREGROUND, size=size, justify=justify)
+
+
+class BaseView(QWidget):
+    """A view: a pyqtgraph GraphicsLayoutWidget in a QWidget, drawn from a ViewState.
+
+    Subclasses build their plot items once in ``__init__`` and implement ``render``. Clicks on a
+    registered plot arrive as view coordinates through ``on_click``.
+    """
+
+    timeStepSelected = Signal(int)
+    OBJECT_NAME = "view"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(self.OBJECT_NAME)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground(cm.BACKGROUND)
+        self.canvas.setObjectName(f"{self.OBJECT_NAME}Canvas")
+        layout.addWidget(self.canvas)
+        self._click_targets: list[tuple[pg.PlotItem, Callable[[float, float], None]]] = []
+        self.canvas.scene().sigMouseClicked.connect(self._scene_clicked)
+        self._time_step: int | None = None
+
+    # -- the interface the window codes against -------------------------------------------------
+    def render(self, state: ViewState) -> None:  # pragma: no cover - every view overrides
+        raise NotImplementedError
+
+    def export_item(self):
+        return self.canvas.ci
+
+    def csv_table(self) -> tuple[list[str], np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def on_click(self, plot: pg.PlotItem, handler: Callable[[float, float], None]) -> None:
+        """Call ``handler(x, y)`` (view coordinates of ``plot``) on a left click inside it."""
+        self._click_targets.append((plot, handler))
+
+    def _scene_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = event.scenePos()
+        for plot, handler in self._click_targets:
+            vb = plot.getViewBox()
+            if vb.sceneBoundingRect().contains(pos):
+                point = vb.mapSceneToView(pos)
+                handler(point.x(), point.y())
+                return
+
+    def emit_step(self, x: float, n_steps: int) -> None:
+        """Select the time step nearest to ``x`` if it is one of 0 .. n_steps-1."""
+        t = int(round(x))
+        if 0 <= t < n_steps:
+            self.timeStepSelected.emit(t)
+
+    def time_step_changed(self, state: ViewState) -> bool:
+        if state.time_step == self._time_step:
+            return False
+        self._time_step = state.time_step
+        return True

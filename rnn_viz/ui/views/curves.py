@@ -1,0 +1,194 @@
+"""Training curves over updates: loss (train, validation, chance), gradient norm with the clip
+threshold, and sigma_max / rho of every W_hh.
+
+Runs come from ``state.history`` (metrics.csv columns; NaN = not evaluated that update). In compare
+mode run B's loss and gradient norm are drawn dashed in the same plots. Long histories are drawn
+with peak downsampling and clipped to the visible range.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from rnn_viz.ui import colormaps as cm
+from rnn_viz.ui.state import ViewState
+
+from .base import BaseView, style_plot
+
+__all__ = ["TrainingCurvesView"]
+
+TRAIN, VAL = cm.LAYER_COLORS[0], cm.LAYER_COLORS[1]
+MAX_LAYERS = 4
+
+
+def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) pairs where y is finite; for sparse columns (validation, spectra) a line through
+    the evaluated points reads better than isolated dots."""
+    n = min(len(x), len(y))
+    x, y = np.asarray(x[:n], dtype=np.float64), np.asarray(y[:n], dtype=np.float64)
+    keep = np.isfinite(y) & np.isfinite(x)
+    return x[keep], y[keep]
+
+
+def _positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _finite(x, y)
+    keep = y > 0
+    return x[keep], y[keep]
+
+
+def _dashed(color: str, width: float = 1.5):
+    pen = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
+    pen.setCosmetic(True)
+    return pen
+
+
+class TrainingCurvesView(BaseView):
+    """Three stacked plots sharing the update axis."""
+
+    OBJECT_NAME = "trainingCurvesView"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        legend_opts = dict(offset=(-8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
+                           brush=pg.mkBrush(255, 255, 255, 210))
+        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0), title="Loss", left="loss")
+        self.grad_plot = style_plot(self.canvas.addPlot(row=1, col=0),
+                                    title="Global gradient norm before clipping", left="||g||")
+        self.spectra_plot = style_plot(self.canvas.addPlot(row=2, col=0),
+                                       title="W_hh spectrum: σ_max (solid), ρ (dashed)",
+                                       left="σ_max, ρ", bottom="update")
+        for plot in (self.loss_plot, self.grad_plot, self.spectra_plot):
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+            plot.showGrid(y=True, alpha=0.15)
+            if plot is not self.loss_plot:
+                plot.setXLink(self.loss_plot)
+        self.loss_plot.setLogMode(y=True)
+        self.grad_plot.setLogMode(y=True)
+        for plot in (self.loss_plot, self.grad_plot):
+            plot.getAxis("left").enableAutoSIPrefix(False)
+
+        self.loss_legend = self.loss_plot.addLegend(**legend_opts)
+        self.spectra_legend = self.spectra_plot.addLegend(**legend_opts)
+        self.loss_a = pg.PlotDataItem(pen=pg.mkPen(TRAIN, width=1.5))
+        self.val_a = pg.PlotDataItem(pen=pg.mkPen(VAL, width=1.5), symbol="o", symbolSize=4,
+                                     symbolBrush=VAL, symbolPen=None)
+        self.loss_b = pg.PlotDataItem(pen=_dashed(TRAIN))
+        self.val_b = pg.PlotDataItem(pen=_dashed(VAL), symbol="o", symbolSize=4, symbolBrush=None,
+                                     symbolPen=pg.mkPen(VAL))
+        for item in (self.loss_a, self.val_a, self.loss_b, self.val_b):
+            self.loss_plot.addItem(item)
+        self.chance_line = pg.InfiniteLine(angle=0, movable=False, pen=_dashed("#777777", 1.0),
+                                           label="chance", labelOpts=dict(position=0.45, color="#555555"))
+        self.loss_plot.addItem(self.chance_line, ignoreBounds=True)
+
+        self.grad_a = pg.PlotDataItem(pen=pg.mkPen(cm.LAYER_COLORS[2], width=1.5))
+        self.grad_b = pg.PlotDataItem(pen=_dashed(cm.LAYER_COLORS[2]))
+        self.grad_plot.addItem(self.grad_a)
+        self.grad_plot.addItem(self.grad_b)
+        self.clip_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(cm.ACCENT, width=1.2),
+                                         label="clip", labelOpts=dict(position=0.85, color=cm.ACCENT))
+        self.grad_plot.addItem(self.clip_line, ignoreBounds=True)
+
+        self.sigma_items = [pg.PlotDataItem(pen=cm.layer_pen(l, width=1.5)) for l in range(MAX_LAYERS)]
+        self.rho_items = [pg.PlotDataItem(pen=cm.layer_pen(l, run_b=True, width=1.5)) for l in range(MAX_LAYERS)]
+        for item in (*self.sigma_items, *self.rho_items):
+            self.spectra_plot.addItem(item)
+        self.spectra_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, movable=False,
+                                                  pen=pg.mkPen("#999999", width=1),
+                                                  label="1: vanishing below, exploding above",
+                                                  labelOpts=dict(position=0.2, color="#555555")),
+                                  ignoreBounds=True)
+
+        self._last = None
+        self._legend_key = None
+        self._table: tuple[list[str], np.ndarray] = (["step"], np.zeros((0, 1)))
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def render(self, state: ViewState) -> None:
+        key = (state.history, state.history_b, state.config, state.chance_loss, state.label_a, state.label_b)
+        # Histories and config by identity (the controller hands out new objects when they change).
+        if (self._last is not None and all(a is b for a, b in zip(key[:3], self._last[:3]))
+                and key[3:] == self._last[3:]):
+            return
+        self._last = key
+        self._draw(state)
+
+    def _draw(self, state: ViewState) -> None:
+        hist, hist_b = state.history or {}, state.history_b
+        step = np.asarray(hist.get("step", np.zeros(0)), dtype=np.float64)
+        self.loss_a.setData(*_positive(step, hist.get("loss", np.zeros(0))))
+        self.val_a.setData(*_positive(step, hist.get("val_loss", np.zeros(0))))
+        self.grad_a.setData(*_positive(step, hist.get("grad_norm", np.zeros(0))))
+        compare = hist_b is not None
+        if compare:
+            step_b = np.asarray(hist_b.get("step", np.zeros(0)), dtype=np.float64)
+            self.loss_b.setData(*_positive(step_b, hist_b.get("loss", np.zeros(0))))
+            self.val_b.setData(*_positive(step_b, hist_b.get("val_loss", np.zeros(0))))
+            self.grad_b.setData(*_positive(step_b, hist_b.get("grad_norm", np.zeros(0))))
+        for item in (self.loss_b, self.val_b, self.grad_b):
+            item.setVisible(compare)
+
+        layers = sorted(int(k.split("/")[1]) for k in hist if k.startswith("sigma_max/"))
+        for l in range(MAX_LAYERS):
+            shown = l in layers
+            self.sigma_items[l].setVisible(shown)
+            self.rho_items[l].setVisible(shown and f"rho/{l}" in hist)
+            if shown:
+                self.sigma_items[l].setData(*_finite(step, hist[f"sigma_max/{l}"]))
+                if f"rho/{l}" in hist:
+                    self.rho_items[l].setData(*_finite(step, hist[f"rho/{l}"]))
+
+        chance = state.chance_loss
+        self.chance_line.setVisible(chance is not None and chance > 0)
+        if chance is not None and chance > 0:
+            self.chance_line.setValue(math.log10(chance))  # the axis is log10: lines live in its units
+            self.chance_line.label.setFormat(f"chance {chance:.3g}")
+        training = state.config.get("training", {}) if state.config else {}
+        clip = float(training.get("clip_norm") or 0.0)
+        self.clip_line.setVisible(clip > 0)
+        if clip > 0:
+            self.clip_line.setValue(math.log10(clip))
+            self.clip_line.label.setFormat(f"clip_norm = {clip:g}")
+        runs = f" · dashed: {state.label_b}" if compare else ""
+        self.grad_plot.setTitle("Gradient norm before clipping" + ("" if clip > 0 else " (no clipping)") + runs,
+                                color=cm.FOREGROUND, size="10pt")
+        self._update_legends(state, layers, compare)
+        self._table = self._make_table(state)
+
+    def _update_legends(self, state: ViewState, layers: list[int], compare: bool) -> None:
+        key = (tuple(layers), compare, state.label_a, state.label_b)
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        for legend in (self.loss_legend, self.spectra_legend):
+            legend.clear()
+        runs = f" · solid: {state.label_a}, dashed: {state.label_b}" if compare else ""
+        self.loss_plot.setTitle("Loss" + runs, color=cm.FOREGROUND, size="10pt")
+        self.loss_legend.addItem(self.loss_a, "train")
+        self.loss_legend.addItem(self.val_a, "validation")
+        for l in layers:
+            self.spectra_legend.addItem(self.sigma_items[l], f"layer {l}")
+        self.spectra_plot.setTitle("W_hh spectrum: σ_max (solid), ρ (dashed)"
+                                   + (f" · {state.label_a}" if compare else ""), color=cm.FOREGROUND, size="10pt")
+
+    def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
+        hist, hist_b = state.history or {}, state.history_b
+        names = sorted(hist, key=lambda k: (k != "step", k))
+        cols = list(names)
+        arrays = [np.asarray(hist[k], dtype=np.float64) for k in names]
+        if hist_b is not None:
+            names_b = sorted(hist_b, key=lambda k: (k != "step", k))
+            cols += [f"{k} [{state.label_b}]" for k in names_b]
+            arrays += [np.asarray(hist_b[k], dtype=np.float64) for k in names_b]
+        n = max((a.size for a in arrays), default=0)
+        table = np.full((n, len(arrays)), np.nan)
+        for j, a in enumerate(arrays):
+            table[:a.size, j] = a
+        return cols, table
+
+    def csv_table(self) -> tuple[list[str], np.ndarray]:
+        return self._table

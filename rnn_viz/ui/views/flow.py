@@ -1,0 +1,236 @@
+"""The gradient-flow matrix F[t, k] = ||dL_t/dh_k|| and the Jacobian chain behind one of its cells.
+
+Top: log10 F of one layer for the trace's flow sample, loss step t down, source step k across, so
+the populated part is the lower triangle. Grey = no path (k > t, cut by truncation, or no loss at t);
+under truncated BPTT the cut shows as a band, outlined where each row's window starts. Colours span
+the 8 decades below the decade above the largest entry (smaller values take the lowest colour).
+
+Bottom (the inspector, for the cell (t, k) last clicked; k follows the selected time step): the step
+Jacobian norms ||dh_s/dh_{s-1}|| along the path, their running product from h_t back (the bound of
+``analysis.jacobian_chain``) and the actual ratio F[t, j] / F[t, t] it bounds.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
+
+from rnn_viz.engine.analysis import jacobian_chain, per_step_decay
+from rnn_viz.ui import colormaps as cm
+from rnn_viz.ui.state import ViewState
+
+from . import readouts as ro
+from .base import BaseView, selection_line, style_axis, style_plot, text_label
+
+__all__ = ["FlowMatrixView", "DECADES"]
+
+DECADES = 8
+
+
+class FlowMatrixView(BaseView):
+    """F[t, k] as a log-colour lower-triangular image, with the Jacobian-chain inspector below."""
+
+    OBJECT_NAME = "flowMatrixView"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 2, 6, 0)
+        bar.addWidget(QLabel("layer"))
+        self.layer_box = QComboBox()
+        self.layer_box.setObjectName("flowLayer")
+        self.layer_box.setToolTip("Which layer's flow matrix and Jacobian chain to show")
+        self.layer_box.addItem("0", 0)
+        self.layer_box.currentIndexChanged.connect(self._layer_changed)
+        bar.addWidget(self.layer_box)
+        bar.addStretch(1)
+        self.layout().insertLayout(0, bar)
+
+        self.plot = style_plot(self.canvas.addPlot(row=0, col=0), left="loss step t",
+                               bottom="source step k")
+        self.plot.getViewBox().invertY(True)
+        self.plot.getViewBox().setBackgroundColor("#d9d9d9")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(cm.lookup_table(cm.MAGNITUDE))
+        self.plot.addItem(self.image)
+        self.band = pg.PlotDataItem(pen=pg.mkPen(cm.ACCENT, width=1.2))
+        self.plot.addItem(self.band)
+        self.cell_mark = pg.ScatterPlotItem(symbol="s", size=12, brush=None,
+                                            pen=pg.mkPen(cm.ACCENT, width=2))
+        self.plot.addItem(self.cell_mark)
+        self.selection = selection_line(self.plot)
+        self.color_bar = pg.ColorBarItem(values=(-DECADES, 0), colorMap=cm.colormap(cm.MAGNITUDE),
+                                         interactive=False, width=12, label="log10 F[t, k]")
+        for name in ("left", "right", "top", "bottom"):
+            style_axis(self.color_bar.getAxis(name))
+        self.color_bar.setImageItem(self.image)
+        self.canvas.addItem(self.color_bar, row=0, col=1)
+
+        self.chain_plot = style_plot(self.canvas.addPlot(row=1, col=0),
+                                     left="factor / ratio", bottom="step s on the path")
+        self.chain_plot.setLogMode(y=True)
+        self.chain_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.chain_plot.showGrid(y=True, alpha=0.15)
+        legend = self.chain_plot.addLegend(offset=(8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
+                                           brush=pg.mkBrush(255, 255, 255, 210))
+        self.factors_item = pg.PlotDataItem(pen=None, symbol="o", symbolSize=6,
+                                            symbolBrush=cm.layer_color(0), symbolPen=None)
+        self.bound_item = pg.PlotDataItem(pen=pg.mkPen(cm.FOREGROUND, width=2), connect="finite")
+        self.actual_item = pg.PlotDataItem(pen=pg.mkPen(cm.layer_color(1), width=2,
+                                                        style=Qt.PenStyle.DashLine), connect="finite")
+        self.chain_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#999999", width=1)))
+        for item, name in ((self.factors_item, "||∂h_s/∂h_(s−1)||"),
+                           (self.bound_item, "product from h_t back (bound)"),
+                           (self.actual_item, "actual F[t, s] / F[t, t]")):
+            self.chain_plot.addItem(item)
+            legend.addItem(item, name)
+        self.canvas.ci.layout.setRowStretchFactor(0, 3)
+        self.canvas.ci.layout.setRowStretchFactor(1, 2)
+        self.chain_text = text_label()
+        self.canvas.addItem(self.chain_text, row=2, col=0, colspan=2)
+        self.on_click(self.plot, self._cell_clicked)
+
+        self._flow_trace = None      # the trace the drawn flow came from (heavy keys may be absent later)
+        self._config = None
+        self._flow: np.ndarray | None = None
+        self._jac: np.ndarray | None = None
+        self._flow_sample = 0
+        self._layer = 0
+        self._row: int | None = None  # t of the inspected cell; None = the last loss step
+        self._col = 0                 # k of the inspected cell
+        self._T = 0
+        self._title = ""
+        self._state: ViewState | None = None
+        self._table: tuple[list[str], np.ndarray] = (["t"], np.zeros((0, 1)))
+        self.inspected: dict[str, object] = {}
+
+    # -- drawing -------------------------------------------------------------------------------
+    def render(self, state: ViewState) -> None:
+        self._state = state
+        trace = state.trace
+        if trace is None:
+            return
+        if trace is not self._flow_trace and f"flow/{self._layer}" in trace:
+            self._load(trace)
+        elif self._flow is None and trace is not self._flow_trace:
+            self._flow_trace = trace
+            self._set_title("Gradient flow: not computed yet")
+            self.chain_text.setText("The flow matrix comes with the heavy part of a trace, which this "
+                                    "update does not carry yet.")
+        if self.time_step_changed(state):
+            self.selection.setValue(state.time_step)
+            self._col = state.time_step
+            self._inspect()
+
+    def _load(self, trace) -> None:
+        L = ro.layer_count(trace)
+        if self.layer_box.count() != L:
+            self.layer_box.blockSignals(True)
+            self.layer_box.clear()
+            for l in range(L):
+                self.layer_box.addItem(str(l), l)
+            self._layer = min(self._layer, L - 1)
+            self.layer_box.setCurrentIndex(self._layer)
+            self.layer_box.blockSignals(False)
+        self._flow_trace = trace
+        l = self._layer
+        flow = np.asarray(trace[f"flow/{l}"], dtype=np.float64)
+        self._flow = flow
+        self._jac = np.asarray(trace[f"jacobian_norm/{l}"], dtype=np.float64) \
+            if f"jacobian_norm/{l}" in trace else None
+        self._flow_sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
+        T = flow.shape[0]
+        if T != self._T:
+            self._T = T
+            self.plot.setXRange(-0.5, T - 0.5, padding=0.02)
+            self.plot.setYRange(-0.5, T - 0.5, padding=0.02)
+            self._row = None if self._row is None or self._row >= T else self._row
+        with np.errstate(divide="ignore"):
+            logf = np.where(flow > 0, np.log10(np.where(flow > 0, flow, 1.0)), np.nan)
+        levels = ro.log_levels(flow, DECADES)
+        if tuple(self.color_bar.levels()) != levels:
+            self.color_bar.setLevels(levels)
+        self.image.setImage(logf, autoLevels=False, levels=levels, rect=QRectF(-0.5, -0.5, T, T))
+
+        steps = ro.loss_steps(trace["loss_mask"], min(self._flow_sample, trace["loss_mask"].shape[0] - 1))
+        ws = np.asarray(trace["window_start"])
+        if ro.is_truncated(ws, steps):
+            rows = np.nonzero(steps)[0]
+            x = np.repeat(ws[rows] - 0.5, 2).astype(np.float64)
+            y = np.column_stack([rows - 0.5, rows + 0.5]).ravel().astype(np.float64)
+            self.band.setData(x, y, connect="pairs")
+        else:
+            self.band.setData([], [])
+        self._set_title(f"F[t, k] = ||dL_t/dh_k|| · layer {l} · sample {self._flow_sample}")
+        self._default_row = ro.last_loss_step(np.diag(flow) > 0)
+        self._table = (["t"] + [f"F[t,{k}]" for k in range(T)],
+                       np.column_stack([np.arange(T, dtype=np.float64), flow]))
+        self._inspect()
+
+    def _set_title(self, text: str) -> None:
+        if text != self._title:
+            self._title = text
+            self.plot.setTitle(text, color=cm.FOREGROUND, size="10pt")
+
+    def _layer_changed(self) -> None:
+        self._layer = int(self.layer_box.currentData() or 0)
+        trace = self._flow_trace
+        if trace is not None and f"flow/{self._layer}" in trace:
+            self._load(trace)
+
+    # -- the inspector ---------------------------------------------------------------------------
+    def _cell_clicked(self, x: float, y: float) -> None:
+        t, k = int(round(y)), int(round(x))
+        if self._flow is None or not (0 <= k <= t < self._T):
+            return
+        self._row, self._col = t, k
+        self._inspect()
+        self.timeStepSelected.emit(k)
+
+    def _inspect(self) -> None:
+        """Draw the chain of Jacobian norms for the inspected cell and say what it multiplies to."""
+        flow, jac = self._flow, self._jac
+        empty = ([], [])
+        if flow is None:
+            return
+        t = self._row if self._row is not None else self._default_row
+        k = self._col
+        if t is None:
+            self._clear_inspector("no loss step in this sample: F is all zero")
+            return
+        self.cell_mark.setData([float(min(k, t))], [float(t)])
+        if not 0 <= k <= t:
+            self._clear_inspector(f"step k = {k} comes after t = {t}: no path; click a cell on or left of "
+                                  "the diagonal")
+            return
+        ratio = ro.flow_ratio(flow, k, t)
+        steps = np.arange(k, t + 1, dtype=np.float64)
+        actual = flow[t, k:t + 1] / flow[t, t] if flow[t, t] > 0 else np.full(steps.size, np.nan)
+        self.actual_item.setData(steps, np.where(actual > 0, actual, np.nan))
+        self.inspected = {"t": t, "k": k, "ratio": ratio}
+        if jac is None:
+            self.factors_item.setData(*empty)
+            self.bound_item.setData(*empty)
+            self.chain_text.setText(f"path h_{k} → h_{t}: actual F[t,k]/F[t,t] = {ratio:.3g} "
+                                    "(no Jacobian norms in this trace)")
+            return
+        factors, product = jacobian_chain(jac, k, t)
+        _, bound = ro.running_chain_bound(jac, k, t)
+        self.factors_item.setData(steps[1:], np.where(factors > 0, factors, np.nan))
+        self.bound_item.setData(steps, np.where(bound > 0, bound, np.nan))
+        decay = per_step_decay(flow, t)
+        decay_text = f"; row t decays ×{np.exp(decay):.3g} per step" if np.isfinite(decay) else ""
+        self.inspected.update(factors=factors, product=product)
+        self.chain_text.setText(
+            f"path h_{k} → h_{t} (layer {self._layer}, sample {self._flow_sample}): product of {factors.size} "
+            f"Jacobian norms = {product:.3g} (upper bound); actual F[t,k]/F[t,t] = {ratio:.3g}{decay_text}")
+
+    def _clear_inspector(self, text: str) -> None:
+        for item in (self.factors_item, self.bound_item, self.actual_item):
+            item.setData([], [])
+        self.inspected = {}
+        self.chain_text.setText(text)
+
+    def csv_table(self) -> tuple[list[str], np.ndarray]:
+        return self._table

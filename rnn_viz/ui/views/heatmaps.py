@@ -1,0 +1,250 @@
+"""Hidden-state heatmaps: time x unit for every layer, plus gates and cell state for LSTM/GRU.
+
+One row of panels per layer (the top layer on top, as in the unrolled graph), one column per
+quantity, each column with one fixed colour scale drawn as a colour bar under it:
+
+- ``h_t``: tanh-bounded cells (rnn tanh, lstm, gru) on [-1, 1], diverging; rnn relu on [0, s]
+  (sequential); rnn linear on [-s, s] (diverging). s grows in 1-2-5 steps to cover the largest |h|
+  seen and never shrinks, so colours stay comparable between updates.
+- LSTM ``c_t`` (unbounded): [-s, s] diverging, s as above.
+- sigmoid gates (LSTM i, f, o; GRU r, z): [0, 1], sequential.
+- candidate (LSTM g, GRU n, tanh): [-1, 1], diverging.
+
+All for the selected sample.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+
+from rnn_viz.ui import colormaps as cm
+from rnn_viz.ui.state import ViewState
+
+from . import readouts as ro
+from .base import BaseView, selection_line, style_axis, style_plot, text_label
+
+__all__ = ["HiddenStateView"]
+
+SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z")}
+GATE_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+CANDIDATE = {"lstm": "g", "gru": "n"}
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One quantity drawn for every layer: how to take it from the trace and how to colour it."""
+
+    key: str          # "hidden", "cell", "gates", "candidate"
+    title: str
+    colormap: str
+    fixed: tuple[float, float] | None  # fixed levels, or None for a growing symmetric/positive scale
+    positive: bool = False              # growing scale [0, s] instead of [-s, s]
+
+
+def _columns(cell: str, activation: str) -> list[_Column]:
+    if cell == "rnn" and activation == "relu":
+        h = _Column("hidden", "h_t (relu, 0..s)", cm.UNIT, None, positive=True)
+    elif cell == "rnn" and activation == "linear":
+        h = _Column("hidden", "h_t (linear, -s..s)", cm.SIGNED, None)
+    else:
+        h = _Column("hidden", "h_t (-1..1)", cm.SIGNED, (-1.0, 1.0))
+    cols = [h]
+    if cell == "lstm":
+        cols.append(_Column("cell", "c_t cell state (-s..s)", cm.SIGNED, None))
+    if cell in SIGMOID_GATES:
+        names = ", ".join(SIGMOID_GATES[cell])
+        cols.append(_Column("gates", f"gates {names} (sigmoid, 0..1)", cm.UNIT, (0.0, 1.0)))
+        cols.append(_Column("candidate", f"candidate {CANDIDATE[cell]} (tanh, -1..1)", cm.SIGNED,
+                            (-1.0, 1.0)))
+    return cols
+
+
+def _panel_data(trace, column: _Column, cell: str, layer: int, b: int) -> np.ndarray:
+    """(rows, T) image of one panel for sample b: units (or gate units) down, time across."""
+    if column.key == "hidden":
+        return np.asarray(trace[f"hidden/{layer}"][b]).T
+    if column.key == "cell":
+        return np.asarray(trace[f"cell/{layer}"][b]).T
+    gates = np.asarray(trace[f"gates/{layer}"][b])
+    H = gates.shape[1] // len(GATE_ORDER[cell])
+    order = GATE_ORDER[cell]
+    if column.key == "candidate":
+        g = order.index(CANDIDATE[cell])
+        return gates[:, g * H:(g + 1) * H].T
+    idx = [order.index(name) for name in SIGMOID_GATES[cell]]
+    return np.concatenate([gates[:, g * H:(g + 1) * H] for g in idx], axis=1).T
+
+
+def _row_names(column: _Column, cell: str, H: int) -> list[str]:
+    if column.key == "gates":
+        return [f"{g}[{u}]" for g in SIGMOID_GATES[cell] for u in range(H)]
+    if column.key == "candidate":
+        return [f"{CANDIDATE[cell]}[{u}]" for u in range(H)]
+    return [f"[{u}]" for u in range(H)]
+
+
+class HiddenStateView(BaseView):
+    """Activations of the selected sample as time x unit images, one panel per layer and quantity."""
+
+    OBJECT_NAME = "hiddenStateView"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._structure = None
+        self._trace = None
+        self._sample = None
+        self._config = None
+        self._T = 0
+        self._shape: tuple[int, int] | None = None
+        self._title_text = ""
+        self._scales: dict[str, float] = {}
+        self._panels: list[tuple[int, _Column, pg.PlotItem, pg.ImageItem]] = []
+        self._lines: list[pg.InfiniteLine] = []
+        self._bars: dict[str, pg.ColorBarItem] = {}
+        self._separators: list[list[pg.InfiniteLine]] = []
+        self._data: dict[tuple[int, str], np.ndarray] = {}
+        self._table: tuple[list[str], np.ndarray] = (["t"], np.zeros((0, 1)))
+        self.title = text_label(justify="center", size="10pt")
+        self.readout = text_label()
+        self.canvas.scene().sigMouseMoved.connect(self._hovered)
+
+    # -- structure (rebuilt only when the cell, activation or layer count changes) --------------
+    def _build(self, cell: str, activation: str, L: int) -> None:
+        self.canvas.clear()
+        self._click_targets.clear()
+        self._panels, self._lines, self._separators = [], [], []
+        self._bars, self._scales = {}, {}
+        columns = _columns(cell, activation)
+        self.canvas.addItem(self.title, row=0, col=0, colspan=len(columns))
+        first = None
+        for r, layer in enumerate(range(L - 1, -1, -1)):
+            for c, column in enumerate(columns):
+                plot = style_plot(self.canvas.addPlot(row=r + 1, col=c),
+                                  title=column.title if r == 0 else None,
+                                  left=f"layer {layer}: unit" if c == 0 else None,
+                                  bottom="time step t" if layer == 0 else None)
+                plot.getViewBox().invertY(True)  # unit 0 at the top, like a matrix
+                image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+                image.setLookupTable(cm.lookup_table(column.colormap))
+                plot.addItem(image)
+                if first is None:
+                    first = plot
+                else:
+                    plot.setXLink(first)
+                self._panels.append((layer, column, plot, image))
+                self._lines.append(selection_line(plot))
+                seps = []
+                if column.key == "gates":
+                    for _ in SIGMOID_GATES[cell][1:]:
+                        sep = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(cm.FOREGROUND, width=1))
+                        plot.addItem(sep, ignoreBounds=True)
+                        seps.append(sep)
+                self._separators.append(seps)
+                self.on_click(plot, lambda x, y: self.emit_step(x, self._T))
+        for c, column in enumerate(columns):
+            levels = column.fixed or ((0.0, 1.0) if column.positive else (-1.0, 1.0))
+            bar = pg.ColorBarItem(values=levels, colorMap=cm.colormap(column.colormap), interactive=False,
+                                  orientation="horizontal", width=10)
+            for name in ("bottom", "top", "left", "right"):
+                style_axis(bar.getAxis(name))
+            bar.setImageItem([img for _, col, _, img in self._panels if col is column])
+            self.canvas.addItem(bar, row=L + 1, col=c)
+            self._bars[column.key] = bar
+        self.canvas.addItem(self.readout, row=L + 2, col=0, colspan=len(columns))
+        self._columns = columns
+
+    def _levels(self, column: _Column, data: list[np.ndarray]) -> tuple[float, float]:
+        if column.fixed is not None:
+            return column.fixed
+        biggest = max((float(np.max(np.abs(d), initial=0.0)) for d in data), default=0.0)
+        scale = max(self._scales.get(column.key, 0.0), ro.nice_ceiling(biggest))
+        self._scales[column.key] = scale
+        return (0.0, scale) if column.positive else (-scale, scale)
+
+    # -- drawing -------------------------------------------------------------------------------
+    def render(self, state: ViewState) -> None:
+        trace = state.trace
+        if trace is None:
+            return
+        if trace is not self._trace or state.sample != self._sample or state.config is not self._config:
+            self._draw(state)
+        if self.time_step_changed(state):
+            for line in self._lines:
+                line.setValue(state.time_step)
+
+    def _draw(self, state: ViewState) -> None:
+        trace = state.trace
+        model = state.config.get("model", {}) if state.config else {}
+        cell = ro.cell_kind(trace)
+        activation = (model.get("activation") or "tanh") if cell == "rnn" else "fixed"
+        L = ro.layer_count(trace)
+        structure = (cell, activation, L)
+        if structure != self._structure:
+            self._build(cell, activation, L)
+            self._structure = structure
+            self._shape = None
+            self._time_step = None
+        self._trace, self._sample, self._config = trace, state.sample, state.config
+        b = min(state.sample, trace["loss_mask"].shape[0] - 1)
+        T = int(trace["loss_mask"].shape[1])
+        H = int(trace["hidden/0"].shape[2])
+        if (T, H) != self._shape:
+            self._shape = (T, H)
+            for layer, column, plot, _ in self._panels:
+                rows = H * (len(SIGMOID_GATES[cell]) if column.key == "gates" else 1)
+                plot.setXRange(-0.5, T - 0.5, padding=0)
+                plot.setYRange(-0.5, rows - 0.5, padding=0)
+        self._T = T
+        self._data = {(layer, col.key): _panel_data(trace, col, cell, layer, b)
+                      for layer, col, _, _ in self._panels}
+        for column in self._columns:
+            levels = self._levels(column, [d for (_, key), d in self._data.items() if key == column.key])
+            bar = self._bars[column.key]
+            if tuple(bar.levels()) != levels:
+                bar.setLevels(levels)
+        for (layer, column, plot, image), seps in zip(self._panels, self._separators):
+            data = self._data[(layer, column.key)]
+            image.setImage(data, autoLevels=False, levels=self._bars[column.key].levels(),
+                           rect=QRectF(-0.5, -0.5, T, data.shape[0]))
+            for i, sep in enumerate(seps):
+                sep.setValue((i + 1) * H - 0.5)
+        title = f"Hidden states, sample {b} ({cell}, {L} layer{'s' if L > 1 else ''}, H = {H})"
+        if title != self._title_text:
+            self._title_text = title
+            self.title.setText(title)
+        self._table = self._make_table(cell, H, T)
+
+    def _make_table(self, cell: str, H: int, T: int) -> tuple[list[str], np.ndarray]:
+        cols, blocks = ["t"], [np.arange(T, dtype=np.float64)[:, None]]
+        for layer, column, _, _ in sorted(self._panels, key=lambda p: p[0]):
+            data = self._data[(layer, column.key)]
+            name = {"hidden": "hidden", "cell": "cell"}.get(column.key, "gates")
+            cols += [f"{name}/{layer}{row}" for row in _row_names(column, cell, H)]
+            blocks.append(data.T)
+        return cols, np.concatenate(blocks, axis=1)
+
+    # -- interaction ---------------------------------------------------------------------------
+    def value_at(self, layer: int, key: str, t: int, row: int) -> float:
+        """The drawn value of panel (layer, key) at time step t and image row ``row``."""
+        return float(self._data[(layer, key)][row, t])
+
+    def _hovered(self, pos) -> None:
+        for layer, column, plot, _ in self._panels:
+            vb = plot.getViewBox()
+            if vb.sceneBoundingRect().contains(pos):
+                p = vb.mapSceneToView(pos)
+                t, row = int(round(p.x())), int(round(p.y()))
+                data = self._data.get((layer, column.key))
+                if data is not None and 0 <= t < data.shape[1] and 0 <= row < data.shape[0]:
+                    H = int(self._trace["hidden/0"].shape[2])
+                    name = _row_names(column, self._structure[0], H)[row]
+                    self.readout.setText(f"layer {layer}, {column.title.split(' (')[0]} {name} at t = {t}: "
+                                         f"{data[row, t]:.4g}")
+                    return
+        self.readout.setText("")
+
+    def csv_table(self) -> tuple[list[str], np.ndarray]:
+        return self._table

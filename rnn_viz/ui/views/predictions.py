@@ -1,0 +1,210 @@
+"""The selected sample's targets and outputs over time, or its text for character tasks.
+
+Series (mse): per output (up to four) the target (dashed, rings where a loss is taken) and the
+model's output (solid). Classes (cross-entropy): the probability the model gives the target class
+at each step, with correct / wrong marks on the steps that carry a loss, and (with a vocabulary)
+the input, target and argmax characters around the selected step; without one, class indices.
+"""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from rnn_viz.ui import colormaps as cm
+from rnn_viz.ui.state import ViewState
+
+from . import readouts as ro
+from .base import BaseView, selection_line, style_plot, text_label
+
+__all__ = ["PredictionsView"]
+
+MAX_OUTPUTS = 4
+TEXT_WINDOW = 64       # characters shown around the selected step
+CLASS_WINDOW = 24      # class indices shown around the selected step (wider per step)
+RIGHT, WRONG = "#009E73", "#D55E00"  # Okabe-Ito bluish green / vermillion, told apart also by shape
+
+
+def _glyph(ch: str) -> str:
+    """A visible, HTML-safe stand-in for one character (spaces and newlines would vanish)."""
+    return {" ": "·", "\n": "⏎", "\t": "⇥"}.get(ch, html.escape(ch))
+
+
+class PredictionsView(BaseView):
+    """What the model outputs for the selected sample, against the targets."""
+
+    OBJECT_NAME = "predictionsView"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot = style_plot(self.canvas.addPlot(row=0, col=0), bottom="time step t")
+        self.plot.showGrid(y=True, alpha=0.15)
+        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
+                                          brush=pg.mkBrush(255, 255, 255, 210))
+        self.selection = selection_line(self.plot)
+        self.text = text_label(size="10pt")
+        self.canvas.addItem(self.text, row=1, col=0)
+        self.on_click(self.plot, lambda x, y: self.emit_step(x, self._T))
+
+        self.targets: list[pg.PlotDataItem] = []
+        self.outputs: list[pg.PlotDataItem] = []
+        self.target_marks: list[pg.PlotDataItem] = []
+        self.p_target = pg.PlotDataItem(pen=pg.mkPen(cm.LAYER_COLORS[0], width=1.5))
+        self.right_marks = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolBrush=RIGHT,
+                                           symbolPen=None)
+        self.wrong_marks = pg.PlotDataItem(pen=None, symbol="x", symbolSize=9, symbolBrush=WRONG,
+                                           symbolPen=pg.mkPen(WRONG, width=1.5))
+        for item in (self.p_target, self.right_marks, self.wrong_marks):
+            self.plot.addItem(item)
+
+        self._mode: str | None = None
+        self._legend_key = None
+        self._trace = None
+        self._sample = None
+        self._vocab = None
+        self._T = 0
+        self._text_step: int | None = None
+        self._table: tuple[list[str], np.ndarray] = (["t"], np.zeros((0, 1)))
+        self._classes: dict[str, np.ndarray] = {}
+
+    def _ensure_outputs(self, n: int) -> None:
+        while len(self.outputs) < n:
+            o = len(self.outputs)
+            color = cm.layer_color(o)
+            target = pg.PlotDataItem(pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DashLine))
+            mark = pg.PlotDataItem(pen=None, symbol="o", symbolSize=6, symbolBrush=None,
+                                   symbolPen=pg.mkPen(color, width=1.2))
+            output = pg.PlotDataItem(pen=pg.mkPen(color, width=2))
+            for item in (target, mark, output):
+                self.plot.addItem(item)
+            self.targets.append(target)
+            self.target_marks.append(mark)
+            self.outputs.append(output)
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def render(self, state: ViewState) -> None:
+        trace = state.trace
+        if trace is None:
+            return
+        changed = trace is not self._trace or state.sample != self._sample or state.vocab != self._vocab
+        if changed:
+            self._trace, self._sample, self._vocab = trace, state.sample, state.vocab
+            self._draw(state)
+        if self.time_step_changed(state):
+            self.selection.setValue(state.time_step)
+        if self._mode == "classes" and (changed or self._text_step != state.time_step):
+            self._text_step = state.time_step
+            self._draw_text(state.time_step)
+
+    def _draw(self, state: ViewState) -> None:
+        trace = state.trace
+        b = min(state.sample, trace["loss_mask"].shape[0] - 1)
+        targets = np.asarray(trace["targets"])
+        mask = np.asarray(trace["loss_mask"][b], dtype=bool)
+        T = mask.size
+        self._T = T
+        mode = "classes" if targets.ndim == 2 else "series"
+        self._set_mode(mode, state, min(targets.shape[2], MAX_OUTPUTS) if mode == "series" else 0)
+        t = np.arange(T, dtype=np.float64)
+        pred = np.asarray(trace["predictions"][b], dtype=np.float64)
+        if mode == "series":
+            target = np.asarray(targets[b], dtype=np.float64)
+            n = min(target.shape[1], MAX_OUTPUTS)
+            for o in range(n):
+                self.targets[o].setData(t, target[:, o])
+                self.target_marks[o].setData(t[mask], target[mask, o])
+                self.outputs[o].setData(t, pred[:, o])
+            cols = ["t", "loss_step"] + [f"target/{o}" for o in range(n)] + [f"prediction/{o}" for o in range(n)]
+            self._table = (cols, np.column_stack([t, mask, target[:, :n], pred[:, :n]]).astype(np.float64))
+            more = f" (first {n} of {target.shape[1]} outputs)" if target.shape[1] > n else ""
+            self.plot.setTitle(f"Predictions, sample {b}: targets dashed (rings: loss taken), outputs solid{more}",
+                               color=cm.FOREGROUND, size="10pt")
+            return
+        target = np.asarray(targets[b], dtype=np.int64)
+        p = ro.target_probability(pred, target)
+        guess = np.argmax(pred, axis=1)
+        right = guess == target
+        self.p_target.setData(t, p)
+        self.right_marks.setData(t[mask & right], p[mask & right])
+        self.wrong_marks.setData(t[mask & ~right], p[mask & ~right])
+        self._classes = {"target": target, "guess": guess, "mask": mask, "p": p}
+        inputs = np.asarray(trace["inputs"][b])
+        vocab = state.vocab
+        if vocab is not None and inputs.shape[1] == len(vocab):
+            self._classes["input"] = np.argmax(inputs, axis=1)
+        cols = ["t", "loss_step", "target", "predicted", "p_target"]
+        rows = np.column_stack([t, mask, target, guess, p]).astype(object)
+        if vocab is not None:
+            cols += ["target_char", "predicted_char"]
+            chars = np.array([[vocab[i] if i < len(vocab) else "?" for i in target],
+                              [vocab[i] if i < len(vocab) else "?" for i in guess]], dtype=object).T
+            rows = np.concatenate([rows, chars], axis=1)
+        self._table = (cols, rows)
+        self.plot.setTitle(f"Predictions, sample {b}: probability of the target class "
+                           f"(● right, × wrong on loss steps)", color=cm.FOREGROUND, size="10pt")
+
+    def _set_mode(self, mode: str, state: ViewState, n_outputs: int) -> None:
+        self._ensure_outputs(n_outputs)
+        for o, items in enumerate(zip(self.targets, self.target_marks, self.outputs)):
+            for item in items:
+                item.setVisible(mode == "series" and o < n_outputs)
+        for item in (self.p_target, self.right_marks, self.wrong_marks):
+            item.setVisible(mode == "classes")
+        self.text.setVisible(mode == "classes")
+        if mode == "series":
+            self.text.setText("")
+        key = (mode, n_outputs)
+        if key != self._legend_key:
+            self._legend_key = key
+            self.legend.clear()
+            if mode == "series":
+                for o in range(n_outputs):
+                    self.legend.addItem(self.outputs[o], f"output {o}")
+                    self.legend.addItem(self.targets[o], f"target {o}")
+                self.plot.setLabel("left", "value", color=cm.FOREGROUND)
+                self.plot.enableAutoRange(axis="y")
+            else:
+                self.legend.addItem(self.p_target, "p(target class)")
+                self.legend.addItem(self.right_marks, "argmax right")
+                self.legend.addItem(self.wrong_marks, "argmax wrong")
+                self.plot.setLabel("left", "p(target)", color=cm.FOREGROUND)
+                self.plot.setYRange(0, 1.02, padding=0)
+        self._mode = mode
+
+    def _draw_text(self, step: int) -> None:
+        """Rows of characters (or class indices) around ``step``: input, target, argmax output."""
+        c = self._classes
+        T = c["target"].size
+        vocab = self._vocab
+        width = TEXT_WINDOW if vocab is not None else CLASS_WINDOW
+        first = int(np.clip(step - width // 2, 0, max(T - width, 0)))
+        span = range(first, min(first + width, T))
+
+        digits = len(str(max(int(c["target"].max(initial=0)), int(c["guess"].max(initial=0)))))
+
+        def cell(i: int, value: int, row: str) -> str:
+            if vocab is not None and value < len(vocab):
+                s = _glyph(vocab[value])
+            else:  # class indices, padded so the rows stay aligned
+                s = f"{value:>{digits}}".replace(" ", "&nbsp;") + "&nbsp;"
+            style = []
+            if row == "guess" and c["mask"][i]:
+                style.append(f"color:{RIGHT if value == c['target'][i] else WRONG}")
+            if i == step:
+                style.append("background-color:#f4c7e0")
+            return f"<span style='{';'.join(style)}'>{s}</span>" if style else s
+
+        rows = []
+        if "input" in c:
+            rows.append(("input ", "".join(cell(i, c["input"][i], "input") for i in span)))
+        rows.append(("target", "".join(cell(i, c["target"][i], "target") for i in span)))
+        rows.append(("output", "".join(cell(i, c["guess"][i], "guess") for i in span)))
+        body = "<br>".join(f"{name}&nbsp;&nbsp;{text}" for name, text in rows)
+        where = f"steps {span.start}..{span.stop - 1} of {T}"
+        self.text.setText(f"<span style='font-family:monospace'>{body}</span><br>"
+                          f"<span style='font-size:8pt'>{where}; highlighted: selected step {step}</span>")
+
+    def csv_table(self) -> tuple[list[str], np.ndarray]:
+        return self._table

@@ -1,0 +1,164 @@
+"""Small derived quantities the views draw that rnn_viz.engine.analysis does not provide.
+
+Pure NumPy on trace arrays, no Qt, so each has one definition and a test. Shapes: T time steps,
+B samples, H units, L layers.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from rnn_viz.engine.analysis import jacobian_chain
+
+__all__ = [
+    "layer_count", "cell_kind", "loss_steps", "truncation_windows", "is_truncated",
+    "recurrent_edge_carries", "mean_abs", "decade_bins", "running_chain_bound", "flow_ratio",
+    "nice_ceiling", "log_levels", "target_probability", "last_loss_step",
+]
+
+
+def layer_count(trace: Mapping[str, np.ndarray]) -> int:
+    """Number of layers L: the run of keys ``hidden/0``, ``hidden/1``, ... present in the trace."""
+    n = 0
+    while f"hidden/{n}" in trace:
+        n += 1
+    return n
+
+
+def cell_kind(trace: Mapping[str, np.ndarray]) -> str:
+    """'lstm' (has ``cell/0``), 'gru' (has ``gates/0`` with 3H columns) or 'rnn'."""
+    if "cell/0" in trace:
+        return "lstm"
+    if "gates/0" in trace:
+        return "gru"
+    return "rnn"
+
+
+def loss_steps(loss_mask: np.ndarray, sample: int | None = None) -> np.ndarray:
+    """(T,) bool: steps that carry a loss, for one sample or (sample None) for any sample.
+
+    loss_mask: (B, T) bool.
+    """
+    mask = np.asarray(loss_mask, dtype=bool)
+    if sample is None:
+        return mask.any(axis=0)
+    return mask[sample].copy()
+
+
+def truncation_windows(window_start: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct backward windows: (starts (W,), ends (W,)) int, each window [start, end] inclusive.
+
+    window_start: (T,) int, the first step a loss at step t reaches; steps: (T,) bool, which steps
+    carry a loss. A window is the losses sharing one start; its end is the last of them. Under full
+    BPTT this is the single window [0, last loss step]; with k1 < k2 windows overlap.
+    """
+    ws = np.asarray(window_start, dtype=np.int64)
+    loss_at = np.nonzero(np.asarray(steps, dtype=bool))[0]
+    if loss_at.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts, inverse = np.unique(ws[loss_at], return_inverse=True)
+    ends = np.full(starts.shape, -1, dtype=np.int64)
+    np.maximum.at(ends, inverse, loss_at)
+    return starts, ends
+
+
+def is_truncated(window_start: np.ndarray, steps: np.ndarray) -> bool:
+    """Whether some loss's gradient stops before step 0 (window_start > 0 on a loss step)."""
+    steps = np.asarray(steps, dtype=bool)
+    return bool(np.any(np.asarray(window_start)[steps] > 0))
+
+
+def recurrent_edge_carries(window_start: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """(T,) bool: entry t says whether the recurrent edge h_{t-1} -> h_t lies on some loss's backward path.
+
+    A loss at step s reaches back to window_start[s], so it crosses the edge into t when
+    window_start[s] <= t - 1 and s >= t. Entry 0 (no edge) is False.
+    """
+    ws = np.asarray(window_start, dtype=np.float64).copy()
+    steps = np.asarray(steps, dtype=bool)
+    ws[~steps] = np.inf
+    # reach[t] = the earliest start among losses at steps >= t
+    reach = np.minimum.accumulate(ws[::-1])[::-1]
+    t = np.arange(len(ws))
+    carries = reach <= t - 1
+    if carries.size:
+        carries[0] = False
+    return carries
+
+
+def mean_abs(values: np.ndarray) -> np.ndarray:
+    """(T,) mean over units of |values|; values: (T, H)."""
+    return np.abs(np.asarray(values, dtype=np.float64)).mean(axis=-1)
+
+
+def decade_bins(values: np.ndarray, n_bins: int, top: float | None = None) -> np.ndarray:
+    """(N,) int bin of each value by decades below ``top`` (default: the largest value).
+
+    Bin n_bins-1 holds values within one decade of top, n_bins-2 the next decade, and bin 0 everything
+    smaller still. Values that are 0, negative or not finite get -1 (no signal).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    good = np.isfinite(v) & (v > 0)
+    out = np.full(v.shape, -1, dtype=np.int64)
+    if not good.any():
+        return out
+    top = float(v[good].max()) if top is None else float(top)
+    decades = np.floor(np.log10(top / v[good]))
+    out[good] = np.clip(n_bins - 1 - decades, 0, n_bins - 1).astype(np.int64)
+    return out
+
+
+def running_chain_bound(jacobian_norm: np.ndarray, k: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Jacobian-chain bound on ||dh_t/dh_j|| for every j on the path k..t.
+
+    jacobian_norm: (T,). Returns (steps (t-k+1,) = k..t, bound (t-k+1,)) with bound[j] the product of
+    ||dh_s/dh_{s-1}|| for s = steps[j]+1 .. t (1 at j = t). bound[0] equals ``jacobian_chain``'s product.
+    """
+    factors, _ = jacobian_chain(jacobian_norm, k, t)
+    with np.errstate(over="ignore", under="ignore"):
+        tail = np.cumprod(factors[::-1])[::-1]
+    bound = np.append(tail, 1.0)
+    return np.arange(k, t + 1), bound
+
+
+def flow_ratio(flow: np.ndarray, k: int, t: int) -> float:
+    """F[t, k] / F[t, t]: how much of loss t's signal at h_t is left at h_k (nan if F[t, t] is 0).
+
+    flow: (T, T).
+    """
+    diag = float(flow[t, t])
+    return float(flow[t, k]) / diag if diag > 0 else float("nan")
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 5 x 10^n that is >= x (x > 0); 1 for x <= 0 or not finite."""
+    if not math.isfinite(x) or x <= 0:
+        return 1.0
+    exp = math.floor(math.log10(x))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * 10.0**exp >= x * (1 - 1e-12):
+            return m * 10.0**exp
+    return 10.0 ** (exp + 1)
+
+
+def log_levels(values: np.ndarray, decades: int) -> tuple[float, float]:
+    """Colour levels (lo, hi) in log10 units: hi = the decade at or above the largest positive value,
+    lo = hi - decades. Rounding to whole decades keeps the scale still while the values drift."""
+    v = np.asarray(values, dtype=np.float64)
+    good = v[np.isfinite(v) & (v > 0)]
+    hi = float(np.ceil(np.log10(good.max()))) if good.size else 0.0
+    return hi - decades, hi
+
+
+def target_probability(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """(T,) probability the model gives the target class; predictions (T, O) softmax, targets (T,) int."""
+    targets = np.asarray(targets, dtype=np.int64)
+    return np.take_along_axis(np.asarray(predictions), targets[:, None], axis=1)[:, 0]
+
+
+def last_loss_step(steps: np.ndarray) -> int | None:
+    """Index of the last True in steps (T,) bool, or None."""
+    idx = np.nonzero(np.asarray(steps, dtype=bool))[0]
+    return int(idx[-1]) if idx.size else None

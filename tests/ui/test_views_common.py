@@ -1,0 +1,81 @@
+"""What every view promises the window: objectName, cheap re-render, csv_table, exports that decode."""
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from rnn_viz.ui.views import ALL_VIEWS
+from tests.ui.synthetic import make_state
+
+SHAPES = {
+    "rnn-1layer-T5": dict(cell="rnn", layers=1, T=5, H=4),
+    "lstm-2layers-T500": dict(cell="lstm", layers=2, T=500, H=6, bptt="truncated", k1=20, k2=40),
+    "gru-2layers-T30-compare": dict(cell="gru", layers=2, T=30, H=5, compare=True),
+}
+VIEW_IDS = [name for name, _, _ in ALL_VIEWS]
+
+
+@pytest.fixture(params=ALL_VIEWS, ids=VIEW_IDS)
+def view(request, qtbot):
+    _, cls, _ = request.param
+    widget = cls()
+    qtbot.addWidget(widget)
+    widget.resize(700, 500)
+    widget.show()
+    return widget
+
+
+def test_all_views_are_six_distinct_named_widgets():
+    names = [name for name, _, _ in ALL_VIEWS]
+    classes = [cls for _, cls, _ in ALL_VIEWS]
+    assert names == ["graph", "heatmaps", "gradients", "flow", "curves", "predictions"]
+    assert len({cls.OBJECT_NAME for cls in classes}) == 6
+    assert all(title for _, _, title in ALL_VIEWS)
+
+
+@pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
+def test_render_twice_reuses_every_item(view, qtbot, shape):
+    assert view.objectName() == type(view).OBJECT_NAME
+    state = make_state(**shape, time_step=3)
+    view.render(state)
+    qtbot.wait(1)  # let pyqtgraph's deferred layout run once, so the counts below are settled
+    before = list(view.canvas.scene().items())
+    view.render(state)
+    view.render(make_state(**shape, time_step=4, seed=7))
+    after = list(view.canvas.scene().items())
+    assert len(after) == len(before)
+    assert set(map(id, after)) == set(map(id, before)), "render() created or removed plot items"
+
+
+@pytest.mark.parametrize("shape", SHAPES.values(), ids=SHAPES.keys())
+def test_csv_table_matches_its_columns(view, shape):
+    state = make_state(**shape)
+    view.render(state)
+    columns, rows = view.csv_table()
+    assert columns and all(isinstance(c, str) and c for c in columns)
+    assert len(set(columns)) == len(columns), "duplicate CSV column names"
+    rows = np.asarray(rows)
+    assert rows.ndim == 2 and rows.shape[1] == len(columns) and rows.shape[0] > 0
+
+
+def test_views_without_a_trace_draw_nothing_and_do_not_fail(view):
+    state = make_state(cell="rnn", layers=1, T=5)
+    from dataclasses import replace
+    view.render(replace(state, trace=None))
+    columns, rows = view.csv_table()
+    assert len(columns) >= 1
+
+
+def test_png_and_svg_export_of_every_view(view, qtbot):
+    from pyqtgraph.exporters import ImageExporter, SVGExporter
+
+    view.render(make_state(cell="lstm", layers=2, T=40, H=6, compare=True, time_step=10))
+    qtbot.wait(1)
+    exporter = ImageExporter(view.export_item())
+    exporter.parameters()["width"] = 640
+    image = exporter.export(toBytes=True)
+    assert isinstance(image, QImage) and image.width() == 640 and image.height() > 100
+    svg = SVGExporter(view.export_item()).export(toBytes=True)
+    root = ElementTree.fromstring(svg)
+    assert root.tag.endswith("svg")
