@@ -1,0 +1,67 @@
+"""Training curves draw the history columns, the chance level, the clip threshold and the spectra."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rnn_viz.ui.views import TrainingCurvesView
+from tests.ui.synthetic import make_config, make_state
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = TrainingCurvesView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 700)
+    widget.show()
+    return widget
+
+
+def original(item):
+    x, y = item.getOriginalDataset()
+    return np.asarray(x), np.asarray(y)
+
+
+def test_loss_validation_and_grad_norm_are_the_history(view):
+    state = make_state("rnn", 2)
+    view.render(state)
+    h = state.history
+    x, y = original(view.loss_a)
+    assert np.array_equal(x, h["step"]) and np.array_equal(y, h["loss"])
+    x, y = original(view.val_a)
+    finite = np.isfinite(h["val_loss"])
+    assert np.array_equal(x, h["step"][finite]) and np.array_equal(y, h["val_loss"][finite])
+    assert np.array_equal(original(view.grad_a)[1], h["grad_norm"])
+    for l in range(2):
+        x, y = original(view.sigma_items[l])
+        keep = np.isfinite(h[f"sigma_max/{l}"])
+        assert np.array_equal(y, h[f"sigma_max/{l}"][keep])
+        assert np.array_equal(original(view.rho_items[l])[1], h[f"rho/{l}"][keep])
+    assert not view.sigma_items[2].isVisible()
+
+
+def test_chance_and_clip_lines_sit_at_their_values_on_the_log_axes(view):
+    state = make_state("rnn", 1)
+    view.render(replace(state, chance_loss=0.5, config=make_config(clip_norm=2.0)))
+    assert view.chance_line.isVisible() and view.chance_line.value() == pytest.approx(np.log10(0.5))
+    assert view.clip_line.isVisible() and view.clip_line.value() == pytest.approx(np.log10(2.0))
+    assert "2" in view.clip_line.label.format
+    view.render(replace(state, config=make_config(clip_norm=0.0)))
+    assert not view.clip_line.isVisible() and "no clipping" in view.grad_plot.titleLabel.text
+
+
+def test_compare_mode_draws_run_b_in_the_same_plots(view):
+    state = make_state("rnn", 1, compare=True)
+    view.render(state)
+    assert view.loss_b.isVisible() and view.grad_b.isVisible()
+    assert np.array_equal(original(view.loss_b)[1], state.history_b["loss"])
+    assert state.label_b in view.loss_plot.titleLabel.text
+    columns, rows = view.csv_table()
+    assert columns[0] == "step" and f"loss [{state.label_b}]" in columns
+    assert np.array_equal(rows[:, columns.index("loss")], state.history["loss"])
+
+
+def test_long_histories_are_downsampled_and_clipped(view):
+    for plot in (view.loss_plot, view.grad_plot, view.spectra_plot):
+        ds, auto, method = plot.downsampleMode()
+        assert auto and method == "peak" and plot.clipToViewMode()

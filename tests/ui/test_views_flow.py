@@ -1,0 +1,103 @@
+"""The flow matrix shows log10 F of the flow sample; truncation is a band; the inspector shows the chain."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
+
+from rnn_viz.engine.analysis import jacobian_chain
+from rnn_viz.ui.views import FlowMatrixView
+from tests.ui.synthetic import make_state
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = FlowMatrixView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 700)
+    widget.show()
+    return widget
+
+
+def test_image_is_log10_of_the_flow_matrix(view):
+    state = make_state("rnn", 2, T=15, flow_sample=2)
+    view.render(state)
+    flow = state.trace["flow/0"]
+    shown = view.image.image
+    assert np.array_equal(np.isnan(shown), flow <= 0)
+    assert np.allclose(shown[flow > 0], np.log10(flow[flow > 0]))
+    assert np.all(np.isnan(shown[np.triu_indices(15, 1)])), "above the diagonal must be empty"
+    lo, hi = view.color_bar.levels()
+    assert hi == np.ceil(np.log10(flow.max())) and hi - lo == 8
+    assert "sample 2" in view.plot.titleLabel.text
+    columns, rows = view.csv_table()
+    assert columns[:2] == ["t", "F[t,0]"] and np.array_equal(rows[:, 1:], flow)
+
+
+def test_truncated_bptt_makes_the_matrix_banded(view):
+    state = make_state("rnn", 1, T=12, bptt="truncated", k1=4, k2=4)
+    view.render(state)
+    shown = view.image.image
+    t, k = np.indices(shown.shape)
+    outside = (k < (t // 4) * 4) | (k > t)
+    assert np.all(np.isnan(shown[outside])) and not np.any(np.isnan(shown[~outside]))
+    x, y = view.band.getData()
+    assert np.allclose(x[0::2], (np.arange(12) // 4) * 4 - 0.5)
+    view.render(make_state("rnn", 1, T=12, bptt="full", seed=3))
+    assert view.band.getData()[0] is None or len(view.band.getData()[0]) == 0
+
+
+def test_clicking_a_cell_shows_its_jacobian_chain(view, qtbot):
+    state = make_state("rnn", 1, T=20, decay=0.8)
+    view.render(state)
+    QApplication.processEvents()
+    point = view.canvas.mapFromScene(view.plot.getViewBox().mapViewToScene(QPointF(6, 15)))
+    with qtbot.waitSignal(view.timeStepSelected) as blocker:
+        qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert blocker.args == [6]
+    jac, flow = state.trace["jacobian_norm/0"], state.trace["flow/0"]
+    factors, product = jacobian_chain(jac, 6, 15)
+    assert view.inspected["t"] == 15 and view.inspected["k"] == 6
+    assert np.array_equal(view.inspected["factors"], factors)
+    x, y = view.factors_item.getOriginalDataset()
+    assert np.array_equal(x, np.arange(7, 16)) and np.allclose(y, factors)
+    bx, by = view.bound_item.getOriginalDataset()
+    assert by[0] == pytest.approx(product) and by[-1] == 1.0
+    ratio = flow[15, 6] / flow[15, 15]
+    assert view.inspected["ratio"] == pytest.approx(ratio)
+    text = view.chain_text.plain_text
+    assert f"{product:.3g}" in text and f"{ratio:.3g}" in text and "h_6 → h_15" in text
+
+
+def test_inspector_follows_the_selected_step_and_rejects_k_after_t(view):
+    state = make_state("rnn", 1, T=10, loss_at="last", time_step=3)
+    view.render(state)
+    assert view.inspected["t"] == 9 and view.inspected["k"] == 3  # default row: the last loss step
+    view.render(replace(state, time_step=5))
+    assert view.inspected["k"] == 5
+    view._row = 4
+    view.render(replace(state, time_step=7))
+    assert view.inspected == {} and "after t = 4" in view.chain_text.plain_text
+
+
+def test_traces_without_the_heavy_part_keep_the_last_matrix(view):
+    state = make_state("rnn", 1, T=10)
+    view.render(state)
+    drawn = view.image.image.copy()
+    view.render(make_state("rnn", 1, T=10, heavy=False, seed=5))
+    assert np.array_equal(view.image.image, drawn, equal_nan=True)
+
+
+def test_never_computed_says_so(view):
+    view.render(make_state("rnn", 1, T=10, heavy=False))
+    assert "not computed" in view.plot.titleLabel.text
+
+
+def test_layer_selector_switches_the_matrix(view):
+    state = make_state("lstm", 2, T=10)
+    view.render(state)
+    assert view.layer_box.count() == 2
+    view.layer_box.setCurrentIndex(1)
+    flow = state.trace["flow/1"]
+    assert np.allclose(view.image.image[flow > 0], np.log10(flow[flow > 0]))

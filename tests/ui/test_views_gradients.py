@@ -1,0 +1,86 @@
+"""The gradient profile: curves equal dL_dh_norm, run B overlaid, the envelope, the memory horizon."""
+import numpy as np
+import pytest
+from dataclasses import replace
+
+from rnn_viz.engine.analysis import envelope, memory_horizon
+from rnn_viz.ui.views import GradientProfileView
+from tests.ui.synthetic import make_state
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = GradientProfileView()
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    widget.show()
+    return widget
+
+
+def original(item):
+    x, y = item.getOriginalDataset()
+    return np.asarray(x), np.asarray(y)
+
+
+def test_curves_are_the_batch_gradient_norms(view):
+    state = make_state("rnn", 2, T=30, bptt="truncated", k1=10, k2=10, loss_at="last")
+    view.render(state)
+    for l in range(2):
+        x, y = original(view.curves_a[l])
+        profile = state.trace[f"dL_dh_norm/{l}"]
+        assert np.array_equal(x, np.arange(30))
+        # zeros (cut by truncation) become gaps on the log axis
+        assert np.array_equal(np.isnan(y), profile <= 0)
+        assert np.allclose(y[profile > 0], profile[profile > 0])
+    assert not view.curves_b[0].isVisible()
+
+
+def test_compare_mode_overlays_run_b_with_a_legend(view):
+    state = make_state("rnn", 2, T=25, compare=True)
+    view.render(state)
+    for l in range(2):
+        assert view.curves_b[l].isVisible()
+        _, y = original(view.curves_b[l])
+        assert np.allclose(y, state.trace_b[f"dL_dh_norm/{l}"])
+    labels = [label.text for _, label in view.legend.items]
+    assert any(state.label_a in t for t in labels) and any(state.label_b in t for t in labels)
+    columns, _ = view.csv_table()
+    assert f"dL_dh_norm/1 [{state.label_b}]" in columns
+
+
+def test_envelope_is_anchored_at_the_last_loss_step(view):
+    state = make_state("rnn", 1, T=20, loss_at="last", decay=0.9)
+    view.render(state)
+    tr = state.trace
+    profile = tr["dL_dh_norm/0"]
+    expected = profile[19] * envelope(float(tr["whh_sigma_max/0"]), 19 - np.arange(20))
+    columns, rows = view.csv_table()
+    assert np.allclose(rows[:, columns.index("envelope/0")], expected)
+    text = view.envelope_text.plain_text
+    assert "t' = 19" in text and "one layer" in text
+
+
+def test_gated_cells_get_no_envelope_and_say_why(view):
+    view.render(make_state("lstm", 1, T=10))
+    assert not view.envelopes[0].isVisible()
+    assert "lstm" in view.envelope_text.plain_text
+
+
+def test_memory_horizon_readout_follows_the_chosen_fraction(view):
+    state = make_state("rnn", 2, T=60, loss_at="last", decay=0.7)
+    view.render(state)
+    profiles = [state.trace[f"dL_dh_norm/{l}"] for l in range(2)]
+    assert view.horizons[0] == [memory_horizon(p, 1e-3) for p in profiles]
+    assert f"layer 0 {view.horizons[0][0]} steps" in view.horizon_text.plain_text
+    view.fraction_box.setCurrentIndex(view.fraction_box.findData(1e-1))
+    assert view.horizons[0] == [memory_horizon(p, 1e-1) for p in profiles]
+    assert view.horizons[0][0] < memory_horizon(profiles[0], 1e-3)
+
+
+def test_unchanged_state_is_not_redrawn(view):
+    state = make_state("rnn", 1, T=10)
+    view.render(state)
+    view.curves_a[0].setData([0.0], [1.0])  # a redraw would overwrite this
+    view.render(replace(state, time_step=4))
+    assert len(original(view.curves_a[0])[0]) == 1
+    assert view.selection.value() == 4

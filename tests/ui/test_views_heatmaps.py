@@ -1,0 +1,93 @@
+"""Hidden-state heatmaps show the selected sample's trace arrays on fixed, explained colour scales."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
+
+from rnn_viz.ui.views import HiddenStateView
+from tests.ui.synthetic import make_config, make_state
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = HiddenStateView()
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    return widget
+
+
+def panels(view):
+    return {(layer, col.key): (plot, image) for layer, col, plot, image in view._panels}
+
+
+def test_rnn_shows_hidden_states_on_minus_one_to_one(view):
+    state = make_state("rnn", 2, T=7, H=5, sample=3)
+    view.render(state)
+    p = panels(view)
+    assert set(p) == {(0, "hidden"), (1, "hidden")}
+    for l in range(2):
+        _, image = p[(l, "hidden")]
+        assert np.array_equal(image.image, state.trace[f"hidden/{l}"][3].T)  # units down, time across
+        assert tuple(image.getLevels()) == (-1.0, 1.0)
+    assert tuple(view._bars["hidden"].levels()) == (-1.0, 1.0)
+
+
+def test_lstm_adds_cell_state_sigmoid_gates_and_candidate(view):
+    state = make_state("lstm", 2, T=9, H=4, sample=1)
+    view.render(state)
+    p = panels(view)
+    assert set(key for _, key in p) == {"hidden", "cell", "gates", "candidate"}
+    gates = state.trace["gates/1"][1]  # (T, 4H): i f g o
+    H = 4
+    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+    assert np.array_equal(p[(1, "gates")][1].image, np.concatenate([i, f, o], axis=1).T)
+    assert np.array_equal(p[(1, "candidate")][1].image, g.T)
+    assert np.array_equal(p[(0, "cell")][1].image, state.trace["cell/0"][1].T)
+    assert tuple(p[(0, "gates")][1].getLevels()) == (0.0, 1.0)
+    # the cell state is unbounded: a symmetric 1-2-5 scale covering the largest |c| of both layers
+    biggest = max(np.abs(state.trace[f"cell/{l}"][1]).max() for l in range(2))
+    lo, hi = view._bars["cell"].levels()
+    assert lo == -hi and hi >= biggest and hi < 2.5 * biggest
+    columns, rows = view.csv_table()
+    assert "gates/0f[2]" in columns and "cell/1[3]" in columns and rows.shape == (9, len(columns))
+    assert np.allclose(rows[:, columns.index("gates/0f[2]")], state.trace["gates/0"][1][:, H + 2])
+
+
+def test_gru_gates_are_reset_and_update_with_candidate_n(view):
+    state = make_state("gru", 1, T=6, H=3)
+    view.render(state)
+    p = panels(view)
+    gates = state.trace["gates/0"][0]
+    assert np.array_equal(p[(0, "gates")][1].image, gates[:, :6].T)
+    assert np.array_equal(p[(0, "candidate")][1].image, gates[:, 6:].T)
+    assert (0, "cell") not in p
+
+
+def test_relu_scale_grows_and_never_shrinks(view):
+    state = make_state("rnn", 1, T=6, H=3)
+    big = dict(state.trace)
+    big["hidden/0"] = np.abs(state.trace["hidden/0"]) * 3.0
+    from dataclasses import replace
+    config = make_config("rnn", 1, activation="relu")
+    view.render(replace(state, trace=big, config=config))
+    assert view._bars["hidden"].levels() == (0.0, 5.0)
+    small = dict(big)
+    small["hidden/0"] = big["hidden/0"] / 30
+    view.render(replace(state, trace=small, config=config))
+    assert view._bars["hidden"].levels() == (0.0, 5.0)
+
+
+def test_clicking_a_column_selects_the_step(view, qtbot):
+    view.render(make_state("rnn", 1, T=12, H=4))
+    QApplication.processEvents()
+    _, _, plot, _ = view._panels[0]
+    point = view.canvas.mapFromScene(plot.getViewBox().mapViewToScene(QPointF(9, 1)))
+    with qtbot.waitSignal(view.timeStepSelected) as blocker:
+        qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert blocker.args == [9]
+
+
+def test_selected_step_is_marked_on_every_panel(view):
+    view.render(make_state("lstm", 2, T=8, H=3, time_step=5))
+    assert len(view._lines) == 8 and all(line.value() == 5 for line in view._lines)

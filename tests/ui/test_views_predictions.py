@@ -1,0 +1,69 @@
+"""Predictions: targets against outputs for series, characters for character tasks."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
+
+from rnn_viz.ui.views import PredictionsView
+from tests.ui.synthetic import make_state
+
+VOCAB = tuple("ab cd\n")
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = PredictionsView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 450)
+    widget.show()
+    return widget
+
+
+def test_series_outputs_and_targets_of_the_selected_sample(view):
+    state = make_state("rnn", 1, T=16, sample=2, O=2, loss_at="last")
+    view.render(state)
+    tr = state.trace
+    for o in range(2):
+        assert np.array_equal(view.outputs[o].getOriginalDataset()[1], tr["predictions"][2, :, o])
+        assert np.array_equal(view.targets[o].getOriginalDataset()[1], tr["targets"][2, :, o])
+        x, _ = view.target_marks[o].getOriginalDataset()
+        assert np.array_equal(x, [15.0])  # rings only where a loss is taken
+    columns, rows = view.csv_table()
+    assert columns == ["t", "loss_step", "target/0", "target/1", "prediction/0", "prediction/1"]
+    assert not view.p_target.isVisible()
+
+
+def test_character_task_shows_probability_and_text(view):
+    state = make_state("rnn", 1, T=40, loss="cross_entropy", vocab=VOCAB, time_step=10)
+    view.render(state)
+    tr = state.trace
+    target = tr["targets"][0]
+    p = tr["predictions"][0][np.arange(40), target]
+    assert np.allclose(view.p_target.getOriginalDataset()[1], p)
+    right = np.argmax(tr["predictions"][0], axis=1) == target
+    assert len(view.right_marks.getOriginalDataset()[0]) == right.sum()
+    text = view.text.plain_text
+    glyphs = {" ": "·", "\n": "⏎"}
+    expected = "".join(glyphs.get(VOCAB[i], VOCAB[i]) for i in target[:40])
+    assert expected[:30] in text.replace("\u00a0", " ")
+    columns, rows = view.csv_table()
+    assert columns[-2:] == ["target_char", "predicted_char"] and rows[3, -2] == VOCAB[target[3]]
+
+
+def test_text_window_follows_the_selected_step(view):
+    state = make_state("rnn", 1, T=200, loss="cross_entropy", vocab=VOCAB, time_step=150)
+    view.render(state)
+    assert "steps 118..181" in view.text.plain_text
+    view.render(replace(state, time_step=5))
+    assert "steps 0..63" in view.text.plain_text
+
+
+def test_clicking_selects_a_step(view, qtbot):
+    view.render(make_state("rnn", 1, T=20))
+    QApplication.processEvents()
+    point = view.canvas.mapFromScene(view.plot.getViewBox().mapViewToScene(QPointF(13, 0)))
+    with qtbot.waitSignal(view.timeStepSelected) as blocker:
+        qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert blocker.args == [13]
