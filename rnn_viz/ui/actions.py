@@ -1,0 +1,127 @@
+"""The window's actions (with shortcuts and objectNames) and the menus that hold them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QStyle
+
+__all__ = ["Actions", "build_actions", "build_menus"]
+
+
+@dataclass
+class Actions:
+    train: QAction
+    step: QAction
+    reset: QAction
+    compare: QAction
+    open_experiment: QAction
+    save_experiment: QAction
+    save_experiment_as: QAction
+    open_sequence: QAction
+    save_checkpoint: QAction
+    load_checkpoint: QAction
+    export_all: QAction
+    quit: QAction
+    restore_layout: QAction
+    equations: QAction
+    about: QAction
+
+
+def _action(window: QMainWindow, name: str, text: str, tip: str, shortcut=None, icon=None) -> QAction:
+    action = QAction(text, window)
+    action.setObjectName(name)
+    action.setStatusTip(tip)
+    action.setToolTip(tip if shortcut is None else f"{tip} ({QKeySequence(shortcut).toString()})")
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if icon is not None:
+        action.setIcon(window.style().standardIcon(icon))
+    window.addAction(action)  # shortcuts work even when the menu bar or toolbar is hidden
+    return action
+
+
+def build_actions(window: QMainWindow) -> Actions:
+    sp = QStyle.StandardPixmap
+    return Actions(
+        train=_action(window, "TrainAction", "Train", "Start or pause training", "Space", sp.SP_MediaPlay),
+        step=_action(window, "StepAction", "Step", "Make one update and draw it", "Ctrl+Right",
+                     sp.SP_MediaSkipForward),
+        reset=_action(window, "ResetAction", "Reset", "Build a fresh model from the settings (applies every "
+                      "setting marked \u21bb)", "Ctrl+R", sp.SP_BrowserReload),
+        compare=_action(window, "CompareAction", "Compare mode", "Train two runs side by side on the same "
+                        "batches: full against truncated BPTT, or the experiment's [compare] run", "Ctrl+M"),
+        open_experiment=_action(window, "OpenExperimentAction", "Open experiment\u2026",
+                                "Open an experiment file (.toml)", "Ctrl+Shift+O"),
+        save_experiment=_action(window, "SaveExperimentAction", "Save experiment",
+                                "Save the settings as an experiment file (.toml)", QKeySequence.StandardKey.Save),
+        save_experiment_as=_action(window, "SaveExperimentAsAction", "Save experiment as\u2026",
+                                   "Save the settings under a new name", QKeySequence.StandardKey.SaveAs),
+        open_sequence=_action(window, "OpenSequenceAction", "Open sequence\u2026",
+                              "Train on your own sequences (.csv, .tsv, .npy, .npz, .txt)", "Ctrl+O"),
+        save_checkpoint=_action(window, "SaveCheckpointAction", "Save checkpoint\u2026",
+                                "Save weights, optimizer and random state so training resumes exactly"),
+        load_checkpoint=_action(window, "LoadCheckpointAction", "Load checkpoint\u2026",
+                                "Resume training from a checkpoint (.npz)"),
+        export_all=_action(window, "ExportAllAction", "Export all views\u2026",
+                           "Write every view as PNG, SVG and CSV, with metrics.csv and the experiment file",
+                           "Ctrl+E"),
+        quit=_action(window, "QuitAction", "Quit", "Close rnn-viz", QKeySequence.StandardKey.Quit),
+        restore_layout=_action(window, "RestoreLayoutAction", "Restore default layout",
+                               "Put every view back where it started"),
+        equations=_action(window, "EquationsAction", "Equations",
+                          "The equations of the recurrent network, BPTT and truncated BPTT", "F1"),
+        about=_action(window, "AboutAction", "About rnn-viz", "What rnn-viz is"),
+    )
+
+
+def build_menus(window: QMainWindow, a: Actions, view_docks, settings_dock) -> dict[str, QMenu]:
+    """File, Training, View and Help menus; returns them by name (the Export and Recent submenus
+    too, which the window fills)."""
+    bar = window.menuBar()
+    menus: dict[str, QMenu] = {}
+    file_menu = bar.addMenu("&File")
+    file_menu.setObjectName("FileMenu")
+    file_menu.addAction(a.open_experiment)
+    menus["recent"] = file_menu.addMenu("Open recent")
+    menus["recent"].setObjectName("RecentMenu")
+    menus["presets"] = file_menu.addMenu("Guided experiments")
+    menus["presets"].setObjectName("PresetsMenu")
+    file_menu.addAction(a.save_experiment)
+    file_menu.addAction(a.save_experiment_as)
+    file_menu.addSeparator()
+    file_menu.addAction(a.open_sequence)
+    file_menu.addSeparator()
+    file_menu.addAction(a.save_checkpoint)
+    file_menu.addAction(a.load_checkpoint)
+    file_menu.addSeparator()
+    menus["export"] = file_menu.addMenu("Export view")
+    menus["export"].setObjectName("ExportMenu")
+    file_menu.addAction(a.export_all)
+    file_menu.addSeparator()
+    file_menu.addAction(a.quit)
+    menus["file"] = file_menu
+
+    training = bar.addMenu("&Training")
+    training.setObjectName("TrainingMenu")
+    for action in (a.train, a.step, a.reset):
+        training.addAction(action)
+    training.addSeparator()
+    training.addAction(a.compare)
+    menus["training"] = training
+
+    view = bar.addMenu("&View")
+    view.setObjectName("ViewMenu")
+    view.addAction(settings_dock.toggleViewAction())
+    for dock in view_docks:
+        view.addAction(dock.toggleViewAction())
+    view.addSeparator()
+    view.addAction(a.restore_layout)
+    menus["view"] = view
+
+    help_menu = bar.addMenu("&Help")
+    help_menu.setObjectName("HelpMenu")
+    help_menu.addAction(a.equations)
+    help_menu.addAction(a.about)
+    menus["help"] = help_menu
+    return menus

@@ -1,0 +1,434 @@
+"""The controller: owns the trainer(s), the worker thread, the run's bounded histories and the shared
+selection, and redraws the views from the newest record at most ~30 times a second.
+
+Records arrive from the worker by queued signal; the slot only stores the newest one and asks for a
+frame. A single-shot QTimer, never closer than REDRAW_MS to the previous frame, builds one ViewState
+and renders every view, so slow redraws drop records instead of queueing them. After a frame is
+painted the worker is told it may go on (see TrainingWorker). A generation counter discards records
+posted before a Reset.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+
+from rnn_viz.experiment import config as cfgmod
+from rnn_viz.experiment.config import ExperimentConfig
+from rnn_viz.ui.history import MetricsHistory, TraceHistory
+from rnn_viz.ui.state import ViewState
+from rnn_viz.ui.worker import SPEED_MAX, TrainingWorker, WorkerHandle
+
+__all__ = ["Controller", "Status", "REDRAW_MS", "default_compare"]
+
+REDRAW_MS = 33
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Status:
+    """What the status bar shows."""
+
+    step: int
+    loss: float
+    loss_b: float | None
+    steps_per_second: float
+    running: bool
+    label_a: str
+    label_b: str | None
+
+
+def default_compare(cfg: ExperimentConfig) -> ExperimentConfig:
+    """``cfg`` as a compare experiment: run A full BPTT, run B truncated with cfg's k1/k2 (a
+    ``[compare]`` section of overrides), unless cfg already has a ``[compare]`` section."""
+    if cfg.compare is not None:
+        return cfg
+    d = cfgmod.to_dict(cfg)
+    t = cfg.training
+    d["training"]["bptt"] = "full"
+    d["compare"] = {"label": f"truncated BPTT (k1={t.k1}, k2={t.k2})",
+                    "training": {"bptt": "truncated", "k1": t.k1, "k2": t.k2}}
+    return cfgmod.config_from_dict(d, "compare mode")
+
+
+def run_label(cfg: ExperimentConfig) -> str:
+    """A short name for a run: its BPTT mode and cell ("full BPTT, rnn")."""
+    t = cfg.training
+    mode = "full BPTT" if t.bptt == "full" else f"truncated BPTT (k1={t.k1}, k2={t.k2})"
+    return f"{mode}, {cfg.model.cell}"
+
+
+def _loop():
+    # The training loop imports the engine and data layers; loaded when the first model is built so
+    # the window can appear before them.
+    from rnn_viz.experiment import loop
+
+    return loop
+
+
+class Controller(QObject):
+    """Drives training for a window. ``views``: objects with ``render(ViewState)``."""
+
+    runningChanged = Signal(bool)
+    statusChanged = Signal(object)  # Status
+    modelChanged = Signal()  # a new trainer (Reset, open, checkpoint): shapes may have changed
+    frameRendered = Signal(object)  # the ViewState just drawn
+    historyChanged = Signal(int)  # number of remembered heavy traces
+    selectionChanged = Signal(int, int)  # time step, sample
+    diverged = Signal(object, object)  # DivergenceError, the config it happened with
+    failed = Signal(str, str)  # title, message in plain words
+
+    def __init__(self, config: ExperimentConfig, base_dir: Path, views: Sequence = (), parent=None):
+        super().__init__(parent)
+        self.views = list(views)
+        self.base_dir = Path(base_dir)
+        self.config = config
+        self.trainer = None
+        self.compare = config.compare is not None
+        self.generation = 0
+        self.speed = SPEED_MAX
+        self._handle: WorkerHandle | None = None
+        self._old_handles: list[WorkerHandle] = []
+        self.record = None
+        self.record_b = None
+        self.metrics = MetricsHistory()
+        self.metrics_b = MetricsHistory()
+        self.traces = TraceHistory()
+        self.history_index: int | None = None  # None: live
+        self.time_step = 0
+        self.sample = 0
+        self.rate = 0.0
+        self._dirty = False
+        self._state: ViewState | None = None
+        self._config_map: Mapping | None = None
+        self._last_frame = 0.0
+        self._timer = QTimer(self)
+        self._timer.setObjectName("RedrawTimer")
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._frame)
+
+    # --- building models ----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._handle is not None
+
+    @property
+    def labels(self) -> tuple[str, str | None]:
+        if not self.compare:
+            return "run", None
+        b = cfgmod.compare_label(self.config) or "run B"
+        return run_label(self.config), b
+
+    @property
+    def config_b(self) -> ExperimentConfig | None:
+        return cfgmod.compare_config(self.config) if self.compare else None
+
+    @property
+    def dataset(self):
+        return getattr(self.trainer, "dataset", None) or getattr(getattr(self.trainer, "a", None), "dataset", None)
+
+    def reset(self, config: ExperimentConfig | None = None, compare: bool | None = None) -> None:
+        """Stop training and build a fresh model from ``config`` (default: the current one).
+
+        Raises the loop's errors (ConfigError, DataError) with the previous model still in place.
+        """
+        config = config or self.config
+        compare = self.compare if compare is None else compare
+        if compare:
+            config = default_compare(config)
+        self.stop()
+        loop = _loop()
+        if compare:
+            trainer = loop.CompareTrainer(config, cfgmod.compare_config(config), self.base_dir)
+        else:
+            trainer = loop.Trainer(config, self.base_dir)
+        self._install(trainer, config, compare)
+
+    def _install(self, trainer, config: ExperimentConfig, compare: bool) -> None:
+        self.generation += 1  # records still in flight from the old model are dropped
+        self.trainer, self.config, self.compare = trainer, config, compare
+        self._config_map = None
+        self.record = self.record_b = None
+        self.metrics.clear()
+        self.metrics_b.clear()
+        self.traces.clear()
+        self.history_index = None
+        self.rate = 0.0
+        self.sample = min(self.sample, max(0, self._batch_size() - 1))
+        self._evaluate_now()
+        self.modelChanged.emit()
+        self.historyChanged.emit(0)
+        self._emit_status()
+
+    def load_checkpoint(self, arrays: Mapping) -> None:
+        self.stop()
+        trainer = _loop().Trainer.from_checkpoint(arrays, self.base_dir)
+        self._install(trainer, trainer.config, False)
+
+    def checkpoint(self) -> dict:
+        """The trainer's state for a checkpoint (training pauses for it and goes on afterwards)."""
+        if self.compare:
+            raise ValueError("checkpoints hold one run; leave compare mode to save one")
+        was_running = self.running
+        self.stop()
+        try:
+            return self.trainer.checkpoint()
+        finally:
+            if was_running:
+                self.start()
+
+    def _batch_size(self) -> int:
+        return int(self.config.data.get("batch_size", 1))
+
+    def _runs(self, trainer=None) -> tuple:
+        trainer = trainer or self.trainer
+        return (trainer.a, trainer.b) if self.compare else (trainer,)
+
+    def _evaluate_now(self) -> None:
+        """Show the current parameters on the batch the next update will use (before training)."""
+        for run in self._runs():
+            _set_flow_sample(run, self.sample)
+        records = [run.evaluate(heavy=True) for run in self._runs()]
+        self.record = records[0]
+        self.record_b = records[1] if self.compare else None
+        self._request_frame()
+
+    def _reinspect(self) -> None:
+        """Recompute the shown records' heavy parts for the selected sample (same batch, same weights)."""
+        shown = [self.record, self.record_b] if self.compare else [self.record]
+        if any(r is None for r in shown):
+            return
+        fresh = []
+        for run, rec in zip(self._runs(), shown):
+            _set_flow_sample(run, self.sample)
+            trace = run.heavy_trace(dataclasses.replace(rec, heavy=False))
+            fresh.append(dataclasses.replace(rec, trace=trace, heavy=True))
+        self.record = fresh[0]
+        self.record_b = fresh[1] if self.compare else None
+        self._request_frame()
+
+    # --- running ------------------------------------------------------------------------------------
+
+    def start(self, max_steps: int | None = None) -> None:
+        if self.running or self.trainer is None:
+            return
+        worker = TrainingWorker(self.trainer, self.generation, speed=self.speed, max_steps=max_steps)
+        worker.posted.connect(self._on_post)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(self._on_finished)
+        self._handle = WorkerHandle(worker)
+        self._handle.start()
+        self.runningChanged.emit(True)
+        self._emit_status()
+
+    def step_once(self) -> None:
+        """One update, drawn (the Step button)."""
+        self.start(max_steps=1)
+
+    def toggle(self) -> None:
+        if self.running:
+            self.stop()
+        else:
+            self.start()
+
+    def stop(self) -> None:
+        """Pause: stop the worker after its current update and wait for its thread."""
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        handle.stop()
+        self.runningChanged.emit(False)
+        self._emit_status()
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.stop()
+
+    def _on_finished(self, generation: int) -> None:
+        # The worker ended by itself (max_steps reached or an error): release its thread.
+        handle = self._handle
+        if handle is not None and handle.worker.generation == generation:
+            self._handle = None
+            handle.stop()
+            self.runningChanged.emit(False)
+            self._emit_status()
+
+    def _on_post(self, post) -> None:
+        if post.generation != self.generation:
+            return
+        self.metrics.extend(post.rows)
+        self.metrics_b.extend(post.rows_b)
+        if post.steps_per_second:
+            self.rate = post.steps_per_second
+        if post.record is not None:
+            self.record, self.record_b = post.record, post.record_b
+            if post.record.heavy:
+                kept = self.traces.offer(post.record.step, post.record.trace,
+                                         post.record_b.trace if post.record_b is not None else None)
+                if kept:
+                    self.historyChanged.emit(len(self.traces))
+        self._emit_status()
+        self._request_frame()
+
+    def _on_failed(self, generation: int, error: Exception) -> None:
+        if generation != self.generation:
+            return
+        from rnn_viz.engine.errors import DivergenceError
+
+        if isinstance(error, DivergenceError):
+            self.diverged.emit(error, self.config)
+        else:
+            self.failed.emit("Training stopped", f"Training stopped because of an unexpected error:\n{error}")
+
+    # --- live settings ------------------------------------------------------------------------------
+
+    def _apply_live(self, fn) -> None:
+        """Run ``fn(run)`` on every run's trainer: between two updates while training, else now."""
+        if self.trainer is None:
+            return
+        runs = self._runs()
+        apply_all = lambda _trainer: [fn(run) for run in runs]  # noqa: E731
+        if self._handle is not None:
+            self._handle.worker.submit(apply_all)
+        else:
+            apply_all(self.trainer)
+
+    def set_learning_rate(self, lr: float) -> None:
+        self.config = dataclasses.replace(self.config, training=dataclasses.replace(self.config.training,
+                                                                                    learning_rate=lr))
+        self._config_map = None
+        self._apply_live(lambda tr: tr.set_learning_rate(lr))
+
+    def set_clipping(self, clip_norm: float, clip_value: float) -> None:
+        self.config = dataclasses.replace(self.config, training=dataclasses.replace(
+            self.config.training, clip_norm=clip_norm, clip_value=clip_value))
+        self._config_map = None
+        self._apply_live(lambda tr: tr.set_clipping(clip_norm, clip_value))
+
+    def set_speed(self, speed: int) -> None:
+        self.speed = speed
+        if self._handle is not None:
+            self._handle.worker.speed = speed
+
+    # --- selection ----------------------------------------------------------------------------------
+
+    def set_time_step(self, t: int) -> None:
+        t = max(0, min(int(t), self.seq_len - 1))
+        if t != self.time_step:
+            self.time_step = t
+            self._request_frame()
+            self.selectionChanged.emit(self.time_step, self.sample)
+
+    def set_sample(self, b: int) -> None:
+        b = max(0, min(int(b), self._batch_size() - 1))
+        if b == self.sample:
+            return
+        self.sample = b
+        if self.running:
+            self._apply_live(lambda run: _set_flow_sample(run, b))
+        elif self.trainer is not None:
+            # Paused: recompute the flow matrix for the newly chosen sample at once.
+            self._reinspect()
+        self._request_frame()
+        self.selectionChanged.emit(self.time_step, self.sample)
+
+    def set_history_index(self, index: int | None) -> None:
+        """Show a remembered trace (index into ``traces``) or, with None, the live one."""
+        if index is not None and not 0 <= index < len(self.traces):
+            index = None
+        self.history_index = index
+        self._request_frame()
+
+    @property
+    def seq_len(self) -> int:
+        trace = self.record.trace if self.record is not None else None
+        if trace is not None and "inputs" in trace:
+            return int(trace["inputs"].shape[1])
+        return int(self.config.data.get("seq_len", 1))
+
+    # --- drawing ------------------------------------------------------------------------------------
+
+    def build_state(self) -> ViewState | None:
+        if self.record is None:
+            return None
+        if self.history_index is not None:
+            entry = self.traces[self.history_index]
+            trace, trace_b = entry.trace, entry.trace_b
+        else:
+            trace = self.record.trace
+            trace_b = self.record_b.trace if self.record_b is not None else None
+        if self._config_map is None:
+            self._config_map = cfgmod.FrozenDict(cfgmod.to_dict(self.config))
+        ds = self.dataset
+        label_a, label_b = self.labels
+        return ViewState(
+            trace=trace, history=self.metrics.columns(), config=self._config_map,
+            time_step=min(self.time_step, self.seq_len - 1), sample=self.sample,
+            trace_b=trace_b, history_b=self.metrics_b.columns() if self.compare else None,
+            label_a=label_a if self.compare else "run A", label_b=label_b or "run B",
+            chance_loss=getattr(ds, "chance_loss", None), chance_accuracy=getattr(ds, "chance_accuracy", None),
+            vocab=getattr(ds, "vocab", None),
+        )
+
+    def _request_frame(self) -> None:
+        """Draw soon: at once if the last frame is REDRAW_MS old, else when it will be."""
+        self._dirty = True
+        if not self._timer.isActive():
+            wait = REDRAW_MS - (time.perf_counter() - self._last_frame) * 1000
+            self._timer.start(max(0, int(wait)))
+
+    def _frame(self) -> None:
+        self._last_frame = time.perf_counter()
+        if self._dirty:
+            self.render_now()
+            # Paint now rather than on a later pass of the event loop, so the frame is painted while
+            # the worker waits for it (painting competes badly with a computing worker for the GIL).
+            QCoreApplication.sendPostedEvents()
+            for view in self.views:
+                if hasattr(view, "repaint") and view.isVisible():
+                    view.repaint()
+        if self._handle is not None:
+            self._handle.worker.frame_done()
+
+    def render_now(self) -> ViewState | None:
+        """Draw every view from the newest state now (frames do this when something changed)."""
+        self._dirty = False
+        state = self.build_state()
+        if state is None:
+            return None
+        for view in self.views:
+            view.render(state)
+        self._state = state
+        self.frameRendered.emit(state)
+        return state
+
+    def _emit_status(self) -> None:
+        rec, rec_b = self.record, self.record_b
+        steps = int(self.trainer.step_count) if self.trainer is not None else 0
+        loss = _last(self.metrics.columns(), "loss", rec)
+        loss_b = _last(self.metrics_b.columns(), "loss", rec_b) if self.compare else None
+        label_a, label_b = self.labels
+        self.statusChanged.emit(Status(steps, loss, loss_b, self.rate, self.running, label_a, label_b))
+
+
+def _set_flow_sample(run, b: int) -> None:
+    """Make ``run``'s next heavy trace inspect batch sample ``b``."""
+    if hasattr(run, "set_flow_sample"):
+        run.set_flow_sample(b)
+    else:
+        tc = run.config.training
+        if tc.flow_sample != b:
+            run.config = dataclasses.replace(run.config, training=dataclasses.replace(tc, flow_sample=b))
+
+
+def _last(columns: Mapping, key: str, record) -> float:
+    col = columns.get(key)
+    if col is not None and len(col):
+        return float(col[-1])
+    if record is not None and key in record.trace:
+        return float(record.trace[key])
+    return math.nan

@@ -1,0 +1,163 @@
+"""Dialogs: errors and divergence in plain words, the unsaved-changes prompt, PNG export options.
+
+Blocking questions (file pickers, "save changes?") go through :class:`Prompts`, which tests replace;
+messages (errors, divergence) are non-blocking boxes with an objectName, so training and tests go on.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QMessageBox, QSpinBox, QWidget,
+)
+
+__all__ = ["Prompts", "show_message", "divergence_advice", "PngOptionsDialog", "FILE_FILTERS"]
+
+FILE_FILTERS = {
+    "experiment": "Experiment files (*.toml);;All files (*)",
+    "sequence": "Sequences (*.csv *.tsv *.npy *.npz *.txt);;All files (*)",
+    "checkpoint": "Checkpoints (*.npz);;All files (*)",
+    "png": "PNG image (*.png)",
+    "svg": "SVG image (*.svg)",
+    "csv": "CSV table (*.csv)",
+}
+
+
+def show_message(parent: QWidget, title: str, text: str, *, name: str = "ErrorDialog",
+                 icon=QMessageBox.Icon.Warning, details: str | None = None) -> QMessageBox:
+    """A non-blocking message box (one per ``name``: a new message replaces the old one)."""
+    old = parent.findChild(QMessageBox, name)
+    if old is not None:
+        old.close()
+        old.deleteLater()
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName(name)
+    if details:
+        box.setInformativeText(details)
+    box.open()
+    return box
+
+
+def divergence_advice(error, config) -> tuple[str, str]:
+    """(what happened, what to change) for a DivergenceError under ``config``, in plain words."""
+    t, m = config.training, config.model
+    at = f"at update {error.step}" if getattr(error, "step", None) else "in the last update"
+    what = getattr(error, "what", "value")
+    happened = (f"Training stopped {at}: the {what} became infinite or not a number. "
+                "This is an exploding gradient: the error signal grew at every step back in time until it "
+                "overflowed. The model was left exactly as it was before that update, so you can change a "
+                "setting and press Train again.")
+    tips = []
+    if t.clip_norm == 0 and t.clip_value == 0:
+        tips.append("Turn on gradient clipping: set Clip norm to 1.0 (it applies at once).")
+    else:
+        tips.append(f"Clip harder: Clip norm is {t.clip_norm:g}; try a smaller value.")
+    tips.append(f"Lower the learning rate (now {t.learning_rate:g}; try {t.learning_rate / 10:g}).")
+    if m.spectral_radius > 1.0:
+        tips.append(f"Lower the spectral radius (now {m.spectral_radius:g}): below 1 the recurrent "
+                    "weights shrink the signal instead of growing it (applies on Reset).")
+    if m.cell == "rnn" and m.activation in ("relu", "linear"):
+        tips.append(f"A {m.activation} rnn has nothing that bounds its state; tanh, an LSTM or a GRU does "
+                    "(applies on Reset).")
+    return happened, "What to change:\n" + "\n".join(f"\u2022 {tip}" for tip in tips)
+
+
+class Prompts:
+    """The blocking questions the window asks. Tests swap in an object with the same methods."""
+
+    def __init__(self, parent: QWidget, settings):
+        self.parent = parent
+        self.settings = settings
+
+    def open_path(self, kind: str, title: str) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(self.parent, title, self.settings.last_dir(kind), FILE_FILTERS[kind])
+        if not path:
+            return None
+        self.settings.set_last_dir(kind, Path(path))
+        return Path(path)
+
+    def save_path(self, kind: str, title: str, suggested: str = "") -> Path | None:
+        start = str(Path(self.settings.last_dir(kind)) / suggested) if suggested else self.settings.last_dir(kind)
+        path, _ = QFileDialog.getSaveFileName(self.parent, title, start, FILE_FILTERS[kind])
+        if not path:
+            return None
+        path = Path(path)
+        suffix = {"experiment": ".toml", "checkpoint": ".npz"}.get(kind, f".{kind}")
+        if path.suffix.lower() != suffix:
+            path = path.with_suffix(path.suffix + suffix if path.suffix else suffix)
+        self.settings.set_last_dir(kind, path)
+        return path
+
+    def directory(self, title: str) -> Path | None:
+        path = QFileDialog.getExistingDirectory(self.parent, title, self.settings.last_dir("export"))
+        if not path:
+            return None
+        self.settings.set_last_dir("export", Path(path))
+        return Path(path)
+
+    def unsaved_changes(self, what: str) -> str:
+        """'save', 'discard' or 'cancel'."""
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"The experiment has unsaved changes. Save them before {what}?", buttons, self.parent)
+        box.setObjectName("UnsavedDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+    def png_options(self, width: int, height: int) -> tuple[int, int, float] | None:
+        dialog = PngOptionsDialog(width, height, self.parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.values()
+
+    def sequence_preview(self, path: Path, data: dict, base_dir: Path) -> dict | None:
+        from rnn_viz.ui.preview import SequencePreviewDialog
+
+        dialog = SequencePreviewDialog(path, data, base_dir, self.parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.data_section()
+
+
+class PngOptionsDialog(QDialog):
+    """Width and height in pixels and the DPI written into the PNG (height follows the aspect ratio)."""
+
+    def __init__(self, width: int, height: int, parent=None):
+        super().__init__(parent)
+        self.setObjectName("PngOptionsDialog")
+        self.setWindowTitle("PNG size")
+        self._aspect = height / width if width else 1.0
+        form = QFormLayout(self)
+        self.width_spin = QSpinBox(self)
+        self.width_spin.setObjectName("PngWidth")
+        self.width_spin.setRange(16, 20000)
+        self.width_spin.setValue(max(16, width))
+        self.width_spin.setSuffix(" px")
+        self.height_spin = QSpinBox(self)
+        self.height_spin.setObjectName("PngHeight")
+        self.height_spin.setRange(16, 20000)
+        self.height_spin.setValue(max(16, height))
+        self.height_spin.setSuffix(" px")
+        self.dpi_spin = QDoubleSpinBox(self)
+        self.dpi_spin.setObjectName("PngDpi")
+        self.dpi_spin.setRange(10, 2400)
+        self.dpi_spin.setDecimals(0)
+        self.dpi_spin.setValue(150)
+        self.dpi_spin.setToolTip("Dots per inch stored in the file: decides the printed size")
+        self.width_spin.valueChanged.connect(
+            lambda w: self.height_spin.setValue(max(16, int(math.floor(w * self._aspect + 0.5)))))
+        form.addRow("Width", self.width_spin)
+        form.addRow("Height", self.height_spin)
+        form.addRow("DPI", self.dpi_spin)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                   parent=self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[int, int, float]:
+        return self.width_spin.value(), self.height_spin.value(), self.dpi_spin.value()

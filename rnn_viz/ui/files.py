@@ -1,0 +1,325 @@
+"""File handling for the window: experiments, sequences (with preview), checkpoints, exports, the
+recent-files and presets menus, drag and drop. Every user-caused error ends in a dialog in plain
+words and leaves the app as it was."""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QGraphicsItem, QMenu
+
+from rnn_viz.experiment import config as cfgmod
+from rnn_viz.ui import export
+from rnn_viz.ui.dialogs import show_message
+from rnn_viz.ui.preview import SEQUENCE_SUFFIXES
+
+__all__ = [
+    "open_experiment", "save_experiment", "open_sequence", "open_dropped", "save_checkpoint",
+    "load_checkpoint", "export_view", "export_all_views", "install_export_menus", "refresh_recent_menu",
+    "fill_presets_menu", "explain_error", "dropped_path", "PRESETS_DIR",
+]
+
+PRESETS_DIR = Path(__file__).resolve().parents[2] / "resources" / "presets"
+EXPERIMENT_SUFFIXES = (".toml",)
+
+
+def _user_error_types() -> tuple[type, ...]:
+    from rnn_viz.data import DataError
+    from rnn_viz.engine.errors import EngineError
+    from rnn_viz.experiment.io import RunFileError
+
+    return (cfgmod.ConfigError, DataError, RunFileError, EngineError, export.ExportError, OSError)
+
+
+def explain_error(window, title: str, exc: BaseException) -> None:
+    """Show an error in a dialog: the typed errors' own messages, anything else named plainly."""
+    if isinstance(exc, _user_error_types()):
+        text = str(exc)
+    else:
+        text = f"Something unexpected went wrong ({type(exc).__name__}): {exc}"
+    show_message(window, title, text)
+
+
+# --- experiments ------------------------------------------------------------------------------------
+
+def open_experiment(window, path: Path | None = None, ask: bool = True) -> bool:
+    """Open an experiment file; asks about unsaved changes first when ``ask``."""
+    if ask and not window.maybe_save("opening another experiment"):
+        return False
+    if path is None:
+        path = window.prompts.open_path("experiment", "Open experiment")
+        if path is None:
+            return False
+    path = Path(path)
+    try:
+        config = cfgmod.load_config(path)
+    except cfgmod.ConfigError as exc:
+        explain_error(window, "Cannot open this experiment", exc)
+        return False
+    controller = window.controller
+    old_base = controller.base_dir
+    controller.base_dir = path.resolve().parent
+    if not window.apply_config(config):
+        controller.base_dir = old_base
+        return False
+    window.set_document(path, controller.config)
+    _remember(window, path)
+    return True
+
+
+def _absolute_data_path(config, base_dir: Path):
+    """The config with a relative data.path made absolute (so it survives a move of the experiment)."""
+    raw = config.data.get("path")
+    if not raw or Path(raw).is_absolute():
+        return config
+    data = dict(config.data)
+    data["path"] = str((Path(base_dir) / raw).resolve())
+    d = cfgmod.to_dict(config)
+    d["data"] = data
+    return cfgmod.config_from_dict(d, "experiment")
+
+
+def save_experiment(window, ask: bool = False, path: Path | None = None) -> bool:
+    """Save the settings shown as TOML (the same file ``rnn-viz run`` reads). True if saved."""
+    if path is None:
+        path = window.experiment_path if not ask else None
+    if path is None:
+        suggested = window.experiment_path.name if window.experiment_path else "experiment.toml"
+        path = window.prompts.save_path("experiment", "Save experiment", suggested)
+        if path is None:
+            return False
+    path = Path(path)
+    config = window.edited_config
+    try:
+        if path.resolve().parent != window.controller.base_dir:
+            config = _absolute_data_path(config, window.controller.base_dir)
+        path.write_text(cfgmod.to_toml(config), encoding="utf-8")
+    except (OSError, cfgmod.ConfigError) as exc:
+        explain_error(window, "Cannot save the experiment", exc)
+        return False
+    window.controller.base_dir = path.resolve().parent
+    window.set_document(path, config)
+    _remember(window, path)
+    window.statusBar().showMessage(f"Saved {path}", 5000)
+    return True
+
+
+def _remember(window, path: Path) -> None:
+    window.app_settings.add_recent_file(path)
+    refresh_recent_menu(window)
+
+
+def refresh_recent_menu(window) -> None:
+    menu: QMenu = window.menus["recent"]
+    menu.clear()
+    recent = window.app_settings.recent_files()
+    for i, path in enumerate(recent):
+        action = menu.addAction(f"&{i + 1} {path.name}  ({path.parent})")
+        action.setObjectName(f"RecentFile{i}")
+        action.triggered.connect(lambda _=False, p=path: open_experiment(window, p))
+    if not recent:
+        menu.addAction("(none yet)").setEnabled(False)
+    else:
+        menu.addSeparator()
+        clear = menu.addAction("Clear list")
+        clear.triggered.connect(lambda: (window.app_settings.clear_recent_files(), refresh_recent_menu(window)))
+
+
+def fill_presets_menu(window, folder: Path = PRESETS_DIR) -> None:
+    """One entry per experiment file in resources/presets (its [preset] title, else its name)."""
+    menu: QMenu = window.menus["presets"]
+    menu.clear()
+    paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    for path in paths:
+        try:
+            title = tomllib.loads(path.read_text(encoding="utf-8")).get("preset", {}).get("title", path.stem)
+        except (OSError, ValueError):
+            title = path.stem
+        action = menu.addAction(str(title))
+        action.setObjectName(f"Preset_{path.stem}")
+        action.setStatusTip(str(path))
+        action.triggered.connect(lambda _=False, p=path: open_experiment(window, p))
+    if not paths:
+        menu.addAction("(none installed)").setEnabled(False)
+
+
+# --- sequences ----------------------------------------------------------------------------------------
+
+def open_sequence(window, path: Path | None = None) -> bool:
+    """File > Open sequence: preview the file, then train on it. Errors leave everything as it was."""
+    if path is None:
+        path = window.prompts.open_path("sequence", "Open sequence")
+        if path is None:
+            return False
+    path = Path(path)
+    if path.suffix.lower() not in SEQUENCE_SUFFIXES:
+        show_message(window, "Cannot open this file",
+                     f"{path.name}: rnn-viz reads sequences from {', '.join(SEQUENCE_SUFFIXES)} files.")
+        return False
+    base_dir = window.controller.base_dir
+    try:
+        section = window.prompts.sequence_preview(path, dict(window.edited_config.data), base_dir)
+    except Exception as exc:  # the data layer's DataError, or an unreadable file
+        explain_error(window, "Cannot read this sequence file", exc)
+        return False
+    if section is None:
+        return False
+    d = cfgmod.to_dict(window.edited_config)
+    d["data"] = section
+    try:
+        config = cfgmod.config_from_dict(d, "sequence")
+    except cfgmod.ConfigError as exc:
+        explain_error(window, "Cannot use this sequence file", exc)
+        return False
+    return window.apply_config(config, compare=window.controller.compare)
+
+
+def dropped_path(mime) -> Path | None:
+    """The one local file in a drop that rnn-viz can open, or None."""
+    if not mime.hasUrls():
+        return None
+    urls = [u for u in mime.urls() if u.isLocalFile()]
+    if len(urls) != 1:
+        return None
+    path = Path(urls[0].toLocalFile())
+    if path.suffix.lower() in SEQUENCE_SUFFIXES + EXPERIMENT_SUFFIXES:
+        return path
+    return None
+
+
+def open_dropped(window, path: Path) -> bool:
+    if path.suffix.lower() in EXPERIMENT_SUFFIXES:
+        return open_experiment(window, path)
+    return open_sequence(window, path)
+
+
+# --- checkpoints --------------------------------------------------------------------------------------
+
+def save_checkpoint(window, path: Path | None = None) -> bool:
+    from rnn_viz.experiment.io import save_checkpoint as write
+
+    if window.controller.compare:
+        show_message(window, "Cannot save a checkpoint", "A checkpoint holds one run. Leave compare mode "
+                     "(Training > Compare mode) to save one.")
+        return False
+    if path is None:
+        path = window.prompts.save_path("checkpoint", "Save checkpoint", "checkpoint.npz")
+        if path is None:
+            return False
+    try:
+        write(path, window.controller.checkpoint())
+    except Exception as exc:
+        explain_error(window, "Cannot save the checkpoint", exc)
+        return False
+    window.statusBar().showMessage(f"Saved checkpoint {path}", 5000)
+    return True
+
+
+def load_checkpoint(window, path: Path | None = None) -> bool:
+    from rnn_viz.experiment.io import load_checkpoint as read
+
+    if not window.maybe_save("loading a checkpoint"):
+        return False
+    if path is None:
+        path = window.prompts.open_path("checkpoint", "Load checkpoint")
+        if path is None:
+            return False
+    try:
+        arrays = read(path)
+        window.controller.load_checkpoint(arrays)
+    except Exception as exc:
+        explain_error(window, "Cannot load this checkpoint", exc)
+        return False
+    window.set_document(None, window.controller.config)
+    window.panel.set_values(cfgmod.to_dict(window.controller.config), cfgmod.to_dict(window.controller.config))
+    window.statusBar().showMessage(f"Resumed from {path} at update {window.controller.trainer.step_count}", 5000)
+    return True
+
+
+# --- exports ------------------------------------------------------------------------------------------
+
+def _view(window, name: str):
+    for n, view, title in window.views:
+        if n == name:
+            return view, title
+    raise KeyError(name)
+
+
+def export_view(window, name: str, fmt: str, path: Path | None = None, png: tuple | None = None) -> Path | None:
+    """Export one view in ``fmt``; asks for the path (and PNG size) unless given."""
+    view, title = _view(window, name)
+    window.controller.render_now()
+    if path is None:
+        path = window.prompts.save_path(fmt, f"Export {title} as {fmt.upper()}", f"{export.safe_name(name)}.{fmt}")
+        if path is None:
+            return None
+    width = height = None
+    dpi = 96.0
+    if fmt == "png":
+        png = png or window.prompts.png_options(max(view.width(), 16), max(view.height(), 16))
+        if png is None:
+            return None
+        width, height, dpi = png
+    try:
+        export.export_view(view, Path(path), fmt, width=width, height=height, dpi=dpi)
+    except Exception as exc:
+        explain_error(window, f"Cannot export {title}", exc)
+        return None
+    window.statusBar().showMessage(f"Exported {title} to {path}", 5000)
+    return Path(path)
+
+
+def export_all_views(window, folder: Path | None = None, png: tuple | None = None) -> list[Path]:
+    """Every view as PNG, SVG and CSV, plus metrics.csv and experiment.toml, into one folder."""
+    if folder is None:
+        folder = window.prompts.directory("Export all views to folder")
+        if folder is None:
+            return []
+    if png is None:
+        png = window.prompts.png_options(1200, 800)
+        if png is None:
+            return []
+    width, _height, dpi = png
+    c = window.controller
+    c.render_now()
+    try:
+        written = export.export_all([(n, v) for n, v, _ in window.views], Path(folder), width=width, dpi=dpi,
+                                    history=c.metrics.columns(), experiment_toml=cfgmod.to_toml(window.edited_config))
+        if c.compare:
+            export.write_metrics_csv(Path(folder) / "metrics_b.csv", c.metrics_b.columns())
+            written.append(Path(folder) / "metrics_b.csv")
+    except Exception as exc:
+        explain_error(window, "Cannot export the views", exc)
+        return []
+    window.statusBar().showMessage(f"Exported {len(written)} files to {folder}", 5000)
+    return written
+
+
+def _scene_of(item):
+    return item.scene() if isinstance(item, QGraphicsItem) else item
+
+
+def install_export_menus(window) -> None:
+    """File > Export view > (view) > PNG/SVG/CSV, and the same in each view's right-click menu."""
+    menu: QMenu = window.menus["export"]
+    for name, view, title in window.views:
+        sub = menu.addMenu(title)
+        context = QMenu(f"Export {title}", window)
+        context.setObjectName(f"ExportContext_{name}")
+        for fmt in export.FORMATS:
+            for target in (sub, context):
+                action = QAction(f"{fmt.upper()}\u2026", target)
+                action.setObjectName(f"Export_{name}_{fmt}")
+                action.triggered.connect(lambda _=False, n=name, f=fmt: export_view(window, n, f))
+                target.addAction(action)
+        try:
+            scene = _scene_of(view.export_item())
+        except Exception:
+            scene = None
+        if scene is not None and hasattr(scene, "contextMenu"):
+            # pyqtgraph adds the scene's entries to every plot's right-click menu; ours replace its
+            # generic "Export..." so every export goes through the same code (and CSV is the view's).
+            scene.contextMenu = [context]
+            view._export_context_menu = context  # keep it alive with the view

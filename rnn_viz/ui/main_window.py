@@ -1,0 +1,374 @@
+"""The main window: six views in docks, the settings dock, the training toolbar, menus, status bar.
+
+The window assembles widgets and routes user actions; training lives in the Controller, file and
+export handling in :mod:`rnn_viz.ui.files`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from rnn_viz.experiment import config as cfgmod
+from rnn_viz.ui import files
+from rnn_viz.ui.actions import build_actions, build_menus
+from rnn_viz.ui.controller import Controller, Status
+from rnn_viz.ui.controls import SettingsPanel
+from rnn_viz.ui.dialogs import Prompts, divergence_advice, show_message
+from rnn_viz.ui.settings import AppSettings
+from rnn_viz.ui.toolbar import TrainingToolbar
+
+__all__ = ["MainWindow"]
+
+APP_TITLE = "rnn-viz"
+
+
+def _default_views():
+    from rnn_viz.ui.views import ALL_VIEWS
+
+    return ALL_VIEWS
+
+
+class MainWindow(QMainWindow):
+    """``path``: an experiment file to open (None: the default experiment). ``settings``: where to
+    remember geometry and recent files (tests pass a temporary one). ``views``: (name, class, title)
+    triples (default: rnn_viz.ui.views.ALL_VIEWS)."""
+
+    def __init__(self, path: Path | None = None, *, settings: AppSettings | None = None, views=None,
+                 config: cfgmod.ExperimentConfig | None = None):
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.app_settings = settings or AppSettings()
+        self.prompts = Prompts(self, self.app_settings)
+        self.experiment_path: Path | None = None
+        self.saved_toml: str | None = None
+        self._equations = None
+
+        self.views: list[tuple[str, QWidget, str]] = []
+        self.view_docks: dict[str, QDockWidget] = {}
+        for name, cls, title in (views or _default_views()):
+            view = cls()
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{name}Dock")
+            dock.setWidget(view)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.views.append((name, view, title))
+            self.view_docks[name] = dock
+
+        self.panel = SettingsPanel(self)
+        self.settings_dock = QDockWidget("Settings", self)
+        self.settings_dock.setObjectName("SettingsDock")
+        self.settings_dock.setWidget(self.panel)
+
+        self.acts = build_actions(self)
+        self.toolbar = TrainingToolbar([self.acts.train, self.acts.step, self.acts.reset], self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.menus = build_menus(self, self.acts, list(self.view_docks.values()), self.settings_dock)
+        self.acts.compare.setCheckable(True)
+        self._build_status_bar()
+        self._arrange_docks()
+        self._default_layout = self.saveState(self.app_settings.layout_version)
+
+        base_dir = Path(path).resolve().parent if path else Path.cwd()
+        start_config = config or cfgmod.default_config()
+        self.controller = Controller(start_config, base_dir, [v for _, v, _ in self.views], self)
+        self.edited_config = start_config
+        self._connect()
+        files.install_export_menus(self)
+        files.refresh_recent_menu(self)
+        files.fill_presets_menu(self)
+        self._restore_window()
+        self._open_initial(path, start_config)
+
+    # --- construction -------------------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("StatusBar")
+        self.status_step = QLabel("update 0", self)
+        self.status_step.setObjectName("StatusStep")
+        self.status_loss = QLabel("loss -", self)
+        self.status_loss.setObjectName("StatusLoss")
+        self.status_rate = QLabel("", self)
+        self.status_rate.setObjectName("StatusRate")
+        self.status_mode = QLabel("", self)
+        self.status_mode.setObjectName("StatusMode")
+        for w in (self.status_mode, self.status_step, self.status_loss, self.status_rate):
+            w.setMinimumWidth(80)
+            bar.addPermanentWidget(w)
+
+    def _arrange_docks(self) -> None:
+        """Graph on top; hidden states, gradient profile and flow matrix in the middle; curves and
+        predictions at the bottom; settings on the left."""
+        d = self.view_docks
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.settings_dock)
+        names = list(d)
+        order = ["graph", "heatmaps", "gradients", "flow", "curves", "predictions"]
+        known = [n for n in order if n in d] + [n for n in names if n not in order]
+        if not known:
+            return
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d[known[0]])
+        rows = [r for r in (known[0:1], known[1:4], known[4:]) if r]
+        # Rows first (vertical splits), then the columns inside each row: splitting in the other
+        # order nests a later row under one dock instead of across the window.
+        for above, row in zip(rows, rows[1:]):
+            self.splitDockWidget(d[above[0]], d[row[0]], Qt.Orientation.Vertical)
+        for row in rows:
+            for left, right in zip(row, row[1:]):
+                self.splitDockWidget(d[left], d[right], Qt.Orientation.Horizontal)
+        # The settings column stays narrow; the unrolled graph and the middle row get the most height.
+        self.resizeDocks([self.settings_dock], [320], Qt.Orientation.Horizontal)
+        self.resizeDocks([d[r[0]] for r in rows], [32, 38, 30][: len(rows)], Qt.Orientation.Vertical)
+
+    def _connect(self) -> None:
+        c, a, tb = self.controller, self.acts, self.toolbar
+        a.train.triggered.connect(c.toggle)
+        a.step.triggered.connect(self._step)
+        a.reset.triggered.connect(self.reset_model)
+        a.compare.toggled.connect(self.set_compare)
+        a.open_experiment.triggered.connect(lambda: files.open_experiment(self))
+        a.save_experiment.triggered.connect(lambda: files.save_experiment(self))
+        a.save_experiment_as.triggered.connect(lambda: files.save_experiment(self, ask=True))
+        a.open_sequence.triggered.connect(lambda: files.open_sequence(self))
+        a.save_checkpoint.triggered.connect(lambda: files.save_checkpoint(self))
+        a.load_checkpoint.triggered.connect(lambda: files.load_checkpoint(self))
+        a.export_all.triggered.connect(lambda: files.export_all_views(self))
+        a.quit.triggered.connect(self.close)
+        a.restore_layout.triggered.connect(self.restore_default_layout)
+        a.equations.triggered.connect(self.show_equations)
+        a.about.triggered.connect(self._about)
+        self.panel.edited.connect(self.on_settings_edited)
+        self.panel.browseRequested.connect(lambda: files.open_sequence(self))
+        tb.speedChanged.connect(c.set_speed)
+        tb.timeStepChanged.connect(c.set_time_step)
+        tb.sampleChanged.connect(c.set_sample)
+        tb.historyChanged.connect(c.set_history_index)
+        for _, view, _ in self.views:
+            view.timeStepSelected.connect(c.set_time_step)
+        c.runningChanged.connect(self._on_running)
+        c.statusChanged.connect(self._on_status)
+        c.modelChanged.connect(self._on_model)
+        c.selectionChanged.connect(self._on_selection)
+        c.historyChanged.connect(lambda _n: tb.set_history(c.traces.steps))
+        c.diverged.connect(self._on_diverged)
+        c.failed.connect(lambda title, text: show_message(self, title, text))
+
+    def _restore_window(self) -> None:
+        geometry = self.app_settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 950)
+        state = self.app_settings.window_state()
+        if state is not None:
+            self.restoreState(state, self.app_settings.layout_version)
+
+    def _open_initial(self, path: Path | None, config) -> None:
+        if path is not None:
+            if not files.open_experiment(self, Path(path), ask=False):
+                self._build_default(config)
+        else:
+            self._build_default(config)
+
+    def _build_default(self, config) -> None:
+        try:
+            self.controller.reset(config, compare=config.compare is not None)
+        except Exception as exc:  # the default experiment cannot fail unless the install is broken
+            show_message(self, "Cannot build the model", str(exc))
+            return
+        self.set_document(None, self.controller.config)
+
+    # --- document state -----------------------------------------------------------------------------
+
+    def set_document(self, path: Path | None, config) -> None:
+        """The experiment now shown was just opened or saved as ``path`` (None: not saved yet)."""
+        self.experiment_path = Path(path) if path else None
+        self.edited_config = config
+        self.saved_toml = cfgmod.to_toml(config)
+        self.panel.set_values(cfgmod.to_dict(config), cfgmod.to_dict(self.controller.config))
+        self.panel.set_error(None)
+        self._sync_compare_action()
+        self._update_title()
+
+    def is_dirty(self) -> bool:
+        return cfgmod.to_toml(self.edited_config) != self.saved_toml
+
+    def _update_title(self) -> None:
+        name = self.experiment_path.name if self.experiment_path else "untitled experiment"
+        preset = self.edited_config.preset
+        label = f"{preset.title} ({name})" if preset is not None else name
+        self.setWindowTitle(f"{label}[*] \u2013 {APP_TITLE}")
+        self.setWindowModified(self.is_dirty())
+
+    def maybe_save(self, what: str) -> bool:
+        """True if it is fine to throw the current experiment away (saved, discarded or unchanged)."""
+        if not self.is_dirty():
+            return True
+        answer = self.prompts.unsaved_changes(what)
+        if answer == "save":
+            return files.save_experiment(self)
+        return answer == "discard"
+
+    # --- settings and model -------------------------------------------------------------------------
+
+    def on_settings_edited(self, values: dict) -> None:
+        """The settings panel changed: validate, apply live keys at once, keep the rest for Reset."""
+        d = cfgmod.to_dict(self.edited_config)
+        d.update({k: v for k, v in values.items() if k in ("data", "model", "training")})
+        if d["model"].get("cell") in ("lstm", "gru"):
+            d["model"].pop("activation", None)
+        try:
+            cfg = cfgmod.config_from_dict(d, "settings")
+        except cfgmod.ConfigError as exc:
+            self.panel.set_error(str(exc).removeprefix("settings: "))
+            return
+        self.panel.set_error(None)
+        self.edited_config = cfg
+        c, t = self.controller, cfg.training
+        if t.learning_rate != c.config.training.learning_rate:
+            c.set_learning_rate(t.learning_rate)
+        if (t.clip_norm, t.clip_value) != (c.config.training.clip_norm, c.config.training.clip_value):
+            c.set_clipping(t.clip_norm, t.clip_value)
+        self._update_title()
+
+    def reset_model(self) -> bool:
+        """Reset: a fresh model from the settings shown. On a bad setting, explain and keep the old one."""
+        return self.apply_config(self.edited_config)
+
+    def apply_config(self, config, compare: bool | None = None) -> bool:
+        compare = (config.compare is not None) if compare is None else compare
+        try:
+            self.controller.reset(config, compare=compare)
+        except Exception as exc:
+            files.explain_error(self, "Cannot build this model", exc)
+            return False
+        self.edited_config = self.controller.config
+        self.panel.set_values(cfgmod.to_dict(self.edited_config), cfgmod.to_dict(self.controller.config))
+        self._sync_compare_action()
+        self._update_title()
+        return True
+
+    def set_compare(self, on: bool) -> None:
+        """Compare mode on: run A full BPTT, run B truncated with the current k1/k2 (or the
+        experiment's [compare] run); off: one run, the [compare] section dropped."""
+        if on == self.controller.compare and (on == (self.edited_config.compare is not None)):
+            return
+        if on:
+            from rnn_viz.ui.controller import default_compare
+
+            try:
+                config = default_compare(self.edited_config)
+            except cfgmod.ConfigError as exc:
+                files.explain_error(self, "Cannot start compare mode", exc)
+                self._sync_compare_action()
+                return
+        else:
+            config = dataclasses.replace(self.edited_config, compare=None)
+        if not self.apply_config(config, compare=on):
+            self._sync_compare_action()
+
+    def _sync_compare_action(self) -> None:
+        self.acts.compare.blockSignals(True)
+        self.acts.compare.setChecked(self.controller.compare)
+        self.acts.compare.blockSignals(False)
+        self.acts.save_checkpoint.setEnabled(not self.controller.compare)
+
+    def _step(self) -> None:
+        if not self.controller.running:
+            self.controller.step_once()
+
+    # --- controller feedback ------------------------------------------------------------------------
+
+    def _on_running(self, running: bool) -> None:
+        icon = self.style().standardIcon(
+            self.style().StandardPixmap.SP_MediaPause if running else self.style().StandardPixmap.SP_MediaPlay)
+        self.acts.train.setText("Pause" if running else "Train")
+        self.acts.train.setIcon(icon)
+        self.acts.step.setEnabled(not running)
+
+    def _on_status(self, s: Status) -> None:
+        self.status_step.setText(f"update {s.step}")
+        if s.loss_b is not None:
+            self.status_loss.setText(f"loss {_fmt(s.loss)} (A) / {_fmt(s.loss_b)} (B)")
+        else:
+            self.status_loss.setText(f"loss {_fmt(s.loss)}")
+        self.status_rate.setText(f"{s.steps_per_second:.1f} updates/s" if s.running and s.steps_per_second else
+                                 ("training\u2026" if s.running else "paused"))
+        self.status_mode.setText(f"A: {s.label_a}  |  B: {s.label_b}" if s.label_b else _mode(self.controller.config))
+
+    def _on_model(self) -> None:
+        c = self.controller
+        self.toolbar.set_time_range(c.seq_len)
+        self.toolbar.set_sample_range(c._batch_size())
+        self.toolbar.set_history([])
+        self.toolbar.set_time_step(c.time_step)
+        self.toolbar.set_sample(c.sample)
+
+    def _on_selection(self, t: int, b: int) -> None:
+        self.toolbar.set_time_step(t)
+        self.toolbar.set_sample(b)
+
+    def _on_diverged(self, error, config) -> None:
+        happened, advice = divergence_advice(error, config)
+        show_message(self, "Training diverged", happened, name="DivergenceDialog", details=advice)
+
+    def show_equations(self) -> None:
+        from rnn_viz.ui.equations import EquationsDialog
+
+        if self._equations is None:
+            self._equations = EquationsDialog(self)
+        self._equations.show()
+        self._equations.raise_()
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About rnn-viz", "<b>rnn-viz</b>: watch the error signal travel back through "
+                          "time in a recurrent network, live while it trains, and compare full with "
+                          "truncated backpropagation through time.")
+
+    def restore_default_layout(self) -> None:
+        self.restoreState(self._default_layout, self.app_settings.layout_version)
+        for dock in [self.settings_dock, *self.view_docks.values()]:
+            dock.show()
+
+    # --- drag and drop, closing ----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if files.dropped_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = files.dropped_path(event.mimeData())
+        if path is None:
+            return
+        event.acceptProposedAction()
+        # Leave the drop handler before a modal preview opens.
+        QTimer.singleShot(0, lambda: files.open_dropped(self, path))
+
+    def closeEvent(self, event) -> None:
+        if not self.maybe_save("quitting"):
+            event.ignore()
+            return
+        self.controller.shutdown()
+        self.app_settings.save_window(self.saveGeometry(), self.saveState(self.app_settings.layout_version))
+        self.app_settings.sync()
+        event.accept()
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    return f"{x:.4g}"
+
+
+def _mode(cfg) -> str:
+    t = cfg.training
+    bptt = "full BPTT" if t.bptt == "full" else f"TBPTT(k1={t.k1}, k2={t.k2})"
+    return f"{cfg.model.cell} {cfg.model.hidden_size}x{cfg.model.num_layers}, {bptt}"
+

@@ -1,0 +1,74 @@
+"""What the app remembers between sessions (QSettings): geometry, dock layout, recent files, folders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+__all__ = ["AppSettings", "ORGANIZATION", "APPLICATION", "MAX_RECENT"]
+
+ORGANIZATION = "rnn-viz"
+APPLICATION = "rnn-viz"
+MAX_RECENT = 8
+# Bump when the dock set changes, so an old saved layout is not restored onto different docks.
+LAYOUT_VERSION = 1
+
+
+class AppSettings:
+    """Typed access to QSettings. Tests pass an ini file path so they never touch the user's settings."""
+
+    def __init__(self, path: Path | None = None):
+        if path is None:
+            self._q = QSettings(ORGANIZATION, APPLICATION)
+        else:
+            self._q = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def sync(self) -> None:
+        self._q.sync()
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._q.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    def window_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self._q.setValue("window/geometry", geometry)
+        self._q.setValue("window/state", state)
+
+    @property
+    def layout_version(self) -> int:
+        return LAYOUT_VERSION
+
+    def recent_files(self) -> list[Path]:
+        value = self._q.value("recent/files", [])
+        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
+            value = [value]
+        return [Path(v) for v in (value or []) if v]
+
+    def add_recent_file(self, path: Path) -> list[Path]:
+        path = Path(path).resolve()
+        files = [path] + [p for p in self.recent_files() if p != path]
+        files = files[:MAX_RECENT]
+        self._q.setValue("recent/files", [str(p) for p in files])
+        return files
+
+    def clear_recent_files(self) -> None:
+        self._q.setValue("recent/files", [])
+
+    def last_dir(self, kind: str) -> str:
+        return str(self._q.value(f"dirs/{kind}", "") or "")
+
+    def set_last_dir(self, kind: str, path: Path) -> None:
+        path = Path(path)
+        self._q.setValue(f"dirs/{kind}", str(path if path.is_dir() else path.parent))
+
+    def value(self, key: str, default=None):
+        return self._q.value(key, default)
+
+    def set_value(self, key: str, value) -> None:
+        self._q.setValue(key, value)

@@ -1,0 +1,186 @@
+"""The training worker: runs trainer.step in a QThread and posts at most ~30 records a second.
+
+The worker owns the trainer while it runs; the UI thread talks to it only through ``request_stop``
+and ``submit`` (a command run between two steps), never by touching the trainer directly.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX"]
+
+SPEED_MAX = 0  # "as fast as possible": post by time, not by count
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """What the worker hands to the UI: the newest record(s) and every metrics row since last time.
+
+    ``record``/``record_b``: StepRecord of run A / B (B only in compare mode); heavy when the UI will
+    draw it. ``rows``/``rows_b``: metrics rows of every update since the previous post, this one
+    included, so the curves miss nothing although most traces are dropped.
+    """
+
+    generation: int
+    record: object
+    record_b: object | None = None
+    rows: tuple = ()
+    rows_b: tuple = ()
+    steps_per_second: float = 0.0
+    final: bool = False
+
+
+@dataclass
+class _Pending:
+    rows: list = field(default_factory=list)
+    rows_b: list = field(default_factory=list)
+
+
+class TrainingWorker(QObject):
+    """Steps a trainer (or a CompareTrainer, whose step returns a pair) until stopped.
+
+    ``speed``: updates per post (at most one post per ``interval`` seconds), or SPEED_MAX to post
+    whenever ``interval`` has passed. ``max_steps``: stop after this many updates (None: run on).
+    ``frame_timeout``: after each post, wait up to this long for ``frame_done()`` (0: never wait).
+
+    Why wait: the UI thread paints through many short Python callbacks (pyqtgraph items), and each
+    must win the GIL back from a busy worker, so a frame drawn while the worker computes takes ten
+    times longer. Training pauses for the few milliseconds of each frame instead, which keeps the
+    window fluid and costs training only the redraw budget.
+    """
+
+    posted = Signal(object)  # Post
+    failed = Signal(int, object)  # generation, the exception (DivergenceError or other)
+    finished = Signal(int)  # generation
+
+    def __init__(self, trainer, generation: int, *, speed: int = SPEED_MAX, max_steps: int | None = None,
+                 interval: float = 1 / 30, frame_timeout: float = 0.5):
+        super().__init__()  # no parent: it is moved to its thread
+        self._trainer = trainer
+        self.generation = generation
+        self.speed = speed
+        self.max_steps = max_steps
+        self.interval = interval
+        self.frame_timeout = frame_timeout
+        self._stop = threading.Event()
+        self._drawn = threading.Event()
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+
+    def request_stop(self) -> None:
+        """Thread-safe: the loop ends after the current update."""
+        self._stop.set()
+
+    def frame_done(self) -> None:
+        """Thread-safe: the UI has drawn the last post; training may go on."""
+        self._drawn.set()
+
+    def submit(self, command: Callable[[object], None]) -> None:
+        """Thread-safe: run ``command(trainer)`` between two updates (e.g. a live learning-rate change)."""
+        self._commands.put(command)
+
+    def _run_commands(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            command(self._trainer)
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self.finished.emit(self.generation)
+
+    def _loop(self) -> None:
+        pending = _Pending()
+        done = 0
+        since_post = 0
+        last_post = time.perf_counter()
+        rate_t0, rate_n = last_post, 0
+        rate = 0.0
+        while not self._stop.is_set():
+            self._run_commands()
+            last = self.max_steps is not None and done + 1 >= self.max_steps
+            now = time.perf_counter()
+            if self.speed == SPEED_MAX:
+                heavy = last or now - last_post >= self.interval
+            else:
+                heavy = last or since_post + 1 >= self.speed
+            try:
+                result = self._trainer.step(heavy=heavy)
+            except Exception as exc:  # divergence and anything else: the UI explains, the thread survives
+                if pending.rows:
+                    self._post(pending, None, None, rate, final=True)
+                self.failed.emit(self.generation, exc)
+                return
+            record, record_b = result if isinstance(result, tuple) else (result, None)
+            pending.rows.append(record.metrics)
+            if record_b is not None:
+                pending.rows_b.append(record_b.metrics)
+            done += 1
+            since_post += 1
+            rate_n += 1
+            now = time.perf_counter()
+            if now - rate_t0 >= 0.5:
+                rate, rate_t0, rate_n = rate_n / (now - rate_t0), now, 0
+            if heavy:
+                if self.speed != SPEED_MAX and not last:
+                    # Slow motion: one post of `speed` updates per redraw interval, no faster.
+                    self._stop.wait(max(0.0, self.interval - (now - last_post)))
+                self._drawn.clear()
+                self._post(pending, record, record_b, rate, final=last)
+                pending = _Pending()
+                since_post = 0
+                if self.frame_timeout > 0 and not last:
+                    self._wait_for_frame()
+                last_post = time.perf_counter()
+            if last:
+                return
+
+    def _wait_for_frame(self) -> None:
+        deadline = time.perf_counter() + self.frame_timeout
+        while not self._stop.is_set():
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0 or self._drawn.wait(min(remaining, 0.05)):
+                return
+
+    def _post(self, pending: _Pending, record, record_b, rate: float, final: bool) -> None:
+        self.posted.emit(Post(self.generation, record, record_b, tuple(pending.rows), tuple(pending.rows_b),
+                              rate, final))
+
+
+class WorkerHandle:
+    """A worker and its QThread, started together and stopped together.
+
+    ``stop()`` requests a cooperative stop and waits for the thread, so a Reset or closing the window
+    never destroys a running thread.
+    """
+
+    def __init__(self, worker: TrainingWorker):
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName(f"TrainingThread{worker.generation}")
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.run)
+        # The worker's finished is emitted from its own thread; quit() is thread-safe.
+        worker.finished.connect(self.thread.quit)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def stop(self, timeout_ms: int = 60_000) -> bool:
+        """Ask the worker to stop after its current update and wait for the thread; True if it ended."""
+        self.worker.request_stop()
+        self.thread.quit()
+        return self.thread.wait(timeout_ms)
