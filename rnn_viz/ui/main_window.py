@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.experiment_path: Path | None = None
         self.saved_toml: str | None = None
         self._equations = None
+        self.settings_error: str | None = None
 
         self.views: list[tuple[str, QWidget, str]] = []
         self.view_docks: dict[str, QDockWidget] = {}
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
         self.edited_config = config
         self.saved_toml = cfgmod.to_toml(config)
         self.panel.set_values(cfgmod.to_dict(config), cfgmod.to_dict(self.controller.config))
+        self.settings_error = None
         self.panel.set_error(None)
         self._sync_compare_action()
         self._update_title()
@@ -227,8 +229,10 @@ class MainWindow(QMainWindow):
         try:
             cfg = cfgmod.config_from_dict(d, "settings")
         except cfgmod.ConfigError as exc:
-            self.panel.set_error(str(exc).removeprefix("settings: "))
+            self.settings_error = str(exc).removeprefix("settings: ")
+            self.panel.set_error(self.settings_error)
             return
+        self.settings_error = None
         self.panel.set_error(None)
         self.edited_config = cfg
         c, t = self.controller, cfg.training
@@ -240,6 +244,9 @@ class MainWindow(QMainWindow):
 
     def reset_model(self) -> bool:
         """Reset: a fresh model from the settings shown. On a bad setting, explain and keep the old one."""
+        if self.settings_error:
+            show_message(self, "Cannot build this model", f"Fix this setting first: {self.settings_error}")
+            return False
         return self.apply_config(self.edited_config)
 
     def apply_config(self, config, compare: bool | None = None) -> bool:
@@ -251,6 +258,8 @@ class MainWindow(QMainWindow):
             return False
         self.edited_config = self.controller.config
         self.panel.set_values(cfgmod.to_dict(self.edited_config), cfgmod.to_dict(self.controller.config))
+        self.settings_error = None
+        self.panel.set_error(None)
         self._sync_compare_action()
         self._update_title()
         return True

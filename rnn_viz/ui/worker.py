@@ -144,6 +144,10 @@ class TrainingWorker(QObject):
                 last_post = time.perf_counter()
             if last:
                 return
+        if pending.rows:
+            # Stopped between posts: the rows still owed go out without a trace, so the curves
+            # miss no update and the views keep the last trace they drew.
+            self._post(pending, None, None, rate, final=True)
 
     def _wait_for_frame(self) -> None:
         deadline = time.perf_counter() + self.frame_timeout

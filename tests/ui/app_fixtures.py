@@ -101,3 +101,32 @@ class FakePrompts:
         section = dialog.data_section()
         dialog.deleteLater()
         return self.preview_edit(section) if self.preview_edit else section
+
+
+def make_window(qtbot, tmp_path: Path, config=None, views=STANDIN_VIEWS, path: Path | None = None):
+    """A MainWindow on ``config`` (default: small_config()) with settings in tmp_path and prompts
+    answered by a FakePrompts (``window.prompts``). The window is closed at teardown by qtbot."""
+    from rnn_viz.ui.main_window import MainWindow
+    from rnn_viz.ui.settings import AppSettings
+
+    window = MainWindow(path, settings=AppSettings(tmp_path / "settings.ini"), views=views,
+                        config=config or small_config())
+    window.prompts = FakePrompts()
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def wait_idle(qtbot, window, timeout=10_000):
+    """Wait until the worker thread has finished (after Step or a pause)."""
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=timeout)
+
+
+def step(qtbot, window, n=1):
+    """Press Step ``n`` times, waiting for each update to be drawn."""
+    for _ in range(n):
+        target = window.controller.trainer.step_count + 1
+        window.acts.step.trigger()
+        qtbot.waitUntil(lambda: window.controller.trainer.step_count >= target and not window.controller.running,
+                        timeout=10_000)
+        window.controller.render_now()
