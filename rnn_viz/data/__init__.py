@@ -32,7 +32,7 @@ def load_dataset(section: dict, base_dir: Path | str | None = None, seed: int = 
     base = Path(base_dir) if base_dir is not None else None
     try:
         if d["source"] in BUILDERS:
-            return BUILDERS[d["source"]](d, int(seed))
+            return BUILDERS[d["source"]](d, int(seed or 0))
         if d["source"] == "text":
             return load_text_source(d, base)
         return load_file(resolve_path(d["path"], base), d)

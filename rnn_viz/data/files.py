@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from . import missing as mv
+from .arrays import read_npy, read_npz
 from .config import SCHEMAS, resolve_data_section
 from .dataset import Dataset
 from .errors import DataError
@@ -136,8 +137,6 @@ def array_numbers(arrays: dict[str, np.ndarray], name: str) -> Numbers:
 
 
 def read_numbers(path: Path, d: dict) -> Numbers:
-    from .arrays import read_npy, read_npz
-
     suffix = _suffix(path)
     if suffix in (".csv", ".tsv"):
         return table_numbers(read_table(path, d))

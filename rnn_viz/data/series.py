@@ -7,7 +7,6 @@ targets) are split by sequence, the last ones validating. Training batches are w
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,18 +91,24 @@ def _gather(X, Y, M, seq, start, L, h) -> Batch:
 def _zscore(train: np.ndarray, labels: list[str], name: str, part: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-column mean and std (ddof 0) of ``train`` (..., C); DataError for a constant column."""
     flat = train.reshape(-1, train.shape[-1])
+    mean, std = flat.mean(axis=0), flat.std(axis=0)
     for j in range(flat.shape[1]):
         col = flat[:, j]
-        if col.size and col.max() == col.min():
-            raise DataError(f"{name}: {labels[j]} is constant ({col[0]:g} everywhere in the {part}), so it cannot "
-                            "be z-scored and tells the model nothing; leave it out of data.inputs/data.targets "
-                            "or set data.normalize = false")
-    mean, std = flat.mean(axis=0), flat.std(axis=0)
+        if col.size and (col.max() == col.min() or std[j] == 0):
+            how = f"constant ({col[0]:g} everywhere" if col.max() == col.min() else "as good as constant (its spread underflows"
+            raise DataError(f"{name}: {labels[j]} is {how} in the {part}), so it cannot be z-scored and tells the "
+                            "model nothing; leave it out of data.inputs/data.targets or set data.normalize = false")
     return mean, std
 
 
 def build(src: Numbers, d: dict) -> Dataset:
     """Numbers + resolved ``[data]`` table -> Dataset. Raises DataError for every user mistake."""
+    # Overflow in the statistics of extreme values is caught below and reported in words.
+    with np.errstate(all="ignore"):
+        return _build(src, d)
+
+
+def _build(src: Numbers, d: dict) -> Dataset:
     name, L, h, stride, vf = src.name, d["seq_len"], d["horizon"], d["stride"], d["val_fraction"]
     explicit = src.targets is not None
     usable = [j for j, ok in enumerate(src.usable) if ok]
@@ -173,8 +178,6 @@ def build(src: Numbers, d: dict) -> Dataset:
             tmean, tstd = _zscore(Y[tr][M[tr]], t_labels, name, part)
             Y = (Y - tmean) / tstd
             norm["target_mean"], norm["target_std"] = tmean, tstd
-    if not (np.isfinite(X).all() and (classes or np.isfinite(Y).all())):
-        raise DataError(f"{name}: values are too extreme to compute with (they overflow to infinity)")
     Xtr, Ytr, Mtr = X[tr], Y[tr], M[tr]
     seq, start = _windows(Mtr, L, h, stride)
     if seq.size == 0:
@@ -187,6 +190,10 @@ def build(src: Numbers, d: dict) -> Dataset:
     else:
         chance = float(np.mean(np.var(Ytr[:, h:][Mtr[:, h:]], axis=0)))
         chance_acc, loss, out_size = None, "mse", Y.shape[-1]
+    stats = [chance, *(v for a in norm.values() for v in np.ravel(a))]
+    if not (np.isfinite(X).all() and (classes or np.isfinite(Y).all()) and np.isfinite(stats).all()):
+        raise DataError(f"{name}: values are too extreme to compute with (squares and sums overflow to infinity); "
+                        "rescale the data")
     validation, val_note = _validation(X[va], Y[va], M[va], L, h, n_val, src.is_sequences)
 
     def draw(rng: np.random.Generator, B: int) -> Batch:

@@ -135,6 +135,13 @@ def test_infinite_values_are_refused(load_file):
         load_file("i.npy", _npy(np.array([1.0, np.inf] * 10)))
 
 
+def test_values_too_extreme_to_compute_with(load_file):
+    huge = np.array([1e300, -1e300, 5e299, 2e300] * 5)
+    for normalize in (True, False):
+        with pytest.raises(DataError, match=r"^x\.npy: values are too extreme to compute with"):
+            load_file("x.npy", _npy(huge), normalize=normalize)
+
+
 def test_truncated_npy_and_corrupt_npz(load_file):
     data = _npy(np.arange(20.0))
     with pytest.raises(DataError, match=r"t\.npy: truncated: its header announces 160 bytes of data"):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 
 import numpy as np
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 
 from rnn_viz.data import DataError, inspect_file, load_dataset
 
-FAST = settings(deadline=None, max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+# 400 examples per loader keeps the suite fast; RNN_VIZ_FUZZ_EXAMPLES=5000 digs deeper before a release.
+EXAMPLES = int(os.environ.get("RNN_VIZ_FUZZ_EXAMPLES", "400"))
+FAST = settings(deadline=None, max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
