@@ -1,0 +1,136 @@
+"""The training worker in its QThread, and the bounded histories the controller keeps."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnn_viz.engine.errors import DivergenceError
+from rnn_viz.experiment.record import StepRecord
+from rnn_viz.ui.history import MetricsHistory, TraceHistory
+from rnn_viz.ui.worker import SPEED_MAX, TrainingWorker, WorkerHandle
+
+
+class CountingTrainer:
+    """Stands in for Trainer: each step returns a record whose trace holds its step number."""
+
+    def __init__(self, diverge_at=None, pair=False):
+        self.step_count = 0
+        self.heavy_steps = []
+        self.learning_rate = 0.1
+        self.diverge_at = diverge_at
+        self.pair = pair
+
+    def step(self, heavy=False):
+        if self.step_count + 1 == self.diverge_at:
+            raise DivergenceError("loss", self.step_count + 1)
+        self.step_count += 1
+        if heavy:
+            self.heavy_steps.append(self.step_count)
+        rec = StepRecord(self.step_count, {"n": np.array(self.step_count)},
+                         {"step": self.step_count, "loss": 1.0 / self.step_count}, heavy)
+        return (rec, rec) if self.pair else rec
+
+
+def _run(qtbot, worker, timeout=10_000):
+    posts, failures = [], []
+    worker.posted.connect(posts.append)
+    worker.failed.connect(lambda g, e: failures.append((g, e)))
+    handle = WorkerHandle(worker)
+    with qtbot.waitSignal(worker.finished, timeout=timeout) as finished:
+        handle.start()
+    assert handle.stop() and handle.thread.isFinished()
+    return posts, failures, finished.args
+
+
+def test_max_steps_posts_every_row_and_ends_on_a_heavy_record(qtbot):
+    trainer = CountingTrainer()
+    worker = TrainingWorker(trainer, generation=4, speed=SPEED_MAX, max_steps=25, frame_timeout=0)
+    posts, failures, args = _run(qtbot, worker)
+    assert args == [4] and not failures
+    rows = [row["step"] for p in posts for row in p.rows]
+    assert rows == list(range(1, 26))  # every update's metrics, in order, once
+    assert posts[-1].final and posts[-1].record.step == 25 and posts[-1].record.heavy
+    assert all(p.generation == 4 for p in posts)
+    # Only posted records are heavy: the trace work is spent on what will be drawn.
+    assert trainer.heavy_steps == [p.record.step for p in posts if p.record is not None]
+
+
+def test_speed_posts_every_n_updates(qtbot):
+    trainer = CountingTrainer()
+    worker = TrainingWorker(trainer, generation=0, speed=5, max_steps=20, interval=0, frame_timeout=0)
+    posts, _, _ = _run(qtbot, worker)
+    assert [p.record.step for p in posts] == [5, 10, 15, 20]
+    assert [len(p.rows) for p in posts] == [5, 5, 5, 5]
+
+
+def test_divergence_is_reported_with_the_rows_before_it(qtbot):
+    trainer = CountingTrainer(diverge_at=8)
+    worker = TrainingWorker(trainer, generation=2, speed=100, frame_timeout=0)
+    posts, failures, _ = _run(qtbot, worker)
+    assert len(failures) == 1 and failures[0][0] == 2 and isinstance(failures[0][1], DivergenceError)
+    assert [row["step"] for p in posts for row in p.rows] == list(range(1, 8))
+    assert trainer.step_count == 7
+
+
+def test_stop_request_ends_the_loop_and_commands_run_between_steps(qtbot):
+    trainer = CountingTrainer()
+    worker = TrainingWorker(trainer, generation=0, frame_timeout=0)
+    handle = WorkerHandle(worker)
+    seen = []
+    worker.posted.connect(seen.append)
+    handle.start()
+    qtbot.waitUntil(lambda: trainer.step_count > 50)
+    worker.submit(lambda tr: setattr(tr, "learning_rate", 0.5))
+    qtbot.waitUntil(lambda: trainer.learning_rate == 0.5)
+    assert handle.stop() and not handle.is_running()
+    qtbot.waitUntil(lambda: sum(len(p.rows) for p in seen) == trainer.step_count)
+
+
+def test_worker_waits_for_each_frame_before_going_on(qtbot):
+    trainer = CountingTrainer()
+    worker = TrainingWorker(trainer, generation=0, speed=1, interval=0, frame_timeout=30)
+    handle = WorkerHandle(worker)
+    posts = []
+    worker.posted.connect(posts.append)
+    handle.start()
+    qtbot.waitUntil(lambda: len(posts) == 1)
+    assert trainer.step_count == 1  # drawn-or-not, it waits: no runaway queue of records
+    worker.frame_done()
+    qtbot.waitUntil(lambda: len(posts) == 2)
+    assert handle.stop()
+    assert trainer.step_count == 2
+
+
+def test_compare_pairs_post_both_runs(qtbot):
+    worker = TrainingWorker(CountingTrainer(pair=True), generation=0, max_steps=3, frame_timeout=0)
+    posts, _, _ = _run(qtbot, worker)
+    assert posts[-1].record_b is not None
+    assert sum(len(p.rows_b) for p in posts) == 3
+
+
+def test_metrics_history_decimates_and_keeps_old_views_valid():
+    h = MetricsHistory(capacity=8)
+    h.extend({"step": i, "loss": float(i)} for i in range(1, 9))
+    before = h.columns()["step"]
+    np.testing.assert_array_equal(before, np.arange(1, 9))
+    h.append({"step": 9, "loss": 9.0, "val_loss": 0.5})
+    h.extend({"step": i, "loss": float(i)} for i in range(10, 40))
+    assert len(h) <= 8 and h.rows_seen == 39 and h.stride >= 4
+    steps = h.columns()["step"]
+    assert np.all(np.diff(steps) > 0) and steps[0] == 1
+    np.testing.assert_array_equal(before, np.arange(1, 9))  # a ViewState's arrays never change under it
+    assert not steps.flags.writeable
+    val = h.columns()["val_loss"]
+    assert np.isnan(val[0]) and len(val) == len(steps)
+
+
+def test_trace_history_stays_within_its_budget_and_spans_the_run():
+    one = {"a": np.zeros(1000)}  # 8 kB
+    h = TraceHistory(max_entries=10, budget_bytes=40_000)
+    for step in range(1, 1001):
+        h.offer(step, one)
+    assert len(h) <= 5  # 40 kB / 8 kB
+    steps = h.steps
+    assert steps[0] == 1 and steps[-1] > 500 and steps == sorted(steps)
+    with pytest.raises(IndexError):
+        h[len(h)]
