@@ -17,8 +17,8 @@ def _application():
 
     app = QApplication.instance()
     if app is None:
-        # No window is ever shown: the offscreen platform needs no display (and no xvfb).
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        # Nothing reaches a screen: the offscreen platform needs no display (and no xvfb).
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from rnn_viz.ui.app import make_application
 
         app = make_application()
