@@ -79,3 +79,22 @@ def test_png_and_svg_export_of_every_view(view, qtbot):
     svg = SVGExporter(view.export_item()).export(toBytes=True)
     root = ElementTree.fromstring(svg)
     assert root.tag.endswith("svg")
+
+
+@pytest.mark.parametrize("entry", ALL_VIEWS, ids=VIEW_IDS)
+def test_hidden_views_draw_when_shown_exported_or_asked_for_data(qtbot, entry):
+    _, cls, _ = entry
+    view = cls()
+    qtbot.addWidget(view)
+    state = make_state(cell="rnn", layers=1, T=8, compare=True)
+    view.render(state)
+    assert view._pending is state, "a hidden view should only keep the state"
+    columns, rows = view.csv_table()
+    assert view._pending is None and len(rows) > 0
+    later = make_state(cell="rnn", layers=1, T=8, seed=3)
+    view.render(later)
+    view.export_item()
+    assert view._pending is None
+    view.render(state)
+    view.show()
+    assert view._pending is None

@@ -26,10 +26,10 @@ def test_series_outputs_and_targets_of_the_selected_sample(view):
     view.render(state)
     tr = state.trace
     for o in range(2):
-        assert np.array_equal(view.outputs[o].getOriginalDataset()[1], tr["predictions"][2, :, o])
-        assert np.array_equal(view.targets[o].getOriginalDataset()[1], tr["targets"][2, :, o])
-        x, _ = view.target_marks[o].getOriginalDataset()
-        assert np.array_equal(x, [15.0])  # rings only where a loss is taken
+        assert np.array_equal(view.outputs[o].getData()[1], tr["predictions"][2, :, o])
+        assert np.array_equal(view.targets[o].getData()[1], tr["targets"][2, :, o])
+        x, y = view.target_marks[o].getData()
+        assert np.allclose(x, [14.65, 15.35]) and np.allclose(y, tr["targets"][2, 15, o])  # loss step only
     columns, rows = view.csv_table()
     assert columns == ["t", "loss_step", "target/0", "target/1", "prediction/0", "prediction/1"]
     assert not view.p_target.isVisible()
@@ -41,9 +41,10 @@ def test_character_task_shows_probability_and_text(view):
     tr = state.trace
     target = tr["targets"][0]
     p = tr["predictions"][0][np.arange(40), target]
-    assert np.allclose(view.p_target.getOriginalDataset()[1], p)
+    assert np.allclose(view.p_target.getData()[1], p)
     right = np.argmax(tr["predictions"][0], axis=1) == target
-    assert len(view.right_marks.getOriginalDataset()[0]) == right.sum()
+    assert np.allclose(view.right_marks.getData()[0][0::2] + 0.35, np.nonzero(right)[0])
+    assert np.allclose(view.wrong_marks.getData()[0][0::2] + 0.35, np.nonzero(~right)[0])
     text = view.text.plain_text
     glyphs = {" ": "·", "\n": "⏎"}
     expected = "".join(glyphs.get(VOCAB[i], VOCAB[i]) for i in target[:40])

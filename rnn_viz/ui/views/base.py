@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
-__all__ = ["BaseView", "WrappingLabel", "style_axis", "style_plot", "selection_line", "text_label"]
+__all__ = ["BaseView", "WrappingLabel", "style_axis", "style_plot", "selection_line", "set_title", "text_label"]
 
 LABEL_SIZE = "9pt"
 
@@ -29,13 +29,20 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = N
     for name in ("left", "bottom", "right", "top"):
         style_axis(plot.getAxis(name))
     if title:
-        plot.setTitle(title, color=cm.FOREGROUND, size="10pt")
+        set_title(plot, title)
     if left:
         plot.setLabel("left", left, color=cm.FOREGROUND)
     if bottom:
         plot.setLabel("bottom", bottom, color=cm.FOREGROUND)
     plot.hideButtons()
     return plot
+
+
+def set_title(plot: pg.PlotItem, text: str) -> None:
+    """Set a plot's title only when it changes (pyqtgraph re-lays out the HTML every time)."""
+    if getattr(plot, "_rnn_viz_title", None) != text:
+        plot._rnn_viz_title = text
+        plot.setTitle(text, color=cm.FOREGROUND, size="10pt")
 
 
 def selection_line(plot: pg.PlotItem, angle: float = 90) -> pg.InfiniteLine:
@@ -55,6 +62,12 @@ class WrappingLabel(pg.LabelItem):
     """
 
     MIN_WIDTH = 120.0
+
+    def setText(self, text, **args):
+        # Re-laying out rich text costs ~0.3 ms; readouts are set every frame but rarely change.
+        if not args and text == getattr(self, "text", None):
+            return
+        super().setText(text, **args)
 
     def resizeEvent(self, ev):
         width = self.rect().width()
@@ -105,15 +118,44 @@ class BaseView(QWidget):
         self._click_targets: list[tuple[pg.PlotItem, Callable[[float, float], None]]] = []
         self.canvas.scene().sigMouseClicked.connect(self._scene_clicked)
         self._time_step: int | None = None
+        self._pending: ViewState | None = None
+        # Plots whose range the view keeps on a rounded span of the data (see follow_data).
+        self._following: dict[pg.PlotItem, bool] = {}
+        self._wanted: dict[pg.PlotItem, dict[str, tuple[float, float]]] = {}
+        self._applied: dict[pg.PlotItem, dict[str, tuple[float, float]]] = {}
+        self._groups: dict[pg.PlotItem, tuple[pg.PlotItem, ...]] = {}
 
     # -- the interface the window codes against -------------------------------------------------
-    def render(self, state: ViewState) -> None:  # pragma: no cover - every view overrides
-        raise NotImplementedError
+    def render(self, state: ViewState) -> None:
+        """Draw ``state``; cheap when nothing changed. A hidden view (a dock tabbed away) only keeps
+        the state and draws it when shown, exported or asked for its table."""
+        self._pending = state
+        if self.isVisible():
+            self._flush()
 
     def export_item(self):
+        """The pyqtgraph item to hand to an exporter (the whole layout: plots, colour bars, text)."""
+        self._flush()
         return self.canvas.ci
 
-    def csv_table(self) -> tuple[list[str], np.ndarray]:  # pragma: no cover
+    def csv_table(self) -> tuple[list[str], np.ndarray]:
+        """(columns, rows) of the numbers currently drawn."""
+        self._flush()
+        return self._csv_table()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._flush()
+
+    def _flush(self) -> None:
+        if self._pending is not None:
+            state, self._pending = self._pending, None
+            self._render(state)
+
+    def _render(self, state: ViewState) -> None:  # pragma: no cover - every view overrides
+        raise NotImplementedError
+
+    def _csv_table(self) -> tuple[list[str], np.ndarray]:  # pragma: no cover
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -121,10 +163,54 @@ class BaseView(QWidget):
         """Call ``handler(x, y)`` (view coordinates of ``plot``) on a left click inside it."""
         self._click_targets.append((plot, handler))
 
+    def follow_data(self, plot: pg.PlotItem, group: tuple[pg.PlotItem, ...] = ()) -> None:
+        """Let the view set ``plot``'s range (``set_span``) until the user zooms or pans it; a double
+        click on the plot follows the data again. Plots in ``group`` (linked axes) stop and resume
+        following together.
+
+        pyqtgraph's auto-range fits the data exactly, so the axes move, and are re-rendered, on every
+        update; rounded spans change rarely, which is both calmer to watch and cheaper to paint.
+        """
+        plot.disableAutoRange()
+        self._following[plot] = True
+        self._wanted[plot], self._applied[plot] = {}, {}
+        self._groups[plot] = (plot, *group)
+        plot.getViewBox().sigRangeChangedManually.connect(lambda *_: self._stop_following(plot))
+
+    def _stop_following(self, plot: pg.PlotItem) -> None:
+        for member in self._groups[plot]:
+            self._following[member] = False
+
+    def set_span(self, plot: pg.PlotItem, x: tuple[float, float] | None = None,
+                 y: tuple[float, float] | None = None) -> None:
+        """The range ``plot`` should show (view units: log10 on a log axis); applied while following."""
+        wanted = self._wanted[plot]
+        if x is not None:
+            wanted["x"] = x
+        if y is not None:
+            wanted["y"] = y
+        if self._following[plot]:
+            self._apply_span(plot)
+
+    def _apply_span(self, plot: pg.PlotItem) -> None:
+        wanted, applied = self._wanted[plot], self._applied[plot]
+        if wanted == applied:
+            return
+        plot.setRange(xRange=wanted.get("x"), yRange=wanted.get("y"), padding=0.02)
+        self._applied[plot] = dict(wanted)
+
     def _scene_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         pos = event.scenePos()
+        if event.double():
+            for plot in list(self._following):
+                if plot.getViewBox().sceneBoundingRect().contains(pos):
+                    for member in self._groups[plot]:
+                        self._following[member] = True
+                        self._applied[member] = {}
+                        self._apply_span(member)
+            return
         for plot, handler in self._click_targets:
             vb = plot.getViewBox()
             if vb.sceneBoundingRect().contains(pos):

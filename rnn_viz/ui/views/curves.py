@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
-from .base import BaseView, style_plot
+from . import readouts as ro
+from .base import BaseView, set_title, style_plot
 
 __all__ = ["TrainingCurvesView"]
 
@@ -63,9 +64,11 @@ class TrainingCurvesView(BaseView):
         for plot in (self.loss_plot, self.grad_plot, self.spectra_plot):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
-            plot.showGrid(y=True, alpha=0.15)
             if plot is not self.loss_plot:
                 plot.setXLink(self.loss_plot)
+        plots = (self.loss_plot, self.grad_plot, self.spectra_plot)
+        for plot in plots:
+            self.follow_data(plot, group=plots)
         self.loss_plot.setLogMode(y=True)
         self.grad_plot.setLogMode(y=True)
         for plot in (self.loss_plot, self.grad_plot):
@@ -74,11 +77,10 @@ class TrainingCurvesView(BaseView):
         self.loss_legend = self.loss_plot.addLegend(**legend_opts)
         self.spectra_legend = self.spectra_plot.addLegend(**legend_opts)
         self.loss_a = pg.PlotDataItem(pen=pg.mkPen(TRAIN, width=1.5))
-        self.val_a = pg.PlotDataItem(pen=pg.mkPen(VAL, width=1.5), symbol="o", symbolSize=4,
-                                     symbolBrush=VAL, symbolPen=None)
+        # No symbols: a scatter update costs ~1 ms per few hundred points, every update.
+        self.val_a = pg.PlotDataItem(pen=pg.mkPen(VAL, width=2))
         self.loss_b = pg.PlotDataItem(pen=_dashed(TRAIN))
-        self.val_b = pg.PlotDataItem(pen=_dashed(VAL), symbol="o", symbolSize=4, symbolBrush=None,
-                                     symbolPen=pg.mkPen(VAL))
+        self.val_b = pg.PlotDataItem(pen=_dashed(VAL, 2))
         for item in (self.loss_a, self.val_a, self.loss_b, self.val_b):
             self.loss_plot.addItem(item)
         self.chance_line = pg.InfiniteLine(angle=0, movable=False, pen=_dashed("#777777", 1.0),
@@ -105,16 +107,17 @@ class TrainingCurvesView(BaseView):
 
         self._last = None
         self._legend_key = None
-        self._table: tuple[list[str], np.ndarray] = (["step"], np.zeros((0, 1)))
+        self._state: ViewState | None = None
 
     # -- drawing ---------------------------------------------------------------------------------
-    def render(self, state: ViewState) -> None:
+    def _render(self, state: ViewState) -> None:
         key = (state.history, state.history_b, state.config, state.chance_loss, state.label_a, state.label_b)
         # Histories and config by identity (the controller hands out new objects when they change).
         if (self._last is not None and all(a is b for a, b in zip(key[:3], self._last[:3]))
                 and key[3:] == self._last[3:]):
             return
         self._last = key
+        self._state = state
         self._draw(state)
 
     def _draw(self, state: ViewState) -> None:
@@ -154,10 +157,24 @@ class TrainingCurvesView(BaseView):
             self.clip_line.setValue(math.log10(clip))
             self.clip_line.label.setFormat(f"clip_norm = {clip:g}")
         runs = f" · dashed: {state.label_b}" if compare else ""
-        self.grad_plot.setTitle("Gradient norm before clipping" + ("" if clip > 0 else " (no clipping)") + runs,
-                                color=cm.FOREGROUND, size="10pt")
+        set_title(self.grad_plot, "Gradient norm before clipping" + ("" if clip > 0 else " (no clipping)") + runs)
+        self._update_spans(state, step, layers, clip)
         self._update_legends(state, layers, compare)
-        self._table = self._make_table(state)
+
+    def _update_spans(self, state: ViewState, step: np.ndarray, layers: list[int], clip: float) -> None:
+        """Rounded ranges: the update axis grows in tenths of a 1-2-5 step, the log axes in decades."""
+        hist, hist_b = state.history or {}, state.history_b or {}
+        last = max(float(np.nanmax(step, initial=1.0)),
+                   float(np.nanmax(np.asarray(hist_b.get("step", [1.0]), dtype=float), initial=1.0)))
+        unit = ro.nice_ceiling(last / 10)
+        self.set_span(self.loss_plot, x=(0.0, math.ceil(last / unit) * unit))
+        chance = [state.chance_loss] if state.chance_loss else []
+        losses = [h.get(k, []) for h in (hist, hist_b) for k in ("loss", "val_loss")]
+        self.set_span(self.loss_plot, y=ro.decade_span(*losses, chance, max_decades=8))
+        grads = [h.get("grad_norm", []) for h in (hist, hist_b)]
+        self.set_span(self.grad_plot, y=ro.decade_span(*grads, [clip] if clip > 0 else [], max_decades=8))
+        spectra = [hist[f"{k}/{l}"] for l in layers for k in ("sigma_max", "rho") if f"{k}/{l}" in hist]
+        self.set_span(self.spectra_plot, y=ro.nice_span(*spectra, [1.0]))
 
     def _update_legends(self, state: ViewState, layers: list[int], compare: bool) -> None:
         key = (tuple(layers), compare, state.label_a, state.label_b)
@@ -167,13 +184,13 @@ class TrainingCurvesView(BaseView):
         for legend in (self.loss_legend, self.spectra_legend):
             legend.clear()
         runs = f" · solid: {state.label_a}, dashed: {state.label_b}" if compare else ""
-        self.loss_plot.setTitle("Loss" + runs, color=cm.FOREGROUND, size="10pt")
+        set_title(self.loss_plot, "Loss" + runs)
         self.loss_legend.addItem(self.loss_a, "train")
         self.loss_legend.addItem(self.val_a, "validation")
         for l in layers:
             self.spectra_legend.addItem(self.sigma_items[l], f"layer {l}")
-        self.spectra_plot.setTitle("W_hh spectrum: σ_max (solid), ρ (dashed)"
-                                   + (f" · {state.label_a}" if compare else ""), color=cm.FOREGROUND, size="10pt")
+        set_title(self.spectra_plot,
+                  "W_hh spectrum: σ_max (solid), ρ (dashed)" + (f" · {state.label_a}" if compare else ""))
 
     def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
         hist, hist_b = state.history or {}, state.history_b
@@ -190,5 +207,7 @@ class TrainingCurvesView(BaseView):
             table[:a.size, j] = a
         return cols, table
 
-    def csv_table(self) -> tuple[list[str], np.ndarray]:
-        return self._table
+    def _csv_table(self) -> tuple[list[str], np.ndarray]:
+        if self._state is None:
+            return ["step"], np.zeros((0, 1))
+        return self._make_table(self._state)

@@ -21,7 +21,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, selection_line, style_axis, style_plot, text_label
+from .base import BaseView, selection_line, set_title, style_axis, style_plot, text_label
 
 __all__ = ["FlowMatrixView", "DECADES"]
 
@@ -71,14 +71,19 @@ class FlowMatrixView(BaseView):
                                      left="factor / ratio", bottom="step s on the path")
         self.chain_plot.setLogMode(y=True)
         self.chain_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.chain_plot.showGrid(y=True, alpha=0.15)
+        self.follow_data(self.chain_plot)
         legend = self.chain_plot.addLegend(offset=(8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
                                            brush=pg.mkBrush(255, 255, 255, 210))
-        self.factors_item = pg.PlotDataItem(pen=None, symbol="o", symbolSize=6,
-                                            symbolBrush=cm.layer_color(0), symbolPen=None)
-        self.bound_item = pg.PlotDataItem(pen=pg.mkPen(cm.FOREGROUND, width=2), connect="finite")
-        self.actual_item = pg.PlotDataItem(pen=pg.mkPen(cm.layer_color(1), width=2,
-                                                        style=Qt.PenStyle.DashLine), connect="finite")
+        # log10 values on a log-labelled axis (readouts.log10_or_nan). Factors are bars from 1:
+        # up = that step amplifies the signal, down = it shrinks it.
+        factor_color = pg.mkColor(cm.layer_color(0))
+        fill = pg.mkColor(factor_color)
+        fill.setAlpha(110)
+        self.factors_item = pg.PlotCurveItem(np.zeros(1), np.zeros(0), stepMode="center", fillLevel=0.0,
+                                             brush=fill, pen=pg.mkPen(factor_color, width=1))
+        self.bound_item = pg.PlotCurveItem(pen=pg.mkPen(cm.FOREGROUND, width=2), connect="finite")
+        self.actual_item = pg.PlotCurveItem(pen=pg.mkPen(cm.layer_color(1), width=2, style=Qt.PenStyle.DashLine),
+                                            connect="finite")
         self.chain_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#999999", width=1)))
         for item, name in ((self.factors_item, "||∂h_s/∂h_(s−1)||"),
                            (self.bound_item, "product from h_t back (bound)"),
@@ -100,13 +105,11 @@ class FlowMatrixView(BaseView):
         self._row: int | None = None  # t of the inspected cell; None = the last loss step
         self._col = 0                 # k of the inspected cell
         self._T = 0
-        self._title = ""
         self._state: ViewState | None = None
-        self._table: tuple[list[str], np.ndarray] = (["t"], np.zeros((0, 1)))
         self.inspected: dict[str, object] = {}
 
     # -- drawing -------------------------------------------------------------------------------
-    def render(self, state: ViewState) -> None:
+    def _render(self, state: ViewState) -> None:
         self._state = state
         trace = state.trace
         if trace is None:
@@ -164,14 +167,10 @@ class FlowMatrixView(BaseView):
             self.band.setData([], [])
         self._set_title(f"F[t, k] = ||dL_t/dh_k|| · layer {l} · sample {self._flow_sample}")
         self._default_row = ro.last_loss_step(np.diag(flow) > 0)
-        self._table = (["t"] + [f"F[t,{k}]" for k in range(T)],
-                       np.column_stack([np.arange(T, dtype=np.float64), flow]))
         self._inspect()
 
     def _set_title(self, text: str) -> None:
-        if text != self._title:
-            self._title = text
-            self.plot.setTitle(text, color=cm.FOREGROUND, size="10pt")
+        set_title(self.plot, text)
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)
@@ -207,18 +206,20 @@ class FlowMatrixView(BaseView):
         ratio = ro.flow_ratio(flow, k, t)
         steps = np.arange(k, t + 1, dtype=np.float64)
         actual = flow[t, k:t + 1] / flow[t, t] if flow[t, t] > 0 else np.full(steps.size, np.nan)
-        self.actual_item.setData(steps, np.where(actual > 0, actual, np.nan))
+        self.actual_item.setData(steps, ro.log10_or_nan(actual))
         self.inspected = {"t": t, "k": k, "ratio": ratio}
         if jac is None:
-            self.factors_item.setData(*empty)
+            self.factors_item.setData(np.zeros(1), np.zeros(0))
             self.bound_item.setData(*empty)
             self.chain_text.setText(f"path h_{k} → h_{t}: actual F[t,k]/F[t,t] = {ratio:.3g} "
                                     "(no Jacobian norms in this trace)")
             return
         factors, product = jacobian_chain(jac, k, t)
         _, bound = ro.running_chain_bound(jac, k, t)
-        self.factors_item.setData(steps[1:], np.where(factors > 0, factors, np.nan))
-        self.bound_item.setData(steps, np.where(bound > 0, bound, np.nan))
+        # a zero factor (no step before 0) would be -inf: draw it at the bottom of any sane range
+        self.factors_item.setData(np.arange(k + 0.5, t + 1.0), np.maximum(np.log10(np.maximum(factors, 1e-300)), -300))
+        self.bound_item.setData(steps, ro.log10_or_nan(bound))
+        self.set_span(self.chain_plot, x=(k - 0.5, t + 0.5), y=ro.decade_span(factors, bound, actual, [1.0]))
         decay = per_step_decay(flow, t)
         decay_text = f"; row t decays ×{np.exp(decay):.3g} per step" if np.isfinite(decay) else ""
         self.inspected.update(factors=factors, product=product)
@@ -227,10 +228,15 @@ class FlowMatrixView(BaseView):
             f"Jacobian norms = {product:.3g} (upper bound); actual F[t,k]/F[t,t] = {ratio:.3g}{decay_text}")
 
     def _clear_inspector(self, text: str) -> None:
-        for item in (self.factors_item, self.bound_item, self.actual_item):
+        self.factors_item.setData(np.zeros(1), np.zeros(0))
+        for item in (self.bound_item, self.actual_item):
             item.setData([], [])
         self.inspected = {}
         self.chain_text.setText(text)
 
-    def csv_table(self) -> tuple[list[str], np.ndarray]:
-        return self._table
+    def _csv_table(self) -> tuple[list[str], np.ndarray]:
+        if self._flow is None:
+            return ["t"], np.zeros((0, 1))
+        T = self._flow.shape[0]
+        return (["t"] + [f"F[t,{k}]" for k in range(T)],
+                np.column_stack([np.arange(T, dtype=np.float64), self._flow]))

@@ -26,12 +26,6 @@ HORIZON_FRACTIONS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6)
 DEFAULT_FRACTION = 1e-3
 
 
-def _positive(values: np.ndarray) -> np.ndarray:
-    """Values with everything <= 0 or not finite replaced by NaN, so a log axis leaves a gap."""
-    v = np.asarray(values, dtype=np.float64)
-    return np.where(np.isfinite(v) & (v > 0), v, np.nan)
-
-
 class GradientProfileView(BaseView):
     """How far back the error signal reaches: one curve per layer (and run), log scale."""
 
@@ -59,9 +53,9 @@ class GradientProfileView(BaseView):
                                left="||dL/dh_t|| (batch)", bottom="time step t")
         self.plot.setLogMode(y=True)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.plot.showGrid(x=False, y=True, alpha=0.15)
         self.legend = self.plot.addLegend(offset=(8, 8), labelTextColor=cm.FOREGROUND,
                                           labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 210))
+        self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
         self.envelope_text = text_label()
         self.horizon_text = text_label()
@@ -69,10 +63,14 @@ class GradientProfileView(BaseView):
         self.canvas.addItem(self.horizon_text, row=2, col=0)
         self.on_click(self.plot, lambda x, y: self.emit_step(x, self._T))
 
-        self.curves_a: list[pg.PlotDataItem] = []
-        self.curves_b: list[pg.PlotDataItem] = []
-        self.envelopes: list[pg.PlotDataItem] = []
-        self.horizon_marks: list[pg.PlotDataItem] = []
+        # Plain curves fed log10 values (the axis is log-labelled); see readouts.log10_or_nan.
+        self.curves_a: list[pg.PlotCurveItem] = []
+        self.curves_b: list[pg.PlotCurveItem] = []
+        self.envelopes: list[pg.PlotCurveItem] = []
+        self.horizon_marks = pg.ScatterPlotItem(symbol="t", size=11, pen=pg.mkPen(cm.FOREGROUND, width=0.8))
+        self.horizon_marks.setZValue(10)
+        self.plot.addItem(self.horizon_marks)
+        self._marks_key = None
         self._legend_key = None
         self._last = None
         self._state: ViewState | None = None
@@ -94,18 +92,15 @@ class GradientProfileView(BaseView):
         while len(self.curves_a) < L:
             l = len(self.curves_a)
             color = cm.layer_color(l)
-            a = pg.PlotDataItem(pen=cm.layer_pen(l), connect="finite")
-            b = pg.PlotDataItem(pen=cm.layer_pen(l, run_b=True), connect="finite")
-            env = pg.PlotDataItem(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DotLine), connect="finite")
-            mark = pg.PlotDataItem(pen=None, symbol="t", symbolSize=11, symbolBrush=color,
-                                   symbolPen=pg.mkPen(cm.FOREGROUND, width=0.8))
-            for item in (env, b, a, mark):
+            a = pg.PlotCurveItem(pen=cm.layer_pen(l), connect="finite")
+            b = pg.PlotCurveItem(pen=cm.layer_pen(l, run_b=True), connect="finite")
+            env = pg.PlotCurveItem(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DotLine), connect="finite")
+            for item in (env, b, a):
                 self.plot.addItem(item)
             self.curves_a.append(a)
             self.curves_b.append(b)
             self.envelopes.append(env)
-            self.horizon_marks.append(mark)
-        for l, items in enumerate(zip(self.curves_a, self.curves_b, self.envelopes, self.horizon_marks)):
+        for l, items in enumerate(zip(self.curves_a, self.curves_b, self.envelopes)):
             for item in items:
                 item.setVisible(l < L)
 
@@ -124,7 +119,7 @@ class GradientProfileView(BaseView):
                 self.legend.addItem(self.envelopes[l], f"layer {l}, envelope")
 
     # -- drawing ---------------------------------------------------------------------------------
-    def render(self, state: ViewState) -> None:
+    def _render(self, state: ViewState) -> None:
         self._state = state
         trace = state.trace
         if trace is None:
@@ -153,21 +148,23 @@ class GradientProfileView(BaseView):
         fraction = self.fraction
 
         cols, table = ["t"], [t]
-        horizons_a, horizons_b = [], []
+        horizons_a, horizons_b, plotted = [], [], []
         for l in range(L):
             profile = np.asarray(trace[f"dL_dh_norm/{l}"], dtype=np.float64)
-            self.curves_a[l].setData(t, _positive(profile))
+            self.curves_a[l].setData(t, ro.log10_or_nan(profile))
             cols.append(f"dL_dh_norm/{l}")
             table.append(profile)
-            horizons_a.append(self._mark_horizon(l, profile, fraction))
+            plotted.append(profile)
+            horizons_a.append(memory_horizon(profile, fraction))
             if trace_b is not None and f"dL_dh_norm/{l}" in trace_b:
                 profile_b = np.asarray(trace_b[f"dL_dh_norm/{l}"], dtype=np.float64)
                 tb = np.arange(profile_b.size, dtype=np.float64)
-                self.curves_b[l].setData(tb, _positive(profile_b))
+                self.curves_b[l].setData(tb, ro.log10_or_nan(profile_b))
                 self.curves_b[l].setVisible(True)
                 cols.append(f"dL_dh_norm/{l} [{state.label_b}]")
                 table.append(profile_b if profile_b.size == T else np.resize(np.nan, T))
                 horizons_b.append(memory_horizon(profile_b, fraction))
+                plotted.append(profile_b)
             else:
                 self.curves_b[l].setData([], [])
                 self.curves_b[l].setVisible(False)
@@ -176,6 +173,8 @@ class GradientProfileView(BaseView):
             if show_envelope:
                 cols.append(f"envelope/{l}")
                 table.append(env)
+        self._mark_horizons([np.asarray(trace[f"dL_dh_norm/{l}"]) for l in range(L)], horizons_a)
+        self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.decade_span(*plotted))
         self._update_legend(L, state, show_envelope)
         self._table = (cols, np.column_stack(table))
 
@@ -206,22 +205,26 @@ class GradientProfileView(BaseView):
         values = np.full(T, np.nan)
         values[k] = profile[anchor] * envelope(float(trace[f"whh_sigma_max/{l}"]), anchor - k, gamma)
         good = profile[np.isfinite(profile) & (profile > 0)]
-        shown = _positive(values)
+        shown = ro.log10_or_nan(values)
         if good.size:
-            shown[(shown < good.min() / 10) | (shown > good.max() * 10)] = np.nan
+            lo, hi = np.log10(good.min()) - 1, np.log10(good.max()) + 1
+            shown[(shown < lo) | (shown > hi)] = np.nan
         self.envelopes[l].setData(np.arange(T, dtype=np.float64), shown)
         return values
 
-    def _mark_horizon(self, l: int, profile: np.ndarray, fraction: float) -> int:
-        """Mark the first step below ``fraction`` of the peak (none if the signal reaches step 0)."""
-        horizon = memory_horizon(profile, fraction)
-        peak = int(np.argmax(profile)) if profile.size else 0
-        step = peak - horizon
-        if horizon and step >= 0 and profile[step] > 0:
-            self.horizon_marks[l].setData([float(step)], [float(profile[step])])
-        else:
-            self.horizon_marks[l].setData([], [])
-        return horizon
+    def _mark_horizons(self, profiles: list[np.ndarray], horizons: list[int]) -> None:
+        """A triangle on each layer's first step below the fraction (none if the signal reaches t = 0)."""
+        x, y, brushes = [], [], []
+        for l, (profile, horizon) in enumerate(zip(profiles, horizons)):
+            step = (int(np.argmax(profile)) if profile.size else 0) - horizon
+            if horizon and step >= 0 and profile[step] > 0:
+                x.append(float(step))
+                y.append(float(np.log10(profile[step])))
+                brushes.append(pg.mkBrush(cm.layer_color(l)))
+        key = (tuple(x), tuple(y))
+        if key != self._marks_key:  # a scatter update costs ~0.5 ms; horizons rarely move
+            self._marks_key = key
+            self.horizon_marks.setData(x, y, brush=brushes)
 
-    def csv_table(self) -> tuple[list[str], np.ndarray]:
+    def _csv_table(self) -> tuple[list[str], np.ndarray]:
         return self._table

@@ -26,7 +26,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, selection_line, style_axis, style_plot, text_label
+from .base import BaseView, selection_line, set_title, style_axis, style_plot, text_label
 
 __all__ = ["UnrolledGraphView"]
 
@@ -63,7 +63,6 @@ class UnrolledGraphView(BaseView):
         self._grad = np.zeros((0, 0))
         self._loss_at = np.zeros(0, bool)
         self._carries = np.zeros(0, bool)
-        self._table: tuple[list[str], np.ndarray] = (["t"], np.zeros((0, 1)))
         self._detailed = True
         self._edge_scale = 1.0
         self._loss_brush, self._plain_brush = pg.mkBrush(cm.FOREGROUND), pg.mkBrush("w")
@@ -73,7 +72,6 @@ class UnrolledGraphView(BaseView):
         self._placed_hidden: tuple | None = None
         self._placed_io: tuple | None = None
         self._window_start = np.zeros(0, np.int64)
-        self._title_text = ""
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0), bottom="time step t")
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.getViewBox().setDefaultPadding(0.02)
@@ -159,7 +157,7 @@ class UnrolledGraphView(BaseView):
         return f"10{str(-top - 1).translate(sup)}–10{str(-top).translate(sup)}"
 
     # -- drawing -------------------------------------------------------------------------------
-    def render(self, state: ViewState) -> None:
+    def _render(self, state: ViewState) -> None:
         trace = state.trace
         if trace is None:
             return
@@ -194,14 +192,7 @@ class UnrolledGraphView(BaseView):
         self._draw_nodes(state)
         self._draw_edges()
         title = self._title(state, b)
-        if title != self._title_text:
-            self._title_text = title
-            self.plot.setTitle(title, color=cm.FOREGROUND, size="10pt")
-        cols = ["t", "loss_step", "window_start"]
-        cols += [f"mean_abs_h/{l}" for l in range(L)] + [f"dL_dh_norm_sample/{l}" for l in range(L)]
-        rows = np.column_stack([np.arange(T), loss_at, window_start, self._node_values.T,
-                                self._grad.T]).astype(np.float64)
-        self._table = (cols, rows)
+        set_title(self.plot, title)
 
     def _set_geometry(self, T: int, L: int) -> None:
         """Node and edge positions for T steps and L layers (only when the shape changes)."""
@@ -387,5 +378,12 @@ class UnrolledGraphView(BaseView):
         near = abs(p.y() - row) < 0.3
         self.readout.setText(self.hover_text(t, row) if near else "")
 
-    def csv_table(self) -> tuple[list[str], np.ndarray]:
-        return self._table
+    def _csv_table(self) -> tuple[list[str], np.ndarray]:
+        if self._trace is None:
+            return ["t"], np.zeros((0, 1))
+        L, T = self._L, self._T
+        cols = ["t", "loss_step", "window_start"]
+        cols += [f"mean_abs_h/{l}" for l in range(L)] + [f"dL_dh_norm_sample/{l}" for l in range(L)]
+        rows = np.column_stack([np.arange(T), self._loss_at, self._window_start, self._node_values.T,
+                                self._grad.T]).astype(np.float64)
+        return cols, rows

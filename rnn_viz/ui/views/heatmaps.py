@@ -99,14 +99,13 @@ class HiddenStateView(BaseView):
         self._config = None
         self._T = 0
         self._shape: tuple[int, int] | None = None
-        self._title_text = ""
         self._scales: dict[str, float] = {}
         self._panels: list[tuple[int, _Column, pg.PlotItem, pg.ImageItem]] = []
         self._lines: list[pg.InfiniteLine] = []
         self._bars: dict[str, pg.ColorBarItem] = {}
         self._separators: list[list[pg.InfiniteLine]] = []
         self._data: dict[tuple[int, str], np.ndarray] = {}
-        self._table: tuple[list[str], np.ndarray] = (["t"], np.zeros((0, 1)))
+        self._table_args: tuple[str, int, int] | None = None
         self.title = text_label(justify="center", size="10pt")
         self.readout = text_label()
         self.canvas.scene().sigMouseMoved.connect(self._hovered)
@@ -165,7 +164,7 @@ class HiddenStateView(BaseView):
         return (0.0, scale) if column.positive else (-scale, scale)
 
     # -- drawing -------------------------------------------------------------------------------
-    def render(self, state: ViewState) -> None:
+    def _render(self, state: ViewState) -> None:
         trace = state.trace
         if trace is None:
             return
@@ -212,10 +211,8 @@ class HiddenStateView(BaseView):
             for i, sep in enumerate(seps):
                 sep.setValue((i + 1) * H - 0.5)
         title = f"Hidden states, sample {b} ({cell}, {L} layer{'s' if L > 1 else ''}, H = {H})"
-        if title != self._title_text:
-            self._title_text = title
-            self.title.setText(title)
-        self._table = self._make_table(cell, H, T)
+        self.title.setText(title)
+        self._table_args = (cell, H, T)
 
     def _make_table(self, cell: str, H: int, T: int) -> tuple[list[str], np.ndarray]:
         cols, blocks = ["t"], [np.arange(T, dtype=np.float64)[:, None]]
@@ -246,5 +243,7 @@ class HiddenStateView(BaseView):
                     return
         self.readout.setText("")
 
-    def csv_table(self) -> tuple[list[str], np.ndarray]:
-        return self._table
+    def _csv_table(self) -> tuple[list[str], np.ndarray]:
+        if self._table_args is None:
+            return ["t"], np.zeros((0, 1))
+        return self._make_table(*self._table_args)

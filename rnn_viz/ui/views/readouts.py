@@ -15,7 +15,8 @@ from rnn_viz.engine.analysis import jacobian_chain
 __all__ = [
     "layer_count", "cell_kind", "loss_steps", "truncation_windows", "is_truncated",
     "recurrent_edge_carries", "mean_abs", "decade_bins", "running_chain_bound", "flow_ratio",
-    "nice_ceiling", "log_levels", "target_probability", "last_loss_step",
+    "nice_ceiling", "log_levels", "target_probability", "last_loss_step", "decade_span", "nice_span",
+    "log10_or_nan",
 ]
 
 
@@ -162,3 +163,48 @@ def last_loss_step(steps: np.ndarray) -> int | None:
     """Index of the last True in steps (T,) bool, or None."""
     idx = np.nonzero(np.asarray(steps, dtype=bool))[0]
     return int(idx[-1]) if idx.size else None
+
+
+def decade_span(*arrays: np.ndarray, max_decades: int = 20) -> tuple[float, float] | None:
+    """(lo, hi) in log10 units: whole decades around every positive finite value of ``arrays``, at
+    most ``max_decades`` deep; None when there is none. Whole decades keep a log axis still while the
+    values drift from update to update."""
+    good = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    good = [a[np.isfinite(a) & (a > 0)] for a in good]
+    good = [a for a in good if a.size]
+    if not good:
+        return None
+    lo = float(np.floor(np.log10(min(a.min() for a in good))))
+    hi = float(np.ceil(np.log10(max(a.max() for a in good))))
+    if hi <= lo:
+        hi = lo + 1
+    return max(lo, hi - max_decades), hi
+
+
+def nice_span(*arrays: np.ndarray, ticks: int = 4) -> tuple[float, float] | None:
+    """(lo, hi) covering every finite value of ``arrays``, rounded out to multiples of a 1-2-5 step of
+    about a ``ticks``-th of the data's extent; None when there is no finite value."""
+    good = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    good = [a[np.isfinite(a)] for a in good]
+    good = [a for a in good if a.size]
+    if not good:
+        return None
+    lo = min(float(a.min()) for a in good)
+    hi = max(float(a.max()) for a in good)
+    if hi == lo:
+        return lo - 0.5, hi + 0.5
+    step = nice_ceiling((hi - lo) / ticks)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
+
+
+def log10_or_nan(values: np.ndarray) -> np.ndarray:
+    """log10 of each value, NaN where it is 0, negative or not finite (a gap on a log axis).
+
+    The views hand log10 data to plain curves on a log-labelled axis: pyqtgraph's own log mode
+    needs PlotDataItem, which costs ten times more per update.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    out = np.full(v.shape, np.nan)
+    good = np.isfinite(v) & (v > 0)
+    out[good] = np.log10(v[good])
+    return out
