@@ -16,15 +16,38 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 __all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX"]
 
 SPEED_MAX = 0  # "as fast as possible": post by time, not by count
+# At full speed, at most this share of the training time goes to the extra work of heavy traces.
+HEAVY_BUDGET = 0.1
+
+
+class _StepCost:
+    """Running averages of the time of a cheap and of a heavy update (seconds)."""
+
+    def __init__(self):
+        self.cheap = self.heavy = None
+
+    def add(self, heavy: bool, seconds: float) -> None:
+        old = self.heavy if heavy else self.cheap
+        new = seconds if old is None else 0.8 * old + 0.2 * seconds
+        if heavy:
+            self.heavy = new
+        else:
+            self.cheap = new
+
+    @property
+    def heavy_extra(self) -> float:
+        if self.heavy is None or self.cheap is None:
+            return 0.0
+        return max(0.0, self.heavy - self.cheap)
 
 
 @dataclass(frozen=True, slots=True)
 class Post:
     """What the worker hands to the UI: the newest record(s) and every metrics row since last time.
 
-    ``record``/``record_b``: StepRecord of run A / B (B only in compare mode); heavy when the UI will
-    draw it. ``rows``/``rows_b``: metrics rows of every update since the previous post, this one
-    included, so the curves miss nothing although most traces are dropped.
+    ``record``/``record_b``: a heavy StepRecord of run A / B (B only in compare mode), or None when
+    this post carries metrics rows only. ``rows``/``rows_b``: metrics rows of every update since the
+    previous post, this one included, so the curves miss nothing although most traces are dropped.
     """
 
     generation: int
@@ -101,19 +124,24 @@ class TrainingWorker(QObject):
 
     def _loop(self) -> None:
         pending = _Pending()
-        done = 0
-        since_post = 0
-        last_post = time.perf_counter()
-        rate_t0, rate_n = last_post, 0
-        rate = 0.0
+        done = since_post = 0
+        last_post = last_trace = time.perf_counter()
+        rate_t0, rate_n, rate = last_post, 0, 0.0
+        cost = _StepCost()
         while not self._stop.is_set():
             self._run_commands()
             last = self.max_steps is not None and done + 1 >= self.max_steps
             now = time.perf_counter()
             if self.speed == SPEED_MAX:
-                heavy = last or now - last_post >= self.interval
+                post = last or now - last_post >= self.interval
+                # Traces for the views cost extra (flow matrix, Jacobians): take one only as often
+                # as keeps that extra within HEAVY_BUDGET of the time; the posts between carry the
+                # metrics rows alone, so curves and status stay live.
+                heavy = last or (post and now - last_trace >= max(self.interval, cost.heavy_extra / HEAVY_BUDGET))
             else:
-                heavy = last or since_post + 1 >= self.speed
+                # Slow motion: the user asked to watch every `speed`-th update, so each is drawn.
+                post = heavy = last or since_post + 1 >= self.speed
+            t0 = time.perf_counter()
             try:
                 result = self._trainer.step(heavy=heavy)
             except Exception as exc:  # divergence and anything else: the UI explains, the thread survives
@@ -121,6 +149,7 @@ class TrainingWorker(QObject):
                     self._post(pending, None, None, rate, final=True)
                 self.failed.emit(self.generation, exc)
                 return
+            cost.add(heavy, time.perf_counter() - t0)
             record, record_b = result if isinstance(result, tuple) else (result, None)
             pending.rows.append(record.metrics)
             if record_b is not None:
@@ -131,12 +160,15 @@ class TrainingWorker(QObject):
             now = time.perf_counter()
             if now - rate_t0 >= 0.5:
                 rate, rate_t0, rate_n = rate_n / (now - rate_t0), now, 0
-            if heavy:
+            if post:
                 if self.speed != SPEED_MAX and not last:
-                    # Slow motion: one post of `speed` updates per redraw interval, no faster.
                     self._stop.wait(max(0.0, self.interval - (now - last_post)))
                 self._drawn.clear()
-                self._post(pending, record, record_b, rate, final=last)
+                if heavy:
+                    self._post(pending, record, record_b, rate, final=last)
+                    last_trace = now
+                else:
+                    self._post(pending, None, None, rate, final=False)
                 pending = _Pending()
                 since_post = 0
                 if self.frame_timeout > 0 and not last:
