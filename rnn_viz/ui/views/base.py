@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
-__all__ = ["BaseView", "WrappingLabel", "style_axis", "style_plot", "selection_line", "set_title", "text_label"]
+__all__ = ["BaseView", "WrappingLabel", "CompactLabel", "DecadeAxis", "decade_axis", "style_axis", "style_plot", "selection_line", "set_title", "text_label"]
 
 LABEL_SIZE = "9pt"
 
@@ -23,11 +23,69 @@ def style_axis(axis: pg.AxisItem) -> None:
     axis.label.setDefaultTextColor(pg.mkColor(cm.FOREGROUND))
 
 
+class CompactLabel(pg.LabelItem):
+    """A plot title that never widens the layout: it asks for its text's width but accepts less
+    (a narrow dock then crops a long title instead of pushing the plots out of view)."""
+
+    MIN_WIDTH = 40.0
+
+    def updateMin(self):
+        bounds = self.itemRect()
+        self.setMinimumWidth(self.MIN_WIDTH)
+        self.setMinimumHeight(bounds.height())
+        self._sizeHint = {
+            Qt.SizeHint.MinimumSize: (self.MIN_WIDTH, bounds.height()),
+            Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        self.updateGeometry()
+
+
+class DecadeAxis(pg.AxisItem):
+    """A log axis labelled at whole decades only, thinned to fit.
+
+    pyqtgraph falls back to labelling 2, 3, ... 9 on short log spans, and those labels collide.
+    """
+
+    MIN_LABEL_SPACING = 28  # pixels between labelled decades
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setStyle(maxTextLevel=0)
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        lo, hi = int(np.ceil(minVal - 1e-9)), int(np.floor(maxVal + 1e-9))
+        decades = list(range(lo, hi + 1))
+        minor = [v + np.log10(k) for v in range(lo - 1, hi + 1) for k in range(2, 10)
+                 if minVal < v + np.log10(k) < maxVal]
+        if len(decades) < 2:  # zoomed into less than a decade: label what there is
+            return [(None, decades + minor)]
+        fit = max(int(size // self.MIN_LABEL_SPACING), 1)
+        step = max(int(np.ceil(len(decades) / fit)), 1)
+        labelled = [float(v) for v in decades if v % step == 0]
+        rest = [float(v) for v in decades if v % step != 0]
+        return [(1.0, labelled), (None, rest + (minor if step == 1 else []))]
+
+
+def decade_axis() -> dict[str, DecadeAxis]:
+    """``axisItems`` for a plot whose y axis is logarithmic (pass to addPlot)."""
+    return {"left": DecadeAxis("left")}
+
+
 def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,
                bottom: str | None = None) -> pg.PlotItem:
     """A plot styled for the white background, with an optional title and axis labels."""
     for name in ("left", "bottom", "right", "top"):
         style_axis(plot.getAxis(name))
+    if not isinstance(plot.titleLabel, CompactLabel):
+        old = plot.titleLabel
+        plot.layout.removeItem(old)
+        old.setVisible(False)
+        old.setParentItem(None)
+        plot.titleLabel = CompactLabel("", parent=plot)
+        plot.layout.addItem(plot.titleLabel, 0, 1)
+        plot.setTitle(None)
     if title:
         set_title(plot, title)
     if left:

@@ -17,7 +17,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, set_title, style_plot
+from .base import BaseView, decade_axis, set_title, style_plot
 
 __all__ = ["TrainingCurvesView"]
 
@@ -55,11 +55,12 @@ class TrainingCurvesView(BaseView):
         super().__init__(parent)
         legend_opts = dict(offset=(-8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
                            brush=pg.mkBrush(255, 255, 255, 210))
-        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0), title="Loss", left="loss")
-        self.grad_plot = style_plot(self.canvas.addPlot(row=1, col=0),
-                                    title="Global gradient norm before clipping", left="||g||")
+        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=decade_axis()),
+                                    title="Loss", left="loss")
+        self.grad_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis()),
+                                    title="Gradient norm before clipping", left="||g||")
         self.spectra_plot = style_plot(self.canvas.addPlot(row=2, col=0),
-                                       title="W_hh spectrum: σ_max (solid), ρ (dashed)",
+                                       title="W_hh: σ_max (solid), ρ (dashed)",
                                        left="σ_max, ρ", bottom="update")
         for plot in (self.loss_plot, self.grad_plot, self.spectra_plot):
             plot.setDownsampling(auto=True, mode="peak")
@@ -99,11 +100,9 @@ class TrainingCurvesView(BaseView):
         self.rho_items = [pg.PlotDataItem(pen=cm.layer_pen(l, run_b=True, width=1.5)) for l in range(MAX_LAYERS)]
         for item in (*self.sigma_items, *self.rho_items):
             self.spectra_plot.addItem(item)
+        # 1 separates shrinking (below) from possibly growing (above) backward signals
         self.spectra_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, movable=False,
-                                                  pen=pg.mkPen("#999999", width=1),
-                                                  label="1: vanishing below, exploding above",
-                                                  labelOpts=dict(position=0.2, color="#555555")),
-                                  ignoreBounds=True)
+                                                  pen=pg.mkPen("#999999", width=1)), ignoreBounds=True)
 
         self._last = None
         self._legend_key = None
@@ -190,7 +189,7 @@ class TrainingCurvesView(BaseView):
         for l in layers:
             self.spectra_legend.addItem(self.sigma_items[l], f"layer {l}")
         set_title(self.spectra_plot,
-                  "W_hh spectrum: σ_max (solid), ρ (dashed)" + (f" · {state.label_a}" if compare else ""))
+                  "W_hh: σ_max (solid), ρ (dashed)" + (f" · {state.label_a}" if compare else ""))
 
     def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
         hist, hist_b = state.history or {}, state.history_b

@@ -21,7 +21,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, selection_line, set_title, style_axis, style_plot, text_label
+from .base import BaseView, decade_axis, selection_line, set_title, style_axis, style_plot, text_label
 
 __all__ = ["FlowMatrixView", "DECADES"]
 
@@ -54,7 +54,7 @@ class FlowMatrixView(BaseView):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(cm.lookup_table(cm.MAGNITUDE))
         self.plot.addItem(self.image)
-        self.band = pg.PlotDataItem(pen=pg.mkPen(cm.ACCENT, width=1.2))
+        self.band = pg.PlotDataItem(pen=pg.mkPen(cm.FOREGROUND, width=1.2))
         self.plot.addItem(self.band)
         self.cell_mark = pg.ScatterPlotItem(symbol="s", size=12, brush=None,
                                             pen=pg.mkPen(cm.ACCENT, width=2))
@@ -67,7 +67,7 @@ class FlowMatrixView(BaseView):
         self.color_bar.setImageItem(self.image)
         self.canvas.addItem(self.color_bar, row=0, col=1)
 
-        self.chain_plot = style_plot(self.canvas.addPlot(row=1, col=0),
+        self.chain_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis()),
                                      left="factor / ratio", bottom="step s on the path")
         self.chain_plot.setLogMode(y=True)
         self.chain_plot.getAxis("left").enableAutoSIPrefix(False)
@@ -92,8 +92,10 @@ class FlowMatrixView(BaseView):
             legend.addItem(item, name)
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 2)
+        self.explanation = text_label(size="8pt")
+        self.canvas.addItem(self.explanation, row=2, col=0, colspan=2)
         self.chain_text = text_label()
-        self.canvas.addItem(self.chain_text, row=2, col=0, colspan=2)
+        self.canvas.addItem(self.chain_text, row=3, col=0, colspan=2)
         self.on_click(self.plot, self._cell_clicked)
 
         self._flow_trace = None      # the trace the drawn flow came from (heavy keys may be absent later)
@@ -166,6 +168,11 @@ class FlowMatrixView(BaseView):
         else:
             self.band.setData([], [])
         self._set_title(f"F[t, k] = ||dL_t/dh_k|| · layer {l} · sample {self._flow_sample}")
+        self.explanation.setText("Grey: no path (k > t, cut by truncation, or no loss at t); dark outline: "
+                                 "where each row's truncation window starts. Click a cell to see its "
+                                 "Jacobian chain below." if ro.is_truncated(ws, steps) else
+                                 "Grey: no path (k > t, or no loss at t). Click a cell to see its "
+                                 "Jacobian chain below.")
         self._default_row = ro.last_loss_step(np.diag(flow) > 0)
         self._inspect()
 

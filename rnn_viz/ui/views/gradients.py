@@ -18,7 +18,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, selection_line, style_plot, text_label
+from .base import BaseView, decade_axis, selection_line, style_plot, text_label
 
 __all__ = ["GradientProfileView", "HORIZON_FRACTIONS"]
 
@@ -48,8 +48,8 @@ class GradientProfileView(BaseView):
         bar.addStretch(1)
         self.layout().insertLayout(0, bar)
 
-        self.plot = style_plot(self.canvas.addPlot(row=0, col=0),
-                               title="Gradient magnitude per time step",
+        self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=decade_axis()),
+                               title="||dL/dh_t|| per time step",
                                left="||dL/dh_t|| (batch)", bottom="time step t")
         self.plot.setLogMode(y=True)
         self.plot.getAxis("left").enableAutoSIPrefix(False)

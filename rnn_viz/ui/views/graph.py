@@ -37,6 +37,7 @@ EDGE_WIDTHS = (0.8, 1.3, 2.0, 3.0, 4.5)
 EDGE_COLOR_POSITIONS = (0.78, 0.58, 0.40, 0.20, 0.0)
 LOD_PIXELS_PER_STEP = 7.0
 MAX_LAYERS = 4
+LEGEND_COLUMN_WIDTH = 150  # pixels per legend column
 REACH_LANES = 3
 BOUNDED_ACTIVATIONS = ("tanh",)
 
@@ -132,11 +133,15 @@ class UnrolledGraphView(BaseView):
             style_axis(self.node_bar.getAxis(name))
         self.canvas.addItem(self.node_bar, row=0, col=1)
         self.explanation = text_label(size="8pt")
-        self.explanation.setText(
-            "Node colour: mean |h_t| over the sample's units. Edge width and colour: ||dL/dh_t|| of the "
-            "node the edge enters (the error it carries back), by decade below the largest drawn. "
-            "Dotted: no backward window crosses it. Shaded: truncated-BPTT windows (alternating tints); "
-            "bars under x_t: the same windows, in lanes where they overlap. Hover a node for its values.")
+        self.explanation.setText("Nodes: mean |h_t|. Edges: ||dL/dh_t|| carried back, in decades below "
+                                 "the largest. Shaded: truncation windows. Hover a node for values.")
+        self.canvas.setToolTip(
+            "Node colour: mean |h_t| over the selected sample's units.\n"
+            "Edge width and colour: ||dL/dh_t|| of the node the edge enters (the error it carries back),\n"
+            "by decade below the largest value drawn. Dotted: no backward window crosses the edge.\n"
+            "Shaded: truncated-BPTT windows (alternating tints); bars under x_t: the same windows,\n"
+            "in lanes where they overlap. Filled y_t: a step that carries a loss.\n"
+            "Click a node to select its time step; scroll to zoom in time.")
         self.canvas.addItem(self.explanation, row=2, col=0, colspan=2)
         self.readout = text_label()
         self.canvas.addItem(self.readout, row=3, col=0, colspan=2)
@@ -321,7 +326,7 @@ class UnrolledGraphView(BaseView):
         training = state.config.get("training", {}) if state.config else {}
         mode = training.get("bptt", "full")
         if mode == "truncated":
-            mode = f"truncated BPTT (k1 = {training.get('k1')}, k2 = {training.get('k2')})"
+            mode = f"truncated k1={training.get('k1')} k2={training.get('k2')}"
         else:
             mode = "full BPTT"
         return f"Unrolled network · sample {b} · {mode}"
@@ -350,6 +355,13 @@ class UnrolledGraphView(BaseView):
                 self._draw_edges()
                 self._draw_loss_steps()
         self._place_nodes()
+
+    def resizeEvent(self, event) -> None:
+        # The legend's columns set the layout's minimum width: fewer columns in a narrow dock.
+        columns = int(np.clip(event.size().width() // LEGEND_COLUMN_WIDTH, 1, 4))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+        super().resizeEvent(event)
 
     def hover_text(self, t: int, row: int) -> str:
         """The values at node (t, row); row 0 = x_t, 1..L = layers, L+1 = y_t."""

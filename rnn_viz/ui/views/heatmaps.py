@@ -38,7 +38,8 @@ class _Column:
     """One quantity drawn for every layer: how to take it from the trace and how to colour it."""
 
     key: str          # "hidden", "cell", "gates", "candidate"
-    title: str
+    title: str        # short: column titles set the layout's minimum width
+    scale: str        # under the colour bar: what the colours span
     colormap: str
     fixed: tuple[float, float] | None  # fixed levels, or None for a growing symmetric/positive scale
     positive: bool = False              # growing scale [0, s] instead of [-s, s]
@@ -46,19 +47,19 @@ class _Column:
 
 def _columns(cell: str, activation: str) -> list[_Column]:
     if cell == "rnn" and activation == "relu":
-        h = _Column("hidden", "h_t (relu, 0..s)", cm.UNIT, None, positive=True)
+        h = _Column("hidden", "h_t", "relu: 0..s", cm.UNIT, None, positive=True)
     elif cell == "rnn" and activation == "linear":
-        h = _Column("hidden", "h_t (linear, -s..s)", cm.SIGNED, None)
+        h = _Column("hidden", "h_t", "linear: ±s", cm.SIGNED, None)
     else:
-        h = _Column("hidden", "h_t (-1..1)", cm.SIGNED, (-1.0, 1.0))
+        h = _Column("hidden", "h_t", "tanh: ±1", cm.SIGNED, (-1.0, 1.0))
     cols = [h]
     if cell == "lstm":
-        cols.append(_Column("cell", "c_t cell state (-s..s)", cm.SIGNED, None))
+        cols.append(_Column("cell", "c_t (cell)", "±s", cm.SIGNED, None))
     if cell in SIGMOID_GATES:
         names = ", ".join(SIGMOID_GATES[cell])
-        cols.append(_Column("gates", f"gates {names} (sigmoid, 0..1)", cm.UNIT, (0.0, 1.0)))
-        cols.append(_Column("candidate", f"candidate {CANDIDATE[cell]} (tanh, -1..1)", cm.SIGNED,
-                            (-1.0, 1.0)))
+        cols.append(_Column("gates", f"gates {names}", "sigmoid: 0..1", cm.UNIT, (0.0, 1.0)))
+        cand = CANDIDATE[cell]
+        cols.append(_Column("candidate", f"candidate {cand}", "tanh: ±1", cm.SIGNED, (-1.0, 1.0)))
     return cols
 
 
@@ -146,7 +147,7 @@ class HiddenStateView(BaseView):
         for c, column in enumerate(columns):
             levels = column.fixed or ((0.0, 1.0) if column.positive else (-1.0, 1.0))
             bar = pg.ColorBarItem(values=levels, colorMap=cm.colormap(column.colormap), interactive=False,
-                                  orientation="horizontal", width=10)
+                                  orientation="horizontal", width=10, label=column.scale)
             for name in ("bottom", "top", "left", "right"):
                 style_axis(bar.getAxis(name))
             bar.setImageItem([img for _, col, _, img in self._panels if col is column])
@@ -211,6 +212,8 @@ class HiddenStateView(BaseView):
             for i, sep in enumerate(seps):
                 sep.setValue((i + 1) * H - 0.5)
         title = f"Hidden states, sample {b} ({cell}, {L} layer{'s' if L > 1 else ''}, H = {H})"
+        if any(col.fixed is None for col in self._columns):
+            title += " · s: a 1-2-5 scale that grows to the largest |value| seen and never shrinks"
         self.title.setText(title)
         self._table_args = (cell, H, T)
 
@@ -238,7 +241,7 @@ class HiddenStateView(BaseView):
                 if data is not None and 0 <= t < data.shape[1] and 0 <= row < data.shape[0]:
                     H = int(self._trace["hidden/0"].shape[2])
                     name = _row_names(column, self._structure[0], H)[row]
-                    self.readout.setText(f"layer {layer}, {column.title.split(' (')[0]} {name} at t = {t}: "
+                    self.readout.setText(f"layer {layer}, {column.title} {name} at t = {t}: "
                                          f"{data[row, t]:.4g}")
                     return
         self.readout.setText("")

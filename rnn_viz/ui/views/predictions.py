@@ -123,16 +123,16 @@ class PredictionsView(BaseView):
                 self.outputs[o].setData(t, pred[:, o])
             cols = ["t", "loss_step"] + [f"target/{o}" for o in range(n)] + [f"prediction/{o}" for o in range(n)]
             self._table = lambda: (cols, np.column_stack([t, mask, target[:, :n], pred[:, :n]]).astype(np.float64))
-            more = f" (first {n} of {target.shape[1]} outputs)" if target.shape[1] > n else ""
+            more = f" · first {n} of {target.shape[1]} outputs" if target.shape[1] > n else ""
             self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.nice_span(target[:, :n], pred[:, :n]))
-            set_title(self.plot, f"Predictions, sample {b}: outputs solid, targets dashed (bars: loss taken){more}")
+            set_title(self.plot, f"Predictions · sample {b}{more}")
             return
         target = np.asarray(targets[b], dtype=np.int64)
         p = ro.target_probability(pred, target)
         guess = np.argmax(pred, axis=1)
         right = guess == target
         self.p_target.setData(t, p)
-        self.set_span(self.plot, x=(-0.5, T - 0.5), y=(RUG["wrong"], 1.0))
+        self.set_span(self.plot, x=(-0.5, T - 0.5), y=(RUG["wrong"] - 0.03, 1.0))
         for item, lane, keep in ((self.right_marks, "right", mask & right), (self.wrong_marks, "wrong", mask & ~right)):
             item.setData(*_bars(t[keep], np.full(int(keep.sum()), RUG[lane])))
         self._classes = {"target": target, "guess": guess, "mask": mask, "p": p}
@@ -141,8 +141,7 @@ class PredictionsView(BaseView):
         if vocab is not None and inputs.shape[1] == len(vocab):
             self._classes["input"] = np.argmax(inputs, axis=1)
         self._table = lambda: self._class_table(t, mask, target, guess, p, vocab)
-        set_title(self.plot, f"Predictions, sample {b}: probability of the target class; "
-                             f"rug: argmax right (upper) / wrong (lower)")
+        set_title(self.plot, f"Predictions · sample {b}")
 
     @staticmethod
     def _class_table(t, mask, target, guess, p, vocab) -> tuple[list[str], np.ndarray]:
@@ -173,11 +172,13 @@ class PredictionsView(BaseView):
                 for o in range(n_outputs):
                     self.legend.addItem(self.outputs[o], f"output {o}")
                     self.legend.addItem(self.targets[o], f"target {o}")
+                if n_outputs:
+                    self.legend.addItem(self.target_marks[0], "target where a loss is taken")
                 self.plot.setLabel("left", "value", color=cm.FOREGROUND)
             else:
                 self.legend.addItem(self.p_target, "p(target class)")
-                self.legend.addItem(self.right_marks, "argmax right")
-                self.legend.addItem(self.wrong_marks, "argmax wrong")
+                self.legend.addItem(self.right_marks, "argmax right (upper rug)")
+                self.legend.addItem(self.wrong_marks, "argmax wrong (lower rug)")
                 self.plot.setLabel("left", "p(target)", color=cm.FOREGROUND)
         self._mode = mode
 
