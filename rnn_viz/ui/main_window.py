@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
             self.view_docks[name] = dock
 
         self.panel = SettingsPanel(self)
+        self.panel.setMinimumWidth(290)  # every field readable; the views take the rest
         self.settings_dock = QDockWidget("Settings", self)
         self.settings_dock.setObjectName("SettingsDock")
         self.settings_dock.setWidget(self.panel)
@@ -75,7 +76,8 @@ class MainWindow(QMainWindow):
         self.acts.compare.setCheckable(True)
         self._build_status_bar()
         self._arrange_docks()
-        self._default_layout = self.saveState(self.app_settings.layout_version)
+        self._default_layout = None  # taken at the first show, when the docks have their sizes
+        self._restored_state = False
 
         base_dir = Path(path).resolve().parent if path else Path.cwd()
         start_config = config or cfgmod.default_config()
@@ -124,9 +126,15 @@ class MainWindow(QMainWindow):
         for row in rows:
             for left, right in zip(row, row[1:]):
                 self.splitDockWidget(d[left], d[right], Qt.Orientation.Horizontal)
-        # The settings column stays narrow; the unrolled graph and the middle row get the most height.
-        self.resizeDocks([self.settings_dock], [320], Qt.Orientation.Horizontal)
-        self.resizeDocks([d[r[0]] for r in rows], [32, 38, 30][: len(rows)], Qt.Orientation.Vertical)
+        self._dock_rows = rows
+
+    def _default_sizes(self) -> None:
+        """The settings column narrow, the rows shared 32/38/30 (only meaningful once shown)."""
+        d = self.view_docks
+        self.resizeDocks([self.settings_dock], [330], Qt.Orientation.Horizontal)
+        heights = [32, 38, 30][: len(self._dock_rows)]
+        self.resizeDocks([d[r[0]] for r in self._dock_rows], [h * self.height() // 100 for h in heights],
+                         Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
         c, a, tb = self.controller, self.acts, self.toolbar
@@ -169,7 +177,7 @@ class MainWindow(QMainWindow):
             self.resize(1500, 950)
         state = self.app_settings.window_state()
         if state is not None:
-            self.restoreState(state, self.app_settings.layout_version)
+            self._restored_state = self.restoreState(state, self.app_settings.layout_version)
 
     def _open_initial(self, path: Path | None, config) -> None:
         if path is not None:
@@ -341,10 +349,30 @@ class MainWindow(QMainWindow):
                           "time in a recurrent network, live while it trains, and compare full with "
                           "truncated backpropagation through time.")
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._default_layout is None:
+            # Dock sizes only take once the window has its size: after this first show.
+            QTimer.singleShot(0, self._first_shown)
+
+    def _first_shown(self) -> None:
+        if self._default_layout is not None:
+            return
+        if self._restored_state:
+            self._default_layout = b""  # the user's layout is up; Restore rebuilds the default
+        else:
+            self._default_sizes()
+            self._default_layout = self.saveState(self.app_settings.layout_version)
+
     def restore_default_layout(self) -> None:
-        self.restoreState(self._default_layout, self.app_settings.layout_version)
         for dock in [self.settings_dock, *self.view_docks.values()]:
+            dock.setFloating(False)
             dock.show()
+        if self._default_layout:
+            self.restoreState(self._default_layout, self.app_settings.layout_version)
+        else:
+            self._arrange_docks()
+            self._default_sizes()
 
     # --- drag and drop, closing ----------------------------------------------------------------------
 
