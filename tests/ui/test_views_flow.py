@@ -24,12 +24,17 @@ def test_image_is_log10_of_the_flow_matrix(view):
     state = make_state("rnn", 2, T=15, flow_sample=2)
     view.render(state)
     flow = state.trace["flow/0"]
-    shown = view.image.image
+    shown = view.log_flow
     assert np.array_equal(np.isnan(shown), flow <= 0)
     assert np.allclose(shown[flow > 0], np.log10(flow[flow > 0]))
     assert np.all(np.isnan(shown[np.triu_indices(15, 1)])), "above the diagonal must be empty"
     lo, hi = view.color_bar.levels()
     assert hi == np.ceil(np.log10(flow.max())) and hi - lo == 8
+    # the image: colour indices over the 8 decades, 255 (grey) where there is no path
+    index = view.image.image
+    expected = np.clip(np.rint((shown - lo) / 8 * 254), 0, 254)
+    assert np.array_equal(index == 255, flow <= 0)
+    assert np.array_equal(index[flow > 0], expected[flow > 0])
     assert "sample 2" in view.plot.titleLabel.text
     columns, rows = view.csv_table()
     assert columns[:2] == ["t", "F[t,0]"] and np.array_equal(rows[:, 1:], flow)
@@ -38,7 +43,7 @@ def test_image_is_log10_of_the_flow_matrix(view):
 def test_truncated_bptt_makes_the_matrix_banded(view):
     state = make_state("rnn", 1, T=12, bptt="truncated", k1=4, k2=4)
     view.render(state)
-    shown = view.image.image
+    shown = view.log_flow
     t, k = np.indices(shown.shape)
     outside = (k < (t // 4) * 4) | (k > t)
     assert np.all(np.isnan(shown[outside])) and not np.any(np.isnan(shown[~outside]))
@@ -100,4 +105,4 @@ def test_layer_selector_switches_the_matrix(view):
     assert view.layer_box.count() == 2
     view.layer_box.setCurrentIndex(1)
     flow = state.trace["flow/1"]
-    assert np.allclose(view.image.image[flow > 0], np.log10(flow[flow > 0]))
+    assert np.allclose(view.log_flow[flow > 0], np.log10(flow[flow > 0]))

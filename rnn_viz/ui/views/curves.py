@@ -40,7 +40,12 @@ def _positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[keep], y[keep]
 
 
-def _dashed(color: str, width: float = 1.5):
+# 1-pixel pens: pyqtgraph strokes wider curves segment by segment, which made painting these
+# thousands-of-points curves the most expensive part of the window.
+WIDTH = 1.0
+
+
+def _dashed(color: str, width: float = WIDTH):
     pen = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
     pen.setCosmetic(True)
     return pen
@@ -77,18 +82,18 @@ class TrainingCurvesView(BaseView):
 
         self.loss_legend = self.loss_plot.addLegend(**legend_opts)
         self.spectra_legend = self.spectra_plot.addLegend(**legend_opts)
-        self.loss_a = pg.PlotDataItem(pen=pg.mkPen(TRAIN, width=1.5))
+        self.loss_a = pg.PlotDataItem(pen=pg.mkPen(TRAIN, width=WIDTH))
         # No symbols: a scatter update costs ~1 ms per few hundred points, every update.
-        self.val_a = pg.PlotDataItem(pen=pg.mkPen(VAL, width=2))
+        self.val_a = pg.PlotDataItem(pen=pg.mkPen(VAL, width=WIDTH))
         self.loss_b = pg.PlotDataItem(pen=_dashed(TRAIN))
-        self.val_b = pg.PlotDataItem(pen=_dashed(VAL, 2))
+        self.val_b = pg.PlotDataItem(pen=_dashed(VAL))
         for item in (self.loss_a, self.val_a, self.loss_b, self.val_b):
             self.loss_plot.addItem(item)
         self.chance_line = pg.InfiniteLine(angle=0, movable=False, pen=_dashed("#777777", 1.0),
                                            label="chance", labelOpts=dict(position=0.45, color="#555555"))
         self.loss_plot.addItem(self.chance_line, ignoreBounds=True)
 
-        self.grad_a = pg.PlotDataItem(pen=pg.mkPen(cm.LAYER_COLORS[2], width=1.5))
+        self.grad_a = pg.PlotDataItem(pen=pg.mkPen(cm.LAYER_COLORS[2], width=WIDTH))
         self.grad_b = pg.PlotDataItem(pen=_dashed(cm.LAYER_COLORS[2]))
         self.grad_plot.addItem(self.grad_a)
         self.grad_plot.addItem(self.grad_b)
@@ -96,8 +101,9 @@ class TrainingCurvesView(BaseView):
                                          label="clip", labelOpts=dict(position=0.85, color=cm.ACCENT))
         self.grad_plot.addItem(self.clip_line, ignoreBounds=True)
 
-        self.sigma_items = [pg.PlotDataItem(pen=cm.layer_pen(l, width=1.5)) for l in range(MAX_LAYERS)]
-        self.rho_items = [pg.PlotDataItem(pen=cm.layer_pen(l, run_b=True, width=1.5)) for l in range(MAX_LAYERS)]
+        self.sigma_items = [pg.PlotDataItem(pen=cm.layer_pen(l, width=WIDTH)) for l in range(MAX_LAYERS)]
+        self.rho_items = [pg.PlotDataItem(pen=cm.layer_pen(l, run_b=True, width=WIDTH))
+                          for l in range(MAX_LAYERS)]
         for item in (*self.sigma_items, *self.rho_items):
             self.spectra_plot.addItem(item)
         # 1 separates shrinking (below) from possibly growing (above) backward signals

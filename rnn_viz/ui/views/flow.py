@@ -26,6 +26,16 @@ from .base import BaseView, decade_axis, selection_line, set_title, style_axis, 
 __all__ = ["FlowMatrixView", "DECADES"]
 
 DECADES = 8
+NO_PATH = 255  # image index of cells without a path, drawn grey
+NO_PATH_COLOR = (217, 217, 217, 255)
+
+
+def _flow_lut() -> np.ndarray:
+    """(256, 4) uint8: 255 steps of the magnitude map, then grey for "no path"."""
+    table = np.empty((256, 4), dtype=np.uint8)
+    table[:NO_PATH] = cm.lookup_table(cm.MAGNITUDE, NO_PATH)
+    table[NO_PATH] = NO_PATH_COLOR
+    return table
 
 
 class FlowMatrixView(BaseView):
@@ -50,9 +60,10 @@ class FlowMatrixView(BaseView):
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0), left="loss step t",
                                bottom="source step k")
         self.plot.getViewBox().invertY(True)
-        self.plot.getViewBox().setBackgroundColor("#d9d9d9")
+        # The image holds colour indices (uint8, NO_PATH for zeros), not log values with NaN holes:
+        # pyqtgraph's NaN handling tripled the cost of drawing a 200 x 200 matrix.
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(cm.lookup_table(cm.MAGNITUDE))
+        self.image.setLookupTable(_flow_lut())
         self.plot.addItem(self.image)
         self.band = pg.PlotDataItem(pen=pg.mkPen(cm.FOREGROUND, width=1.2))
         self.plot.addItem(self.band)
@@ -64,7 +75,6 @@ class FlowMatrixView(BaseView):
                                          interactive=False, width=12, label="log10 F[t, k]")
         for name in ("left", "right", "top", "bottom"):
             style_axis(self.color_bar.getAxis(name))
-        self.color_bar.setImageItem(self.image)
         self.canvas.addItem(self.color_bar, row=0, col=1)
 
         self.chain_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis()),
@@ -101,6 +111,7 @@ class FlowMatrixView(BaseView):
         self._flow_trace = None      # the trace the drawn flow came from (heavy keys may be absent later)
         self._config = None
         self._flow: np.ndarray | None = None
+        self.log_flow: np.ndarray | None = None  # (T, T) log10 F, NaN where F = 0: what the image shows
         self._jac: np.ndarray | None = None
         self._flow_sample = 0
         self._layer = 0
@@ -151,12 +162,14 @@ class FlowMatrixView(BaseView):
             self.plot.setXRange(-0.5, T - 0.5, padding=0.02)
             self.plot.setYRange(-0.5, T - 0.5, padding=0.02)
             self._row = None if self._row is None or self._row >= T else self._row
-        with np.errstate(divide="ignore"):
-            logf = np.where(flow > 0, np.log10(np.where(flow > 0, flow, 1.0)), np.nan)
-        levels = ro.log_levels(flow, DECADES)
-        if tuple(self.color_bar.levels()) != levels:
-            self.color_bar.setLevels(levels)
-        self.image.setImage(logf, autoLevels=False, levels=levels, rect=QRectF(-0.5, -0.5, T, T))
+        self.log_flow = ro.log10_or_nan(flow)
+        lo, hi = ro.log_levels(flow, DECADES)
+        if tuple(self.color_bar.levels()) != (lo, hi):
+            self.color_bar.setLevels((lo, hi))
+        with np.errstate(invalid="ignore"):
+            index = np.clip(np.rint((self.log_flow - lo) / (hi - lo) * (NO_PATH - 1)), 0, NO_PATH - 1)
+        index = np.where(np.isnan(self.log_flow), NO_PATH, index).astype(np.uint8)
+        self.image.setImage(index, autoLevels=False, levels=(0, 255), rect=QRectF(-0.5, -0.5, T, T))
 
         steps = ro.loss_steps(trace["loss_mask"], min(self._flow_sample, trace["loss_mask"].shape[0] - 1))
         ws = np.asarray(trace["window_start"])

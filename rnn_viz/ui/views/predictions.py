@@ -79,7 +79,7 @@ class PredictionsView(BaseView):
         while len(self.outputs) < n:
             o = len(self.outputs)
             color = cm.layer_color(o)
-            target = pg.PlotCurveItem(pen=pg.mkPen(color, width=1.2, style=Qt.PenStyle.DashLine))
+            target = pg.PlotCurveItem(pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
             mark = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(color, width=3))
             output = pg.PlotCurveItem(pen=pg.mkPen(color, width=2))
             for item in (target, mark, output):
