@@ -98,3 +98,26 @@ def test_hidden_views_draw_when_shown_exported_or_asked_for_data(qtbot, entry):
     view.render(state)
     view.show()
     assert view._pending is None
+
+
+def test_degenerate_shapes_and_model_changes_do_not_break_a_view(view):
+    """T = 1, one sample, one unit; then the model changes shape (layers, cell) between updates."""
+    view.render(make_state(cell="rnn", layers=1, T=1, H=1, B=1, I=1, O=1))
+    for shape in (dict(cell="lstm", layers=3, T=6, H=2), dict(cell="rnn", layers=1, T=9, H=3),
+                  dict(cell="gru", layers=2, T=4, H=2, compare=True)):
+        state = make_state(**shape, sample=5, time_step=30)  # sample and step out of range on purpose
+        view.render(state)
+        columns, rows = view.csv_table()
+        assert np.asarray(rows).shape[1] == len(columns)
+
+
+def test_non_finite_values_are_drawn_as_gaps_not_errors(view):
+    state = make_state(cell="rnn", layers=2, T=8)
+    trace = dict(state.trace)
+    for key in ("hidden/0", "dL_dh_norm/1", "dL_dh_norm_sample/0", "flow/0", "predictions"):
+        value = np.array(trace[key], dtype=float)
+        value.flat[0], value.flat[-1] = np.nan, np.inf
+        trace[key] = value
+    from dataclasses import replace
+    view.render(replace(state, trace=trace))
+    view.csv_table()

@@ -208,7 +208,9 @@ class BaseView(QWidget):
     def _flush(self) -> None:
         if self._pending is not None:
             state, self._pending = self._pending, None
-            self._render(state)
+            # Non-finite values (a run on its way to diverging) are drawn as gaps, not warned about.
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+                self._render(state)
 
     def _render(self, state: ViewState) -> None:  # pragma: no cover - every view overrides
         raise NotImplementedError

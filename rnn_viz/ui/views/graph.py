@@ -241,7 +241,8 @@ class UnrolledGraphView(BaseView):
         lo, hi = self._node_levels(state)
         if (lo, hi) != tuple(self.node_bar.levels()):
             self.node_bar.setLevels((lo, hi))
-        scaled = np.clip((self._node_values - lo) / (hi - lo), 0, 1)
+        # a non-finite activation (a run about to diverge) takes the lowest colour rather than failing
+        scaled = np.nan_to_num(np.clip((self._node_values - lo) / (hi - lo), 0, 1), nan=0.0)
         self._node_idx = np.rint(scaled * (NODE_LEVELS - 1)).astype(np.int64)
         for l, band in enumerate(self.bands):
             if l < self._L:
