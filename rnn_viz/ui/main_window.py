@@ -107,18 +107,26 @@ class MainWindow(QMainWindow):
             w.setMinimumWidth(80)
             bar.addPermanentWidget(w)
 
+    # Two rows: the wide-and-short views on top, the ones that need height (stacked plots, the
+    # square flow matrix with its Jacobian chain) below; (row share of the height, [(view, width share)]).
+    LAYOUT = ((34, (("graph", 65), ("predictions", 35))),
+              (66, (("heatmaps", 25), ("gradients", 25), ("flow", 27), ("curves", 23))))
+
+    def _layout_rows(self) -> list[list[str]]:
+        d = self.view_docks
+        rows = [[name for name, _ in row if name in d] for _, row in self.LAYOUT]
+        placed = {n for row in rows for n in row}
+        rows[-1] += [n for n in d if n not in placed]  # views this layout does not know go last
+        return [r for r in rows if r]
+
     def _arrange_docks(self) -> None:
-        """Graph on top; hidden states, gradient profile and flow matrix in the middle; curves and
-        predictions at the bottom; settings on the left."""
+        """Settings on the left; the views in the two rows of LAYOUT."""
         d = self.view_docks
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.settings_dock)
-        names = list(d)
-        order = ["graph", "heatmaps", "gradients", "flow", "curves", "predictions"]
-        known = [n for n in order if n in d] + [n for n in names if n not in order]
-        if not known:
+        rows = self._layout_rows()
+        if not rows:
             return
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d[known[0]])
-        rows = [r for r in (known[0:1], known[1:4], known[4:]) if r]
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d[rows[0][0]])
         # Rows first (vertical splits), then the columns inside each row: splitting in the other
         # order nests a later row under one dock instead of across the window.
         for above, row in zip(rows, rows[1:]):
@@ -126,15 +134,20 @@ class MainWindow(QMainWindow):
         for row in rows:
             for left, right in zip(row, row[1:]):
                 self.splitDockWidget(d[left], d[right], Qt.Orientation.Horizontal)
-        self._dock_rows = rows
 
     def _default_sizes(self) -> None:
-        """The settings column narrow, the rows shared 32/38/30 (only meaningful once shown)."""
+        """The settings column narrow, the rows and columns shared as in LAYOUT (once shown)."""
         d = self.view_docks
         self.resizeDocks([self.settings_dock], [330], Qt.Orientation.Horizontal)
-        heights = [32, 38, 30][: len(self._dock_rows)]
-        self.resizeDocks([d[r[0]] for r in self._dock_rows], [h * self.height() // 100 for h in heights],
+        rows = self._layout_rows()
+        shares = {name: share for _, row in self.LAYOUT for name, share in row}
+        heights = [h for h, _ in self.LAYOUT][: len(rows)]
+        self.resizeDocks([d[r[0]] for r in rows], [h * self.height() // 100 for h in heights],
                          Qt.Orientation.Vertical)
+        views_width = max(100, self.width() - 330)
+        for row in rows:
+            self.resizeDocks([d[n] for n in row], [shares.get(n, 20) * views_width // 100 for n in row],
+                             Qt.Orientation.Horizontal)
 
     def _connect(self) -> None:
         c, a, tb = self.controller, self.acts, self.toolbar
