@@ -6,7 +6,6 @@ from PySide6.QtWidgets import QApplication
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.views import UnrolledGraphView
-from rnn_viz.ui.views import readouts as ro
 from rnn_viz.ui.views.graph import N_BINS, NODE_LEVELS
 from tests.ui.synthetic import make_state
 
