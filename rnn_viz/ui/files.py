@@ -64,9 +64,20 @@ def open_experiment(window, path: Path | None = None, ask: bool = True) -> bool:
     if not window.apply_config(config):
         controller.base_dir = old_base
         return False
-    window.set_document(path, controller.config)
-    _remember(window, path)
+    if _is_preset(path):
+        # A guided experiment is a template: Save asks where to put the user's copy.
+        window.set_document(None, controller.config)
+    else:
+        window.set_document(path, controller.config)
+        _remember(window, path)
     return True
+
+
+def _is_preset(path: Path) -> bool:
+    try:
+        return path.resolve().parent == PRESETS_DIR.resolve()
+    except OSError:
+        return False
 
 
 def _absolute_data_path(config, base_dir: Path):

@@ -224,9 +224,12 @@ class MainWindow(QMainWindow):
         return cfgmod.to_toml(self.edited_config) != self.saved_toml
 
     def _update_title(self) -> None:
-        name = self.experiment_path.name if self.experiment_path else "untitled experiment"
         preset = self.edited_config.preset
-        label = f"{preset.title} ({name})" if preset is not None else name
+        if self.experiment_path is not None:
+            name = self.experiment_path.name
+            label = f"{preset.title} ({name})" if preset is not None else name
+        else:
+            label = f"{preset.title} (guided experiment)" if preset is not None else "untitled experiment"
         self.setWindowTitle(f"{label}[*] \u2013 {APP_TITLE}")
         self.setWindowModified(self.is_dirty())
 

@@ -168,3 +168,17 @@ def test_geometry_and_dock_layout_persist(qtbot, tmp_path):
     assert not second.view_docks["flow"].isVisible()
     second.restore_default_layout()
     assert second.view_docks["flow"].isVisible()
+
+
+def test_guided_experiments_open_from_the_menu_as_templates(qtbot, window):
+    actions = {a.objectName(): a for a in window.menus["presets"].actions()}
+    preset = files.PRESETS_DIR / "4-truncation-blind-spot.toml"
+    actions[f"Preset_{preset.stem}"].trigger()
+    expected = cfgmod.load_config(preset)
+    assert window.controller.config == expected and window.controller.compare
+    assert expected.preset.title in window.windowTitle()
+    # Save never overwrites the shipped file: it asks where the user's copy goes.
+    assert window.experiment_path is None
+    window.prompts.save_answer = None
+    assert not files.save_experiment(window)
+    assert ("save", "experiment") in window.prompts.asked
