@@ -3,10 +3,14 @@
     python benchmarks/redraw.py [--frames 60] [--cells rnn lstm] [--T 200] [--H 128] [--layers 2]
 
 The issue's budget (T = 200, H = 128, 2 layers, all views visible): a full redraw under 10 ms
-typical and never over 33 ms. Every frame gets a new trace (as during training), so nothing is
-skipped as unchanged; "unchanged" is the same state rendered again (the ~30 Hz timer between
-updates). "paint" is Qt painting the window after the frame's render() calls (offscreen platform
+typical and never over 33 ms. Every frame gets a new trace and history (as during training), so
+nothing is skipped as unchanged; "scrub" is the same trace with another selected time step (the
+user dragging the time-step scrubber); "unchanged" is the same state rendered again (the ~30 Hz
+timer between updates). "paint" is Qt painting the window after the frame's render() calls (offscreen platform
 unless a display is set). Traces are synthetic (tests/ui/synthetic.py) with the engine's shapes.
+
+Wall-clock times include waiting for a core when other processes compete for the machine; the
+"CPU" columns (this thread's CPU time) do not, and are the fairer figure on a busy machine.
 """
 from __future__ import annotations
 
@@ -53,38 +57,55 @@ def run(cell: str, T: int, H: int, layers: int, frames: int, compare: bool, batc
         # a fresh dict each frame: the views compare by identity, as with the controller's records
         trace = dict(traces[f % DISTINCT_TRACES])
         hist = {k: v.copy() for k, v in history.items()}
-        states.append(replace(base, trace=trace, history=hist, time_step=(T // 2 + f) % T))
+        states.append(replace(base, trace=trace, history=hist))
 
     per_view = {name: [] for name, _ in views}
+    cpu_view = {name: [] for name, _ in views}
     unchanged = {name: [] for name, _ in views}
-    totals, paints = [], []
+    scrub = {name: [] for name, _ in views}
+    totals, paints, cpu_totals, cpu_paints = [], [], [], []
     for f, state in enumerate(states):
-        frame = 0.0
+        frame = cpu_frame = 0.0
         for name, view in views:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             view.render(state)
-            dt = time.perf_counter() - t0
+            dt, dc = time.perf_counter() - t0, time.thread_time() - c0
             frame += dt
+            cpu_frame += dc
             if f >= 5:
                 per_view[name].append(dt)
-        t0 = time.perf_counter()
+                cpu_view[name].append(dc)
+        t0, c0 = time.perf_counter(), time.thread_time()
         app.processEvents()
-        paint = time.perf_counter() - t0
+        paint, cpu_paint = time.perf_counter() - t0, time.thread_time() - c0
+        moved = replace(state, time_step=(state.time_step + 1 + f) % T)
         for name, view in views:
             t0 = time.perf_counter()
             view.render(state)
+            t1 = time.perf_counter()
+            view.render(moved)
+            t2 = time.perf_counter()
+            view.render(state)
             if f >= 5:
-                unchanged[name].append(time.perf_counter() - t0)
+                unchanged[name].append(t1 - t0)
+                scrub[name].append(t2 - t1)
+        app.processEvents()
         if f >= 5:
             totals.append(frame)
             paints.append(paint)
+            cpu_totals.append(cpu_frame)
+            cpu_paints.append(cpu_paint)
 
     rows = []
     for name, _ in views:
-        rows.append((name, *_ms(per_view[name]), 1e3 * statistics.median(unchanged[name])))
-    rows.append(("all six: render()", *_ms(totals), sum(r[3] for r in rows)))
-    rows.append(("Qt paint of the window", *_ms(paints), float("nan")))
-    rows.append(("render + paint", *_ms([a + b for a, b in zip(totals, paints)]), float("nan")))
+        rows.append((name, *_ms(per_view[name]), *_ms(cpu_view[name]), 1e3 * statistics.median(scrub[name]),
+                     1e3 * statistics.median(unchanged[name])))
+    rows.append(("all six: render()", *_ms(totals), *_ms(cpu_totals), sum(r[5] for r in rows),
+                 sum(r[6] for r in rows)))
+    nan = float("nan")
+    rows.append(("Qt paint of the window", *_ms(paints), *_ms(cpu_paints), nan, nan))
+    rows.append(("render + paint", *_ms([a + b for a, b in zip(totals, paints)]),
+                 *_ms([a + b for a, b in zip(cpu_totals, cpu_paints)]), nan, nan))
     window.close()
     window.deleteLater()
     app.processEvents()
@@ -102,16 +123,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compare", action="store_true", help="also draw run B (compare mode)")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Qt platform: {app.platformName()}; T = {args.T}, H = {args.H}, layers = {args.layers}, "
-          f"batch = {args.batch}, {args.frames} frames, compare = {args.compare}")
+          f"batch = {args.batch}, {args.frames} frames, compare = {args.compare}; "
+          f"{os.cpu_count()} cores, load average {load:.1f}")
     for cell in args.cells:
         rows = run(cell, args.T, args.H, args.layers, args.frames, args.compare, args.batch)
         print(f"\n{cell}\n")
-        print("| view | median ms | max ms | unchanged ms |")
-        print("|---|---:|---:|---:|")
-        for name, med, mx, same in rows:
+        print("| view | median ms | max ms | CPU median ms | CPU max ms | scrub ms | unchanged ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for name, med, mx, cmed, cmx, moved, same in rows:
+            moved_text = "" if moved != moved else f"{moved:.2f}"
             same_text = "" if same != same else f"{same:.3f}"
-            print(f"| {name} | {med:.2f} | {mx:.2f} | {same_text} |")
+            print(f"| {name} | {med:.2f} | {mx:.2f} | {cmed:.2f} | {cmx:.2f} | {moved_text} | {same_text} |")
 
 
 if __name__ == "__main__":

@@ -65,3 +65,19 @@ def test_long_histories_are_downsampled_and_clipped(view):
     for plot in (view.loss_plot, view.grad_plot, view.spectra_plot):
         ds, auto, method = plot.downsampleMode()
         assert auto and method == "peak" and plot.clipToViewMode()
+
+
+def test_a_growing_history_is_redrawn_a_few_times_a_second_and_the_last_state_always(view, qtbot):
+    state = make_state("rnn", 1)
+    view.render(state)
+    grown = {k: np.append(v, v[-1] + (1 if k == "step" else 0)) for k, v in state.history.items()}
+    view.render(replace(state, history=grown))
+    # drawn within HISTORY_REDRAW_MS, not necessarily at once; asking for the data draws it
+    qtbot.waitUntil(lambda: len(original(view.loss_a)[0]) == len(grown["step"]), timeout=2000)
+    grown2 = {k: np.append(v, v[-1]) for k, v in grown.items()}
+    view.render(replace(state, history=grown2))
+    columns, rows = view.csv_table()
+    assert len(rows) == len(grown2["step"]) and len(original(view.loss_a)[0]) == len(grown2["step"])
+    # a new run (history that does not continue the old one) is drawn at once
+    view.render(make_state("rnn", 2, seed=4))
+    assert view.sigma_items[1].isVisible()

@@ -4,14 +4,19 @@ threshold, and sigma_max / rho of every W_hh.
 Runs come from ``state.history`` (metrics.csv columns; NaN = not evaluated that update). In compare
 mode run B's loss and gradient norm are drawn dashed in the same plots. Long histories are drawn
 with peak downsampling and clipped to the visible range.
+
+A history that only grew by an update is redrawn at most every ``HISTORY_REDRAW_MS``: curves of
+hundreds of updates look the same at 30 and at 5 redraws a second, and redrawing them costs more
+than any other view. Everything else (config, labels, chance level, a new run) redraws at once.
 """
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
@@ -22,6 +27,7 @@ from .base import BaseView, decade_axis, set_title, style_plot
 __all__ = ["TrainingCurvesView"]
 
 TRAIN, VAL = cm.LAYER_COLORS[0], cm.LAYER_COLORS[1]
+HISTORY_REDRAW_MS = 200
 MAX_LAYERS = 4
 
 
@@ -43,6 +49,17 @@ def _positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # 1-pixel pens: pyqtgraph strokes wider curves segment by segment, which made painting these
 # thousands-of-points curves the most expensive part of the window.
 WIDTH = 1.0
+
+
+def _same_run(new, old) -> bool:
+    """Whether history ``new`` continues ``old`` (same columns, at least as many rows): the usual
+    change between two updates, as opposed to a reset or another run."""
+    if new is None or old is None:
+        return new is old
+    if new.keys() != old.keys() or "step" not in new:
+        return False
+    n_old = len(old["step"])
+    return len(new["step"]) >= n_old and (n_old == 0 or new["step"][n_old - 1] == old["step"][n_old - 1])
 
 
 def _dashed(color: str, width: float = WIDTH):
@@ -112,18 +129,42 @@ class TrainingCurvesView(BaseView):
 
         self._last = None
         self._legend_key = None
+        self._drawn_at = 0.0
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.timeout.connect(self._draw_now)
         self._state: ViewState | None = None
 
     # -- drawing ---------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
         key = (state.history, state.history_b, state.config, state.chance_loss, state.label_a, state.label_b)
+        last = self._last
         # Histories and config by identity (the controller hands out new objects when they change).
-        if (self._last is not None and all(a is b for a, b in zip(key[:3], self._last[:3]))
-                and key[3:] == self._last[3:]):
+        if last is not None and all(a is b for a, b in zip(key[:3], last[:3])) and key[3:] == last[3:]:
             return
+        only_grew = (last is not None and key[2] is last[2] and key[3:] == last[3:]
+                     and _same_run(state.history, last[0]) and _same_run(state.history_b, last[1]))
         self._last = key
         self._state = state
-        self._draw(state)
+        waited = (time.perf_counter() - self._drawn_at) * 1000
+        if only_grew and waited < HISTORY_REDRAW_MS:
+            if not self._throttle.isActive():
+                self._throttle.start(int(HISTORY_REDRAW_MS - waited) + 1)
+            return
+        self._draw_now()
+
+    def _draw_now(self) -> None:
+        self._throttle.stop()
+        if self._state is not None:
+            self._drawn_at = time.perf_counter()
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                self._draw(self._state)
+
+    def export_item(self):
+        item = super().export_item()
+        if self._throttle.isActive():
+            self._draw_now()
+        return item
 
     def _draw(self, state: ViewState) -> None:
         hist, hist_b = state.history or {}, state.history_b
@@ -213,6 +254,8 @@ class TrainingCurvesView(BaseView):
         return cols, table
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
+        if self._throttle.isActive():
+            self._draw_now()
         if self._state is None:
             return ["step"], np.zeros((0, 1))
         return self._make_table(self._state)

@@ -120,6 +120,8 @@ class FlowMatrixView(BaseView):
         self._T = 0
         self._state: ViewState | None = None
         self.inspected: dict[str, object] = {}
+        self._band_key: tuple | None = None
+        self._mark: tuple[float, float] | None = None
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
@@ -173,13 +175,16 @@ class FlowMatrixView(BaseView):
 
         steps = ro.loss_steps(trace["loss_mask"], min(self._flow_sample, trace["loss_mask"].shape[0] - 1))
         ws = np.asarray(trace["window_start"])
-        if ro.is_truncated(ws, steps):
-            rows = np.nonzero(steps)[0]
-            x = np.repeat(ws[rows] - 0.5, 2).astype(np.float64)
-            y = np.column_stack([rows - 0.5, rows + 0.5]).ravel().astype(np.float64)
-            self.band.setData(x, y, connect="pairs")
-        else:
-            self.band.setData([], [])
+        band_key = (steps.tobytes(), ws.tobytes())
+        if band_key != self._band_key:  # masks and windows rarely change between updates
+            self._band_key = band_key
+            if ro.is_truncated(ws, steps):
+                rows = np.nonzero(steps)[0]
+                x = np.repeat(ws[rows] - 0.5, 2).astype(np.float64)
+                y = np.column_stack([rows - 0.5, rows + 0.5]).ravel().astype(np.float64)
+                self.band.setData(x, y, connect="pairs")
+            else:
+                self.band.setData([], [])
         self._set_title(f"F[t, k] = ||dL_t/dh_k|| · layer {l} · sample {self._flow_sample}")
         self.explanation.setText("Grey: no path (k > t, cut by truncation, or no loss at t); dark outline: "
                                  "where each row's truncation window starts. Click a cell to see its "
@@ -218,7 +223,10 @@ class FlowMatrixView(BaseView):
         if t is None:
             self._clear_inspector("no loss step in this sample: F is all zero")
             return
-        self.cell_mark.setData([float(min(k, t))], [float(t)])
+        mark = (float(min(k, t)), float(t))
+        if mark != self._mark:
+            self._mark = mark
+            self.cell_mark.setData([mark[0]], [mark[1]])
         if not 0 <= k <= t:
             self._clear_inspector(f"step k = {k} comes after t = {t}: no path; click a cell on or left of "
                                   "the diagonal")
