@@ -259,6 +259,8 @@ class MainWindow(QMainWindow):
         self.settings_error = None
         self.panel.set_error(None)
         self.edited_config = cfg
+        # Show what the values resolved to: a new data source's defaults, a derived copy-task length.
+        self.panel.set_values(cfgmod.to_dict(cfg))
         c, t = self.controller, cfg.training
         if t.learning_rate != c.config.training.learning_rate:
             c.set_learning_rate(t.learning_rate)

@@ -124,6 +124,18 @@ def test_bad_setting_is_explained_and_nothing_changes(qtbot, window):
     assert box is not None and "data.min_period" in box.text()
 
 
+def test_new_data_source_shows_its_defaults_and_derived_length(qtbot, window):
+    panel = window.panel
+    panel.widget("data", "source").setCurrentText("copy")
+    assert panel.widget("data", "length").value() == 5 and panel.widget("data", "delay").value() == 10
+    assert panel.widget("data", "seq_len").value() == 20 and not panel.widget("data", "seq_len").isEnabled()
+    panel.widget("data", "delay").setValue(30)
+    assert panel.widget("data", "seq_len").value() == 40
+    window.acts.reset.trigger()
+    assert window.controller.record.trace["inputs"].shape[1] == 40
+    assert window.controller.dataset.loss == "cross_entropy"
+
+
 def test_sample_selector_recomputes_the_flow_matrix_for_that_sample(qtbot, window):
     step(qtbot, window)
     window.toolbar.sample_spin.setValue(2)
