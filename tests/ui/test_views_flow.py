@@ -106,3 +106,10 @@ def test_layer_selector_switches_the_matrix(view):
     view.layer_box.setCurrentIndex(1)
     flow = state.trace["flow/1"]
     assert np.allclose(view.log_flow[flow > 0], np.log10(flow[flow > 0]))
+
+
+def test_inspecting_across_a_truncation_cut_says_so(view):
+    state = make_state("rnn", 1, T=12, bptt="truncated", k1=4, k2=4, time_step=2)
+    view.render(state)  # default row: the last loss step, 11, whose window starts at 8
+    assert view.inspected["ratio"] == 0.0
+    assert "window of t starts at 8" in view.chain_text.plain_text

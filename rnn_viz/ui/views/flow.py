@@ -121,6 +121,7 @@ class FlowMatrixView(BaseView):
         self._state: ViewState | None = None
         self.inspected: dict[str, object] = {}
         self._band_key: tuple | None = None
+        self._window_start: np.ndarray | None = None
         self._mark: tuple[float, float] | None = None
 
     # -- drawing -------------------------------------------------------------------------------
@@ -175,6 +176,7 @@ class FlowMatrixView(BaseView):
 
         steps = ro.loss_steps(trace["loss_mask"], min(self._flow_sample, trace["loss_mask"].shape[0] - 1))
         ws = np.asarray(trace["window_start"])
+        self._window_start = ws
         band_key = (steps.tobytes(), ws.tobytes())
         if band_key != self._band_key:  # masks and windows rarely change between updates
             self._band_key = band_key
@@ -250,6 +252,8 @@ class FlowMatrixView(BaseView):
         self.set_span(self.chain_plot, x=(k - 0.5, t + 0.5), y=ro.decade_span(factors, bound, actual, [1.0]))
         decay = per_step_decay(flow, t)
         decay_text = f"; row t decays ×{np.exp(decay):.3g} per step" if np.isfinite(decay) else ""
+        if self._window_start is not None and k < self._window_start[t]:
+            decay_text += f" (k is cut off: the truncation window of t starts at {self._window_start[t]})"
         self.inspected.update(factors=factors, product=product)
         self.chain_text.setText(
             f"path h_{k} → h_{t} (layer {self._layer}, sample {self._flow_sample}): product of {factors.size} "
