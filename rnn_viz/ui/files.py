@@ -66,7 +66,7 @@ def open_experiment(window, path: Path | None = None, ask: bool = True) -> bool:
         return False
     if _is_preset(path):
         # A guided experiment is a template: Save asks where to put the user's copy.
-        window.set_document(None, controller.config)
+        window.set_document(None, controller.config, preset_path=path)
     else:
         window.set_document(path, controller.config)
         _remember(window, path)
@@ -111,7 +111,7 @@ def save_experiment(window, ask: bool = False, path: Path | None = None) -> bool
         explain_error(window, "Cannot save the experiment", exc)
         return False
     window.controller.base_dir = path.resolve().parent
-    window.set_document(path, config)
+    window.set_document(path, config, opened=False)
     _remember(window, path)
     window.statusBar().showMessage(f"Saved {path}", 5000)
     return True

@@ -69,10 +69,14 @@ class MainWindow(QMainWindow):
         self.settings_dock.setObjectName("SettingsDock")
         self.settings_dock.setWidget(self.panel)
 
+        from rnn_viz.ui.guided import GuidedDock
+
+        self.guided = GuidedDock(self)
         self.acts = build_actions(self)
         self.toolbar = TrainingToolbar([self.acts.train, self.acts.step, self.acts.reset], self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.menus = build_menus(self, self.acts, list(self.view_docks.values()), self.settings_dock)
+        self.menus["view"].insertAction(self.menus["view"].actions()[1], self.guided.dock.toggleViewAction())
         self.acts.compare.setCheckable(True)
         self._build_status_bar()
         self._arrange_docks()
@@ -123,6 +127,7 @@ class MainWindow(QMainWindow):
         """Settings on the left; the views in the two rows of LAYOUT."""
         d = self.view_docks
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.settings_dock)
+        self.guided.arrange(self.settings_dock)
         rows = self._layout_rows()
         if not rows:
             return
@@ -209,8 +214,12 @@ class MainWindow(QMainWindow):
 
     # --- document state -----------------------------------------------------------------------------
 
-    def set_document(self, path: Path | None, config) -> None:
-        """The experiment now shown was just opened or saved as ``path`` (None: not saved yet)."""
+    def set_document(self, path: Path | None, config, *, opened: bool = True,
+                     preset_path: Path | None = None) -> None:
+        """The experiment now shown was just opened (or, ``opened`` False, saved) as ``path`` (None:
+        not saved yet); ``preset_path``: the guided experiment it was opened from, if any."""
+        if opened:
+            self.guided.show_for(config, preset_path or path)
         self.experiment_path = Path(path) if path else None
         self.edited_config = config
         self.saved_toml = cfgmod.to_toml(config)
@@ -261,6 +270,8 @@ class MainWindow(QMainWindow):
         self.edited_config = cfg
         # Show what the values resolved to: a new data source's defaults, a derived copy-task length.
         self.panel.set_values(cfgmod.to_dict(cfg))
+        if self.guided.settings_edited(self.controller.config, cfg):
+            return
         c, t = self.controller, cfg.training
         if t.learning_rate != c.config.training.learning_rate:
             c.set_learning_rate(t.learning_rate)

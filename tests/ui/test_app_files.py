@@ -182,3 +182,23 @@ def test_guided_experiments_open_from_the_menu_as_templates(qtbot, window):
     window.prompts.save_answer = None
     assert not files.save_experiment(window)
     assert ("save", "experiment") in window.prompts.asked
+
+
+def test_guided_dock_shows_the_preset_and_measures_the_edge_of_chaos(qtbot, window, tmp_path):
+    dock, panel = window.guided.dock, window.guided.panel
+    assert dock.isHidden()  # no guided experiment open yet
+    preset = files.PRESETS_DIR / "3-edge-of-chaos.toml"
+    assert files.open_experiment(window, preset)
+    assert not dock.isHidden() and panel.title.text() == cfgmod.load_config(preset).preset.title
+    assert panel.plot_visible and [rho for rho, _ in panel.points] == [1.0]
+    # Moving the spectral radius re-initialises at once and adds a point near y = log(rho).
+    trainer = window.controller.trainer
+    window.panel.widget("model", "spectral_radius").setValue(0.5)
+    assert window.controller.trainer is not trainer and window.controller.config.model.spectral_radius == 0.5
+    rho, decay = panel.points[-1]
+    assert rho == 0.5 and abs(decay - np.log(0.5)) < 0.01
+    # An experiment without [preset] hides the dock again.
+    plain = tmp_path / "plain.toml"
+    plain.write_text(cfgmod.to_toml(small_config()), encoding="utf-8")
+    assert files.open_experiment(window, plain)
+    assert dock.isHidden()
