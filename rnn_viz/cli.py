@@ -5,9 +5,15 @@ works on machines without a display or Qt's system libraries. Usage and files: d
 """
 from __future__ import annotations
 
+import os
+
+# One BLAS thread, set before numpy loads: on two cores a second OpenBLAS thread spin-waits against
+# the window's thread (or any other busy process) and made steps 5-30x slower in measurements
+# (docs/benchmarks.md); the engine's matrices are too small to gain from it. Users may override it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import dataclasses
-import os
 import signal
 import sys
 import threading

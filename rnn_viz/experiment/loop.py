@@ -80,6 +80,13 @@ class Trainer:
             raise ConfigError("clipping thresholds must be >= 0 (0 = off)", key="training.clip_norm")
         self.clip_norm, self.clip_value = float(clip_norm), float(clip_value)
 
+    def set_flow_sample(self, sample: int) -> None:
+        """Which sample of the batch the next heavy traces inspect (flow matrix, Jacobian norms)."""
+        if sample < 0:
+            raise ConfigError(f"the flow sample counts from 0, got {sample}", key="training.flow_sample")
+        tc = self.config.training
+        self.config = dataclasses.replace(self.config, training=dataclasses.replace(tc, flow_sample=int(sample)))
+
     def apply(self, command: Command | None) -> None:
         if command is None:
             return
@@ -117,9 +124,10 @@ class Trainer:
         """The batch the next update will use, without consuming it."""
         return self.dataset.sample(copy.deepcopy(self.rng), self.config.data["batch_size"])
 
-    def evaluate(self, heavy: bool = True) -> StepRecord:
-        """The trace of the batch the next update would use, at the current parameters; no update."""
-        batch = self.next_batch()
+    def evaluate(self, heavy: bool = True, batch=None) -> StepRecord:
+        """The trace of ``batch`` (default: the batch the next update would use) at the current
+        parameters; no update."""
+        batch = self.next_batch() if batch is None else batch
         _, tr = evaluate(self.spec, self.params, batch.inputs, batch.targets, batch.mask, self.loss,
                          self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra)
         return StepRecord(self.step_count, tr, {}, heavy, self.optimizer.learning_rate)
@@ -261,6 +269,15 @@ class CompareTrainer:
     @property
     def step_count(self) -> int:
         return self.a.step_count
+
+    def evaluate(self, heavy: bool = True) -> tuple[StepRecord, StepRecord]:
+        """Both runs' traces of the batch the next lockstep update would use; no update."""
+        batch = self.a.next_batch() if self.shared_batches else None
+        return self.a.evaluate(heavy), self.b.evaluate(heavy, batch)
+
+    def set_flow_sample(self, sample: int) -> None:
+        self.a.set_flow_sample(sample)
+        self.b.set_flow_sample(sample)
 
     def step(self, heavy: bool = False) -> tuple[StepRecord, StepRecord]:
         """One update of each run; both or neither are applied (DivergenceError names the run)."""

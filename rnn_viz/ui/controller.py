@@ -426,12 +426,7 @@ class Controller(QObject):
 
 def _set_flow_sample(run, b: int) -> None:
     """Make ``run``'s next heavy trace inspect batch sample ``b``."""
-    if hasattr(run, "set_flow_sample"):
-        run.set_flow_sample(b)
-    else:
-        tc = run.config.training
-        if tc.flow_sample != b:
-            run.config = dataclasses.replace(run.config, training=dataclasses.replace(tc, flow_sample=b))
+    run.set_flow_sample(b)
 
 
 def _last(columns: Mapping, key: str, record) -> float:

@@ -109,3 +109,12 @@ def test_compare_with_different_shapes_uses_the_same_seed():
     assert not pair.same_init
     ra, rb = pair.step()
     assert ra.step == rb.step == 1
+
+
+def test_flow_sample_selects_which_sample_the_heavy_trace_inspects():
+    trainer = Trainer(small())
+    trainer.set_flow_sample(2)
+    rec = trainer.evaluate(heavy=True)
+    assert int(rec.trace["flow_sample"]) == 2
+    with pytest.raises(Exception, match="flow sample"):
+        trainer.set_flow_sample(-1)
