@@ -113,8 +113,10 @@ class PresetPanel(QWidget):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
-        for w in (self.title, self.explanation, self.look_at_heading, self.look_at, self.equation,
-                  self.compare, self.decay_plot, self.decay_readout):
+        # The plot comes right under the title: docks are short, and it is what changes as the user
+        # moves the control; the explanation is read once.
+        for w in (self.title, self.decay_plot, self.decay_readout, self.explanation, self.look_at_heading,
+                  self.look_at, self.equation, self.compare):
             layout.addWidget(w)
         layout.addStretch(1)
         scroll = QScrollArea(self)
