@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from rnn_viz.experiment.config import PresetConfig
@@ -66,7 +66,7 @@ class PresetPanel(QWidget):
 
         self.title = _label("presetTitle", bold=True)
         self.explanation = _label("presetExplanation", selectable=True)
-        self.look_at_heading = _label("presetLookAtHeading", bold=False)
+        self.look_at_heading = _label("presetLookAtHeading")
         self.look_at_heading.setText("What to look at")
         heading_font = self.look_at_heading.font()
         heading_font.setBold(True)
