@@ -252,14 +252,17 @@ def train(trainer: Trainer, steps: int | None = None, heavy_last: bool = True) -
 
 class CompareTrainer:
     """Two runs in lockstep on the same batches (when their data settings agree), from the same
-    initial weights wherever the two models have the same shapes (otherwise from the same seed)."""
+    initial weights wherever the two models have the same shapes and the same init settings
+    (otherwise from the same seed: a comparison of inits must keep its two inits)."""
 
     def __init__(self, config_a: ExperimentConfig, config_b: ExperimentConfig, base_dir=None):
         self.a = Trainer(config_a, base_dir)
         same_data = dict(config_a.data) == dict(config_b.data)
         self.b = Trainer(config_b, base_dir, dataset=self.a.dataset if same_data else None)
         self.shared_batches = same_data
-        if {k: v.shape for k, v in self.a.params.items()} == {k: v.shape for k, v in self.b.params.items()}:
+        same_shapes = {k: v.shape for k, v in self.a.params.items()} == {k: v.shape for k, v in self.b.params.items()}
+        ma, mb = config_a.model, config_b.model
+        if same_shapes and (ma.init, ma.spectral_radius) == (mb.init, mb.spectral_radius):
             self.b.params = {k: v.copy() for k, v in self.a.params.items()}
             self.b._spectra = whh_spectra(self.b.spec, self.b.params)
             self.same_init = True

@@ -118,3 +118,14 @@ def test_flow_sample_selects_which_sample_the_heavy_trace_inspects():
     assert int(rec.trace["flow_sample"]) == 2
     with pytest.raises(Exception, match="flow sample"):
         trainer.set_flow_sample(-1)
+
+
+def test_compare_of_two_inits_keeps_both_inits():
+    cfg = small("model.init='identity'")
+    other = apply_overrides(cfg, ["model.init='gaussian'", "model.spectral_radius=0.5"])
+    pair = CompareTrainer(cfg, other)
+    assert not pair.same_init
+    np.testing.assert_array_equal(pair.a.params["Whh.0"], np.eye(8))
+    np.testing.assert_allclose(pair.b._spectra["whh_rho/0"], 0.5, rtol=1e-12)
+    # the same seed still gives both runs the same input and readout weights
+    np.testing.assert_array_equal(pair.a.params["Wxh.0"], pair.b.params["Wxh.0"])
