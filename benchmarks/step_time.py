@@ -21,19 +21,22 @@ from rnn_viz.engine import NetSpec, Optimizer, init_params, optim, train_step, w
 SHAPES = [(32, 100, 1, 64), (1, 25, 65, 100), (64, 500, 8, 128), (32, 200, 8, 256)]
 
 
-def engine_step(B, T, I, H, seed=0):
+def engine_step(B, T, I, H, seed=0, spectra=True):
+    """One update as the Trainer does it: forward, loss, BPTT, the cheap trace, Adam. With
+    ``spectra`` also the spectral radius and largest singular value of W_hh after the update, which
+    metrics.csv reports for every update (an O(H^3) eigen-solve that torch's loop does not do)."""
     rng = np.random.default_rng(seed)
     spec = NetSpec("rnn", I, H, 1, 1, "tanh")
     params = init_params(spec, rng, "orthogonal", 0.9)
     opt = Optimizer("adam", 1e-3)
     state = optim.init_state(opt, params)
     x, y, m = rng.normal(size=(B, T, I)), rng.normal(size=(B, T, 1)), np.ones((B, T), bool)
-    box = {"p": params, "s": state}
+    box = {"p": params, "s": state, "spectra": whh_spectra(spec, params)}
 
     def run():
-        # spectra are part of each real update (metrics.csv reports sigma_max after every update)
-        box["p"], box["s"], _ = train_step(spec, box["p"], box["s"], opt, x, y, m, "mse",
-                                           spectra=whh_spectra(spec, box["p"]))
+        box["p"], box["s"], _ = train_step(spec, box["p"], box["s"], opt, x, y, m, "mse", spectra=box["spectra"])
+        if spectra:
+            box["spectra"] = whh_spectra(spec, box["p"])
     return run
 
 
@@ -77,26 +80,25 @@ def main(argv=None):
         torch = None
         threads = os.cpu_count()
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__} ({threads} threads)" if torch else ", torch not installed"))
-    print(f"{'B, T, I, H':>20} | {'rnn-viz ms':>10} | {'torch ms':>9} | {'ratio':>6}")
-    print("-" * 56)
+    print("trace: forward, loss, BPTT, cheap trace, Adam;  + spectra: also rho and sigma_max of W_hh")
+    print(f"{'B, T, I, H':>20} | {'trace ms':>9} | {'+spectra ms':>11} | {'torch ms':>9} | {'ratio':>5} | {'ratio+sp':>8}")
+    print("-" * 78)
     for shape in SHAPES:
-        ours, theirs = [], []
-        e = engine_step(*shape)
-        t = torch_step(*shape) if torch else None
-        e()  # warm-up
-        if t:
-            t()
-        for _ in range(args.repeats):  # interleaved so both see the same machine load
-            ours.append(timed(e))
-            if t:
-                theirs.append(timed(t))
-        mo = statistics.median(ours) * 1e3
-        if t:
-            mt = statistics.median(theirs) * 1e3
-            print(f"{str(shape):>20} | {mo:10.2f} | {mt:9.2f} | {mo / mt:6.2f}")
+        runs = {"trace": engine_step(*shape, spectra=False), "full": engine_step(*shape)}
+        if torch:
+            runs["torch"] = torch_step(*shape)
+        times = {k: [] for k in runs}
+        for fn in runs.values():
+            fn()  # warm-up
+        for _ in range(args.repeats):  # interleaved so all see the same machine load
+            for k, fn in runs.items():
+                times[k].append(timed(fn))
+        ms = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+        if torch:
+            print(f"{str(shape):>20} | {ms['trace']:9.2f} | {ms['full']:11.2f} | {ms['torch']:9.2f} | "
+                  f"{ms['trace'] / ms['torch']:5.2f} | {ms['full'] / ms['torch']:8.2f}")
         else:
-            print(f"{str(shape):>20} | {mo:10.2f} | {'-':>9} | {'-':>6}")
-
+            print(f"{str(shape):>20} | {ms['trace']:9.2f} | {ms['full']:11.2f} | {'-':>9} | {'-':>5} | {'-':>8}")
 
 if __name__ == "__main__":
     main()
