@@ -121,3 +121,24 @@ def test_non_finite_values_are_drawn_as_gaps_not_errors(view):
     from dataclasses import replace
     view.render(replace(state, trace=trace))
     view.csv_table()
+
+
+def test_titles_wrap_in_a_narrow_dock_and_no_legend_covers_a_plot(view, qtbot):
+    """A dock 260 px wide: every plot title is shown whole (wrapped, not cut), and legends sit in the
+    titles rather than over the data."""
+    import pyqtgraph as pg
+
+    view.resize(260, 700)
+    view.render(make_state(cell="rnn", layers=2, T=30, H=5, compare=True, time_step=3))
+    plots = [item for item in view.canvas.scene().items() if isinstance(item, pg.PlotItem)]
+    titled = [p for p in plots if p.titleLabel.isVisible() and p.titleLabel.text]
+    assert titled
+
+    def whole(plot) -> bool:
+        label = plot.titleLabel
+        text = label.item.mapRectToParent(label.item.boundingRect())
+        return (text.width() <= label.rect().width() + 1 and text.height() <= label.rect().height() + 1
+                and label.rect().width() <= plot.rect().width())
+
+    qtbot.waitUntil(lambda: all(whole(p) for p in titled), timeout=2000)
+    assert all(p.legend is None for p in plots)

@@ -55,10 +55,13 @@ def test_compare_mode_draws_run_b_in_the_same_plots(view):
     view.render(state)
     assert view.loss_b.isVisible() and view.grad_b.isVisible()
     assert np.array_equal(original(view.loss_b)[1], state.history_b["loss"])
-    assert state.label_b in view.loss_plot.titleLabel.text
+    runs = view.runs_text.plain_text
+    assert view.runs_text.isVisible() and state.label_a in runs and state.label_b in runs
     columns, rows = view.csv_table()
     assert columns[0] == "step" and f"loss [{state.label_b}]" in columns
     assert np.array_equal(rows[:, columns.index("loss")], state.history["loss"])
+    view.render(make_state("rnn", 1))
+    assert not view.runs_text.isVisible()
 
 
 def test_long_histories_are_downsampled_and_clipped(view):

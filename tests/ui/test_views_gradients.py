@@ -43,7 +43,7 @@ def test_compare_mode_overlays_run_b_with_a_legend(view):
         assert view.curves_b[l].isVisible()
         _, y = original(view.curves_b[l])
         assert np.allclose(y, state.trace_b[f"dL_dh_norm/{l}"])
-    labels = [label.text for _, label in view.legend.items]
+    labels = view.legend_names
     assert any(state.label_a in t for t in labels) and any(state.label_b in t for t in labels)
     columns, _ = view.csv_table()
     assert f"dL_dh_norm/1 [{state.label_b}]" in columns
@@ -72,7 +72,7 @@ def test_memory_horizon_readout_follows_the_chosen_fraction(view):
     view.render(state)
     profiles = [state.trace[f"dL_dh_norm/{l}"] for l in range(2)]
     assert view.horizons[0] == [memory_horizon(p, 1e-3) for p in profiles]
-    assert f"layer 0 {view.horizons[0][0]} steps" in view.horizon_text.plain_text
+    assert f"layer 0: {view.horizons[0][0]} steps" in view.horizon_text.plain_text
     view.fraction_box.setCurrentIndex(view.fraction_box.findData(1e-1))
     assert view.horizons[0] == [memory_horizon(p, 1e-1) for p in profiles]
     assert view.horizons[0][0] < memory_horizon(profiles[0], 1e-3)
@@ -85,3 +85,13 @@ def test_unchanged_state_is_not_redrawn(view):
     view.render(replace(state, time_step=4))
     assert len(original(view.curves_a[0])[0]) == 1
     assert view.selection.value() == 4
+
+
+def test_a_signal_that_never_fades_is_said_to_reach_step_0(view):
+    state = make_state("rnn", 1, T=30, loss_at="all", decay=1.0)
+    view.render(state)
+    profile = state.trace["dL_dh_norm/0"]
+    peak = int(np.argmax(profile))
+    assert profile.min() >= 1e-3 * profile.max() and view.horizons[0][0] == peak + 1
+    assert "layer 0: reaches t = 0" in view.horizon_text.plain_text
+    assert "steps" not in view.horizon_text.plain_text

@@ -1,6 +1,7 @@
 """What every view shares: the widget shell, plot styling, the selected-step marker, click mapping."""
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import numpy as np
@@ -11,9 +12,11 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
-__all__ = ["BaseView", "WrappingLabel", "CompactLabel", "DecadeAxis", "decade_axis", "style_axis", "style_plot", "selection_line", "set_title", "text_label"]
+__all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "decade_axis", "style_axis", "style_plot",
+           "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label"]
 
 LABEL_SIZE = "9pt"
+LEGEND_SIZE = "8pt"
 
 
 def style_axis(axis: pg.AxisItem) -> None:
@@ -21,25 +24,6 @@ def style_axis(axis: pg.AxisItem) -> None:
     axis.setPen(pg.mkPen(cm.FOREGROUND))
     axis.setTextPen(pg.mkPen(cm.FOREGROUND))
     axis.label.setDefaultTextColor(pg.mkColor(cm.FOREGROUND))
-
-
-class CompactLabel(pg.LabelItem):
-    """A plot title that never widens the layout: it asks for its text's width but accepts less
-    (a narrow dock then crops a long title instead of pushing the plots out of view)."""
-
-    MIN_WIDTH = 40.0
-
-    def updateMin(self):
-        bounds = self.itemRect()
-        self.setMinimumWidth(self.MIN_WIDTH)
-        self.setMinimumHeight(bounds.height())
-        self._sizeHint = {
-            Qt.SizeHint.MinimumSize: (self.MIN_WIDTH, bounds.height()),
-            Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
-            Qt.SizeHint.MaximumSize: (-1, -1),
-            Qt.SizeHint.MinimumDescent: (0, 0),
-        }
-        self.updateGeometry()
 
 
 class DecadeAxis(pg.AxisItem):
@@ -78,12 +62,12 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = N
     """A plot styled for the white background, with an optional title and axis labels."""
     for name in ("left", "bottom", "right", "top"):
         style_axis(plot.getAxis(name))
-    if not isinstance(plot.titleLabel, CompactLabel):
+    if not isinstance(plot.titleLabel, PlotTitle):
         old = plot.titleLabel
         plot.layout.removeItem(old)
         old.setVisible(False)
         old.setParentItem(None)
-        plot.titleLabel = CompactLabel("", parent=plot)
+        plot.titleLabel = PlotTitle(plot)
         plot.layout.addItem(plot.titleLabel, 0, 1)
         plot.setTitle(None)
     if title:
@@ -96,11 +80,47 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = N
     return plot
 
 
-def set_title(plot: pg.PlotItem, text: str) -> None:
-    """Set a plot's title only when it changes (pyqtgraph re-lays out the HTML every time)."""
-    if getattr(plot, "_rnn_viz_title", None) != text:
-        plot._rnn_viz_title = text
-        plot.setTitle(text, color=cm.FOREGROUND, size="10pt")
+def set_title(plot: pg.PlotItem, text: str, legend: str | None = None, tip: str | None = None) -> None:
+    """Set a plot's title, with an optional ``legend`` line under it (HTML from ``legend_html``) and
+    a ``tip`` for the explanation that does not fit; only when they change (pyqtgraph re-lays out
+    the HTML every time). Legends live in the title rather than over the data they describe."""
+    full = text if not legend else f"{text}<br><span style='font-size:{LEGEND_SIZE}'>{legend}</span>"
+    if getattr(plot, "_rnn_viz_title", None) != full:
+        plot._rnn_viz_title = full
+        plot.setTitle(full, color=cm.FOREGROUND, size="10pt")
+    if tip is not None and plot.titleLabel.toolTip() != tip:
+        plot.titleLabel.setToolTip(tip)
+
+
+def line_key(pen) -> str:
+    """HTML: a short sample of a curve drawn with ``pen`` (solid, dashed or dotted, in its colour)."""
+    pen = pg.mkPen(pen)
+    style = pen.style()
+    if style == Qt.PenStyle.DashLine:
+        glyph = "<b>\u2011&nbsp;\u2011</b>"  # non-breaking hyphens: a line may not break inside the key
+    elif style == Qt.PenStyle.DotLine:
+        glyph = "<b>···</b>"
+    else:
+        glyph = "━━"
+    return f"<span style='color:{pen.color().name()}'>{glyph}</span>"
+
+
+def item_key(item) -> str:
+    """``line_key`` of a PlotDataItem or PlotCurveItem's pen."""
+    return line_key(item.opts["pen"])
+
+
+NOWRAP_NAME = 24  # legend names up to this many characters never break across lines
+
+
+def legend_html(entries) -> str:
+    """A line of legend entries ``(key_html, name)``. It wraps between entries; a name breaks inside
+    only when it is long (a narrow dock must still show it whole)."""
+    def name_html(name: str) -> str:
+        text = html.escape(name)
+        return text.replace(" ", "&nbsp;") if len(name) <= NOWRAP_NAME else text
+
+    return "&nbsp;&nbsp; ".join(f"{key}&nbsp;{name_html(name)}" for key, name in entries)
 
 
 def selection_line(plot: pg.PlotItem, angle: float = 90) -> pg.InfiniteLine:
@@ -131,6 +151,12 @@ class WrappingLabel(pg.LabelItem):
         width = self.rect().width()
         if width > 0 and abs(self.item.textWidth() - width) > 0.5:
             self.item.setTextWidth(width)
+        if self.opts.get("justify") == "center":
+            # Justify only places the text block; lines inside a wrapped block are aligned here.
+            option = self.item.document().defaultTextOption()
+            if option.alignment() != Qt.AlignmentFlag.AlignHCenter:
+                option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                self.item.document().setDefaultTextOption(option)
         super().resizeEvent(ev)
 
     def updateMin(self):
@@ -148,6 +174,24 @@ class WrappingLabel(pg.LabelItem):
     @property
     def plain_text(self) -> str:
         return self.item.toPlainText()
+
+
+class PlotTitle(WrappingLabel):
+    """A plot title that wraps onto more lines in a narrow dock instead of being cut off, and takes
+    the height it needs (pyqtgraph fixes the title row at 30 px, one line)."""
+
+    MIN_WIDTH = 40.0
+
+    def __init__(self, plot: pg.PlotItem):
+        self._plot = plot
+        super().__init__("", parent=plot, color=cm.FOREGROUND, justify="center")
+
+    def updateMin(self):
+        super().updateMin()
+        if self.isVisible() and self.text:
+            height = max(self.itemRect().height(), 20.0)
+            self.setMaximumHeight(height)
+            self._plot.layout.setRowFixedHeight(0, height)
 
 
 def text_label(justify: str = "left", size: str = LABEL_SIZE) -> WrappingLabel:

@@ -22,13 +22,23 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, decade_axis, set_title, style_plot
+from .base import BaseView, decade_axis, item_key, legend_html, line_key, set_title, style_plot, text_label
 
 __all__ = ["TrainingCurvesView"]
 
 TRAIN, VAL = cm.LAYER_COLORS[0], cm.LAYER_COLORS[1]
 HISTORY_REDRAW_MS = 200
 MAX_LAYERS = 4
+
+# Short titles (the dock is often narrow); the explanations are the titles' tooltips.
+LOSS_TIP = ("Loss of every update on its training batch, and on the fixed validation batch every "
+            "val_every updates. Chance: the loss of a model that ignores its input (the task's "
+            "baseline); a run that stays there has learned nothing.")
+GRAD_TIP = ("Global norm of all parameter gradients of each update, measured before any clipping. "
+            "With Clip norm set, updates above the red line are scaled down to it.")
+SPECTRA_TIP = ("σ_max: largest singular value of each layer's recurrent matrix W_hh (solid); ρ: its "
+               "spectral radius, the largest |eigenvalue| (dashed). Above 1 the backward signal can "
+               "grow from step to step, below 1 it shrinks.")
 
 
 def _finite(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +72,9 @@ def _same_run(new, old) -> bool:
     return len(new["step"]) >= n_old and (n_old == 0 or new["step"][n_old - 1] == old["step"][n_old - 1])
 
 
+LABEL_FILL = pg.mkBrush(255, 255, 255, 200)  # line labels stay legible where a curve crosses them
+
+
 def _dashed(color: str, width: float = WIDTH):
     pen = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
     pen.setCosmetic(True)
@@ -75,15 +88,12 @@ class TrainingCurvesView(BaseView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        legend_opts = dict(offset=(-8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
-                           brush=pg.mkBrush(255, 255, 255, 210))
-        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=decade_axis()),
-                                    title="Loss", left="loss")
-        self.grad_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis()),
-                                    title="Gradient norm before clipping", left="||g||")
-        self.spectra_plot = style_plot(self.canvas.addPlot(row=2, col=0),
-                                       title="W_hh: σ_max (solid), ρ (dashed)",
-                                       left="σ_max, ρ", bottom="update")
+        self.loss_plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=decade_axis()), left="loss")
+        self.grad_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis()), left="||g||")
+        self.spectra_plot = style_plot(self.canvas.addPlot(row=2, col=0), left="σ_max, ρ", bottom="update")
+        # Compare mode: which run is solid and which dashed, once for all three plots.
+        self.runs_text = text_label(size="8pt")
+        self.canvas.addItem(self.runs_text, row=3, col=0)
         for plot in (self.loss_plot, self.grad_plot, self.spectra_plot):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
@@ -97,8 +107,6 @@ class TrainingCurvesView(BaseView):
         for plot in (self.loss_plot, self.grad_plot):
             plot.getAxis("left").enableAutoSIPrefix(False)
 
-        self.loss_legend = self.loss_plot.addLegend(**legend_opts)
-        self.spectra_legend = self.spectra_plot.addLegend(**legend_opts)
         self.loss_a = pg.PlotDataItem(pen=pg.mkPen(TRAIN, width=WIDTH))
         # No symbols: a scatter update costs ~1 ms per few hundred points, every update.
         self.val_a = pg.PlotDataItem(pen=pg.mkPen(VAL, width=WIDTH))
@@ -107,7 +115,8 @@ class TrainingCurvesView(BaseView):
         for item in (self.loss_a, self.val_a, self.loss_b, self.val_b):
             self.loss_plot.addItem(item)
         self.chance_line = pg.InfiniteLine(angle=0, movable=False, pen=_dashed("#777777", 1.0),
-                                           label="chance", labelOpts=dict(position=0.45, color="#555555"))
+                                           label="chance", labelOpts=dict(position=0.5, color="#555555",
+                                                                          fill=LABEL_FILL))
         self.loss_plot.addItem(self.chance_line, ignoreBounds=True)
 
         self.grad_a = pg.PlotDataItem(pen=pg.mkPen(cm.LAYER_COLORS[2], width=WIDTH))
@@ -115,7 +124,8 @@ class TrainingCurvesView(BaseView):
         self.grad_plot.addItem(self.grad_a)
         self.grad_plot.addItem(self.grad_b)
         self.clip_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(cm.ACCENT, width=1.2),
-                                         label="clip", labelOpts=dict(position=0.85, color=cm.ACCENT))
+                                         label="clip", labelOpts=dict(position=0.85, color=cm.ACCENT,
+                                                                      fill=LABEL_FILL))
         self.grad_plot.addItem(self.clip_line, ignoreBounds=True)
 
         self.sigma_items = [pg.PlotDataItem(pen=cm.layer_pen(l, width=WIDTH)) for l in range(MAX_LAYERS)]
@@ -126,6 +136,10 @@ class TrainingCurvesView(BaseView):
         # 1 separates shrinking (below) from possibly growing (above) backward signals
         self.spectra_plot.addItem(pg.InfiniteLine(pos=1.0, angle=0, movable=False,
                                                   pen=pg.mkPen("#999999", width=1)), ignoreBounds=True)
+
+        set_title(self.loss_plot, "Loss", tip=LOSS_TIP)
+        set_title(self.grad_plot, "Gradient norm", tip=GRAD_TIP)
+        set_title(self.spectra_plot, "W_hh spectrum", tip=SPECTRA_TIP)
 
         self._last = None
         self._legend_key = None
@@ -202,8 +216,8 @@ class TrainingCurvesView(BaseView):
         if clip > 0:
             self.clip_line.setValue(math.log10(clip))
             self.clip_line.label.setFormat(f"clip_norm = {clip:g}")
-        runs = f" · dashed: {state.label_b}" if compare else ""
-        set_title(self.grad_plot, "Gradient norm before clipping" + ("" if clip > 0 else " (no clipping)") + runs)
+        note = f"red line: clip_norm = {clip:g}" if clip > 0 else "no clipping (Clip norm = 0)"
+        set_title(self.grad_plot, "Gradient norm", legend=note, tip=GRAD_TIP)
         self._update_spans(state, step, layers, clip)
         self._update_legends(state, layers, compare)
 
@@ -227,16 +241,16 @@ class TrainingCurvesView(BaseView):
         if key == self._legend_key:
             return
         self._legend_key = key
-        for legend in (self.loss_legend, self.spectra_legend):
-            legend.clear()
-        runs = f" · solid: {state.label_a}, dashed: {state.label_b}" if compare else ""
-        set_title(self.loss_plot, "Loss" + runs)
-        self.loss_legend.addItem(self.loss_a, "train")
-        self.loss_legend.addItem(self.val_a, "validation")
-        for l in layers:
-            self.spectra_legend.addItem(self.sigma_items[l], f"layer {l}")
-        set_title(self.spectra_plot,
-                  "W_hh: σ_max (solid), ρ (dashed)" + (f" · {state.label_a}" if compare else ""))
+        set_title(self.loss_plot, "Loss", tip=LOSS_TIP,
+                  legend=legend_html([(item_key(self.loss_a), "train"), (item_key(self.val_a), "validation")]))
+        black, dashed = line_key(cm.FOREGROUND), line_key(_dashed(cm.FOREGROUND))
+        spectra = [(black, "σ_max"), (dashed, "ρ")] + [(item_key(self.sigma_items[l]), f"layer {l}") for l in layers]
+        set_title(self.spectra_plot, "W_hh spectrum" + (" (run A)" if compare else ""),
+                  legend=legend_html(spectra), tip=SPECTRA_TIP)
+        self.runs_text.setVisible(compare)
+        self.runs_text.setText(
+            "Loss and gradient norm: " + legend_html([(black, f"A: {state.label_a}"), (dashed, f"B: {state.label_b}")])
+            if compare else "")
 
     def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
         hist, hist_b = state.history or {}, state.history_b

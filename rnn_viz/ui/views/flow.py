@@ -21,13 +21,20 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, decade_axis, selection_line, set_title, style_axis, style_plot, text_label
+from .base import (BaseView, decade_axis, item_key, legend_html, selection_line, set_title, style_axis, style_plot,
+                   text_label)
 
 __all__ = ["FlowMatrixView", "DECADES"]
 
 DECADES = 8
 NO_PATH = 255  # image index of cells without a path, drawn grey
 NO_PATH_COLOR = (217, 217, 217, 255)
+TIP = ("F[t, k] = ||dL_t/dh_k||: how much of the loss at step t (row) reaches the hidden state at "
+       "step k (column), for one sample and the layer chosen above. Grey: no path.")
+CHAIN_TIP = ("The path from h_t back to h_k of the marked cell: each step's Jacobian norm "
+             "||dh_s/dh_(s-1)|| (bars from 1: above 1 the step amplifies, below 1 it shrinks the "
+             "signal), their running product from h_t back, which bounds the actual ratio "
+             "F[t, s] / F[t, t].")
 
 
 def _flow_lut() -> np.ndarray:
@@ -82,8 +89,6 @@ class FlowMatrixView(BaseView):
         self.chain_plot.setLogMode(y=True)
         self.chain_plot.getAxis("left").enableAutoSIPrefix(False)
         self.follow_data(self.chain_plot)
-        legend = self.chain_plot.addLegend(offset=(8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
-                                           brush=pg.mkBrush(255, 255, 255, 210))
         # log10 values on a log-labelled axis (readouts.log10_or_nan). Factors are bars from 1:
         # up = that step amplifies the signal, down = it shrinks it.
         factor_color = pg.mkColor(cm.layer_color(0))
@@ -95,11 +100,12 @@ class FlowMatrixView(BaseView):
         self.actual_item = pg.PlotCurveItem(pen=pg.mkPen(cm.layer_color(1), width=2, style=Qt.PenStyle.DashLine),
                                             connect="finite")
         self.chain_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#999999", width=1)))
-        for item, name in ((self.factors_item, "||∂h_s/∂h_(s−1)||"),
-                           (self.bound_item, "product from h_t back (bound)"),
-                           (self.actual_item, "actual F[t, s] / F[t, t]")):
+        for item in (self.factors_item, self.bound_item, self.actual_item):
             self.chain_plot.addItem(item)
-            legend.addItem(item, name)
+        bar = f"<span style='color:{factor_color.name()}'>▮</span>"
+        set_title(self.chain_plot, "Jacobian chain", tip=CHAIN_TIP, legend=legend_html(
+            [(bar, "||∂h_s/∂h_(s−1)||"), (item_key(self.bound_item), "product (bound)"),
+             (item_key(self.actual_item), "actual F[t,s]/F[t,t]")]))
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 2)
         self.explanation = text_label(size="8pt")
@@ -187,7 +193,7 @@ class FlowMatrixView(BaseView):
                 self.band.setData(x, y, connect="pairs")
             else:
                 self.band.setData([], [])
-        self._set_title(f"F[t, k] = ||dL_t/dh_k|| · layer {l} · sample {self._flow_sample}")
+        self._set_title(f"F[t, k] = ||dL_t/dh_k||, sample {self._flow_sample}")
         self.explanation.setText("Grey: no path (k > t, cut by truncation, or no loss at t); dark outline: "
                                  "where each row's truncation window starts. Click a cell to see its "
                                  "Jacobian chain below." if ro.is_truncated(ws, steps) else
@@ -197,7 +203,7 @@ class FlowMatrixView(BaseView):
         self._inspect()
 
     def _set_title(self, text: str) -> None:
-        set_title(self.plot, text)
+        set_title(self.plot, text, tip=TIP)
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)

@@ -18,12 +18,25 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, decade_axis, selection_line, style_plot, text_label
+from .base import BaseView, decade_axis, item_key, legend_html, selection_line, set_title, style_plot, text_label
 
 __all__ = ["GradientProfileView", "HORIZON_FRACTIONS"]
 
 HORIZON_FRACTIONS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6)
 DEFAULT_FRACTION = 1e-3
+TITLE = "||dL/dh_t|| per time step"
+TIP = ("How much of the loss's gradient reaches the hidden state at each time step (norm over the "
+       "batch and units, log axis). A curve falling to the left is the gradient vanishing; the "
+       "triangle marks the memory horizon read out below.")
+
+
+def _horizon(layer: int, profile: np.ndarray, horizon: int, fraction: float) -> str:
+    """``layer``'s horizon in words; a signal that never falls below the fraction is said to reach
+    step 0 (its horizon is then only the distance from the peak to step 0, not a memory limit)."""
+    peak = int(np.argmax(profile)) if profile.size else 0
+    if horizon and horizon == peak + 1 and profile[0] >= fraction * profile[peak]:
+        return f"layer {layer}: reaches t = 0"
+    return f"layer {layer}: {horizon} step" + ("" if horizon == 1 else "s")
 
 
 class GradientProfileView(BaseView):
@@ -49,12 +62,10 @@ class GradientProfileView(BaseView):
         self.layout().insertLayout(0, bar)
 
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=decade_axis()),
-                               title="||dL/dh_t|| per time step",
                                left="||dL/dh_t|| (batch)", bottom="time step t")
+        set_title(self.plot, TITLE, tip=TIP)
         self.plot.setLogMode(y=True)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.legend = self.plot.addLegend(offset=(8, 8), labelTextColor=cm.FOREGROUND,
-                                          labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 210))
         self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
         self.envelope_text = text_label()
@@ -72,6 +83,7 @@ class GradientProfileView(BaseView):
         self.plot.addItem(self.horizon_marks)
         self._marks_key = None
         self._legend_key = None
+        self.legend_names: list[str] = []
         self._last = None
         self._state: ViewState | None = None
         self._T = 0
@@ -110,13 +122,17 @@ class GradientProfileView(BaseView):
         if key == self._legend_key:
             return
         self._legend_key = key
-        self.legend.clear()
+        entries = []
         for l in range(L):
-            self.legend.addItem(self.curves_a[l], f"layer {l}, {state.label_a}" if compare else f"layer {l}")
+            # one layer compared: the run names alone say which curve is which
+            layer = "" if compare and L == 1 else f"layer {l}, "
+            entries.append((item_key(self.curves_a[l]), f"{layer}{state.label_a}" if compare else f"layer {l}"))
             if compare:
-                self.legend.addItem(self.curves_b[l], f"layer {l}, {state.label_b}")
+                entries.append((item_key(self.curves_b[l]), f"{layer}{state.label_b}"))
             if show_envelope:
-                self.legend.addItem(self.envelopes[l], f"layer {l}, envelope")
+                entries.append((item_key(self.envelopes[l]), f"{layer}envelope"))
+        self.legend_names = [name for _, name in entries]
+        set_title(self.plot, TITLE, legend=legend_html(entries))
 
     # -- drawing ---------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
@@ -149,6 +165,7 @@ class GradientProfileView(BaseView):
 
         cols, table = ["t"], [t]
         horizons_a, horizons_b, plotted = [], [], []
+        profiles_a, profiles_b = [], []
         for l in range(L):
             profile = np.asarray(trace[f"dL_dh_norm/{l}"], dtype=np.float64)
             self.curves_a[l].setData(t, ro.log10_or_nan(profile))
@@ -156,6 +173,7 @@ class GradientProfileView(BaseView):
             table.append(profile)
             plotted.append(profile)
             horizons_a.append(memory_horizon(profile, fraction))
+            profiles_a.append(profile)
             if trace_b is not None and f"dL_dh_norm/{l}" in trace_b:
                 profile_b = np.asarray(trace_b[f"dL_dh_norm/{l}"], dtype=np.float64)
                 tb = np.arange(profile_b.size, dtype=np.float64)
@@ -164,6 +182,7 @@ class GradientProfileView(BaseView):
                 cols.append(f"dL_dh_norm/{l} [{state.label_b}]")
                 table.append(profile_b if profile_b.size == T else np.resize(np.nan, T))
                 horizons_b.append(memory_horizon(profile_b, fraction))
+                profiles_b.append(profile_b)
                 plotted.append(profile_b)
             else:
                 self.curves_b[l].setData([], [])
@@ -189,10 +208,12 @@ class GradientProfileView(BaseView):
                                        f"not for {cell} cells")
         else:
             self.envelope_text.setText("no envelope: this batch has no loss step")
-        text = f"memory horizon (signal ≥ {fraction:g} × peak), {state.label_a}: " + ", ".join(
-            f"layer {l} {h} steps" for l, h in enumerate(horizons_a))
+        run_a = f", {state.label_a}" if horizons_b else ""
+        text = f"memory horizon (signal ≥ {fraction:g} × peak){run_a}: " + ", ".join(
+            _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles_a, horizons_a)))
         if horizons_b:
-            text += f"; {state.label_b}: " + ", ".join(f"layer {l} {h} steps" for l, h in enumerate(horizons_b))
+            text += f"; {state.label_b}: " + ", ".join(
+                _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles_b, horizons_b)))
         self.horizon_text.setText(text)
         self.horizons = (horizons_a, horizons_b)
 

@@ -18,7 +18,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, selection_line, set_title, style_plot, text_label
+from .base import BaseView, item_key, legend_html, selection_line, set_title, style_plot, text_label
 
 __all__ = ["PredictionsView"]
 
@@ -27,6 +27,10 @@ TEXT_WINDOW = 64       # characters shown around the selected step
 CLASS_WINDOW = 24      # class indices shown around the selected step (wider per step)
 RIGHT, WRONG = "#009E73", "#D55E00"  # Okabe-Ito bluish green / vermillion, told apart also by lane
 RUG = {"right": -0.04, "wrong": -0.09}  # y of the two rug lanes under the probability curve
+SERIES_TIP = ("The selected sample: the model's output (solid) against the target (dashed); a short bar "
+              "marks the target on each step that carries a loss.")
+CLASSES_TIP = ("The probability the model gives the target class at each step. Marks under the curve: "
+               "the steps with a loss whose most likely class is right (upper lane) or wrong (lower lane).")
 
 
 def _glyph(ch: str) -> str:
@@ -47,8 +51,6 @@ class PredictionsView(BaseView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0), bottom="time step t")
-        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextColor=cm.FOREGROUND, labelTextSize="8pt",
-                                          brush=pg.mkBrush(255, 255, 255, 210))
         self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
         self.text = text_label(size="10pt")
@@ -67,6 +69,7 @@ class PredictionsView(BaseView):
 
         self._mode: str | None = None
         self._legend_key = None
+        self.legend = ""  # HTML legend line under the title
         self._trace = None
         self._sample = None
         self._vocab = None
@@ -125,7 +128,7 @@ class PredictionsView(BaseView):
             self._table = lambda: (cols, np.column_stack([t, mask, target[:, :n], pred[:, :n]]).astype(np.float64))
             more = f" · first {n} of {target.shape[1]} outputs" if target.shape[1] > n else ""
             self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.nice_span(target[:, :n], pred[:, :n]))
-            set_title(self.plot, f"Predictions · sample {b}{more}")
+            set_title(self.plot, f"Predictions · sample {b}{more}", legend=self.legend, tip=SERIES_TIP)
             return
         target = np.asarray(targets[b], dtype=np.int64)
         p = ro.target_probability(pred, target)
@@ -141,7 +144,7 @@ class PredictionsView(BaseView):
         if vocab is not None and inputs.shape[1] == len(vocab):
             self._classes["input"] = np.argmax(inputs, axis=1)
         self._table = lambda: self._class_table(t, mask, target, guess, p, vocab)
-        set_title(self.plot, f"Predictions · sample {b}")
+        set_title(self.plot, f"Predictions · sample {b}", legend=self.legend, tip=CLASSES_TIP)
 
     @staticmethod
     def _class_table(t, mask, target, guess, p, vocab) -> tuple[list[str], np.ndarray]:
@@ -167,19 +170,20 @@ class PredictionsView(BaseView):
         key = (mode, n_outputs)
         if key != self._legend_key:
             self._legend_key = key
-            self.legend.clear()
             if mode == "series":
+                entries = []
                 for o in range(n_outputs):
-                    self.legend.addItem(self.outputs[o], f"output {o}")
-                    self.legend.addItem(self.targets[o], f"target {o}")
+                    entries += [(item_key(self.outputs[o]), f"output {o}"), (item_key(self.targets[o]), f"target {o}")]
                 if n_outputs:
-                    self.legend.addItem(self.target_marks[0], "target where a loss is taken")
+                    mark = pg.mkPen(self.target_marks[0].opts["pen"]).color().name()
+                    entries.append((f"<span style='color:{mark}'>▬</span>", "target on a loss step"))
                 self.plot.setLabel("left", "value", color=cm.FOREGROUND)
             else:
-                self.legend.addItem(self.p_target, "p(target class)")
-                self.legend.addItem(self.right_marks, "argmax right (upper rug)")
-                self.legend.addItem(self.wrong_marks, "argmax wrong (lower rug)")
+                entries = [(item_key(self.p_target), "p(target class)"),
+                           (item_key(self.right_marks), "argmax right (upper)"),
+                           (item_key(self.wrong_marks), "argmax wrong (lower)")]
                 self.plot.setLabel("left", "p(target)", color=cm.FOREGROUND)
+            self.legend = legend_html(entries)
         self._mode = mode
 
     def _draw_text(self, step: int) -> None:
