@@ -113,3 +113,13 @@ def test_inspecting_across_a_truncation_cut_says_so(view):
     view.render(state)  # default row: the last loss step, 11, whose window starts at 8
     assert view.inspected["ratio"] == 0.0
     assert "window of t starts at 8" in view.chain_text.plain_text
+
+
+def test_a_short_path_is_labelled_on_whole_steps(view, qtbot):
+    state = make_state("rnn", 1, T=24, loss_at="last", time_step=22)
+    view.render(state)
+    axis = view.chain_plot.getAxis("bottom")
+    qtbot.waitUntil(lambda: view.chain_plot.viewRange()[0][1] - view.chain_plot.viewRange()[0][0] < 3)
+    lo, hi = view.chain_plot.viewRange()[0]
+    ticks = [v for _, values in axis.tickValues(lo, hi, axis.width()) for v in values]
+    assert ticks and all(float(v).is_integer() for v in ticks)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
-__all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "decade_axis", "style_axis", "style_plot",
+__all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
            "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label"]
 
 LABEL_SIZE = "9pt"
@@ -52,9 +52,24 @@ class DecadeAxis(pg.AxisItem):
         return [(1.0, labelled), (None, rest + (minor if step == 1 else []))]
 
 
-def decade_axis() -> dict[str, DecadeAxis]:
-    """``axisItems`` for a plot whose y axis is logarithmic (pass to addPlot)."""
-    return {"left": DecadeAxis("left")}
+class StepAxis(pg.AxisItem):
+    """An axis of time steps: ticks on whole steps only (a two-step path would read 22.0, 22.5, 23.0)."""
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size)
+                  if spacing >= 1]
+        return levels or [(1.0, 0.0)]
+
+
+def decade_axis(steps: tuple[str, ...] = ()) -> dict[str, pg.AxisItem]:
+    """``axisItems`` for a plot whose y axis is logarithmic (pass to addPlot); ``steps``: the axes
+    that count time steps."""
+    return {"left": DecadeAxis("left"), **step_axes(*steps)}
+
+
+def step_axes(*names: str) -> dict[str, StepAxis]:
+    """``axisItems`` whose axes ``names`` ("left", "bottom") count time steps."""
+    return {name: StepAxis(name) for name in names}
 
 
 def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,

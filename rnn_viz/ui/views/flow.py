@@ -21,8 +21,8 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import (BaseView, decade_axis, item_key, legend_html, selection_line, set_title, style_axis, style_plot,
-                   text_label)
+from .base import (BaseView, decade_axis, item_key, legend_html, selection_line, set_title, step_axes, style_axis,
+                   style_plot, text_label)
 
 __all__ = ["FlowMatrixView", "DECADES"]
 
@@ -64,8 +64,8 @@ class FlowMatrixView(BaseView):
         bar.addStretch(1)
         self.layout().insertLayout(0, bar)
 
-        self.plot = style_plot(self.canvas.addPlot(row=0, col=0), left="loss step t",
-                               bottom="source step k")
+        self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=step_axes("left", "bottom")),
+                               left="loss step t", bottom="source step k")
         self.plot.getViewBox().invertY(True)
         # The image holds colour indices (uint8, NO_PATH for zeros), not log values with NaN holes:
         # pyqtgraph's NaN handling tripled the cost of drawing a 200 x 200 matrix.
@@ -84,7 +84,7 @@ class FlowMatrixView(BaseView):
             style_axis(self.color_bar.getAxis(name))
         self.canvas.addItem(self.color_bar, row=0, col=1)
 
-        self.chain_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis()),
+        self.chain_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis(steps=("bottom",))),
                                      left="factor / ratio", bottom="step s on the path")
         self.chain_plot.setLogMode(y=True)
         self.chain_plot.getAxis("left").enableAutoSIPrefix(False)

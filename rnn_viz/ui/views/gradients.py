@@ -61,7 +61,7 @@ class GradientProfileView(BaseView):
         bar.addStretch(1)
         self.layout().insertLayout(0, bar)
 
-        self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=decade_axis()),
+        self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=decade_axis(steps=("bottom",))),
                                left="||dL/dh_t|| (batch)", bottom="time step t")
         set_title(self.plot, TITLE, tip=TIP)
         self.plot.setLogMode(y=True)

@@ -18,7 +18,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, item_key, legend_html, selection_line, set_title, style_plot, text_label
+from .base import BaseView, item_key, legend_html, selection_line, set_title, step_axes, style_plot, text_label
 
 __all__ = ["PredictionsView"]
 
@@ -50,7 +50,7 @@ class PredictionsView(BaseView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot = style_plot(self.canvas.addPlot(row=0, col=0), bottom="time step t")
+        self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=step_axes("bottom")), bottom="time step t")
         self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
         self.text = text_label(size="10pt")
