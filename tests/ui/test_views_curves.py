@@ -84,3 +84,14 @@ def test_a_growing_history_is_redrawn_a_few_times_a_second_and_the_last_state_al
     # a new run (history that does not continue the old one) is drawn at once
     view.render(make_state("rnn", 2, seed=4))
     assert view.sigma_items[1].isVisible()
+
+
+def test_a_run_that_blew_up_does_not_push_the_other_out_of_view(view):
+    state = make_state("rnn", 1, compare=True)
+    huge = {k: (v * 1e20 if k in ("loss", "val_loss", "grad_norm") else v) for k, v in state.history_b.items()}
+    view.render(replace(state, history_b=huge))
+    for plot, column in ((view.loss_plot, "loss"), (view.grad_plot, "grad_norm")):
+        lo, hi = plot.viewRange()[1]
+        for hist in (state.history, huge):
+            values = np.log10(hist[column][np.isfinite(hist[column])])
+            assert lo <= values.min() and values.max() <= hi

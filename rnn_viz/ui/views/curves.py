@@ -29,6 +29,9 @@ __all__ = ["TrainingCurvesView"]
 TRAIN, VAL = cm.LAYER_COLORS[0], cm.LAYER_COLORS[1]
 HISTORY_REDRAW_MS = 200
 MAX_LAYERS = 4
+# Deep enough that a run that blew up (1e20) and one that trains (1e-2) share the plot: with a
+# shallower cap the axis followed the exploding run and the other fell out of view.
+MAX_DECADES = 24
 
 # Short titles (the dock is often narrow); the explanations are the titles' tooltips.
 LOSS_TIP = ("Loss of every update on its training batch, and on the fixed validation batch every "
@@ -124,8 +127,9 @@ class TrainingCurvesView(BaseView):
         self.grad_plot.addItem(self.grad_a)
         self.grad_plot.addItem(self.grad_b)
         self.clip_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(cm.ACCENT, width=1.2),
-                                         label="clip", labelOpts=dict(position=0.85, color=cm.ACCENT,
-                                                                      fill=LABEL_FILL))
+                                         label="clip", labelOpts=dict(position=0.98, color=cm.ACCENT,
+                                                                      fill=LABEL_FILL,
+                                                                      anchors=[(1, 0), (1, 1)]))
         self.grad_plot.addItem(self.clip_line, ignoreBounds=True)
 
         self.sigma_items = [pg.PlotDataItem(pen=cm.layer_pen(l, width=WIDTH)) for l in range(MAX_LAYERS)]
@@ -230,9 +234,9 @@ class TrainingCurvesView(BaseView):
         self.set_span(self.loss_plot, x=(0.0, math.ceil(last / unit) * unit))
         chance = [state.chance_loss] if state.chance_loss else []
         losses = [h.get(k, []) for h in (hist, hist_b) for k in ("loss", "val_loss")]
-        self.set_span(self.loss_plot, y=ro.decade_span(*losses, chance, max_decades=8))
+        self.set_span(self.loss_plot, y=ro.decade_span(*losses, chance, max_decades=MAX_DECADES))
         grads = [h.get("grad_norm", []) for h in (hist, hist_b)]
-        self.set_span(self.grad_plot, y=ro.decade_span(*grads, [clip] if clip > 0 else [], max_decades=8))
+        self.set_span(self.grad_plot, y=ro.decade_span(*grads, [clip] if clip > 0 else [], max_decades=MAX_DECADES))
         spectra = [hist[f"{k}/{l}"] for l in layers for k in ("sigma_max", "rho") if f"{k}/{l}" in hist]
         self.set_span(self.spectra_plot, y=ro.nice_span(*spectra, [1.0]))
 
