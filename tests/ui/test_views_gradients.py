@@ -95,3 +95,12 @@ def test_a_signal_that_never_fades_is_said_to_reach_step_0(view):
     assert profile.min() >= 1e-3 * profile.max() and view.horizons[0][0] == peak + 1
     assert "layer 0: reaches t = 0" in view.horizon_text.plain_text
     assert "steps" not in view.horizon_text.plain_text
+
+
+def test_the_drawn_envelope_stays_inside_the_axes(view):
+    state = make_state("rnn", 1, T=30, loss_at="last", decay=1.0)  # sigma_max > 1: the bound grows back in time
+    view.render(state)
+    _, shown = view.envelopes[0].getData()  # log10 units, as the axis
+    shown = shown[np.isfinite(shown)]
+    lo, hi = view.plot.viewRange()[1]
+    assert shown.size and lo <= shown.min() and shown.max() <= hi

@@ -192,6 +192,7 @@ class GradientProfileView(BaseView):
             if show_envelope:
                 cols.append(f"envelope/{l}")
                 table.append(env)
+                plotted.append(10 ** self.envelopes[l].getData()[1])  # the part drawn stays inside the axes
         self._mark_horizons([np.asarray(trace[f"dL_dh_norm/{l}"]) for l in range(L)], horizons_a)
         self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.decade_span(*plotted))
         self._update_legend(L, state, show_envelope)
