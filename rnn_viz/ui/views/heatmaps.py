@@ -211,9 +211,11 @@ class HiddenStateView(BaseView):
                            rect=QRectF(-0.5, -0.5, T, data.shape[0]))
             for i, sep in enumerate(seps):
                 sep.setValue((i + 1) * H - 0.5)
-        title = f"Hidden states, sample {b} ({cell}, {L} layer{'s' if L > 1 else ''}, H = {H})"
+        # the dock is titled "Hidden states" already; a short title fits a narrow dock on one line
+        title = f"Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
         if any(col.fixed is None for col in self._columns):
-            title += " · s: a 1-2-5 scale that grows to the largest |value| seen and never shrinks"
+            title += ("<br><span style='font-size:8pt'>s: a 1-2-5 scale that grows to the largest |value| "
+                      "seen and never shrinks</span>")
         self.title.setText(title)
         self._table_args = (cell, H, T)
 
