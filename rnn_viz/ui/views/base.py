@@ -236,6 +236,7 @@ class BaseView(QWidget):
         self.canvas.scene().sigMouseClicked.connect(self._scene_clicked)
         self._time_step: int | None = None
         self._pending: ViewState | None = None
+        self._last_state: ViewState | None = None  # what a control of the view (run, layer) redraws
         # Plots whose range the view keeps on a rounded span of the data (see follow_data).
         self._following: dict[pg.PlotItem, bool] = {}
         self._wanted: dict[pg.PlotItem, dict[str, tuple[float, float]]] = {}
@@ -249,6 +250,11 @@ class BaseView(QWidget):
         self._pending = state
         if self.isVisible():
             self._flush()
+
+    def redraw(self) -> None:
+        """Draw the last state again, e.g. after the user picked another run in the view."""
+        if self._pending is None and self._last_state is not None:
+            self.render(self._last_state)
 
     def export_item(self):
         """The pyqtgraph item to hand to an exporter (the whole layout: plots, colour bars, text)."""
@@ -267,6 +273,7 @@ class BaseView(QWidget):
     def _flush(self) -> None:
         if self._pending is not None:
             state, self._pending = self._pending, None
+            self._last_state = state
             # Non-finite values (a run on its way to diverging) are drawn as gaps, not warned about.
             with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
                 self._render(state)

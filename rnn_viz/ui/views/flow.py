@@ -23,6 +23,7 @@ from rnn_viz.ui.state import ViewState
 from . import readouts as ro
 from .base import (BaseView, decade_axis, item_key, legend_html, selection_line, set_title, step_axes, style_axis,
                    style_plot, text_label)
+from .runs import RunSelector
 
 __all__ = ["FlowMatrixView", "DECADES"]
 
@@ -61,6 +62,9 @@ class FlowMatrixView(BaseView):
         self.layer_box.addItem("0", 0)
         self.layer_box.currentIndexChanged.connect(self._layer_changed)
         bar.addWidget(self.layer_box)
+        self.run_selector = RunSelector("flowRun")
+        self.run_selector.changed.connect(self.redraw)
+        bar.addWidget(self.run_selector)
         bar.addStretch(1)
         self.layout().insertLayout(0, bar)
 
@@ -115,6 +119,8 @@ class FlowMatrixView(BaseView):
         self.on_click(self.plot, self._cell_clicked)
 
         self._flow_trace = None      # the trace the drawn flow came from (heavy keys may be absent later)
+        self._heavy: dict[str, object] = {}  # per run ("A", "B"): its last trace with the heavy keys
+        self._prefix = ""            # the title's "Run B (...) · " in compare mode
         self._config = None
         self._flow: np.ndarray | None = None
         self.log_flow: np.ndarray | None = None  # (T, T) log10 F, NaN where F = 0: what the image shows
@@ -133,13 +139,26 @@ class FlowMatrixView(BaseView):
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
         self._state = state
-        trace = state.trace
+        run = self.run_selector.sync(state)
+        if state.trace_b is None:
+            self._heavy.pop("B", None)  # a later compare run is a new run B
+        for r, tr in (("A", state.trace), ("B", state.trace_b)):
+            if tr is not None and "flow/0" in tr:
+                self._heavy[r] = tr
+        trace = self.run_selector.trace(state, run)
         if trace is None:
             return
-        if trace is not self._flow_trace and f"flow/{self._layer}" in trace:
-            self._load(trace)
-        elif self._flow is None and trace is not self._flow_trace:
+        prefix = self.run_selector.title_prefix(state, run)
+        source = self._heavy.get(run)
+        if source is not None:
+            if source is not self._flow_trace or prefix != self._prefix:
+                self._prefix = prefix
+                self._load(source)
+        elif trace is not self._flow_trace or prefix != self._prefix:
+            # this run has not sent a flow matrix yet: show nothing rather than the other run's
+            self._prefix = prefix
             self._flow_trace = trace
+            self._forget_flow()
             self._set_title("Gradient flow: not computed yet")
             self.chain_text.setText("The flow matrix comes with the heavy part of a trace, which this "
                                     "update does not carry yet.")
@@ -203,7 +222,18 @@ class FlowMatrixView(BaseView):
         self._inspect()
 
     def _set_title(self, text: str) -> None:
-        set_title(self.plot, text, tip=TIP)
+        set_title(self.plot, self._prefix + text, tip=TIP)
+
+    def _forget_flow(self) -> None:
+        if self._flow is None:
+            return
+        self._flow = self.log_flow = self._jac = None
+        self._window_start, self._band_key, self._mark = None, None, None
+        self.image.clear()
+        self.band.setData([], [])
+        self.cell_mark.setData([], [])
+        self.explanation.setText("")
+        self._clear_inspector("")
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)

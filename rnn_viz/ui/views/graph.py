@@ -12,6 +12,8 @@ each layer), W_hh (across time), W_hy (up to the output). Every number is for th
 - W_hy edges and filled output nodes: the steps that carry a loss,
 - shaded bands: truncated-BPTT windows (alternating tints; overlaps show where k1 < k2).
 
+In compare mode a selector picks the run drawn (A or B; B may be another cell or BPTT mode).
+
 Zoomed out below a few pixels per step the node symbols give way to a colour band per layer.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
 from .base import BaseView, selection_line, set_title, style_axis, style_plot, text_label
+from .runs import RunSelector
 
 __all__ = ["UnrolledGraphView"]
 
@@ -57,6 +60,10 @@ class UnrolledGraphView(BaseView):
         self._trace = None
         self._sample = None
         self._config = None
+        self._prefix = None
+        self.run_selector = RunSelector("graphRun")
+        self.run_selector.changed.connect(self.redraw)
+        self.layout().insertWidget(0, self.run_selector)
         self._T = 0
         self._L = 0
         self._node_scale = 1.0
@@ -163,16 +170,18 @@ class UnrolledGraphView(BaseView):
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        trace = state.trace
+        run = self.run_selector.sync(state)
+        trace = self.run_selector.trace(state, run)
         if trace is None:
             return
-        if trace is not self._trace or state.sample != self._sample or state.config is not self._config:
-            self._draw(state)
+        prefix = self.run_selector.title_prefix(state, run)
+        if (trace is not self._trace or state.sample != self._sample or state.config is not self._config
+                or prefix != self._prefix):
+            self._draw(state, trace, run, prefix)
         if self.time_step_changed(state):
             self.selection.setValue(state.time_step)
 
-    def _draw(self, state: ViewState) -> None:
-        trace = state.trace
+    def _draw(self, state: ViewState, trace, run: str, prefix: str) -> None:
         L = ro.layer_count(trace)
         T = int(trace["loss_mask"].shape[1])
         b = min(state.sample, trace["loss_mask"].shape[0] - 1)
@@ -180,7 +189,7 @@ class UnrolledGraphView(BaseView):
         if reshaped:
             self._trace = None  # the range change below must not draw old data on the new geometry
             self._set_geometry(T, L)
-        self._trace, self._sample, self._config = trace, state.sample, state.config
+        self._trace, self._sample, self._config, self._prefix = trace, state.sample, state.config, prefix
 
         loss_at = ro.loss_steps(trace["loss_mask"], b)
         window_start = np.asarray(trace["window_start"])
@@ -194,10 +203,9 @@ class UnrolledGraphView(BaseView):
         self._node_values = np.stack([ro.mean_abs(trace[f"hidden/{l}"][b]) for l in range(L)])
         self._grad = np.stack([np.asarray(trace[f"dL_dh_norm_sample/{l}"][b], dtype=np.float64)
                                for l in range(L)])
-        self._draw_nodes(state)
+        self._draw_nodes(state, run)
         self._draw_edges()
-        title = self._title(state, b)
-        set_title(self.plot, title)
+        set_title(self.plot, prefix + self._title(state, run, b))
 
     def _set_geometry(self, T: int, L: int) -> None:
         """Node and edge positions for T steps and L layers (only when the shape changes)."""
@@ -227,18 +235,22 @@ class UnrolledGraphView(BaseView):
         self.plot.setXRange(-0.5, T - 0.5, padding=0.01)
         self._update_level_of_detail()
 
-    def _node_levels(self, state: ViewState) -> tuple[float, float]:
+    def _node_levels(self, state: ViewState, run: str) -> tuple[float, float]:
         model = state.config.get("model", {}) if state.config else {}
-        activation = model.get("activation") or "tanh"
-        cell = model.get("cell", ro.cell_kind(state.trace))
+        if run == "B":  # state.config is run A's: run B's cell and activation come from its trace
+            cell = ro.cell_kind(self._trace)
+            activation = ro.run_activation(self._trace, model)
+        else:
+            activation = model.get("activation") or "tanh"
+            cell = model.get("cell", ro.cell_kind(self._trace))
         if cell != "rnn" or activation in BOUNDED_ACTIVATIONS:
             return 0.0, 1.0
         # Unbounded activations: a scale that only grows, so colours stay comparable between updates.
         self._node_scale = max(self._node_scale, ro.nice_ceiling(float(self._node_values.max(initial=0))))
         return 0.0, self._node_scale
 
-    def _draw_nodes(self, state: ViewState) -> None:
-        lo, hi = self._node_levels(state)
+    def _draw_nodes(self, state: ViewState, run: str) -> None:
+        lo, hi = self._node_levels(state, run)
         if (lo, hi) != tuple(self.node_bar.levels()):
             self.node_bar.setLevels((lo, hi))
         # a non-finite activation (a run about to diverge) takes the lowest colour rather than failing
@@ -323,7 +335,10 @@ class UnrolledGraphView(BaseView):
         self.reach_item.setData(np.column_stack([starts - 0.3, ends + 0.3]).ravel(),
                                 np.column_stack([y, y]).ravel())
 
-    def _title(self, state: ViewState, b: int) -> str:
+    def _title(self, state: ViewState, run: str, b: int) -> str:
+        if run == "B":  # no config of run B here: its windows say whether it truncates
+            truncated = ro.is_truncated(self._window_start, self._loss_at)
+            return f"Unrolled network · sample {b} · {'truncated BPTT' if truncated else 'full BPTT'}"
         training = state.config.get("training", {}) if state.config else {}
         mode = training.get("bptt", "full")
         if mode == "truncated":

@@ -7,10 +7,14 @@ quantity, each column with one fixed colour scale drawn as a colour bar under it
   (sequential); rnn linear on [-s, s] (diverging). s grows in 1-2-5 steps to cover the largest |h|
   seen and never shrinks, so colours stay comparable between updates.
 - LSTM ``c_t`` (unbounded): [-s, s] diverging, s as above.
+- LSTM ``|dL/dc_t|`` (the cell-state adjoint, when the trace has ``dL_dc/<l>``): log10, the 8 decades
+  below the decade above the largest value of this update (like the flow matrix), so the signal
+  carried back along the cell state shows across orders of magnitude.
 - sigmoid gates (LSTM i, f, o; GRU r, z): [0, 1], sequential.
 - candidate (LSTM g, GRU n, tanh): [-1, 1], diverging.
 
-All for the selected sample.
+All for the selected sample, of run A or (compare mode, chosen in the view) run B: the panels follow
+the chosen run's cell, so an RNN against an LSTM shows the LSTM's cell state when run B is chosen.
 """
 from __future__ import annotations
 
@@ -25,27 +29,31 @@ from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
 from .base import BaseView, selection_line, style_axis, style_plot, text_label
+from .runs import RunSelector
 
 __all__ = ["HiddenStateView"]
 
 SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z")}
 GATE_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 CANDIDATE = {"lstm": "g", "gru": "n"}
+DC_DECADES = 8
+TINY = 1e-300  # |dL/dc| of exactly 0 (no path) takes the lowest colour
 
 
 @dataclass(frozen=True)
 class _Column:
     """One quantity drawn for every layer: how to take it from the trace and how to colour it."""
 
-    key: str          # "hidden", "cell", "gates", "candidate"
+    key: str          # "hidden", "cell", "dc", "gates", "candidate"
     title: str        # short: column titles set the layout's minimum width
     scale: str        # under the colour bar: what the colours span
     colormap: str
     fixed: tuple[float, float] | None  # fixed levels, or None for a growing symmetric/positive scale
     positive: bool = False              # growing scale [0, s] instead of [-s, s]
+    log: bool = False                   # drawn as log10 |value| over the DC_DECADES below the top decade
 
 
-def _columns(cell: str, activation: str) -> list[_Column]:
+def _columns(cell: str, activation: str, cell_grad: bool = False) -> list[_Column]:
     if cell == "rnn" and activation == "relu":
         h = _Column("hidden", "h_t", "relu: 0..s", cm.UNIT, None, positive=True)
     elif cell == "rnn" and activation == "linear":
@@ -55,6 +63,9 @@ def _columns(cell: str, activation: str) -> list[_Column]:
     cols = [h]
     if cell == "lstm":
         cols.append(_Column("cell", "c_t (cell)", "±s", cm.SIGNED, None))
+        if cell_grad:
+            cols.append(_Column("dc", "dL/dc_t", f"log10 |dL/dc|, {DC_DECADES} decades", cm.MAGNITUDE, None,
+                                log=True))
     if cell in SIGMOID_GATES:
         names = ", ".join(SIGMOID_GATES[cell])
         cols.append(_Column("gates", f"gates {names}", "sigmoid: 0..1", cm.UNIT, (0.0, 1.0)))
@@ -69,6 +80,8 @@ def _panel_data(trace, column: _Column, cell: str, layer: int, b: int) -> np.nda
         return np.asarray(trace[f"hidden/{layer}"][b]).T
     if column.key == "cell":
         return np.asarray(trace[f"cell/{layer}"][b]).T
+    if column.key == "dc":
+        return np.asarray(trace[f"dL_dc/{layer}"][b]).T
     gates = np.asarray(trace[f"gates/{layer}"][b])
     H = gates.shape[1] // len(GATE_ORDER[cell])
     order = GATE_ORDER[cell]
@@ -107,17 +120,21 @@ class HiddenStateView(BaseView):
         self._separators: list[list[pg.InfiniteLine]] = []
         self._data: dict[tuple[int, str], np.ndarray] = {}
         self._table_args: tuple[str, int, int] | None = None
+        self._prefix = None
+        self.run_selector = RunSelector("heatmapRun")
+        self.run_selector.changed.connect(self.redraw)
+        self.layout().insertWidget(0, self.run_selector)
         self.title = text_label(justify="center", size="10pt")
         self.readout = text_label()
         self.canvas.scene().sigMouseMoved.connect(self._hovered)
 
     # -- structure (rebuilt only when the cell, activation or layer count changes) --------------
-    def _build(self, cell: str, activation: str, L: int) -> None:
+    def _build(self, cell: str, activation: str, L: int, cell_grad: bool) -> None:
         self.canvas.clear()
         self._click_targets.clear()
         self._panels, self._lines, self._separators = [], [], []
         self._bars, self._scales = {}, {}
-        columns = _columns(cell, activation)
+        columns = _columns(cell, activation, cell_grad)
         self.canvas.addItem(self.title, row=0, col=0, colspan=len(columns))
         first = None
         for r, layer in enumerate(range(L - 1, -1, -1)):
@@ -159,6 +176,8 @@ class HiddenStateView(BaseView):
     def _levels(self, column: _Column, data: list[np.ndarray]) -> tuple[float, float]:
         if column.fixed is not None:
             return column.fixed
+        if column.log:
+            return ro.log_levels(np.abs(np.concatenate([d.ravel() for d in data])), DC_DECADES)
         biggest = max((float(np.max(np.abs(d), initial=0.0)) for d in data), default=0.0)
         scale = max(self._scales.get(column.key, 0.0), ro.nice_ceiling(biggest))
         self._scales[column.key] = scale
@@ -166,28 +185,33 @@ class HiddenStateView(BaseView):
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        trace = state.trace
+        run = self.run_selector.sync(state)
+        trace = self.run_selector.trace(state, run)
         if trace is None:
             return
-        if trace is not self._trace or state.sample != self._sample or state.config is not self._config:
-            self._draw(state)
+        prefix = self.run_selector.title_prefix(state, run)
+        if (trace is not self._trace or state.sample != self._sample or state.config is not self._config
+                or prefix != self._prefix):
+            self._draw(state, trace, run, prefix)
         if self.time_step_changed(state):
             for line in self._lines:
                 line.setValue(state.time_step)
 
-    def _draw(self, state: ViewState) -> None:
-        trace = state.trace
+    def _draw(self, state: ViewState, trace, run: str, prefix: str) -> None:
         model = state.config.get("model", {}) if state.config else {}
         cell = ro.cell_kind(trace)
-        activation = (model.get("activation") or "tanh") if cell == "rnn" else "fixed"
+        if run == "B":  # state.config is run A's: run B's activation comes from its own trace
+            activation = ro.run_activation(trace, model)
+        else:
+            activation = (model.get("activation") or "tanh") if cell == "rnn" else "fixed"
         L = ro.layer_count(trace)
-        structure = (cell, activation, L)
+        structure = (cell, activation, L, cell == "lstm" and "dL_dc/0" in trace)
         if structure != self._structure:
-            self._build(cell, activation, L)
+            self._build(*structure)
             self._structure = structure
             self._shape = None
             self._time_step = None
-        self._trace, self._sample, self._config = trace, state.sample, state.config
+        self._trace, self._sample, self._config, self._prefix = trace, state.sample, state.config, prefix
         b = min(state.sample, trace["loss_mask"].shape[0] - 1)
         T = int(trace["loss_mask"].shape[1])
         H = int(trace["hidden/0"].shape[2])
@@ -207,13 +231,14 @@ class HiddenStateView(BaseView):
                 bar.setLevels(levels)
         for (layer, column, plot, image), seps in zip(self._panels, self._separators):
             data = self._data[(layer, column.key)]
-            image.setImage(data, autoLevels=False, levels=self._bars[column.key].levels(),
+            shown = np.log10(np.maximum(np.abs(data), TINY)) if column.log else data
+            image.setImage(shown, autoLevels=False, levels=self._bars[column.key].levels(),
                            rect=QRectF(-0.5, -0.5, T, data.shape[0]))
             for i, sep in enumerate(seps):
                 sep.setValue((i + 1) * H - 0.5)
         # the dock is titled "Hidden states" already; a short title fits a narrow dock on one line
-        title = f"Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
-        if any(col.fixed is None for col in self._columns):
+        title = f"{prefix}Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
+        if any(col.fixed is None and not col.log for col in self._columns):
             title += ("<br><span style='font-size:8pt'>s: a 1-2-5 scale that grows to the largest |value| "
                       "seen and never shrinks</span>")
         self.title.setText(title)
@@ -223,7 +248,7 @@ class HiddenStateView(BaseView):
         cols, blocks = ["t"], [np.arange(T, dtype=np.float64)[:, None]]
         for layer, column, _, _ in sorted(self._panels, key=lambda p: p[0]):
             data = self._data[(layer, column.key)]
-            name = {"hidden": "hidden", "cell": "cell"}.get(column.key, "gates")
+            name = {"hidden": "hidden", "cell": "cell", "dc": "dL_dc"}.get(column.key, "gates")
             cols += [f"{name}/{layer}{row}" for row in _row_names(column, cell, H)]
             blocks.append(data.T)
         return cols, np.concatenate(blocks, axis=1)

@@ -4,7 +4,7 @@ Series (mse): per output (up to four) the target (dashed, with a short bar on ea
 carries a loss) and the model's output (solid). Classes (cross-entropy): the probability the model
 gives the target class at each step, a rug under it marking the loss steps whose argmax is right
 (upper lane) or wrong (lower lane), and (with a vocabulary) the input, target and argmax characters
-around the selected step; without one, class indices.
+around the selected step; without one, class indices. In compare mode a selector picks the run shown.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
 from .base import BaseView, item_key, legend_html, selection_line, set_title, step_axes, style_plot, text_label
+from .runs import RunSelector
 
 __all__ = ["PredictionsView"]
 
@@ -50,6 +51,10 @@ class PredictionsView(BaseView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.run_selector = RunSelector("predictionsRun")
+        self.run_selector.changed.connect(self.redraw)
+        self.layout().insertWidget(0, self.run_selector)
+        self._prefix = None
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=step_axes("bottom")), bottom="time step t")
         self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
@@ -93,21 +98,23 @@ class PredictionsView(BaseView):
 
     # -- drawing ---------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        trace = state.trace
+        run = self.run_selector.sync(state)
+        trace = self.run_selector.trace(state, run)
         if trace is None:
             return
-        changed = trace is not self._trace or state.sample != self._sample or state.vocab != self._vocab
+        prefix = self.run_selector.title_prefix(state, run)
+        changed = (trace is not self._trace or state.sample != self._sample or state.vocab != self._vocab
+                   or prefix != self._prefix)
         if changed:
-            self._trace, self._sample, self._vocab = trace, state.sample, state.vocab
-            self._draw(state)
+            self._trace, self._sample, self._vocab, self._prefix = trace, state.sample, state.vocab, prefix
+            self._draw(state, trace)
         if self.time_step_changed(state):
             self.selection.setValue(state.time_step)
         if self._mode == "classes" and (changed or self._text_step != state.time_step):
             self._text_step = state.time_step
             self._draw_text(state.time_step)
 
-    def _draw(self, state: ViewState) -> None:
-        trace = state.trace
+    def _draw(self, state: ViewState, trace) -> None:
         b = min(state.sample, trace["loss_mask"].shape[0] - 1)
         targets = np.asarray(trace["targets"])
         mask = np.asarray(trace["loss_mask"][b], dtype=bool)
@@ -128,7 +135,7 @@ class PredictionsView(BaseView):
             self._table = lambda: (cols, np.column_stack([t, mask, target[:, :n], pred[:, :n]]).astype(np.float64))
             more = f" · first {n} of {target.shape[1]} outputs" if target.shape[1] > n else ""
             self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.nice_span(target[:, :n], pred[:, :n]))
-            set_title(self.plot, f"Predictions · sample {b}{more}", legend=self.legend, tip=SERIES_TIP)
+            set_title(self.plot, f"{self._prefix}Predictions · sample {b}{more}", legend=self.legend, tip=SERIES_TIP)
             return
         target = np.asarray(targets[b], dtype=np.int64)
         p = ro.target_probability(pred, target)
@@ -144,7 +151,7 @@ class PredictionsView(BaseView):
         if vocab is not None and inputs.shape[1] == len(vocab):
             self._classes["input"] = np.argmax(inputs, axis=1)
         self._table = lambda: self._class_table(t, mask, target, guess, p, vocab)
-        set_title(self.plot, f"Predictions · sample {b}", legend=self.legend, tip=CLASSES_TIP)
+        set_title(self.plot, f"{self._prefix}Predictions · sample {b}", legend=self.legend, tip=CLASSES_TIP)
 
     @staticmethod
     def _class_table(t, mask, target, guess, p, vocab) -> tuple[list[str], np.ndarray]:

@@ -1,0 +1,78 @@
+"""The "run" selector of a view in compare mode: which of the two runs (A or B) the view draws.
+
+Views that can show only one run at a time (flow matrix, heatmaps, unrolled graph, predictions) carry
+one. It is hidden outside compare mode, where the view always draws run A.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+
+from rnn_viz.ui.state import ViewState
+
+__all__ = ["RunSelector"]
+
+RUN_TIP = "Compare mode: which run this view draws (the two runs train side by side on the same batches)"
+
+
+class RunSelector(QWidget):
+    """A "run" label and a QComboBox (objectName ``name``) offering ``label_a`` and ``label_b``.
+
+    ``sync(state)`` shows it only when ``state.trace_b`` is set (falling back to run A otherwise) and
+    returns the run to draw, "A" or "B"; ``changed`` fires when the user picks the other run.
+    """
+
+    changed = Signal()
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(f"{name}Selector")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 0)
+        layout.addWidget(QLabel("run"))
+        self.box = QComboBox()
+        self.box.setObjectName(name)
+        self.box.setToolTip(RUN_TIP)
+        self.box.addItem("run A", "A")
+        self.box.addItem("run B", "B")
+        self.box.currentIndexChanged.connect(lambda _: self.changed.emit())
+        layout.addWidget(self.box)
+        layout.addStretch(1)
+        self.setHidden(True)
+        self._labels: tuple[str, str] | None = None
+
+    @property
+    def run(self) -> str:
+        return self.box.currentData() or "A"
+
+    def sync(self, state: ViewState) -> str:
+        """Show or hide the selector for ``state`` and return the run to draw ("A" or "B")."""
+        compare = state.trace_b is not None
+        if self.isHidden() == compare:
+            self.setHidden(not compare)
+        self.box.blockSignals(True)  # the view is drawing already: no second redraw from in here
+        if not compare and self.box.currentIndex() != 0:
+            self.box.setCurrentIndex(0)  # leaving compare mode returns to run A
+        labels = (state.label_a, state.label_b)
+        if compare and labels != self._labels:
+            self._labels = labels
+            for i, label in enumerate(labels):
+                self.box.setItemText(i, f"{'AB'[i]}: {label}")
+        self.box.blockSignals(False)
+        return self.run if compare else "A"
+
+    @staticmethod
+    def trace(state: ViewState, run: str) -> Mapping[str, np.ndarray] | None:
+        return state.trace_b if run == "B" else state.trace
+
+    @staticmethod
+    def title_prefix(state: ViewState, run: str) -> str:
+        """What a view's title starts with in compare mode to say which run it shows ("" otherwise)."""
+        if state.trace_b is None:
+            return ""
+        label = state.label_b if run == "B" else state.label_a
+        return f"Run {run} ({html.escape(label)}) · "
