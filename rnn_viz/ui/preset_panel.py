@@ -25,6 +25,9 @@ _POINT = "#0072B2"
 _THEORY = "#D55E00"
 _TEXT = "#202020"
 _RHO_RANGE = (0.5, 1.5)  # the spectral-radius control's range in experiment 3
+# The experiment opens in compare mode already; the action is named in case the user left it.
+_COMPARE_TEXT = ("Compare run B: {} (trains beside run A; this experiment opens in compare mode, "
+                 "Training > Compare mode (Ctrl+M) turns it off and on)")
 _NO_PRESET = ("No guided experiment is open. Choose one from File > Guided experiments, "
               "or open resources/presets/NAME.toml.")
 
@@ -152,7 +155,7 @@ class PresetPanel(QWidget):
         self._show_optional(self.look_at, preset.look_at)
         self._show_optional(self.equation, preset.equation)
         compare = getattr(preset, "compare", None)
-        self._show_optional(self.compare, f"Compare run (View > Compare): {compare}" if compare else None)
+        self._show_optional(self.compare, _COMPARE_TEXT.format(compare) if compare else None)
         if decay_plot is None:
             decay_plot = bool(getattr(preset, "decay_plot", False))
         self._set_plot_visible(decay_plot)

@@ -36,6 +36,7 @@ def test_panel_shows_title_explanation_what_to_look_at_and_equation(panel):
 def test_compare_run_is_named_and_missing_parts_are_hidden(panel):
     panel.set_preset(info("4-truncation-blind-spot"))
     assert not panel.compare.isHidden() and "truncated, k1 = 1, k2 = 10" in panel.compare.text()
+    assert "Training > Compare mode (Ctrl+M)" in panel.compare.text() and "View >" not in panel.compare.text()
     panel.set_preset(PresetConfig(title="Mine", explanation="Only this."))
     assert panel.title.text() == "Mine" and panel.explanation.text() == "Only this."
     assert panel.look_at.isHidden() and panel.look_at_heading.isHidden() and panel.equation.isHidden()
