@@ -9,7 +9,7 @@ import html
 from collections.abc import Mapping
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from rnn_viz.ui.state import ViewState
@@ -37,6 +37,10 @@ class RunSelector(QWidget):
         self.box = QComboBox()
         self.box.setObjectName(name)
         self.box.setToolTip(RUN_TIP)
+        # As wide as the labels where the dock allows, narrower (elided) in a narrow dock; the
+        # item tooltips keep the whole label.
+        self.box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.box.setMinimumWidth(70)
         self.box.addItem("run A", "A")
         self.box.addItem("run B", "B")
         self.box.currentIndexChanged.connect(lambda _: self.changed.emit())
@@ -62,6 +66,7 @@ class RunSelector(QWidget):
             self._labels = labels
             for i, label in enumerate(labels):
                 self.box.setItemText(i, f"{'AB'[i]}: {label}")
+                self.box.setItemData(i, f"run {'AB'[i]}: {label}", Qt.ItemDataRole.ToolTipRole)
         self.box.blockSignals(False)
         return self.run if compare else "A"
 
