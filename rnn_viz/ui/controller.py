@@ -107,6 +107,7 @@ class Controller(QObject):
         self._dirty = False
         self._state: ViewState | None = None
         self._config_map: Mapping | None = None
+        self._config_map_b: Mapping | None = None
         self._last_frame = 0.0
         self._frame_seconds: float | None = None
         self._timer = QTimer(self)
@@ -367,6 +368,8 @@ class Controller(QObject):
             trace_b = self.record_b.trace if self.record_b is not None else None
         if self._config_map is None:
             self._config_map = cfgmod.FrozenDict(cfgmod.to_dict(self.config))
+            b = self.config_b
+            self._config_map_b = cfgmod.FrozenDict(cfgmod.to_dict(b)) if b is not None else None
         ds = self.dataset
         label_a, label_b = self.labels
         return ViewState(
@@ -374,6 +377,7 @@ class Controller(QObject):
             time_step=min(self.time_step, self.seq_len - 1), sample=self.sample,
             trace_b=trace_b, history_b=self.metrics_b.columns() if self.compare else None,
             label_a=label_a if self.compare else "run A", label_b=label_b or "run B",
+            config_b=self._config_map_b if self.compare else None,
             chance_loss=getattr(ds, "chance_loss", None), chance_accuracy=getattr(ds, "chance_accuracy", None),
             vocab=getattr(ds, "vocab", None),
         )

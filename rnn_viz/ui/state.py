@@ -26,6 +26,7 @@ class ViewState:
     history_b: Mapping[str, np.ndarray] | None = None
     label_a: str = "run A"
     label_b: str = "run B"
+    config_b: Mapping[str, object] | None = None  # run B's resolved experiment, in compare mode
     chance_loss: float | None = None
     chance_accuracy: float | None = None
     vocab: tuple[str, ...] | None = None

@@ -162,7 +162,8 @@ def make_state(cell: str = "rnn", layers: int = 1, T: int = 20, H: int = 8, *, c
         kw = dict(trace_b=make_trace(cell, layers, T, H, bptt="truncated", k1=k1, k2=k2, loss=loss,
                                      heavy=heavy, seed=seed + 1, **trace_kw),
                   history_b=make_history(layers=layers, seed=seed + 1),
-                  label_a="full BPTT", label_b=f"truncated k1={k1} k2={k2}")
+                  label_a="full BPTT", label_b=f"truncated k1={k1} k2={k2}",
+                  config_b=make_config(cell, layers, H, "truncated", k1, k2, loss=loss))
     return ViewState(trace=trace, history=history,
                      config=make_config(cell, layers, H, bptt, k1, k2, loss=loss), time_step=time_step,
                      sample=sample, chance_loss=1.0 if loss == "mse" else float(np.log(trace["predictions"].shape[2])),

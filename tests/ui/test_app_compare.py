@@ -61,3 +61,5 @@ def test_any_two_configurations_from_a_compare_section(qtbot, tmp_path):
     step(qtbot, window)
     state = c.render_now()
     assert state.label_b == "LSTM" and "gates/0" in state.trace_b and "gates/0" not in state.trace
+    # the views read run B's own experiment, not run A's
+    assert state.config_b["model"]["cell"] == "lstm" and state.config["model"]["cell"] == "rnn"

@@ -73,13 +73,14 @@ def test_target_probability_and_last_loss_step():
     assert ro.loss_steps(np.array([[True, False], [False, True]]), sample=1).tolist() == [False, True]
 
 
-def test_run_activation_takes_the_configured_one_when_the_states_agree():
-    tanh = {"hidden/0": np.array([[[-0.5, 0.9]]])}
-    relu = {"hidden/0": np.array([[[0.0, 3.0]]])}
-    linear = {"hidden/0": np.array([[[-2.0, 0.3]]])}
-    assert ro.run_activation(tanh, {"cell": "rnn", "activation": "tanh"}) == "tanh"
-    assert ro.run_activation(relu, {"cell": "rnn", "activation": "tanh"}) == "relu"
-    assert ro.run_activation(linear, {"cell": "rnn", "activation": "relu"}) == "linear"
-    assert ro.run_activation(tanh, {"cell": "rnn", "activation": "linear"}) == "linear"
-    assert ro.run_activation(tanh, {"cell": "lstm"}) == "tanh"
-    assert ro.run_activation({**tanh, "cell/0": tanh["hidden/0"]}, {"cell": "rnn"}) == "fixed"
+def test_run_activation_reads_each_runs_own_experiment():
+    from rnn_viz.ui.state import ViewState
+
+    a = {"model": {"cell": "rnn", "activation": "relu"}}
+    b = {"model": {"cell": "rnn", "activation": "linear"}}
+    state = ViewState(trace=None, history={}, config=a, config_b=b)
+    assert ro.run_activation(state, "A") == "relu"
+    assert ro.run_activation(state, "B") == "linear"
+    assert ro.run_activation(ViewState(trace=None, history={}, config={"model": {"cell": "rnn"}}), "A") == "tanh"
+    # without run B's experiment (not in compare mode) run A's is the only one there is
+    assert ro.run_activation(ViewState(trace=None, history={}, config=a), "B") == "relu"

@@ -236,13 +236,8 @@ class UnrolledGraphView(BaseView):
         self._update_level_of_detail()
 
     def _node_levels(self, state: ViewState, run: str) -> tuple[float, float]:
-        model = state.config.get("model", {}) if state.config else {}
-        if run == "B":  # state.config is run A's: run B's cell and activation come from its trace
-            cell = ro.cell_kind(self._trace)
-            activation = ro.run_activation(self._trace, model)
-        else:
-            activation = model.get("activation") or "tanh"
-            cell = model.get("cell", ro.cell_kind(self._trace))
+        cell = ro.cell_kind(self._trace)
+        activation = ro.run_activation(state, run)
         if cell != "rnn" or activation in BOUNDED_ACTIVATIONS:
             return 0.0, 1.0
         # Unbounded activations: a scale that only grows, so colours stay comparable between updates.

@@ -198,12 +198,8 @@ class HiddenStateView(BaseView):
                 line.setValue(state.time_step)
 
     def _draw(self, state: ViewState, trace, run: str, prefix: str) -> None:
-        model = state.config.get("model", {}) if state.config else {}
         cell = ro.cell_kind(trace)
-        if run == "B":  # state.config is run A's: run B's activation comes from its own trace
-            activation = ro.run_activation(trace, model)
-        else:
-            activation = (model.get("activation") or "tanh") if cell == "rnn" else "fixed"
+        activation = ro.run_activation(state, run) if cell == "rnn" else "fixed"
         L = ro.layer_count(trace)
         structure = (cell, activation, L, cell == "lstm" and "dL_dc/0" in trace)
         if structure != self._structure:

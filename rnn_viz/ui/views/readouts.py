@@ -37,29 +37,13 @@ def cell_kind(trace: Mapping[str, np.ndarray]) -> str:
     return "rnn"
 
 
-def run_activation(trace: Mapping[str, np.ndarray], model: Mapping[str, object] | None) -> str:
-    """The hidden activation of the run that made ``trace``: "tanh", "relu" or "linear" for an rnn,
-    "fixed" for lstm/gru.
-
-    ``model`` is the [model] table of a configuration that may belong to the other run (the views
-    get only run A's): its activation is taken when the cell matches and the hidden states
-    ``hidden/<l>`` (B, T, H) of sample 0 are consistent with it (tanh within [-1, 1], relu >= 0);
-    otherwise those states decide: negative and beyond 1 = linear, never negative = relu, else tanh.
-    One sample is enough to tell them apart and keeps this cheap enough for every redraw.
-    """
-    if cell_kind(trace) != "rnn":
-        return "fixed"
-    hidden = [np.asarray(trace[f"hidden/{l}"][0]) for l in range(layer_count(trace))]
-    finite = [h[np.isfinite(h)] for h in hidden]
-    lo = min((float(h.min()) for h in finite if h.size), default=0.0)
-    hi = max((float(np.abs(h).max()) for h in finite if h.size), default=0.0)
-    model = model or {}
-    given = (model.get("activation") or "tanh") if model.get("cell", "rnn") == "rnn" else None
-    if given == "linear" or (given == "tanh" and hi <= 1.0) or (given == "relu" and lo >= 0.0):
-        return given
-    if lo >= 0.0:
-        return "relu"
-    return "tanh" if hi <= 1.0 else "linear"
+def run_activation(state, run: str) -> str:
+    """The hidden activation ("tanh", "relu" or "linear") of run ``run`` ("A" or "B") of a ViewState,
+    from that run's own resolved experiment (``config``, or ``config_b`` in compare mode); "tanh"
+    when not given, as the engine does. Gated cells ignore it."""
+    config = state.config_b if run == "B" and state.config_b is not None else state.config
+    model = (config or {}).get("model", {}) or {}
+    return model.get("activation") or "tanh"
 
 
 def loss_steps(loss_mask: np.ndarray, sample: int | None = None) -> np.ndarray:
