@@ -139,16 +139,14 @@ class FlowMatrixView(BaseView):
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
         self._state = state
-        run = self.run_selector.sync(state)
+        run, trace, prefix = self.run_selector.select(state)
         if state.trace_b is None:
             self._heavy.pop("B", None)  # a later compare run is a new run B
         for r, tr in (("A", state.trace), ("B", state.trace_b)):
             if tr is not None and "flow/0" in tr:
                 self._heavy[r] = tr
-        trace = self.run_selector.trace(state, run)
         if trace is None:
             return
-        prefix = self.run_selector.title_prefix(state, run)
         source = self._heavy.get(run)
         if source is not None:
             if source is not self._flow_trace or prefix != self._prefix:

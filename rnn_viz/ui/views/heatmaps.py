@@ -185,11 +185,9 @@ class HiddenStateView(BaseView):
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        run = self.run_selector.sync(state)
-        trace = self.run_selector.trace(state, run)
+        run, trace, prefix = self.run_selector.select(state)
         if trace is None:
             return
-        prefix = self.run_selector.title_prefix(state, run)
         if (trace is not self._trace or state.sample != self._sample or state.config is not self._config
                 or prefix != self._prefix):
             self._draw(state, trace, run, prefix)

@@ -98,11 +98,9 @@ class PredictionsView(BaseView):
 
     # -- drawing ---------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        run = self.run_selector.sync(state)
-        trace = self.run_selector.trace(state, run)
+        run, trace, prefix = self.run_selector.select(state)
         if trace is None:
             return
-        prefix = self.run_selector.title_prefix(state, run)
         changed = (trace is not self._trace or state.sample != self._sample or state.vocab != self._vocab
                    or prefix != self._prefix)
         if changed:

@@ -70,6 +70,11 @@ class RunSelector(QWidget):
         self.box.blockSignals(False)
         return self.run if compare else "A"
 
+    def select(self, state: ViewState) -> tuple[str, Mapping[str, np.ndarray] | None, str]:
+        """sync() plus what every view needs from it: (run, that run's trace, title prefix)."""
+        run = self.sync(state)
+        return run, self.trace(state, run), self.title_prefix(state, run)
+
     @staticmethod
     def trace(state: ViewState, run: str) -> Mapping[str, np.ndarray] | None:
         return state.trace_b if run == "B" else state.trace
