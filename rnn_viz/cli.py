@@ -171,12 +171,19 @@ def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConf
 
 def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_dir: Path):
     """A trainer continuing from ``checkpoint``; the experiment must be the one it was saved for,
-    except for the live settings (learning rate, clipping), which take the experiment's value."""
-    trainer = trainer_cls.from_checkpoint(load_checkpoint(checkpoint), base_dir, source=checkpoint)
-    saved = to_dict(_with_absolute_path(trainer.config, base_dir))
+    except for the live settings (learning rate, clipping), which take the experiment's value.
+
+    Only the checkpoint's marks and config are read before the comparison; the trainer (and so the
+    data file) comes from the experiment given, never from the checkpoint's embedded config."""
+    from rnn_viz.experiment.config import from_json
+    from rnn_viz.experiment.io import read_checkpoint_config
+    from rnn_viz.experiment.restore import checkpoint_layout, restore_state
+
+    saved_cfg = from_json(read_checkpoint_config(checkpoint), checkpoint)
+    saved = to_dict(_with_absolute_path(saved_cfg, base_dir))
     wanted = _with_absolute_path(cfg, base_dir)
     if cfg.training.loss == "auto":
-        wanted = dataclasses.replace(wanted, training=dataclasses.replace(wanted.training, loss=trainer.loss))
+        wanted = dataclasses.replace(wanted, training=dataclasses.replace(wanted.training, loss=saved_cfg.training.loss))
     wanted_d = to_dict(wanted)
     differences, live = [], {}
     for section in ("data", "model", "training"):
@@ -195,6 +202,8 @@ def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_di
             + ". Resume with the experiment file it was saved for (its config is in the run's config.toml)",
             source=checkpoint,
         )
+    trainer = trainer_cls(wanted, base_dir)
+    restore_state(trainer, load_checkpoint(checkpoint, checkpoint_layout(trainer)), checkpoint)
     if "learning_rate" in live:
         trainer.set_learning_rate(live["learning_rate"])
     if "clip_norm" in live or "clip_value" in live:

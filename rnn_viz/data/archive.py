@@ -218,7 +218,8 @@ def _check_values(arr: np.ndarray, entry: Entry, where: str) -> np.ndarray:
         lo, hi = arr.min(), arr.max()
         if entry.low is not None and lo < entry.low or entry.high is not None and hi > entry.high:
             rng = f"{entry.low if entry.low is not None else '-inf'} to {entry.high if entry.high is not None else 'inf'}"
-            raise ArchiveError(f"{where}: holds values from {lo} to {hi}; allowed: {rng}", "invalid")
+            found = f"{lo}" if arr.size == 1 else f"values from {lo} to {hi}"
+            raise ArchiveError(f"{where}: {found} is out of range; allowed: {rng}", "invalid")
     return arr
 
 
@@ -365,10 +366,12 @@ class Archive:
         with self._open_member(key) as fp:
             return self._header(fp, key, kinds)
 
-    def _header(self, fp, key: str, kinds: str | None) -> Header:
+    def _header(self, fp, key: str, kinds: str | None, entry: Entry | None = None) -> Header:
         where = f"{self.name}[{key}]"
         try:
             header = read_header(fp, where, kinds)
+            if entry is not None:
+                _check_shape(header, entry, where)
         except ArchiveError as exc:
             exc.path, exc.entry = self.path, key
             raise
@@ -386,9 +389,8 @@ class Archive:
 
     def array(self, key: str, entry: Entry = Entry()) -> np.ndarray:
         with self._open_member(key) as fp:
-            header = self._header(fp, key, entry.kinds)
+            header = self._header(fp, key, entry.kinds, entry)
             where = f"{self.name}[{key}]"
-            _check_shape(header, entry, where)
             if entry.max_bytes is not None and header.nbytes > entry.max_bytes:
                 raise self._fail(f"announces {_size(header.nbytes)} of data (shape {header.shape}); at most "
                                  f"{_size(entry.max_bytes)} allowed here", "too_large", key)
