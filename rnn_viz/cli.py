@@ -229,6 +229,9 @@ def _run(args) -> int:
     if out.exists() and not args.force:
         return _fail(f"{out}: already exists; choose another --out or add --force to overwrite its files")
     base_dir = Path(args.experiment).resolve().parent
+    from rnn_viz.experiment.paths import check_paths, tell
+
+    check_paths(cfg, base_dir, tell(_say), args.experiment)  # before any data file is read
     if args.compare:
         return _run_compare(args, cfg, out, base_dir)
     if args.resume:
