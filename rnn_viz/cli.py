@@ -32,6 +32,7 @@ from rnn_viz.experiment.config import (
     to_dict,
     to_toml,
 )
+from rnn_viz.experiment.budget import BudgetError
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
 
 __all__ = ["main"]
@@ -218,6 +219,16 @@ def _run_config(trainer, wanted: ExperimentConfig) -> ExperimentConfig:
     return dataclasses.replace(wanted, training=training)
 
 
+def _check_memory(args, *trainers) -> None:
+    """Refuse (BudgetError) before the first update when the runs cannot fit the memory budget."""
+    from rnn_viz.experiment import budget
+
+    need = [budget.estimate_trainer(t) for t in trainers]
+    total = budget.MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in
+                                    ("activations", "gram", "io", "flow", "jacobian")))
+    budget.check(total, *budget.budget_bytes(args.memory_budget))
+
+
 def _run(args) -> int:
     # Imported here: `rnn-viz` (the window) should not pay for the training loop's imports.
     from rnn_viz.experiment.loop import Trainer, train
@@ -249,6 +260,7 @@ def _run(args) -> int:
                 raise
             raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
+    _check_memory(args, trainer)
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
@@ -312,6 +324,7 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
         return _fail("--compare cannot be combined with --resume; resume each run on its own")
     cfg = _with_absolute_path(cfg, base_dir)
     pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
+    _check_memory(args, pair.a, pair.b)
     runs = {out: pair.a, out / "compare": pair.b}
     for folder, trainer in runs.items():
         folder.mkdir(parents=True, exist_ok=True)
@@ -384,6 +397,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--compare", action="store_true",
                      help="also train the experiment's [compare] run in lockstep; its files go to DIR/compare")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument("--memory-budget", type=_gib, default=None, metavar="GiB",
+                     help="refuse experiments whose update and trace need more memory than this "
+                          "(default: $RNN_VIZ_MEMORY_GB, else 80%% of the memory available)")
     return parser
 
 
@@ -394,6 +410,16 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def _gib(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of GiB > 0, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of GiB > 0, got {text}")
     return value
 
 
@@ -413,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         return _gui(getattr(args, "experiment", None))
     try:
         return _run(args)
-    except (ConfigError, DataError, RunFileError, EngineError) as exc:
+    except (ConfigError, DataError, RunFileError, EngineError, BudgetError) as exc:
         return _fail(str(exc))
     except DivergenceError as exc:
         return _fail(str(exc))

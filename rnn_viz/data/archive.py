@@ -306,7 +306,7 @@ class Archive:
             raise self._fail(f"not a valid .npz (zip) file ({kind})", "not_zip")
         try:
             self._zip = zipfile.ZipFile(self._file)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # zipfile's zoo: BadZipFile, NotImplementedError (version), struct.error, ...
             raise self._fail(f"not a valid .npz (zip) file: corrupt or truncated ({exc})", "corrupt") from None
         infos = self._zip.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -450,7 +450,7 @@ def check_zip(path: str | os.PathLike, what: str = "archive", name: str | None =
         check_budget(shown, os.fstat(f.fileno()).st_size, "the file")
         try:
             zf = zipfile.ZipFile(f)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # zipfile's zoo: BadZipFile, NotImplementedError (version), struct.error, ...
             raise ArchiveError(f"{shown}: not a valid zip file: corrupt or truncated ({exc})", "corrupt", path) from None
         with zf:
             out, seen, total = [], set(), 0
