@@ -18,7 +18,20 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
+
+
+def _interrupted_while_starting(signum, frame):
+    # Ctrl-C while numpy loads (a second or more on a busy machine): nothing to clean up yet, and a
+    # KeyboardInterrupt here would print a traceback from inside the imports.
+    if sys.stderr is not None:
+        print("rnn-viz: interrupted while starting", file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+_MAIN_THREAD = threading.current_thread() is threading.main_thread()
+_SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_starting) if _MAIN_THREAD else None
 
 from rnn_viz.data import DataError
 from rnn_viz.engine import DivergenceError, EngineError
@@ -34,6 +47,11 @@ from rnn_viz.experiment.config import (
 )
 from rnn_viz.experiment.budget import BudgetError
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
+from rnn_viz.experiment.io import remove_stale_temp_files
+
+if _MAIN_THREAD:
+    signal.signal(signal.SIGINT, _SIGINT_BEFORE)
+
 
 __all__ = ["main"]
 
@@ -126,6 +144,51 @@ class _StopRequest:
     def __exit__(self, *exc):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+
+
+class _NumericWarnings:
+    """NumPy's RuntimeWarnings (overflow, invalid value) while training, held back: a divergence
+    names them in its one-line message; otherwise one summary line is said at the end."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self._catcher = warnings.catch_warnings(record=True)
+        self.caught: list = []
+        self.folded = False
+
+    def __enter__(self):
+        self.caught = self._catcher.__enter__()
+        warnings.simplefilter("default", RuntimeWarning)  # each distinct warning once
+        return self
+
+    def _numeric(self) -> list[str]:
+        return list(dict.fromkeys(str(w.message) for w in self.caught if issubclass(w.category, RuntimeWarning)))
+
+    def fold(self, error: DivergenceError) -> _Folded:
+        """``error`` with the warnings named; formatted when shown, so the ones raised while the
+        last good update's trace is computed (after the divergence) count too."""
+        self.folded = True
+        return _Folded(error, self)
+
+    def __exit__(self, *exc):
+        others = [w for w in self.caught if not issubclass(w.category, RuntimeWarning)]
+        found = self._numeric()
+        self._catcher.__exit__(*exc)
+        for w in others:  # not ours to fold: pass them on as they were
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if found and not self.folded and not self.quiet:
+            _say(f"note: NumPy warned during training: {'; '.join(found[:3])}")
+
+
+class _Folded:
+    def __init__(self, error: DivergenceError, numeric: _NumericWarnings):
+        self.error, self.numeric = error, numeric
+
+    def __str__(self) -> str:
+        found = self.numeric._numeric()
+        if not found:
+            return str(self.error)
+        return f"{self.error} (NumPy warned before it: {'; '.join(found[:3])}{'; ...' if len(found) > 3 else ''})"
 
 
 class _Progress:
@@ -263,6 +326,7 @@ def _run(args) -> int:
     _check_memory(args, trainer)
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out)
     (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
     first = trainer.step_count
     if not args.quiet:
@@ -275,7 +339,7 @@ def _run(args) -> int:
     last, error, status = None, None, EXIT_OK
     progress = _Progress(args.steps, first, args.quiet)
     with MetricsWriter(out / "metrics.csv", columns=trainer.metric_columns()) as metrics, \
-            _StopRequest(args.quiet) as stop:
+            _StopRequest(args.quiet) as stop, _NumericWarnings(args.quiet) as numeric:
         try:
             if args.steps and not stop.requested:
                 for record in train(trainer, args.steps, heavy_last=True):
@@ -287,14 +351,19 @@ def _run(args) -> int:
                     if stop.requested:
                         break
         except DivergenceError as exc:
-            error = exc
+            error = numeric.fold(exc)
         if stop.requested:
             status = EXIT_INTERRUPTED
         # The trace of the last update, at its parameters before the update; heavy parts are
         # recomputed when the run stopped early. Without an update: the batch update 1 would use.
         trace = trainer.heavy_trace(last) if last is not None else trainer.evaluate(heavy=True).trace
-        write_trace(out / "trace.npz", trace, trainer.config_json())
+        # The checkpoint first: it is small and is what lets the run go on; the trace may not fit.
         save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
+        try:
+            write_trace(out / "trace.npz", trace, trainer.config_json())
+        except RunFileError as exc:
+            raise RunFileError(f"{exc}; {out / 'checkpoint.npz'} was written, so the run can go on with "
+                               "--resume") from None
 
     done = trainer.step_count - first
     if error is not None:
@@ -328,6 +397,7 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     runs = {out: pair.a, out / "compare": pair.b}
     for folder, trainer in runs.items():
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(folder)
         (folder / "config.toml").write_text(to_toml(trainer.config), encoding="utf-8")
     if not args.quiet:
         _say(f"rnn-viz run: {args.steps} updates of run A and of run B ({compare_label(cfg)}) -> {out}")
@@ -335,7 +405,7 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     last, error = None, None
     with MetricsWriter(out / "metrics.csv", columns=pair.a.metric_columns()) as metrics_a, \
             MetricsWriter(out / "compare" / "metrics.csv", columns=pair.b.metric_columns()) as metrics_b, \
-            _StopRequest(args.quiet) as stop:
+            _StopRequest(args.quiet) as stop, _NumericWarnings(args.quiet) as numeric:
         try:
             for i in range(args.steps):
                 last = pair.step(heavy=i == args.steps - 1)
@@ -345,11 +415,11 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
                 if stop.requested:
                     break
         except DivergenceError as exc:
-            error = exc
+            error = numeric.fold(exc)
         for (folder, trainer), record in zip(runs.items(), last or (None, None)):
             trace = trainer.heavy_trace(record) if record is not None else trainer.evaluate(heavy=True).trace
-            write_trace(folder / "trace.npz", trace, trainer.config_json())
             save_checkpoint(folder / "checkpoint.npz", trainer.checkpoint())
+            write_trace(folder / "trace.npz", trace, trainer.config_json())
     if error is not None:
         return _fail(f"{error} The files in {out} hold the updates before it.")
     if not args.quiet:
@@ -426,6 +496,14 @@ def _gib(text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``rnn-viz`` and ``rnn-viz-cli``; returns the exit code (0 ok, 2 error,
     130 stopped by Ctrl-C with the files written)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # outside a run's own handling: parsing, the window's start-up
+        _say("rnn-viz: interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _gui(None)

@@ -9,7 +9,7 @@ import csv
 import io
 import math
 import os
-import zipfile
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import numpy as np
 from rnn_viz.data.archive import MAX_JSON_CHARS, ArchiveError, Entry, open_archive, read_arrays
 
 __all__ = [
-    "RunFileError", "write_trace", "read_trace", "MetricsWriter", "read_metrics",
+    "RunFileError", "remove_stale_temp_files", "write_trace", "read_trace", "MetricsWriter", "read_metrics",
     "save_checkpoint", "load_checkpoint", "read_checkpoint_config", "checkpoint_entry",
     "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "MAX_STEP",
 ]
@@ -46,8 +46,48 @@ def _atomic_savez(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
         with open(tmp, "wb") as f:
             np.savez(f, **{k: np.asarray(v) for k, v in arrays.items()})
         os.replace(tmp, path)
+    except OSError as exc:
+        # Name the file the user knows, not the temporary one; the previous file is untouched.
+        kept = f"; the previous {path.name} is kept" if path.exists() else ""
+        raise RunFileError(f"{path}: could not be written ({exc.strerror or exc}){kept}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_TEMP = re.compile(r"^\..+\.tmp-(\d+)$")
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # no cheap, safe liveness test: leave the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Delete the ``.<name>.tmp-<pid>`` files a writer killed mid-write left in ``folder`` (only
+    those whose process no longer runs); returns what was removed."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if m and not _running(int(m.group(1))) and entry.is_file() and not entry.is_symlink():
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass
+    return removed
 
 
 def _run_file_error(exc: ArchiveError, path, what: str) -> RunFileError:
