@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from rnn_viz.data.archive import MAX_JSON_CHARS, ArchiveError, Entry, open_archive, read_arrays
+from rnn_viz.data.reading import FileProblem, memory_budget, open_regular
 
 __all__ = [
     "RunFileError", "remove_stale_temp_files", "write_trace", "read_trace", "MetricsWriter", "read_metrics",
@@ -199,9 +200,14 @@ def read_metrics(path: str | Path) -> dict[str, np.ndarray]:
     integer, else float64 with NaN for empty cells. Raises RunFileError naming file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RunFileError(f"{path}: no such file") from None
+        with open_regular(path, str(path)) as f:  # no FIFO or device; bounded even where st_size lies
+            limit = memory_budget() // 16  # parsed cells cost far more than their bytes
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise RunFileError(f"{path}: too large to read as metrics (more than {limit // 2**20} MB)")
+        text = data.decode("utf-8")
+    except FileProblem as exc:
+        raise RunFileError(f"{path}: no such file" if exc.kind == "missing" else str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RunFileError(f"{path}: cannot read metrics ({exc})") from None
     rows = list(csv.reader(io.StringIO(text)))
