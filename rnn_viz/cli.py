@@ -18,7 +18,6 @@ import signal
 import sys
 import threading
 import time
-import warnings
 from pathlib import Path
 
 
@@ -45,12 +44,13 @@ from rnn_viz.experiment.config import (
     to_dict,
     to_toml,
 )
-from rnn_viz.experiment.budget import BudgetError
+from rnn_viz.experiment.budget import BudgetError, check_runs
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
 from rnn_viz.experiment.io import remove_stale_temp_files
+from rnn_viz.experiment.numeric_warnings import NumericWarnings
 
-if _MAIN_THREAD:
-    signal.signal(signal.SIGINT, _SIGINT_BEFORE)
+if _MAIN_THREAD:  # None: a handler not set from Python (an embedding program's)
+    signal.signal(signal.SIGINT, signal.default_int_handler if _SIGINT_BEFORE is None else _SIGINT_BEFORE)
 
 
 __all__ = ["main"]
@@ -146,51 +146,6 @@ class _StopRequest:
             signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
 
 
-class _NumericWarnings:
-    """NumPy's RuntimeWarnings (overflow, invalid value) while training, held back: a divergence
-    names them in its one-line message; otherwise one summary line is said at the end."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self._catcher = warnings.catch_warnings(record=True)
-        self.caught: list = []
-        self.folded = False
-
-    def __enter__(self):
-        self.caught = self._catcher.__enter__()
-        warnings.simplefilter("default", RuntimeWarning)  # each distinct warning once
-        return self
-
-    def _numeric(self) -> list[str]:
-        return list(dict.fromkeys(str(w.message) for w in self.caught if issubclass(w.category, RuntimeWarning)))
-
-    def fold(self, error: DivergenceError) -> _Folded:
-        """``error`` with the warnings named; formatted when shown, so the ones raised while the
-        last good update's trace is computed (after the divergence) count too."""
-        self.folded = True
-        return _Folded(error, self)
-
-    def __exit__(self, *exc):
-        others = [w for w in self.caught if not issubclass(w.category, RuntimeWarning)]
-        found = self._numeric()
-        self._catcher.__exit__(*exc)
-        for w in others:  # not ours to fold: pass them on as they were
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if found and not self.folded and not self.quiet:
-            _say(f"note: NumPy warned during training: {'; '.join(found[:3])}")
-
-
-class _Folded:
-    def __init__(self, error: DivergenceError, numeric: _NumericWarnings):
-        self.error, self.numeric = error, numeric
-
-    def __str__(self) -> str:
-        found = self.numeric._numeric()
-        if not found:
-            return str(self.error)
-        return f"{self.error} (NumPy warned before it: {'; '.join(found[:3])}{'; ...' if len(found) > 3 else ''})"
-
-
 class _Progress:
     """A line on stderr about once a second: step, loss, gradient norm, speed, time left."""
 
@@ -282,16 +237,6 @@ def _run_config(trainer, wanted: ExperimentConfig) -> ExperimentConfig:
     return dataclasses.replace(wanted, training=training)
 
 
-def _check_memory(args, *trainers) -> None:
-    """Refuse (BudgetError) before the first update when the runs cannot fit the memory budget."""
-    from rnn_viz.experiment import budget
-
-    need = [budget.estimate_trainer(t) for t in trainers]
-    total = budget.MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in
-                                    ("activations", "gram", "io", "flow", "jacobian")))
-    budget.check(total, *budget.budget_bytes(args.memory_budget))
-
-
 def _run(args) -> int:
     # Imported here: `rnn-viz` (the window) should not pay for the training loop's imports.
     from rnn_viz.experiment.loop import Trainer, train
@@ -323,7 +268,7 @@ def _run(args) -> int:
                 raise
             raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
-    _check_memory(args, trainer)
+    check_runs([trainer], args.memory_budget)  # before the first update allocates anything
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(out)
@@ -339,7 +284,7 @@ def _run(args) -> int:
     last, error, status = None, None, EXIT_OK
     progress = _Progress(args.steps, first, args.quiet)
     with MetricsWriter(out / "metrics.csv", columns=trainer.metric_columns()) as metrics, \
-            _StopRequest(args.quiet) as stop, _NumericWarnings(args.quiet) as numeric:
+            _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
         try:
             if args.steps and not stop.requested:
                 for record in train(trainer, args.steps, heavy_last=True):
@@ -393,7 +338,7 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
         return _fail("--compare cannot be combined with --resume; resume each run on its own")
     cfg = _with_absolute_path(cfg, base_dir)
     pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
-    _check_memory(args, pair.a, pair.b)
+    check_runs([pair.a, pair.b], args.memory_budget)
     runs = {out: pair.a, out / "compare": pair.b}
     for folder, trainer in runs.items():
         folder.mkdir(parents=True, exist_ok=True)
@@ -405,7 +350,7 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     last, error = None, None
     with MetricsWriter(out / "metrics.csv", columns=pair.a.metric_columns()) as metrics_a, \
             MetricsWriter(out / "compare" / "metrics.csv", columns=pair.b.metric_columns()) as metrics_b, \
-            _StopRequest(args.quiet) as stop, _NumericWarnings(args.quiet) as numeric:
+            _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
         try:
             for i in range(args.steps):
                 last = pair.step(heavy=i == args.steps - 1)
