@@ -100,6 +100,13 @@ def test_wheel_and_sdist_carry_every_module_and_shipped_file(build):
     assert not missing, f"files missing from the sdist: {missing}"
 
 
+@pytest.fixture
+def workdir(tmp_path):
+    """A temporary folder outside the clone; its venv (about 250 MB of Qt) is removed afterwards."""
+    yield tmp_path
+    shutil.rmtree(tmp_path / "venv", ignore_errors=True)
+
+
 def _venv(tmp: Path, wheel: Path, *requirements: str) -> Path:
     """A fresh venv in ``tmp`` holding the wheel (plus ``requirements``); returns its python."""
     _run([sys.executable, "-m", "venv", tmp / "venv"], cwd=tmp)
@@ -140,26 +147,26 @@ def _check_wheel(python: Path, tmp: Path) -> dict:
     return facts
 
 
-def test_the_wheel_with_the_newest_supported_pyside6(build, tmp_path, record_property):
-    python = _venv(tmp_path, build[0])  # pip picks the newest PySide6 the range allows
-    facts = _check_wheel(python, tmp_path)
+def test_the_wheel_with_the_newest_supported_pyside6(build, workdir, record_property):
+    python = _venv(workdir, build[0])  # pip picks the newest PySide6 the range allows
+    facts = _check_wheel(python, workdir)
     version = facts["versions"]["PySide6"]
     upper = tuple(int(x) for x in _bound("PySide6-Essentials", "<").split("."))
     assert tuple(int(x) for x in version.split(".")[:2]) < upper
     record_property("pyside6_newest", version)
 
 
-def test_the_wheel_with_the_oldest_supported_pyside6_exports_every_view(build, tmp_path, record_property):
+def test_the_wheel_with_the_oldest_supported_pyside6_exports_every_view(build, workdir, record_property):
     oldest_qt, oldest_pg = _bound("PySide6-Essentials", ">="), _bound("pyqtgraph", ">=")
     # [test]: pytest and pytest-qt for the export tests, as the project pins them.
-    python = _venv(tmp_path, build[0], f"{build[0]}[test]", f"PySide6-Essentials=={oldest_qt}",
+    python = _venv(workdir, build[0], f"{build[0]}[test]", f"PySide6-Essentials=={oldest_qt}",
                    f"pyqtgraph=={oldest_pg}")
-    version = _installed(python, tmp_path, "PySide6-Essentials")
+    version = _installed(python, workdir, "PySide6-Essentials")
     assert tuple(int(x) for x in version.split(".")[:2]) == tuple(int(x) for x in oldest_qt.split(".")[:2])
     record_property("pyside6_oldest", version)
-    _check_wheel(python, tmp_path)
+    _check_wheel(python, workdir)
     # The export tests run from a copy of tests/ so they import the installed wheel, not the clone.
-    shutil.copytree(ROOT / "tests", tmp_path / "suite" / "tests", ignore=NOT_SOURCES)
+    shutil.copytree(ROOT / "tests", workdir / "suite" / "tests", ignore=NOT_SOURCES)
     result = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/ui/test_export.py",
-                   "tests/ui/test_pyqtgraph_svg_3495.py"], cwd=tmp_path / "suite", env=_clean_env(tmp_path))
+                   "tests/ui/test_pyqtgraph_svg_3495.py"], cwd=workdir / "suite", env=_clean_env(workdir))
     assert re.search(r"\b\d+ passed\b", result.stdout) and "failed" not in result.stdout, result.stdout[-2000:]
