@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Qt's headless platform needs these shared libraries (../shared/QT-SETUP.md); a bare Debian lacks them.
+# Qt's headless platform needs these shared libraries; a bare Debian lacks them (pip cannot install them).
 libs=(libglib-2.0.so.0 libEGL.so.1 libGL.so.1 libX11.so.6 libdbus-1.so.3 libfontconfig.so.1
       libfreetype.so.6 libxkbcommon.so.0)
 missing=0
