@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.reading import FileProblem, open_regular
 from ..engine.analysis import per_step_decay
 from ..package_data import resource_path
 from .config import ConfigError, ExperimentConfig, compare_label, load_config
@@ -138,8 +139,15 @@ def resolve_experiment(arg: str | Path, folder: str | Path = PRESETS_DIR) -> Pat
         return find_preset(str(arg), folder)
     except ConfigError:
         pass
-    problem = "not a regular file" if path.exists() else "no such experiment file"
-    raise ConfigError(f"{problem}, and no preset has that name; presets: {_known(folder)}", source=str(arg))
+    # Not a preset either: if something is at that path, only not a readable regular file (a FIFO,
+    # a folder, a symlink loop, a NUL in the name), say what it is in the words every reader uses.
+    try:
+        open_regular(path, name=str(arg)).close()
+    except FileProblem as exc:
+        if exc.kind != "missing":
+            raise ConfigError(str(exc)) from None
+    raise ConfigError(f"no such experiment file, and no preset has that name; presets: {_known(folder)}",
+                      source=str(arg))
 
 
 # --- experiment 3: the measured per-step decay ---------------------------------------------------
