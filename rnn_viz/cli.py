@@ -269,6 +269,8 @@ def _run(args) -> int:
         # The trace of the last update, at its parameters before the update; heavy parts are
         # recomputed when the run stopped early. Without an update: the batch update 1 would use.
         trace = trainer.heavy_trace(last) if last is not None else trainer.evaluate(heavy=True).trace
+        if args.dynamics:
+            trace = _with_dynamics(trainer, trace)
         write_trace(out / "trace.npz", trace, trainer.config_json())
         save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
 
@@ -323,6 +325,8 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
             error = exc
         for (folder, trainer), record in zip(runs.items(), last or (None, None)):
             trace = trainer.heavy_trace(record) if record is not None else trainer.evaluate(heavy=True).trace
+            if args.dynamics:
+                trace = _with_dynamics(trainer, trace)
             write_trace(folder / "trace.npz", trace, trainer.config_json())
             save_checkpoint(folder / "checkpoint.npz", trainer.checkpoint())
     if error is not None:
@@ -330,6 +334,13 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     if not args.quiet:
         _say(f"done: {pair.step_count} updates of each run; run A in {out}, run B in {out / 'compare'}")
     return EXIT_INTERRUPTED if stop.requested else EXIT_OK
+
+
+def _with_dynamics(trainer, trace):
+    """The trace with the ``dyn/`` keys of the dynamics analysis added (``--dynamics``)."""
+    from rnn_viz.experiment.dynamics import analyse
+
+    return {**trace, **analyse(trainer, trace)}
 
 
 def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
@@ -371,6 +382,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--plots", action="store_true", help="render every view to DIR (offscreen Qt)")
     run.add_argument("--compare", action="store_true",
                      help="also train the experiment's [compare] run in lockstep; its files go to DIR/compare")
+    run.add_argument("--dynamics", action="store_true",
+                     help="add the dynamics analysis (Lyapunov spectrum, Jacobian spectra, fixed points; "
+                          "the [dynamics] table) to trace.npz as dyn/* keys")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 

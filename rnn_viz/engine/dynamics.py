@@ -183,14 +183,22 @@ def flow_row(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains:
     Entries that overflow are inf or nan.
     """
     T = dh_out.shape[0]
-    one = bptt.Chains(np.array([t]), np.array([t + 1]), np.array([chains.window_start()[t]]),
-                      np.zeros(T, dtype=np.intp))
-    only_t = np.zeros_like(dh_out[:, b : b + 1])
-    only_t[t] = dh_out[t, b : b + 1]
-    sample = [{k: v[:, b : b + 1] for k, v in cache.items()} for cache in caches]
+    # Truncation holds the state before the window start constant: sweep only the window's steps.
+    start = int(chains.window_start()[t])
+    n = T - start
+    one = bptt.Chains(np.array([t - start]), np.array([t - start + 1]), np.zeros(1, dtype=np.intp),
+                      np.zeros(n, dtype=np.intp))
+    only_t = np.zeros_like(dh_out[start:, b : b + 1])
+    only_t[t - start] = dh_out[t, b : b + 1]
+    sample = [{k: v[start:, b : b + 1] for k, v in cache.items()} for cache in caches]
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         out = bptt.sweep(spec, params, sample, only_t, one, want_weight_terms=False, record_chain_norms=True)
-    return [norms[0] for norms in out["chain_norms"]]
+    rows = []
+    for norms in out["chain_norms"]:
+        row = np.zeros(T, dtype=norms.dtype)
+        row[start:] = norms[0]
+        rows.append(row)
+    return rows
 
 
 def row_decay(row: np.ndarray, t: int) -> float:
