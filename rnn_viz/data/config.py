@@ -50,6 +50,7 @@ SCHEMAS: dict[str, list[Key]] = {
         Key("min_period", "float", 8.0, 2.0, 1e6, doc="shortest period, in time steps"),
         Key("max_period", "float", 40.0, 2.0, 1e6, doc="longest period, in time steps"),
         Key("noise", "float", 0.05, 0.0, 10.0, doc="standard deviation of the added Gaussian noise"),
+        Key("amplitude", "float", 1.0, 0.0, 1e6, doc="scale of the whole signal, noise included (1 = as drawn)"),
         _VAL_SIZE,
     ],
     "adding": _common(100) + [_VAL_SIZE],

@@ -29,6 +29,7 @@ def _validation(draw, seed: int, size: int) -> Batch | None:
 def _sine_draw(d: dict):
     T, K = d["seq_len"], d["components"]
     lo, hi, noise = d["min_period"], d["max_period"], d["noise"]
+    scale = d.get("amplitude", 1.0)
     t = np.arange(T + 1, dtype=np.float64)
 
     def draw(rng: np.random.Generator, B: int) -> Batch:
@@ -37,7 +38,7 @@ def _sine_draw(d: dict):
         amp = rng.uniform(A_LO, A_HI, size=(B, 1, K))
         # Dividing by sqrt(K) keeps the variance, and so the chance level, independent of K.
         x = (amp * np.sin(2.0 * np.pi * t[None, :, None] / period + phase)).sum(-1) / math.sqrt(K)
-        x = x + noise * rng.standard_normal(x.shape)
+        x = (x + noise * rng.standard_normal(x.shape)) * scale
         return Batch(x[:, :-1, None].copy(), x[:, 1:, None].copy(), np.ones((B, T), dtype=bool))
 
     return draw
@@ -48,18 +49,19 @@ def sine(d: dict, seed: int) -> Dataset:
     draw = _sine_draw(d)
     # E[x^2] with uniform phases: each component contributes E[a^2] / 2, scaled by 1/K, K of them.
     mean_a2 = (A_HI**3 - A_LO**3) / (3.0 * (A_HI - A_LO))
-    chance = mean_a2 / 2.0 + d["noise"] ** 2
+    scale2 = d.get("amplitude", 1.0) ** 2
+    chance = (mean_a2 / 2.0 + d["noise"] ** 2) * scale2
     summary = (
         f"sine: next-step forecasting of a sum of {d['components']} sine(s), periods "
         f"{d['min_period']:g} to {d['max_period']:g} steps, noise sd {d['noise']:g}\n"
         f"T = {d['seq_len']}, loss (mse) on every step\n"
-        f"chance (predict 0): mse {chance:.4f}; noise floor: mse {d['noise'] ** 2:.4f}"
+        f"chance (predict 0): mse {chance:.4f}; noise floor: mse {d['noise'] ** 2 * scale2:.4f}"
     )
     return Dataset(
         name="sine", loss="mse", allowed_losses=("mse",), input_size=1, output_size=1,
         seq_len=d["seq_len"], chance_loss=chance, chance_accuracy=None, summary=summary,
         validation=_validation(draw, seed, d["val_size"]), input_names=("x_t",), output_names=("x_t+1",),
-        details={"noise_floor": d["noise"] ** 2}, _draw=draw,
+        details={"noise_floor": d["noise"] ** 2 * scale2}, _draw=draw,
     )
 
 

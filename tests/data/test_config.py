@@ -11,7 +11,7 @@ def test_sources_are_the_documented_eight():
 def test_empty_table_is_the_sine_first_experiment():
     d = resolve_data_section({})
     assert d == {"source": "sine", "seq_len": 50, "batch_size": 32, "components": 2, "min_period": 8.0,
-                 "max_period": 40.0, "noise": 0.05, "val_size": 256}
+                 "max_period": 40.0, "noise": 0.05, "amplitude": 1.0, "val_size": 256}
 
 
 @pytest.mark.parametrize("source", ["sine", "adding", "copy", "temporal_order", "impulse", "flip_flop", "text"])
