@@ -1,4 +1,5 @@
-"""The ``rnn-viz`` command: the desktop app (default) and ``rnn-viz run``, headless training.
+"""The ``rnn-viz`` command: the desktop app (default), ``rnn-viz run``, headless training, and
+``rnn-viz presets``, the guided experiments by name.
 
 Qt is imported only inside the functions that open the window or render plots, so ``rnn-viz run``
 works on machines without a display or Qt's system libraries. Usage and files: docs/cli.md.
@@ -16,6 +17,7 @@ import argparse
 import dataclasses
 import signal
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -33,6 +35,7 @@ from rnn_viz.experiment.config import (
     to_toml,
 )
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
+from rnn_viz.experiment.presets import list_presets, preset_paths, resolve_experiment
 
 __all__ = ["main"]
 
@@ -43,9 +46,9 @@ PROGRESS_SECONDS = 1.0
 
 NO_DISPLAY = """\
 rnn-viz: no display to open the window on ({why}).
-  Train without a window:   rnn-viz run resources/presets/default.toml --steps 500 --out runs/first
+  Train without a window:   rnn-viz run default --steps 500 --out runs/first
   Open it on a virtual X screen:   xvfb-run -a rnn-viz{args}
-  (xvfb-run is in the Debian package xvfb; see README.md)"""
+  (xvfb-run is in the Debian package xvfb; `rnn-viz presets` lists the experiments by name)"""
 
 
 def _say(message: str) -> None:
@@ -81,12 +84,16 @@ def display_problem(environ=None, platform: str | None = None) -> str | None:
     return f"QT_QPA_PLATFORM={requested} but DISPLAY and WAYLAND_DISPLAY are not set"
 
 
-def _gui(path: str | None) -> int:
-    if path is not None and not Path(path).is_file():
-        return _fail(f"{path}: no such experiment file")
+def _gui(given: str | None) -> int:
+    path = None
+    if given is not None:
+        try:
+            path = str(resolve_experiment(given))
+        except ConfigError as exc:
+            return _fail(str(exc))
     why = display_problem()
     if why is not None:
-        _say(NO_DISPLAY.format(why=why, args=f" gui {path}" if path else ""))
+        _say(NO_DISPLAY.format(why=why, args=f" gui {given}" if given else ""))
         return EXIT_ERROR
     try:
         from rnn_viz.ui.app import run_app
@@ -213,6 +220,7 @@ def _run(args) -> int:
     # Imported here: `rnn-viz` (the window) should not pay for the training loop's imports.
     from rnn_viz.experiment.loop import Trainer, train
 
+    args.experiment = str(resolve_experiment(args.experiment))  # a file, or a preset's name
     cfg = apply_overrides(load_config(args.experiment), args.set)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -355,21 +363,38 @@ def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
     return EXIT_OK
 
 
+def _presets() -> int:
+    """``rnn-viz presets``: one NAME<TAB>TITLE line per guided experiment, in the presets' order."""
+    for info in list_presets():
+        print(f"{info.name}\t{' '.join(info.title.split())}")
+    return EXIT_OK
+
+
 # --- the command line ----------------------------------------------------------------------------
 
+COMMANDS = ("gui", "run", "presets")
+
 def _parser() -> argparse.ArgumentParser:
+    names = ", ".join(p.stem for p in preset_paths()) or "(none installed)"
     parser = argparse.ArgumentParser(
         prog="rnn-viz",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Watch the error signal travel back through time in a recurrent network. "
                     "With no command, opens the desktop app.",
+        epilog="Shorthand: `rnn-viz FILE.toml` or `rnn-viz NAME` opens the app on that experiment.\n"
+               "An EXPERIMENT is a file, or the name of a guided experiment shipped with rnn-viz:\n"
+               + textwrap.fill(names, 96, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
+               + "\n(`rnn-viz presets` prints each with its title).",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{gui,run}")
+    sub = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
-    gui.add_argument("experiment", nargs="?", help="experiment file (.toml) to open")
+    gui.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
+                     help="experiment file (.toml) or preset name to open")
     run = sub.add_parser("run", help="train without a window and write the run's files",
                          description="Train headless; writes DIR/config.toml, metrics.csv, trace.npz, "
                                      "checkpoint.npz (docs/file-formats.md).")
-    run.add_argument("experiment", help="experiment file (.toml), e.g. resources/presets/default.toml")
+    run.add_argument("experiment", metavar="EXPERIMENT",
+                     help="experiment file (.toml) or preset name, e.g. default or 1-vanishing-gradients")
     run.add_argument("--steps", type=_count, required=True, metavar="N",
                      help="updates to train (0: only the trace of the first batch)")
     run.add_argument("--out", required=True, metavar="DIR", help="directory for the run's files (must not exist)")
@@ -386,6 +411,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="add the dynamics analysis (Lyapunov spectrum, Jacobian spectra, fixed points; "
                           "the [dynamics] table) to trace.npz as dyn/* keys")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    sub.add_parser("presets", help="list the guided experiments: NAME<TAB>TITLE, one per line")
     return parser
 
 
@@ -405,14 +431,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _gui(None)
-    if len(argv) == 1 and argv[0].endswith(".toml"):
-        return _gui(argv[0])  # `rnn-viz EXPERIMENT.toml`, as a file manager would start it
+    if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        return _gui(argv[0])  # `rnn-viz FILE.toml` (as a file manager starts it) or `rnn-viz NAME`
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse has already explained
         return int(exc.code or 0)
     if args.command in (None, "gui"):
         return _gui(getattr(args, "experiment", None))
+    if args.command == "presets":
+        return _presets()
     try:
         return _run(args)
     except (ConfigError, DataError, RunFileError, EngineError) as exc:

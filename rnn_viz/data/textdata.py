@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import numpy as np
 
+from ..package_data import resource_path
 from .dataset import Batch, Dataset, frozen_batch
 from .errors import DataError
 
-DEFAULT_TEXT = Path(__file__).resolve().parents[2] / "resources" / "text" / "lighthouse.txt"
+# Shipped in the wheel (resources/text), found through importlib.resources wherever rnn-viz is installed.
+DEFAULT_TEXT = resource_path("text", "lighthouse.txt")
 # One-hot inputs grow with the vocabulary; past this the rarest characters share one symbol.
 MAX_VOCAB = 256
 UNKNOWN = "\ufffd"

@@ -1,13 +1,17 @@
-"""The guided experiments shipped in resources/presets: list them and read their [preset] text.
+"""The guided experiments shipped in resources/presets: list them, find them by name, read their
+[preset] text.
 
 Qt-free, so the app's menu, its preset panel and the CLI share one listing. A preset is an ordinary
 experiment file with a ``[preset]`` section (title, explanation, optionally look_at and equation)
-and, where it has a second run, a ``[compare]`` section. Files are listed in file-name order, which
-is the order of the experiments (``1-...``, ``2-...``); ``default.toml`` comes last.
+and, where it has a second run, a ``[compare]`` section. Its name is the file's stem
+(``1-vanishing-gradients``). They are listed ``default`` first, then in the order of the experiments:
+by number, then suffix (``5`` < ``5b`` < ``10``). The folder is found through importlib.resources
+(``rnn_viz.package_data``), so this works from a clone and from an installed wheel alike.
 """
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.analysis import per_step_decay
+from ..package_data import resource_path
 from .config import ConfigError, ExperimentConfig, compare_label, load_config
 
 __all__ = [
-    "PRESETS_DIR", "EDGE_OF_CHAOS", "PresetInfo", "preset_info", "list_presets", "find_preset",
-    "measured_decay", "decay_row",
+    "PRESETS_DIR", "EDGE_OF_CHAOS", "PresetInfo", "preset_info", "list_presets", "preset_paths",
+    "preset_order", "find_preset", "resolve_experiment", "measured_decay", "decay_row",
 ]
 
-PRESETS_DIR = Path(__file__).resolve().parents[2] / "resources" / "presets"
+PRESETS_DIR = resource_path("presets")
 
 # The one preset whose panel plots measured decay against log(rho) (experiment 3).
 EDGE_OF_CHAOS = "3-edge-of-chaos"
@@ -68,23 +73,42 @@ def preset_info(path: str | Path, config: ExperimentConfig | None = None) -> Pre
     return PresetInfo(path, path.stem, p.title, p.explanation, p.look_at, p.equation, compare_label(cfg), cfg)
 
 
+def preset_order(stem: str) -> tuple:
+    """Sort key of a preset name: ``default`` first, then by number and suffix (``2`` before ``10``,
+    ``5`` before ``5b``), then names without a number."""
+    m = re.match(r"(\d+)([a-z]*)", stem)
+    if stem == "default":
+        return (0, 0, "", stem)
+    if m is None:
+        return (2, 0, "", stem)
+    return (1, int(m.group(1)), m.group(2), stem)
+
+
+def preset_paths(folder: str | Path = PRESETS_DIR) -> list[Path]:
+    """Every ``*.toml`` file in ``folder`` in :func:`preset_order`; a missing folder gives []."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.glob("*.toml") if p.is_file()), key=lambda p: preset_order(p.stem))
+
+
 def list_presets(folder: str | Path = PRESETS_DIR) -> list[PresetInfo]:
-    """Every ``*.toml`` in ``folder``, in file-name order (``default.toml`` last).
+    """Every preset in ``folder``, in :func:`preset_order` (``default`` first).
 
     A file that does not load is still listed, with ``error`` set and its name as title, so one bad
     file (say, one a user dropped into the folder) cannot hide the others. A missing folder gives [].
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    paths = sorted(folder.glob("*.toml"), key=lambda p: (p.stem == "default", p.name))
     out = []
-    for path in paths:
+    for path in preset_paths(folder):
         try:
             out.append(preset_info(path))
         except ConfigError as exc:
             out.append(PresetInfo(path, path.stem, path.stem, error=str(exc)))
     return out
+
+
+def _known(folder: Path) -> str:
+    return ", ".join(p.stem for p in preset_paths(folder)) or "(none installed)"
 
 
 def find_preset(name: str, folder: str | Path = PRESETS_DIR) -> Path:
@@ -95,10 +119,27 @@ def find_preset(name: str, folder: str | Path = PRESETS_DIR) -> Path:
     folder = Path(folder)
     stem = name[:-5] if name.endswith(".toml") else name
     path = folder / f"{stem}.toml"
+    if stem and "/" not in stem and "\\" not in stem and path.is_file():
+        return path
+    raise ConfigError(f"no guided experiment called {name!r}; allowed: {_known(folder)}", source=str(folder))
+
+
+def resolve_experiment(arg: str | Path, folder: str | Path = PRESETS_DIR) -> Path:
+    """What an experiment argument of ``rnn-viz run``/``gui``/``NAME`` (and later ``sweep``) means:
+    an existing regular file first, else the preset called ``arg`` (or ``arg`` minus ``.toml``).
+
+    Raises ConfigError naming ``arg`` and listing the preset names when it is neither.
+    """
+    path = Path(arg)
     if path.is_file():
         return path
-    known = ", ".join(p.stem for p in sorted(folder.glob("*.toml"))) if folder.is_dir() else "(none)"
-    raise ConfigError(f"no guided experiment called {name!r}; allowed: {known}", source=str(folder))
+    folder = Path(folder)
+    try:
+        return find_preset(str(arg), folder)
+    except ConfigError:
+        pass
+    problem = "not a regular file" if path.exists() else "no such experiment file"
+    raise ConfigError(f"{problem}, and no preset has that name; presets: {_known(folder)}", source=str(arg))
 
 
 # --- experiment 3: the measured per-step decay ---------------------------------------------------

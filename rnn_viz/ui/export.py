@@ -1,8 +1,8 @@
 """Exporting views: PNG (chosen size and DPI), SVG and CSV, one view or all of them at once.
 
 All image output goes through pyqtgraph's exporters on the item or scene a view offers
-(``view.export_item()``). SVG relies on pyqtgraph's SVGExporter, which works with the pinned Qt
-6.10.3 (it breaks on Qt >= 6.11, see pyproject.toml); tests export SVG and parse it.
+(``view.export_item()``). SVG goes through pyqtgraph's SVGExporter, patched for Qt >= 6.11 by
+``pyqtgraph_svg_3495`` (pyqtgraph #3495); tests export SVG and parse it on the oldest and newest Qt.
 """
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ def export_png(view, path: Path, width: int | None = None, height: int | None = 
 def export_svg(view, path: Path) -> None:
     """Write ``view.export_item()`` as SVG through pyqtgraph's SVGExporter."""
     from pyqtgraph.exporters import SVGExporter
+
+    from rnn_viz.ui import pyqtgraph_svg_3495
+
+    pyqtgraph_svg_3495.install()
 
     data = SVGExporter(_exporter_target(view)).export(toBytes=True)
     _write_bytes(Path(path), data)

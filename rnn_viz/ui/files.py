@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGraphicsItem, QMenu
 
 from rnn_viz.experiment import config as cfgmod
+from rnn_viz.experiment.presets import PRESETS_DIR, preset_paths
 from rnn_viz.ui import export
 from rnn_viz.ui.dialogs import show_message
 from rnn_viz.ui.preview import SEQUENCE_SUFFIXES
@@ -21,7 +22,6 @@ __all__ = [
     "fill_presets_menu", "explain_error", "dropped_path", "PRESETS_DIR",
 ]
 
-PRESETS_DIR = Path(__file__).resolve().parents[2] / "resources" / "presets"
 EXPERIMENT_SUFFIXES = (".toml",)
 
 
@@ -139,10 +139,10 @@ def refresh_recent_menu(window) -> None:
 
 
 def fill_presets_menu(window, folder: Path = PRESETS_DIR) -> None:
-    """One entry per experiment file in resources/presets (its [preset] title, else its name)."""
+    """One entry per shipped experiment file, in the presets' order (its [preset] title, else its name)."""
     menu: QMenu = window.menus["presets"]
     menu.clear()
-    paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    paths = preset_paths(folder)
     for path in paths:
         try:
             title = tomllib.loads(path.read_text(encoding="utf-8")).get("preset", {}).get("title", path.stem)

@@ -29,7 +29,7 @@ _RHO_RANGE = (0.5, 1.5)  # the spectral-radius control's range in experiment 3
 _COMPARE_TEXT = ("Compare run B: {} (trains beside run A; this experiment opens in compare mode, "
                  "Training > Compare mode (Ctrl+M) turns it off and on)")
 _NO_PRESET = ("No guided experiment is open. Choose one from File > Guided experiments, "
-              "or open resources/presets/NAME.toml.")
+              "or start the app with rnn-viz gui NAME (rnn-viz presets lists the names).")
 
 
 def _label(name: str, *, bold: bool = False, mono: bool = False, selectable: bool = False) -> QLabel:

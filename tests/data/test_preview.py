@@ -1,12 +1,12 @@
 """inspect_file: what the "Open sequence" dialog shows, and the shipped sample file."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rnn_viz.data import DataError, FilePreview, inspect_file, load_dataset
+from rnn_viz.package_data import resource_path
 
-SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "weather_daily.csv"
+SAMPLE = resource_path("samples", "weather_daily.csv")
 
 
 def test_preview_of_a_table(tmp_path):

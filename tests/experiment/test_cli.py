@@ -4,7 +4,6 @@ import signal
 import sys
 import tomllib
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,9 @@ from rnn_viz import cli
 from rnn_viz.experiment.config import load_config
 from rnn_viz.experiment.io import load_checkpoint, read_metrics, read_trace, save_checkpoint
 from rnn_viz.experiment.loop import Trainer
+from rnn_viz.experiment.presets import PRESETS_DIR
 
-DEFAULT = Path(__file__).resolve().parents[2] / "resources" / "presets" / "default.toml"
+DEFAULT = PRESETS_DIR / "default.toml"
 # Small enough that a run of a few updates takes milliseconds.
 SMALL = ["--set", "data.seq_len=12", "--set", "data.batch_size=4", "--set", "data.val_size=8",
          "--set", "model.hidden_size=8", "--quiet"]
@@ -247,7 +247,7 @@ def test_divergence_names_the_update_and_the_remedy_and_keeps_valid_files(tmp_pa
 
 
 @pytest.mark.parametrize("args", [["run", "x.toml", "--out", "d"], ["run", "x.toml", "--steps", "-1", "--out", "d"],
-                                  ["run"], ["frobnicate"]])
+                                  ["run"]])
 def test_usage_errors_exit_2(capsys, args):
     assert cli.main(args) == 2
     assert "usage:" in capsys.readouterr().err

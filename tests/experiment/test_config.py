@@ -3,7 +3,6 @@ import copy
 import pickle
 import tomllib
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,9 @@ from rnn_viz.experiment.config import (
     to_json,
     to_toml,
 )
+from rnn_viz.experiment.presets import PRESETS_DIR
 
-DEFAULT_TOML = Path(__file__).resolve().parents[2] / "resources" / "presets" / "default.toml"
+DEFAULT_TOML = PRESETS_DIR / "default.toml"
 
 
 def _error(d, source="exp.toml") -> str:

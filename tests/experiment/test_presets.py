@@ -15,10 +15,11 @@ from rnn_viz.experiment import presets
 from rnn_viz.experiment.config import ConfigError, apply_overrides, compare_config, load_config
 from rnn_viz.experiment.loop import CompareTrainer, Trainer, train
 
+# `default` first, then by number and suffix (issue 10: the order of `rnn-viz presets` and the menu).
 EXPECTED = [
-    "1-vanishing-gradients", "2-exploding-gradients", "3-edge-of-chaos", "4-truncation-blind-spot",
+    "default", "1-vanishing-gradients", "2-exploding-gradients", "3-edge-of-chaos", "4-truncation-blind-spot",
     "5-gates-lstm", "5b-gates-gru", "6-init-identity-vs-small", "6b-init-identity-vs-large",
-    "7-transition-to-chaos", "8-dynamical-isometry", "9-flip-flop-fixed-points", "default",
+    "7-transition-to-chaos", "8-dynamical-isometry", "9-flip-flop-fixed-points",
 ]
 WITH_COMPARE = {"2-exploding-gradients", "4-truncation-blind-spot", "5-gates-lstm", "5b-gates-gru",
                 "6-init-identity-vs-small", "6b-init-identity-vs-large", "8-dynamical-isometry"}
