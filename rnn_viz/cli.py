@@ -372,7 +372,7 @@ def _presets() -> int:
 
 # --- the command line ----------------------------------------------------------------------------
 
-COMMANDS = ("gui", "run", "presets")
+COMMANDS = ("gui", "run", "presets", "sweep")
 
 def _parser() -> argparse.ArgumentParser:
     names = ", ".join(p.stem for p in preset_paths()) or "(none installed)"
@@ -412,6 +412,8 @@ def _parser() -> argparse.ArgumentParser:
                           "the [dynamics] table) to trace.npz as dyn/* keys")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sub.add_parser("presets", help="list the guided experiments: NAME<TAB>TITLE, one per line")
+    sub.add_parser("sweep", help="one experiment per grid point: sweep.csv and a figure per measure "
+                                 "(rnn-viz sweep --help)")
     return parser
 
 
@@ -431,6 +433,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _gui(None)
+    if argv[0] == "sweep":  # its own parser and executors, in rnn_viz/sweep_cli.py
+        from rnn_viz.sweep_cli import main as sweep_main
+
+        return sweep_main(argv[1:])
     if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         return _gui(argv[0])  # `rnn-viz FILE.toml` (as a file manager starts it) or `rnn-viz NAME`
     try:
