@@ -42,7 +42,8 @@ class Grid:
 
 def parse_grid(text: str) -> Grid:
     """``KEY=a,b,c`` (TOML values, as with ``--set``) or ``KEY=START:STOP:COUNT`` (numpy.linspace,
-    ends included; integers when START and STOP are integers and every value is whole).
+    ends included, to 15 significant digits; integers when START and STOP are integers and every
+    value is whole).
 
     Raises ConfigError naming the argument and what is allowed.
     """
@@ -62,7 +63,8 @@ def parse_grid(text: str) -> Grid:
         grid = np.linspace(float(start), float(stop), count)
         if isinstance(start, int) and isinstance(stop, int) and np.all(grid == np.round(grid)):
             return Grid(key, tuple(int(v) for v in grid))
-        return Grid(key, tuple(float(v) for v in grid))
+        # 15 significant digits drop linspace's last-bit noise (1.2000000000000002 -> 1.2)
+        return Grid(key, tuple(float(f"{v:.15g}") for v in grid))
     if len(pieces) != 1:
         raise ConfigError(f"--grid {text!r}: VALUES is a,b,c or START:STOP:COUNT")
     items = [_parse_value(v) for v in _split_values(values)]
