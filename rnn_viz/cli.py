@@ -246,6 +246,8 @@ def _run(args) -> int:
             raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
     run_cfg = _run_config(trainer, wanted)
+    if args.dynamics:
+        _check_dynamics(trainer, args.experiment)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
     first = trainer.step_count
@@ -311,6 +313,9 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     cfg = _with_absolute_path(cfg, base_dir)
     pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
     runs = {out: pair.a, out / "compare": pair.b}
+    if args.dynamics:
+        _check_dynamics(pair.a, args.experiment)
+        _check_dynamics(pair.b, args.experiment)
     for folder, trainer in runs.items():
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "config.toml").write_text(to_toml(trainer.config), encoding="utf-8")
@@ -342,6 +347,16 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     if not args.quiet:
         _say(f"done: {pair.step_count} updates of each run; run A in {out}, run B in {out / 'compare'}")
     return EXIT_INTERRUPTED if stop.requested else EXIT_OK
+
+
+def _check_dynamics(trainer, source: str) -> None:
+    """Refuse ``[dynamics]`` settings that do not fit this network before training, not after."""
+    from rnn_viz.experiment.dynamics import settings_for
+
+    try:
+        settings_for(trainer, trainer.dataset.seq_len)
+    except ConfigError as exc:
+        raise exc.located(source) if exc.source is None else exc from None
 
 
 def _with_dynamics(trainer, trace):
