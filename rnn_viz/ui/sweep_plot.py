@@ -11,7 +11,7 @@ import pyqtgraph as pg
 
 from rnn_viz.ui import colormaps, export
 
-__all__ = ["render_sweep_plots", "SIGNED_MEASURES"]
+__all__ = ["render_sweep_plots", "sweep_figures", "SIGNED_MEASURES"]
 
 SIZE = (900, 600)
 # Growth rates: their sign is the point (vanishing below 0, exploding above), so 0 sits mid-map.
@@ -83,6 +83,18 @@ def render_sweep_plots(out_dir: Path, keys: Sequence[str], grid_values: Sequence
     app = _application()
     out_dir = Path(out_dir)
     written: list[Path] = []
+    for name, fig in sweep_figures(keys, grid_values, measures, rows):
+        fig.widget.show()
+        app.processEvents()
+        for fmt in ("png", "svg"):
+            written.append(export.export_view(fig, out_dir / f"{name}.{fmt}", fmt, width=SIZE[0]))
+        fig.widget.close()
+    return written
+
+
+def sweep_figures(keys: Sequence[str], grid_values: Sequence[Sequence], measures: Sequence[str],
+                  rows: Sequence[Mapping[str, str]]) -> list[tuple[str, _Figure]]:
+    """(file stem, figure) for each figure :func:`render_sweep_plots` writes (a QApplication must exist)."""
     figures: list[tuple[str, _Figure]] = []
     for m, measure in enumerate(measures):
         fig = _Figure()
@@ -130,10 +142,4 @@ def render_sweep_plots(out_dir: Path, keys: Sequence[str], grid_values: Sequence
             fig.plot.addLine(y=0.0, pen=pg.mkPen(colormaps.FOREGROUND, style=pg.QtCore.Qt.PenStyle.DashLine))
         fig.plot.setTitle(" and ".join(measures) + f" against {keys[0]}")
         figures.append(("sweep", fig))
-    for name, fig in figures:
-        fig.widget.show()
-        app.processEvents()
-        for fmt in ("png", "svg"):
-            written.append(export.export_view(fig, out_dir / f"{name}.{fmt}", fmt, width=SIZE[0]))
-        fig.widget.close()
-    return written
+    return figures
