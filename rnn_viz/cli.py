@@ -349,6 +349,17 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     return EXIT_INTERRUPTED if stop.requested else EXIT_OK
 
 
+def sweep_figures(out: Path, keys, values, measures, rows) -> str | None:
+    """``rnn-viz sweep``'s figures (offscreen Qt, imported here only); why they failed, or None."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        from rnn_viz.ui.sweep_plot import render_sweep_plots
+    except ImportError as exc:
+        return f"cannot load Qt: {exc}"
+    render_sweep_plots(out, keys, values, measures, rows)
+    return None
+
+
 def _check_dynamics(trainer, source: str) -> None:
     """Refuse ``[dynamics]`` settings that do not fit this network before training, not after."""
     from rnn_viz.experiment.dynamics import settings_for

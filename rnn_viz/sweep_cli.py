@@ -244,10 +244,6 @@ def _on_cluster(tasks: list[dict], address: str):
 
 def _plots(out: Path, grids, measures, rows) -> str | None:
     """Write the figures; returns why they could not be drawn, or None."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    try:
-        from rnn_viz.ui.sweep_plot import render_sweep_plots
-    except ImportError as exc:
-        return f"cannot load Qt: {exc}"
-    render_sweep_plots(out, [g.key for g in grids], [list(g.values) for g in grids], measures, rows)
-    return None
+    from rnn_viz.cli import sweep_figures  # the one module that may reach into rnn_viz.ui
+
+    return sweep_figures(out, [g.key for g in grids], [list(g.values) for g in grids], measures, rows)
