@@ -203,6 +203,17 @@ def _results(tasks: list[dict], args):
         yield from _on_processes(tasks, min(args.jobs, len(tasks)))
 
 
+def _outcome(future, task: dict) -> dict:
+    """The point's result, or a failed row when the executor itself lost it (a worker killed, a
+    worker without rnn-viz): run_point never raises, so anything raised here is the executor's."""
+    try:
+        return future.result()
+    except Exception as exc:
+        message = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return {"point": task["point"], "values": tuple(task["values"]), "measures": {}, "steps": 0,
+                "seconds": 0.0, "error": f"the worker failed: {message}"}
+
+
 def _on_processes(tasks: list[dict], jobs: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -210,9 +221,9 @@ def _on_processes(tasks: list[dict], jobs: int):
     # spawn: a fresh interpreter per worker reads the one-thread BLAS settings above before numpy
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
     try:
-        futures = [pool.submit(sweep.run_point, task) for task in tasks]
+        futures = {pool.submit(sweep.run_point, task): task for task in tasks}
         for future in as_completed(futures):
-            yield future.result()
+            yield _outcome(future, futures[future])
     except BaseException:
         # Ctrl-C (or a broken worker): stop the running points at once instead of waiting for them.
         for process in list(getattr(pool, "_processes", {}).values()):
@@ -231,12 +242,13 @@ def _on_cluster(tasks: list[dict], address: str):
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise _SchedulerError(f"cannot reach the scheduler at {address}: {exc}") from None
+    futures: dict = {}
     try:
-        futures = [client.submit(sweep.run_point, task, pure=False) for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+        futures = {client.submit(sweep.run_point, task, pure=False): task for task in tasks}
+        for future in as_completed(list(futures)):
+            yield _outcome(future, futures[future])
     except BaseException:
-        client.cancel(futures)
+        client.cancel(list(futures))
         raise
     finally:
         client.close()

@@ -132,3 +132,17 @@ def test_ctrl_c_keeps_the_finished_rows_and_exits_130(tmp_path):
     rows = read_rows(out / "sweep.csv")
     assert 1 <= len(rows) < 6 and all(r["error"] == "" for r in rows)
     assert "interrupted" in err and "Traceback" not in err
+
+
+def test_a_point_the_executor_loses_is_a_failed_row_not_a_crash():
+    from concurrent.futures.process import BrokenProcessPool
+
+    from rnn_viz import sweep_cli
+
+    class Lost:
+        def result(self):
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    row = sweep_cli._outcome(Lost(), {"point": 4, "values": (1.5,)})
+    assert row["point"] == 4 and row["values"] == (1.5,) and row["measures"] == {}
+    assert row["error"] == "the worker failed: BrokenProcessPool: A process in the process pool was terminated abruptly"
