@@ -2,8 +2,9 @@
 
 An experiment has the tables ``[data]`` (validated by the data layer), ``[model]``, ``[training]``,
 optionally ``[preset]`` (a guided experiment's title and explanation), ``[dynamics]`` (settings of the
-dynamics analysis, ``dynamics_config.py``) and ``[compare]`` (overrides for a second run). Every key, its default and what it allows is listed in docs/file-formats.md. A bad key
-or value raises :class:`ConfigError`, whose message names the file, the key and what is allowed.
+dynamics analysis, ``dynamics_config.py``) and ``[compare]`` (overrides for a second run). Every
+key, its default and what it allows is listed in docs/file-formats.md. A bad key or value raises
+:class:`ConfigError`, whose message names the file, the key and what is allowed.
 """
 from __future__ import annotations
 
