@@ -549,7 +549,8 @@ def compare_config(cfg: ExperimentConfig, source: str | None = None) -> Experime
     if cfg.compare is None:
         return None
     over = {k: v for k, v in cfg.compare.items() if k != "label"}
-    base = {k: v for k, v in to_dict(cfg).items() if k in ("data", "model", "training")}
+    # run B is analysed with the same [dynamics] settings, so the two runs' dyn/ keys compare
+    base = {k: v for k, v in to_dict(cfg).items() if k in ("data", "model", "training", "dynamics")}
     try:
         return _build(_merge(base, over), check_compare=False)
     except ConfigError as exc:

@@ -62,3 +62,12 @@ def test_settings_that_do_not_fit_the_network_name_the_key():
     with pytest.raises(ConfigError, match="dynamics.transient = 39 .* at most T - 2 = 38"):
         resolve(DynamicsConfig(transient=39), "rnn", 8, 40, 1)
     assert resolve(DynamicsConfig(exponents=16), "lstm", 8, 40, 1).exponents == 16  # S = 2H for lstm
+
+
+def test_the_compare_run_is_analysed_with_the_same_dynamics_settings():
+    from rnn_viz.experiment.config import compare_config
+    from rnn_viz.experiment.presets import find_preset
+
+    cfg = load_config(find_preset("8-dynamical-isometry"))
+    assert cfg.dynamics.fixed_point_starts == 16
+    assert compare_config(cfg).dynamics == cfg.dynamics and compare_config(cfg).model.init == "gaussian"
