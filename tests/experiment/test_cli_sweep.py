@@ -146,3 +146,11 @@ def test_a_point_the_executor_loses_is_a_failed_row_not_a_crash():
     row = sweep_cli._outcome(Lost(), {"point": 4, "values": (1.5,)})
     assert row["point"] == 4 and row["values"] == (1.5,) and row["measures"] == {}
     assert row["error"] == "the worker failed: BrokenProcessPool: A process in the process pool was terminated abruptly"
+
+
+def test_an_unknown_experiment_and_help(tmp_path, capsys):
+    code, err = sweep(capsys, "no-such-preset", *GRID, "--measure", "final_loss", "--out", tmp_path / "u")
+    assert code == 2
+    assert_one_line_error(err, "no-such-preset", "no preset has that name", "7-transition-to-chaos")
+    assert cli.main(["sweep", "--help"]) == 0
+    assert "--scheduler" in capsys.readouterr().out
