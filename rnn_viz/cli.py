@@ -278,6 +278,8 @@ def _run(args) -> int:
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
     check_runs([trainer], args.memory_budget)  # before the first update allocates anything
     run_cfg = _run_config(trainer, wanted)
+    if args.dynamics:
+        _check_dynamics(trainer, args.experiment)
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(out)
     (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
@@ -310,6 +312,8 @@ def _run(args) -> int:
         # The trace of the last update, at its parameters before the update; heavy parts are
         # recomputed when the run stopped early. Without an update: the batch update 1 would use.
         trace = trainer.heavy_trace(last) if last is not None else trainer.evaluate(heavy=True).trace
+        if args.dynamics:
+            trace = _with_dynamics(trainer, trace)
         # The checkpoint first: it is small and is what lets the run go on; the trace may not fit.
         save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
         try:
@@ -348,6 +352,9 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
     check_runs([pair.a, pair.b], args.memory_budget)
     runs = {out: pair.a, out / "compare": pair.b}
+    if args.dynamics:
+        _check_dynamics(pair.a, args.experiment)
+        _check_dynamics(pair.b, args.experiment)
     for folder, trainer in runs.items():
         folder.mkdir(parents=True, exist_ok=True)
         remove_stale_temp_files(folder)
@@ -371,6 +378,8 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
             error = numeric.fold(exc)
         for (folder, trainer), record in zip(runs.items(), last or (None, None)):
             trace = trainer.heavy_trace(record) if record is not None else trainer.evaluate(heavy=True).trace
+            if args.dynamics:
+                trace = _with_dynamics(trainer, trace)
             save_checkpoint(folder / "checkpoint.npz", trainer.checkpoint())
             write_trace(folder / "trace.npz", trace, trainer.config_json())
     if error is not None:
@@ -378,6 +387,34 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     if not args.quiet:
         _say(f"done: {pair.step_count} updates of each run; run A in {out}, run B in {out / 'compare'}")
     return EXIT_INTERRUPTED if stop.requested else EXIT_OK
+
+
+def sweep_figures(out: Path, keys, values, measures, rows) -> str | None:
+    """``rnn-viz sweep``'s figures (offscreen Qt, imported here only); why they failed, or None."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    try:
+        from rnn_viz.ui.sweep_plot import render_sweep_plots
+    except ImportError as exc:
+        return f"cannot load Qt: {exc}"
+    render_sweep_plots(out, keys, values, measures, rows)
+    return None
+
+
+def _check_dynamics(trainer, source: str) -> None:
+    """Refuse ``[dynamics]`` settings that do not fit this network before training, not after."""
+    from rnn_viz.experiment.dynamics import settings_for
+
+    try:
+        settings_for(trainer, trainer.dataset.seq_len)
+    except ConfigError as exc:
+        raise exc.located(source) if exc.source is None else exc from None
+
+
+def _with_dynamics(trainer, trace):
+    """The trace with the ``dyn/`` keys of the dynamics analysis added (``--dynamics``)."""
+    from rnn_viz.experiment.dynamics import analyse
+
+    return {**trace, **analyse(trainer, trace)}
 
 
 def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
@@ -401,7 +438,7 @@ def _presets() -> int:
 
 # --- the command line ----------------------------------------------------------------------------
 
-COMMANDS = ("gui", "run", "presets")
+COMMANDS = ("gui", "run", "presets", "sweep")
 
 def _parser() -> argparse.ArgumentParser:
     names = ", ".join(p.stem for p in preset_paths()) or "(none installed)"
@@ -436,11 +473,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--plots", action="store_true", help="render every view to DIR (offscreen Qt)")
     run.add_argument("--compare", action="store_true",
                      help="also train the experiment's [compare] run in lockstep; its files go to DIR/compare")
+    run.add_argument("--dynamics", action="store_true",
+                     help="add the dynamics analysis (Lyapunov spectrum, Jacobian spectra, fixed points; "
+                          "the [dynamics] table) to trace.npz as dyn/* keys")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.add_argument("--memory-budget", type=_gib, default=None, metavar="GiB",
                      help="refuse experiments whose update and trace need more memory than this "
                           "(default: $RNN_VIZ_MEMORY_GB, else 80%% of the memory available)")
     sub.add_parser("presets", help="list the guided experiments: NAME<TAB>TITLE, one per line")
+    sub.add_parser("sweep", help="one experiment per grid point: sweep.csv and a figure per measure "
+                                 "(rnn-viz sweep --help)")
     return parser
 
 
@@ -478,6 +520,10 @@ def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _gui(None)
+    if argv[0] == "sweep":  # its own parser and executors, in rnn_viz/sweep_cli.py
+        from rnn_viz.sweep_cli import main as sweep_main
+
+        return sweep_main(argv[1:])
     if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         return _gui(argv[0])  # `rnn-viz FILE.toml` (as a file manager starts it) or `rnn-viz NAME`
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import DataError
 
-DATA_SOURCES = ("sine", "adding", "copy", "temporal_order", "text", "file")
+DATA_SOURCES = ("sine", "adding", "copy", "temporal_order", "impulse", "flip_flop", "text", "file")
 MISSING_POLICIES = ("interpolate", "ffill", "drop")
 DELIMITERS = ("auto", ",", ";", "\t", "|")
 MAX_SEQ_LEN = 100_000
@@ -50,6 +50,7 @@ SCHEMAS: dict[str, list[Key]] = {
         Key("min_period", "float", 8.0, 2.0, 1e6, doc="shortest period, in time steps"),
         Key("max_period", "float", 40.0, 2.0, 1e6, doc="longest period, in time steps"),
         Key("noise", "float", 0.05, 0.0, 10.0, doc="standard deviation of the added Gaussian noise"),
+        Key("amplitude", "float", 1.0, 0.0, 1e6, doc="scale of the whole signal, noise included (1 = as drawn)"),
         _VAL_SIZE,
     ],
     "adding": _common(100) + [_VAL_SIZE],
@@ -61,6 +62,12 @@ SCHEMAS: dict[str, list[Key]] = {
     ],
     "temporal_order": _common(100) + [
         Key("distractors", "int", 4, 1, 64, doc="distinct noise symbols between the two relevant ones"),
+        _VAL_SIZE,
+    ],
+    "impulse": _common(100) + [_VAL_SIZE],
+    "flip_flop": _common(100) + [
+        Key("bits", "int", 3, 1, 16, doc="input channels, each a memory bit"),
+        Key("pulse_probability", "float", 0.05, 0.0, 1.0, doc="chance of a +-1 pulse per channel and step"),
         _VAL_SIZE,
     ],
     "text": _common(50) + [

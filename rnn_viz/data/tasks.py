@@ -29,6 +29,7 @@ def _validation(draw, seed: int, size: int) -> Batch | None:
 def _sine_draw(d: dict):
     T, K = d["seq_len"], d["components"]
     lo, hi, noise = d["min_period"], d["max_period"], d["noise"]
+    scale = d.get("amplitude", 1.0)
     t = np.arange(T + 1, dtype=np.float64)
 
     def draw(rng: np.random.Generator, B: int) -> Batch:
@@ -37,7 +38,7 @@ def _sine_draw(d: dict):
         amp = rng.uniform(A_LO, A_HI, size=(B, 1, K))
         # Dividing by sqrt(K) keeps the variance, and so the chance level, independent of K.
         x = (amp * np.sin(2.0 * np.pi * t[None, :, None] / period + phase)).sum(-1) / math.sqrt(K)
-        x = x + noise * rng.standard_normal(x.shape)
+        x = (x + noise * rng.standard_normal(x.shape)) * scale
         return Batch(x[:, :-1, None].copy(), x[:, 1:, None].copy(), np.ones((B, T), dtype=bool))
 
     return draw
@@ -48,18 +49,19 @@ def sine(d: dict, seed: int) -> Dataset:
     draw = _sine_draw(d)
     # E[x^2] with uniform phases: each component contributes E[a^2] / 2, scaled by 1/K, K of them.
     mean_a2 = (A_HI**3 - A_LO**3) / (3.0 * (A_HI - A_LO))
-    chance = mean_a2 / 2.0 + d["noise"] ** 2
+    scale2 = d.get("amplitude", 1.0) ** 2
+    chance = (mean_a2 / 2.0 + d["noise"] ** 2) * scale2
     summary = (
         f"sine: next-step forecasting of a sum of {d['components']} sine(s), periods "
         f"{d['min_period']:g} to {d['max_period']:g} steps, noise sd {d['noise']:g}\n"
         f"T = {d['seq_len']}, loss (mse) on every step\n"
-        f"chance (predict 0): mse {chance:.4f}; noise floor: mse {d['noise'] ** 2:.4f}"
+        f"chance (predict 0): mse {chance:.4f}; noise floor: mse {d['noise'] ** 2 * scale2:.4f}"
     )
     return Dataset(
         name="sine", loss="mse", allowed_losses=("mse",), input_size=1, output_size=1,
         seq_len=d["seq_len"], chance_loss=chance, chance_accuracy=None, summary=summary,
         validation=_validation(draw, seed, d["val_size"]), input_names=("x_t",), output_names=("x_t+1",),
-        details={"noise_floor": d["noise"] ** 2}, _draw=draw,
+        details={"noise_floor": d["noise"] ** 2 * scale2}, _draw=draw,
     )
 
 
@@ -202,4 +204,77 @@ def temporal_order(d: dict, seed: int) -> Dataset:
     )
 
 
-BUILDERS = {"sine": sine, "adding": adding, "copy": copy, "temporal_order": temporal_order}
+# ---------------------------------------------------------------- impulse
+def _impulse_draw(T: int):
+    def draw(rng: np.random.Generator, B: int) -> Batch:
+        x0 = rng.standard_normal(B)
+        inputs = np.zeros((B, T, 1))
+        inputs[:, 0, 0] = x0
+        targets = np.broadcast_to(x0[:, None, None], (B, T, 1)).copy()
+        return Batch(inputs, targets, np.ones((B, T), dtype=bool))
+
+    return draw
+
+
+def impulse(d: dict, seed: int) -> Dataset:
+    """One input impulse x_0 ~ N(0, 1), then x_t = 0: the network's own dynamics after a kick (a zero
+    start without input would stay at h = 0). inputs (B, T, 1); targets (B, T, 1) = x_0 at every step
+    (hold the impulse), mse on every step."""
+    T = d["seq_len"]
+    draw = _impulse_draw(T)
+    summary = (
+        f"impulse: x_0 ~ N(0, 1) at step 0, then 0 for {T - 1} steps\n"
+        f"T = {T}, target x_0 at every step (mse): what the network's own dynamics keep of one kick\n"
+        "chance (predict 0): mse 1.0000"
+    )
+    return Dataset(
+        name="impulse", loss="mse", allowed_losses=("mse",), input_size=1, output_size=1, seq_len=T,
+        chance_loss=1.0, chance_accuracy=None, summary=summary,
+        validation=_validation(draw, seed, d["val_size"]), input_names=("x_t",), output_names=("x_0",),
+        _draw=draw,
+    )
+
+
+# ---------------------------------------------------------------- flip-flop
+def _flip_flop_draw(T: int, bits: int, p: float):
+    def draw(rng: np.random.Generator, B: int) -> Batch:
+        pulse = rng.uniform(size=(B, T, bits)) < p
+        sign = np.where(rng.uniform(size=(B, T, bits)) < 0.5, -1.0, 1.0)
+        inputs = np.where(pulse, sign, 0.0)
+        # the target holds the sign of the channel's last pulse: carry the last non-zero input forward
+        steps = np.where(pulse, np.arange(T)[None, :, None], -1)
+        last = np.maximum.accumulate(steps, axis=1)
+        targets = np.where(last >= 0, np.take_along_axis(inputs, np.maximum(last, 0), axis=1), 0.0)
+        return Batch(inputs, targets, np.ones((B, T), dtype=bool))
+
+    return draw
+
+
+def flip_flop(d: dict, seed: int) -> Dataset:
+    """The 3-bit (or n-bit) flip-flop (Sussillo and Barak 2013): each of ``bits`` input channels
+    carries sparse +1/-1 pulses (each step, with probability ``pulse_probability``); each output
+    holds the sign of its channel's last pulse (0 before the first). inputs, targets (B, T, bits);
+    mse on every step."""
+    T, bits, p = d["seq_len"], d["bits"], d["pulse_probability"]
+    draw = _flip_flop_draw(T, bits, p)
+    # Predicting 0 is the best constant (the signs are symmetric); its mse is the expected fraction of
+    # steps after a channel's first pulse: P(a pulse by step t) = 1 - (1 - p)^(t + 1).
+    chance = float(np.mean(1.0 - (1.0 - p) ** np.arange(1, T + 1)))
+    summary = (
+        f"flip-flop: {bits} channel(s) of +-1 pulses (probability {p:g} per step); each output holds the "
+        f"sign of its channel's last pulse (0 before the first)\nT = {T}, mse on every step\n"
+        f"chance (predict 0): mse {chance:.4f}"
+    )
+    names = tuple(f"bit {i}" for i in range(bits))
+    return Dataset(
+        name="flip_flop", loss="mse", allowed_losses=("mse",), input_size=bits, output_size=bits,
+        seq_len=T, chance_loss=chance, chance_accuracy=None, summary=summary,
+        validation=_validation(draw, seed, d["val_size"]), input_names=names, output_names=names,
+        _draw=draw,
+    )
+
+
+BUILDERS = {
+    "sine": sine, "adding": adding, "copy": copy, "temporal_order": temporal_order, "impulse": impulse,
+    "flip_flop": flip_flop,
+}

@@ -25,6 +25,7 @@ def init_params(
     init: str = "orthogonal",
     spectral_radius: float = 1.0,
     dtype=np.float64,
+    gain: float | None = None,
 ) -> dict[str, np.ndarray]:
     """Fresh parameters for ``spec``: names, shapes and order exactly ``spec.param_shapes()``.
 
@@ -47,6 +48,9 @@ def init_params(
     Everything is computed in float64 and cast to ``dtype`` (float64 or float32) at the end; the
     spectral radius is exact to ~1e-12 relative in float64 only.
 
+    ``gain`` g (``gaussian`` only): each block is N(0, g^2 / H) as drawn, not rescaled, so its
+    spectral radius is only about g (the circular law); ``spectral_radius`` is then ignored.
+
     Raises EngineError for an unknown ``init``, a negative or non-finite ``spectral_radius`` or an
     unsupported ``dtype``.
     """
@@ -59,6 +63,8 @@ def init_params(
     if init not in INITS:
         raise EngineError(f"unknown init {init!r}; allowed: {', '.join(INITS)}")
     rho = _check_radius(spectral_radius)
+    if gain is not None and (init != "gaussian" or not _check_radius(gain) >= 0):
+        raise EngineError(f"gain needs init 'gaussian', got init {init!r}")
     dt = _check_dtype(dtype)
 
     G, H, O = spec.gates, spec.hidden_size, spec.output_size
@@ -69,7 +75,7 @@ def init_params(
             fan_in = shape[1]
             value = _glorot(rng, shape, fan_in=fan_in, fan_out=H)
         elif kind == "Whh":
-            value = np.concatenate([_recurrent_block(rng, H, init, rho) for _ in range(G)], axis=0)
+            value = np.concatenate([_recurrent_block(rng, H, init, rho, gain) for _ in range(G)], axis=0)
         elif kind == "Why":
             value = _glorot(rng, shape, fan_in=H, fan_out=O)
         else:  # biases
@@ -126,10 +132,12 @@ def _glorot(rng: np.random.Generator, shape, fan_in: int, fan_out: int) -> np.nd
     return rng.uniform(-limit, limit, size=shape)
 
 
-def _recurrent_block(rng: np.random.Generator, H: int, init: str, rho: float) -> np.ndarray:
-    """One gate's (H, H) block with spectral radius ``rho``."""
+def _recurrent_block(rng: np.random.Generator, H: int, init: str, rho: float, gain: float | None = None) -> np.ndarray:
+    """One gate's (H, H) block with spectral radius ``rho`` (or N(0, gain^2 / H) as drawn)."""
     # Every init consumes the same draw so the stream stays aligned across init choices.
     Z = rng.standard_normal((H, H))
+    if gain is not None:
+        return Z * (float(gain) / math.sqrt(H))
     if init == "identity":
         return rho * np.eye(H)
     if init == "orthogonal":

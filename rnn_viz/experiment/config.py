@@ -1,9 +1,10 @@
 """The experiment file: TOML <-> frozen, validated dataclasses.
 
 An experiment has the tables ``[data]`` (validated by the data layer), ``[model]``, ``[training]``,
-optionally ``[preset]`` (a guided experiment's title and explanation) and ``[compare]`` (overrides for a
-second run). Every key, its default and what it allows is listed in docs/file-formats.md. A bad key
-or value raises :class:`ConfigError`, whose message names the file, the key and what is allowed.
+optionally ``[preset]`` (a guided experiment's title and explanation), ``[dynamics]`` (settings of the
+dynamics analysis, ``dynamics_config.py``) and ``[compare]`` (overrides for a second run). Every
+key, its default and what it allows is listed in docs/file-formats.md. A bad key or value raises
+:class:`ConfigError`, whose message names the file, the key and what is allowed.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ __all__ = [
     "apply_overrides", "compare_config", "compare_label", "default_config", "SECTIONS",
 ]
 
-SECTIONS = ("preset", "data", "model", "training", "compare")
+SECTIONS = ("preset", "data", "model", "training", "dynamics", "compare")
 GATED_CELLS = ("lstm", "gru")
 
 
@@ -169,6 +170,7 @@ MODEL_KEYS: dict[str, Any] = {
     "num_layers": _Int(1, 4),
     "init": _Choice(("orthogonal", "gaussian", "identity")),
     "spectral_radius": _Float(0.0),
+    "gain": _Float(0.0),
 }
 
 TRAINING_KEYS: dict[str, Any] = {
@@ -220,7 +222,9 @@ def _validate_fields(obj, section: str, specs: Mapping[str, Any], skip_none: boo
 @dataclass(frozen=True)
 class ModelConfig:
     """``[model]``. ``activation`` is the rnn cell's nonlinearity ("tanh" when not given) and None
-    for lstm/gru, whose nonlinearities are fixed; giving one for a gated cell is an error."""
+    for lstm/gru, whose nonlinearities are fixed; giving one for a gated cell is an error.
+    ``gain`` g (None = not used) draws W_hh ~ N(0, g^2/H) unscaled: only with init "gaussian", and
+    it replaces ``spectral_radius`` (a file may not give both)."""
 
     cell: str = "rnn"
     activation: str | None = None
@@ -228,9 +232,13 @@ class ModelConfig:
     num_layers: int = 1
     init: str = "orthogonal"
     spectral_radius: float = 1.0
+    gain: float | None = None
 
     def __post_init__(self):
         _validate_fields(self, "model", MODEL_KEYS, skip_none=True)
+        if self.gain is not None and self.init != "gaussian":
+            raise ConfigError(f"{{key}} is not allowed with model.init = {_show(self.init)}; allowed: only with "
+                              'init = "gaussian" (W_hh ~ N(0, gain^2/H))', "model.gain")
         if self.cell in GATED_CELLS and self.activation is not None:
             raise ConfigError(
                 f"{{key}} = {_show(self.activation)} is not allowed for model.cell = {_show(self.cell)}; "
@@ -298,6 +306,7 @@ class ExperimentConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     preset: PresetConfig | None = None
     compare: Mapping[str, Any] | None = None
+    dynamics: Any = None  # a dynamics_config.DynamicsConfig, or None for its defaults
 
     def __post_init__(self):
         object.__setattr__(self, "data", FrozenDict(self.data))
@@ -338,6 +347,9 @@ def _build(d: Mapping, check_compare: bool) -> ExperimentConfig:
     model_t, training_t = _table(d, "model"), _table(d, "training")
     _known("model", model_t, MODEL_KEYS)
     _known("training", training_t, TRAINING_KEYS)
+    if "gain" in model_t and "spectral_radius" in model_t:
+        raise ConfigError("{key} is not allowed together with model.spectral_radius; allowed: one of the two "
+                          "(gain draws W_hh ~ N(0, gain^2/H) without rescaling it)", "model.gain")
     model = ModelConfig(**model_t)
     training = TrainingConfig(**training_t)
     data = _resolve_data(_table(d, "data"))
@@ -365,7 +377,13 @@ def _build(d: Mapping, check_compare: bool) -> ExperimentConfig:
                 _table(compare, name)
             except ConfigError as exc:
                 raise exc.located(prefix="compare.") from None
-    cfg = ExperimentConfig(data=data, model=model, training=training, preset=preset, compare=compare)
+    dynamics = None
+    if "dynamics" in d:
+        from .dynamics_config import dynamics_from_table  # it builds on this module's checks
+
+        dynamics = dynamics_from_table(_table(d, "dynamics"))
+    cfg = ExperimentConfig(data=data, model=model, training=training, preset=preset, compare=compare,
+                           dynamics=dynamics)
     if check_compare and compare is not None:
         compare_config(cfg)
     return cfg
@@ -396,7 +414,13 @@ def to_dict(cfg: ExperimentConfig) -> dict[str, Any]:
     out["data"] = _thaw(cfg.data)
     out["model"] = {f.name: getattr(cfg.model, f.name) for f in fields(cfg.model)
                     if getattr(cfg.model, f.name) is not None}
+    if cfg.model.gain is not None:
+        del out["model"]["spectral_radius"]  # gain replaces it
     out["training"] = {f.name: getattr(cfg.training, f.name) for f in fields(cfg.training)}
+    if cfg.dynamics is not None:
+        from .dynamics_config import dynamics_to_dict
+
+        out["dynamics"] = dynamics_to_dict(cfg.dynamics)
     if cfg.compare is not None:
         out["compare"] = _thaw(cfg.compare)
     return out
@@ -460,6 +484,10 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
                 old = {k: v for k, v in old.items() if k != "delay"}
         if section == "model" and "cell" in table and "activation" not in table:
             old = {k: v for k, v in old.items() if k != "activation"}
+        # gain and spectral_radius exclude each other: setting one drops the other
+        for given, dropped in (("gain", "spectral_radius"), ("spectral_radius", "gain")):
+            if section == "model" and given in table and dropped not in table:
+                old = {k: v for k, v in old.items() if k != dropped}
         if section == "compare":
             merged[section] = _merge(old, table)
             continue
@@ -506,7 +534,8 @@ def compare_config(cfg: ExperimentConfig, source: str | None = None) -> Experime
     if cfg.compare is None:
         return None
     over = {k: v for k, v in cfg.compare.items() if k != "label"}
-    base = {k: v for k, v in to_dict(cfg).items() if k in ("data", "model", "training")}
+    # run B is analysed with the same [dynamics] settings, so the two runs' dyn/ keys compare
+    base = {k: v for k, v in to_dict(cfg).items() if k in ("data", "model", "training", "dynamics")}
     try:
         return _build(_merge(base, over), check_compare=False)
     except ConfigError as exc:

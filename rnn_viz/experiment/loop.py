@@ -62,7 +62,7 @@ class Trainer:
         self.spec = NetSpec(mc.cell, self.dataset.input_size, mc.hidden_size, self.dataset.output_size,
                             mc.num_layers, mc.activation or "tanh")
         self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init, mc.spectral_radius,
-                                  _DTYPES[tc.dtype])
+                                  _DTYPES[tc.dtype], gain=mc.gain)
         self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay)
         self.opt_state = optim.init_state(self.optimizer, self.params)
         self.truncation = Truncation(tc.k1, tc.k2) if tc.bptt == "truncated" else None
@@ -258,7 +258,7 @@ class CompareTrainer:
         self.shared_batches = same_data
         same_shapes = {k: v.shape for k, v in self.a.params.items()} == {k: v.shape for k, v in self.b.params.items()}
         ma, mb = config_a.model, config_b.model
-        if same_shapes and (ma.init, ma.spectral_radius) == (mb.init, mb.spectral_radius):
+        if same_shapes and (ma.init, ma.spectral_radius, ma.gain) == (mb.init, mb.spectral_radius, mb.gain):
             self.b.params = {k: v.copy() for k, v in self.a.params.items()}
             self.b._spectra = whh_spectra(self.b.spec, self.b.params)
             self.same_init = True

@@ -4,17 +4,17 @@ import pytest
 from rnn_viz.data import DATA_SOURCES, SCHEMAS, DataError, resolve_data_section
 
 
-def test_sources_are_the_documented_six():
-    assert DATA_SOURCES == ("sine", "adding", "copy", "temporal_order", "text", "file")
+def test_sources_are_the_documented_eight():
+    assert DATA_SOURCES == ("sine", "adding", "copy", "temporal_order", "impulse", "flip_flop", "text", "file")
 
 
 def test_empty_table_is_the_sine_first_experiment():
     d = resolve_data_section({})
     assert d == {"source": "sine", "seq_len": 50, "batch_size": 32, "components": 2, "min_period": 8.0,
-                 "max_period": 40.0, "noise": 0.05, "val_size": 256}
+                 "max_period": 40.0, "noise": 0.05, "amplitude": 1.0, "val_size": 256}
 
 
-@pytest.mark.parametrize("source", ["sine", "adding", "copy", "temporal_order", "text"])
+@pytest.mark.parametrize("source", ["sine", "adding", "copy", "temporal_order", "impulse", "flip_flop", "text"])
 def test_every_key_of_a_source_is_filled_and_resolving_again_changes_nothing(source):
     d = resolve_data_section({"source": source})
     assert set(d) == {k.name for k in SCHEMAS[source]}

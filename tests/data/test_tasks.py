@@ -6,7 +6,7 @@ import pytest
 
 from rnn_viz.data import Batch, Dataset, DataError, load_dataset
 
-TASKS = ["sine", "adding", "copy", "temporal_order"]
+TASKS = ["sine", "adding", "copy", "temporal_order", "impulse", "flip_flop"]
 
 
 def _load(source, **keys):
@@ -152,3 +152,48 @@ def test_temporal_order_chance_is_25_percent():
     b = ds.sample(np.random.default_rng(0), 8000)
     freq = np.bincount(b.targets[:, -1], minlength=4) / 8000
     np.testing.assert_allclose(freq, 0.25, atol=0.02)
+
+
+# ------------------------------------------------------------------ impulse
+def test_impulse_is_one_kick_then_silence_and_the_target_holds_it():
+    ds = _load("impulse", seq_len=30)
+    b = ds.sample(np.random.default_rng(3), 500)
+    x0 = b.inputs[:, 0, 0]
+    assert np.all(b.inputs[:, 1:] == 0) and np.all(x0 != 0)
+    assert np.array_equal(b.targets[..., 0], np.repeat(x0[:, None], 30, axis=1))
+    assert b.mask.all()
+    # x_0 ~ N(0, 1): the chance mse (predict 0) is E[x_0^2] = 1
+    assert ds.chance_loss == 1.0
+    assert abs(x0.mean()) < 0.15 and abs((x0 * x0).mean() - 1.0) < 0.15
+
+
+# ------------------------------------------------------------------ flip-flop
+def test_flip_flop_output_holds_the_sign_of_the_last_pulse_per_channel():
+    ds = _load("flip_flop", seq_len=60, bits=3, pulse_probability=0.1)
+    b = ds.sample(np.random.default_rng(4), 20)
+    assert set(np.unique(b.inputs)) <= {-1.0, 0.0, 1.0}
+    for i in range(20):
+        for c in range(3):
+            held = 0.0
+            for t in range(60):
+                if b.inputs[i, t, c] != 0:
+                    held = b.inputs[i, t, c]
+                assert b.targets[i, t, c] == held, (i, t, c)
+    assert b.mask.all() and ds.input_size == ds.output_size == 3
+
+
+def test_flip_flop_pulse_rate_and_chance_level():
+    p, T = 0.05, 100
+    ds = _load("flip_flop", seq_len=T, bits=3, pulse_probability=p)
+    b = ds.sample(np.random.default_rng(5), 2000)
+    assert abs((b.inputs != 0).mean() - p) < 0.003
+    # chance is the mse of predicting 0 = the fraction of steps after a channel's first pulse
+    assert abs((b.targets**2).mean() - ds.chance_loss) < 0.01
+    assert ds.chance_loss == pytest.approx(np.mean(1 - (1 - p) ** np.arange(1, T + 1)))
+
+
+def test_flip_flop_bad_keys_name_themselves():
+    with pytest.raises(DataError, match=r"data\.pulse_probability: expected a number from 0.0 to 1.0"):
+        _load("flip_flop", pulse_probability=1.5)
+    with pytest.raises(DataError, match=r"data\.bits: expected a whole number from 1 to 16"):
+        _load("flip_flop", bits=0)

@@ -98,6 +98,7 @@ BAD_VALUES = [
     ("model", "init", "xavier", '"orthogonal", "gaussian", "identity"'),
     ("model", "spectral_radius", -0.1, "a finite number >= 0"),
     ("model", "spectral_radius", float("inf"), "a finite number >= 0"),
+    ("model", "gain", -1.0, "a finite number >= 0"),
     ("training", "bptt", "partial", '"full", "truncated"'),
     ("training", "k1", 0, "an integer >= 1"),
     ("training", "k2", "5", "an integer >= 1"),
@@ -153,9 +154,10 @@ def test_unknown_keys_and_sections_list_what_exists():
     assert _error({"training": {"lr": 0.1}}).startswith(
         "exp.toml: unknown key training.lr; allowed: bptt, k1, k2, optimizer, learning_rate")
     assert _error({"model": {"cells": "rnn"}}) == (
-        "exp.toml: unknown key model.cells; allowed: cell, activation, hidden_size, num_layers, init, spectral_radius")
+        "exp.toml: unknown key model.cells; allowed: cell, activation, hidden_size, num_layers, init, spectral_radius, "
+        "gain")
     assert _error({"optimiser": {}}) == (
-        "exp.toml: unknown section [optimiser]; allowed: [preset], [data], [model], [training], [compare]")
+        "exp.toml: unknown section [optimiser]; allowed: [preset], [data], [model], [training], [dynamics], [compare]")
     assert _error({"seed": 1}).startswith("exp.toml: unknown section [seed]")
     assert _error({"model": 3}) == "exp.toml: model = 3 is not allowed; allowed: a table"
 
