@@ -68,24 +68,27 @@ def per_step_chains(blocks: Chains) -> Chains:
 
 
 def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Chains,
-          want_weight_terms: bool = True, record_chain_norms: bool = False) -> dict:
+          want_weight_terms: bool = True, record_chain_norms: bool = False, want_dh: bool = True) -> dict:
     """The reversed time loop over all layers.
 
     spec: NetSpec. caches: one forward cache per layer (cells.forward, time-major). dh_out: (T, B, H)
     the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
     Returns per layer l (lists indexed by layer), time-major:
-      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains; ``dc`` (T, B, H) for lstm;
+      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm;
       ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms);
       ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
+    The vanilla cell's step runs in place on buffers made once per sweep (cells.rnn_step_backward_into);
+    the gated cells' steps allocate their (small) temporaries.
     """
     L, cell, act = spec.num_layers, spec.cell, spec.activation
     T, B, H = dh_out.shape
     C, GH = len(chains.lo), spec.gates * H
     dt = dh_out.dtype
+    single = C == 1  # full BPTT: the per-chain sums are the arrays themselves
     carry = [np.zeros((C, B, H), dt) for _ in range(L)]
     carry_c = [np.zeros((C, B, H), dt) for _ in range(L)] if cell == "lstm" else None
     out = {
-        "dh": [np.empty((T, B, H), dt) for _ in range(L)],
+        "dh": [np.empty((T, B, H), dt) for _ in range(L)] if want_dh else None,
         "dc": [np.empty((T, B, H), dt) for _ in range(L)] if cell == "lstm" else None,
         "dax": [np.empty((T, B, GH), dt) for _ in range(L)] if want_weight_terms else None,
         "dah": None,
@@ -96,6 +99,10 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
         out["dah"] = [np.empty((T, B, GH), dt) for _ in range(L)] if cell == "gru" else out["dax"]
     Whh = [params[f"Whh.{l}"] for l in range(L)]
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
+    down_buf = np.empty((C, B, H), dt) if L > 1 else None
+    if cell == "rnn":
+        da_buf = np.empty((C, B, GH), dt)
+        deriv = [cells.rnn_derivative(act, cache["h"]) for cache in caches]
     for t in reversed(range(T)):
         a, b = chains.alive(t)
         own = int(chains.owner[t]) - a
@@ -106,23 +113,32 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
                 dh[own] += dh_out[t]
             else:
                 dh += down
-            dc = carry_c[l][a:b] if carry_c is not None else None
-            _chain_sum(dh, out["dh"][l][t])
+            if want_dh:
+                _chain_sum(dh, out["dh"][l][t])
             if record_chain_norms:
                 out["chain_norms"][l][a:b, t] = np.sqrt(np.einsum("cbh,cbh->c", dh, dh))
-            dax, dah, dh_prev, dc_prev, dc_t = cells.step_backward(
-                cell, act, dh, dc, cells.at_step(caches[l], t), Whh[l]
-            )
-            if dc_t is not None:
-                _chain_sum(dc_t, out["dc"][l][t])
-                carry_c[l][a:b] = dc_prev
-            if want_weight_terms:
-                _chain_sum(dax, out["dax"][l][t])
-                if dah is not dax:
-                    _chain_sum(dah, out["dah"][l][t])
+            if cell == "rnn":
+                # with one chain the step writes its adjoint straight into the output array
+                da = out["dax"][l][t][None] if single and want_weight_terms else da_buf[: b - a]
+                cells.rnn_step_backward_into(dh, deriv[l][t], Whh[l], da, dh)
+                if want_weight_terms and not single:
+                    da.sum(0, out=out["dax"][l][t])
+                dax = da
+            else:
+                dc = carry_c[l][a:b] if carry_c is not None else None
+                dax, dah, dh_prev, dc_prev, dc_t = cells.step_backward(
+                    cell, act, dh, dc, cells.at_step(caches[l], t), Whh[l]
+                )
+                if dc_t is not None:
+                    _chain_sum(dc_t, out["dc"][l][t])
+                    carry_c[l][a:b] = dc_prev
+                if want_weight_terms:
+                    _chain_sum(dax, out["dax"][l][t])
+                    if dah is not dax:
+                        _chain_sum(dah, out["dah"][l][t])
+                carry[l][a:b] = dh_prev
             if l > 0:
-                down = dax @ Wxh[l]
-            carry[l][a:b] = dh_prev
+                down = np.matmul(dax, Wxh[l], out=down_buf[: b - a])
     return out
 
 

@@ -30,8 +30,11 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
     T, B, GH = xproj.shape
     H = Whh.shape[1]
     WhhT = Whh.T
-    h_prev = np.zeros((T, B, H), dtype=xproj.dtype)
-    h = np.empty_like(h_prev)
+    # h_prev is h shifted by one step: both are views of one (T + 1)-step buffer, so the loop
+    # never copies a state
+    hbuf = np.empty((T + 1, B, H), dtype=xproj.dtype)
+    hbuf[0] = 0.0
+    h, h_prev = hbuf[1:], hbuf[:-1]
     cache: dict = {"h": h, "h_prev": h_prev}
     z = np.empty((B, GH), dtype=xproj.dtype)
     if cell == "rnn":
@@ -39,11 +42,11 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
             activations.apply(act, z, out=h[t])
-            if t + 1 < T:
-                h_prev[t + 1] = h[t]
     elif cell == "lstm":
-        c_prev = np.zeros_like(h_prev)
-        c, tanh_c, gates = np.empty_like(h), np.empty_like(h), np.empty_like(xproj)
+        cbuf = np.empty_like(hbuf)
+        cbuf[0] = 0.0
+        c, c_prev = cbuf[1:], cbuf[:-1]
+        tanh_c, gates = np.empty_like(h), np.empty_like(xproj)
         for t in range(T):
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
@@ -55,8 +58,6 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
             c[t] += g[:, :H] * g[:, 2 * H : 3 * H]
             np.tanh(c[t], out=tanh_c[t])
             np.multiply(g[:, 3 * H :], tanh_c[t], out=h[t])
-            if t + 1 < T:
-                h_prev[t + 1], c_prev[t + 1] = h[t], c[t]
         cache.update(c=c, c_prev=c_prev, tanh_c=tanh_c, gates=gates)
     elif cell == "gru":
         gates, hn = np.empty_like(xproj), np.empty_like(h)
@@ -68,8 +69,6 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
             np.tanh(xproj[t, :, 2 * H :] + g[:, :H] * hn[t], out=g[:, 2 * H :])
             zg = g[:, H : 2 * H]
             h[t] = g[:, 2 * H :] + zg * (h_prev[t] - g[:, 2 * H :])
-            if t + 1 < T:
-                h_prev[t + 1] = h[t]
         cache.update(gates=gates, hn=hn)
     return cache
 
@@ -77,6 +76,23 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
 def at_step(cache: dict, t: int) -> dict:
     """The cache arrays at time step t: each (T, B, X) array becomes (B, X)."""
     return {k: v[t] for k, v in cache.items()}
+
+
+def rnn_derivative(act: str, h: np.ndarray) -> np.ndarray:
+    """act'(a_t) for every step at once, from h (T, B, H): (T, B, H) (ones for linear)."""
+    d = activations.derivative_from_output(act, h)
+    return np.broadcast_to(d, h.shape) if np.ndim(d) == 0 else d
+
+
+def rnn_step_backward_into(dh: np.ndarray, deriv: np.ndarray, Whh: np.ndarray, da: np.ndarray,
+                           dh_prev: np.ndarray) -> None:
+    """The vanilla cell's step_backward without allocating: da = dh * act'(a_t), dh_prev = da W_hh.
+
+    dh, da, dh_prev: (C, B, H) (dh_prev may be dh itself); deriv (B, H). Same operations, in the
+    same order, as step_backward, so the result is bit for bit the same.
+    """
+    np.multiply(dh, deriv, out=da)
+    np.matmul(da, Whh, out=dh_prev)
 
 
 def step_backward(cell: str, act: str, dh: np.ndarray, dc: np.ndarray | None, at: dict, Whh: np.ndarray):

@@ -104,6 +104,12 @@ def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.
     return {name: grads[name] for name in spec.param_shapes()}
 
 
+def readout_adjoint(dy: np.ndarray, Why: np.ndarray) -> np.ndarray:
+    """dL/dh_t arriving at the top layer from the readout: dy (T, B, O) @ W_hy (O, H) -> (T, B, H),
+    as one 2-D GEMM."""
+    return (dy.reshape(-1, dy.shape[-1]) @ Why).reshape(*dy.shape[:-1], Why.shape[1])
+
+
 def _affine(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """x @ W.T + b for x (T, B, N) as one 2-D GEMM (a 3-D matmul would loop over T)."""
     out = x.reshape(-1, x.shape[-1]) @ W.T
