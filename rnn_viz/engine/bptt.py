@@ -101,11 +101,13 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
     down_buf = np.empty((C, B, H), dt) if L > 1 else None
     if cell == "rnn":
-        da_buf = np.empty((C, B, GH), dt)
-        deriv = [cells.rnn_derivative(act, cache["h"]) for cache in caches]
+        da_buf, work = np.empty((C, B, GH), dt), np.empty((B, H), dt)
+    # the alive ranges as plain ints, once, instead of a search per step
+    first = chains.owner.tolist()
+    last = np.searchsorted(chains.start, np.arange(T), side="right").tolist()
     for t in reversed(range(T)):
-        a, b = chains.alive(t)
-        own = int(chains.owner[t]) - a
+        a, b = first[t], last[t]
+        own = 0  # the chain that owns step t is the first alive one
         down = None
         for l in reversed(range(L)):
             dh = carry[l][a:b]
@@ -120,7 +122,7 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
             if cell == "rnn":
                 # with one chain the step writes its adjoint straight into the output array
                 da = out["dax"][l][t][None] if single and want_weight_terms else da_buf[: b - a]
-                cells.rnn_step_backward_into(dh, deriv[l][t], Whh[l], da, dh)
+                cells.rnn_step_backward_into(act, dh, caches[l]["h"][t], Whh[l], da, dh, work)
                 if want_weight_terms and not single:
                     da.sum(0, out=out["dax"][l][t])
                 dax = da

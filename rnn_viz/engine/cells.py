@@ -78,20 +78,23 @@ def at_step(cache: dict, t: int) -> dict:
     return {k: v[t] for k, v in cache.items()}
 
 
-def rnn_derivative(act: str, h: np.ndarray) -> np.ndarray:
-    """act'(a_t) for every step at once, from h (T, B, H): (T, B, H) (ones for linear)."""
-    d = activations.derivative_from_output(act, h)
-    return np.broadcast_to(d, h.shape) if np.ndim(d) == 0 else d
-
-
-def rnn_step_backward_into(dh: np.ndarray, deriv: np.ndarray, Whh: np.ndarray, da: np.ndarray,
-                           dh_prev: np.ndarray) -> None:
+def rnn_step_backward_into(act: str, dh: np.ndarray, h: np.ndarray, Whh: np.ndarray, da: np.ndarray,
+                           dh_prev: np.ndarray, work: np.ndarray) -> None:
     """The vanilla cell's step_backward without allocating: da = dh * act'(a_t), dh_prev = da W_hh.
 
-    dh, da, dh_prev: (C, B, H) (dh_prev may be dh itself); deriv (B, H). Same operations, in the
-    same order, as step_backward, so the result is bit for bit the same.
+    dh, da, dh_prev: (C, B, H) (dh_prev may be dh itself); h: (B, H) the step's output; work: a (B, H)
+    buffer. The same operations in the same order as step_backward, so the result is bit for bit
+    the same.
     """
-    np.multiply(dh, deriv, out=da)
+    if act == "tanh":
+        np.multiply(h, h, out=work)
+        np.subtract(1.0, work, out=work)  # 1 - h^2
+        np.multiply(dh, work, out=da)
+    elif act == "relu":
+        np.greater(h, 0, out=work, casting="unsafe")
+        np.multiply(dh, work, out=da)
+    else:
+        np.multiply(dh, 1.0, out=da)
     np.matmul(da, Whh, out=dh_prev)
 
 
