@@ -15,6 +15,7 @@ import numpy as np
 
 from . import cells
 from .errors import EngineError
+from .workspace import scratch
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,8 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
     Returns per layer l (lists indexed by layer), time-major:
       ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm;
-      ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms);
+      ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms;
+      per-thread scratch arrays, overwritten by the next sweep);
       ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
     The vanilla cell's step runs in place on buffers made once per sweep (cells.rnn_step_backward_into);
     the gated cells' steps allocate their (small) temporaries.
@@ -90,13 +92,14 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     out = {
         "dh": [np.empty((T, B, H), dt) for _ in range(L)] if want_dh else None,
         "dc": [np.empty((T, B, H), dt) for _ in range(L)] if cell == "lstm" else None,
-        "dax": [np.empty((T, B, GH), dt) for _ in range(L)] if want_weight_terms else None,
+        # scratch: these never leave the evaluate() call that asked for them
+        "dax": [scratch(f"dax.{l}", (T, B, GH), dt) for l in range(L)] if want_weight_terms else None,
         "dah": None,
         "chain_norms": [np.zeros((C, T), dt) for _ in range(L)] if record_chain_norms else None,
     }
     if want_weight_terms:
         # the input- and recurrent-side adjoints differ only in gru's n gate
-        out["dah"] = [np.empty((T, B, GH), dt) for _ in range(L)] if cell == "gru" else out["dax"]
+        out["dah"] = [scratch(f"dah.{l}", (T, B, GH), dt) for l in range(L)] if cell == "gru" else out["dax"]
     Whh = [params[f"Whh.{l}"] for l in range(L)]
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
     down_buf = np.empty((C, B, H), dt) if L > 1 else None

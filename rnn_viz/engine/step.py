@@ -9,6 +9,7 @@ from . import bptt, losses, network, optim, trace
 from .errors import DivergenceError, EngineError
 from .init import sigma_max, spectral_radius
 from .levels import TRACE_LEVELS
+from .workspace import scratch
 
 
 def whh_spectra(spec, params: dict) -> dict[str, np.ndarray]:
@@ -47,7 +48,7 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
     y = y_tm.transpose(1, 0, 2)
     res = losses.compute(loss, y, targets.astype(dtype) if loss == "mse" else targets, mask)
     dy = res.dy.transpose(1, 0, 2)  # time-major, as the sweep runs
-    dh_out = network.readout_adjoint(dy, params["Why"])
+    dh_out = network.readout_adjoint(dy, params["Why"], scratch("dh_out", (T, B, spec.hidden_size), dtype))
     chains = bptt.block_chains(T, truncation)
     want_dh = bool(want & {"dL_dh/<l>", "dL_dh_norm/<l>", "dL_dh_norm_sample/<l>"})
     swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh)
