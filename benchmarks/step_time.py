@@ -161,7 +161,7 @@ def load() -> str:
         return "load: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def main_table(after, before, torch_ok, updates):
+def main_table(after, before, torch_ok, updates, shapes=SHAPES):
     print(f"\n## One update, mean over {updates} (spectra at their cadence), 1-layer tanh rnn, Adam, MSE")
     head = f"{'B, T, I, H':>17} | {'rnn-viz ms':>10} | {'median no-sp':>12} | {'torch ms':>8} | {'ratio':>5} | " \
            f"{'target':>6} | {'GEMM floor':>10} | {'floor ratio':>11}"
@@ -169,7 +169,7 @@ def main_table(after, before, torch_ok, updates):
         head += f" | {'before ms':>9} | {'before ratio':>12}"
     print(head)
     print("-" * len(head))
-    for shape in SHAPES:
+    for shape in shapes:
         runs = {"after": EngineRun(after, "rnn", shape), "nosp": EngineRun(after, "rnn", shape, spectra=False),
                 "gemm": gemm_floor(*shape)}
         if before:
@@ -257,7 +257,7 @@ def parts(e, shape, updates):
     times = interleaved({"total": run, "core": core, "tiny": tiny, "gemm": gemm_floor(*shape), "opt": optimizer},
                         updates)
     ms = {k: statistics.fmean(v) * 1e3 for k, v in times.items()}
-    overhead_loop = min(ms["tiny"], ms["core"] - ms["gemm"])
+    overhead_loop = max(0.0, min(ms["tiny"], ms["core"] - ms["gemm"]))
     elementwise = max(0.0, ms["core"] - ms["gemm"] - overhead_loop)
     trace = max(0.0, ms["total"] - ms["core"] - ms["opt"])
     return {"total": ms["total"], "GEMM": ms["gemm"], "elementwise": elementwise, "trace+spectra": trace,
@@ -284,6 +284,7 @@ def main(argv=None):
     ap.add_argument("--before", metavar="DIR", help="an earlier rnn-viz source tree to time alongside")
     ap.add_argument("--only", choices=["main", "validation", "cells", "parts"], action="append",
                     help="print only these tables (repeatable; default all)")
+    ap.add_argument("--shapes", help="main table only at these shapes, e.g. 0,1 (default all four)")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -301,7 +302,8 @@ def main(argv=None):
     print(f"# numpy {np.__version__}, {tv}, {args.threads} thread(s) each; float64")
     only = set(args.only or ["main", "validation", "cells", "parts"])
     if "main" in only:
-        main_table(after, before, torch_ok, args.updates)
+        shapes = [SHAPES[int(i)] for i in args.shapes.split(",")] if args.shapes else SHAPES
+        main_table(after, before, torch_ok, args.updates, shapes)
     if "validation" in only:
         validation_table(after, args.updates)
     if "cells" in only:

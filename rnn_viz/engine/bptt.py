@@ -104,7 +104,10 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
     down_buf = np.empty((C, B, H), dt) if L > 1 else None
     if cell == "rnn":
-        da_buf, work = np.empty((C, B, GH), dt), np.empty((B, H), dt)
+        da_buf = np.empty((C, B, GH), dt)
+        # act'(a_t) of every step in two whole-sequence operations instead of two per step
+        deriv = [cells.rnn_derivative_into(act, c["h"], scratch(f"deriv.{l}", c["h"].shape, dt)) for l, c in enumerate(caches)]
+        deriv = [list(d) if isinstance(d, np.ndarray) else [d] * T for d in deriv]
     # the alive ranges as plain ints, once, instead of a search per step
     first = chains.owner.tolist()
     last = np.searchsorted(chains.start, np.arange(T), side="right").tolist()
@@ -125,7 +128,7 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
             if cell == "rnn":
                 # with one chain the step writes its adjoint straight into the output array
                 da = out["dax"][l][t][None] if single and want_weight_terms else da_buf[: b - a]
-                cells.rnn_step_backward_into(act, dh, caches[l]["h"][t], Whh[l], da, dh, work)
+                cells.rnn_step_backward_into(dh, deriv[l][t], Whh[l], da, dh)
                 if want_weight_terms and not single:
                     da.sum(0, out=out["dax"][l][t])
                 dax = da

@@ -78,23 +78,25 @@ def at_step(cache: dict, t: int) -> dict:
     return {k: v[t] for k, v in cache.items()}
 
 
-def rnn_step_backward_into(act: str, dh: np.ndarray, h: np.ndarray, Whh: np.ndarray, da: np.ndarray,
-                           dh_prev: np.ndarray, work: np.ndarray) -> None:
+def rnn_derivative_into(act: str, h: np.ndarray, out: np.ndarray) -> np.ndarray | float:
+    """act'(a) from h = act(a), any shape, into ``out``: the same numbers as
+    activations.derivative_from_output (1.0 itself for linear)."""
+    if act == "tanh":
+        np.multiply(h, h, out=out)
+        return np.subtract(1.0, out, out=out)
+    if act == "relu":
+        return np.greater(h, 0, out=out, casting="unsafe")
+    return 1.0
+
+
+def rnn_step_backward_into(dh: np.ndarray, deriv: np.ndarray | float, Whh: np.ndarray, da: np.ndarray,
+                           dh_prev: np.ndarray) -> None:
     """The vanilla cell's step_backward without allocating: da = dh * act'(a_t), dh_prev = da W_hh.
 
-    dh, da, dh_prev: (C, B, H) (dh_prev may be dh itself); h: (B, H) the step's output; work: a (B, H)
-    buffer. The same operations in the same order as step_backward, so the result is bit for bit
-    the same.
+    dh, da, dh_prev: (C, B, H) (dh_prev may be dh itself); deriv: (B, H) act'(a_t) from
+    rnn_derivative_into. The same operations as step_backward, so the result is bit for bit the same.
     """
-    if act == "tanh":
-        np.multiply(h, h, out=work)
-        np.subtract(1.0, work, out=work)  # 1 - h^2
-        np.multiply(dh, work, out=da)
-    elif act == "relu":
-        np.greater(h, 0, out=work, casting="unsafe")
-        np.multiply(dh, work, out=da)
-    else:
-        np.multiply(dh, 1.0, out=da)
+    np.multiply(dh, deriv, out=da)
     np.matmul(da, Whh, out=dh_prev)
 
 

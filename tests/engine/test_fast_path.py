@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine import Truncation, evaluate
-from rnn_viz.engine.cells import rnn_step_backward_into, step_backward
+from rnn_viz.engine.cells import rnn_derivative_into, rnn_step_backward_into, step_backward
 
 from . import plain_bptt
 from .test_gradients import make_problem
@@ -46,6 +46,6 @@ def test_in_place_vanilla_step_is_bit_identical_to_step_backward(act):
         h = np.maximum(h, 0.0)
     da_ref, _, prev_ref, _, _ = step_backward("rnn", act, dh, None, {"h": h}, W)
     da, carry = np.empty_like(dh), dh.copy()
-    rnn_step_backward_into(act, carry, h, W, da, carry, np.empty((B, H)))
+    rnn_step_backward_into(carry, rnn_derivative_into(act, h, np.empty((B, H))), W, da, carry)
     np.testing.assert_array_equal(da, da_ref)
     np.testing.assert_array_equal(carry, prev_ref)
