@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import cells
+from . import backward_steps as steps
 from .errors import EngineError
 from .workspace import scratch
 
@@ -79,8 +79,8 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
       ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms;
       per-thread scratch arrays, overwritten by the next sweep);
       ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
-    The vanilla cell's step runs in place on buffers made once per sweep (cells.rnn_step_backward_into);
-    the gated cells' steps allocate their (small) temporaries.
+    Each step runs in place on buffers made once per sweep (backward_steps; cells.step_backward
+    states the same step plainly).
     """
     L, cell, act = spec.num_layers, spec.cell, spec.activation
     T, B, H = dh_out.shape
@@ -102,12 +102,11 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
         out["dah"] = [scratch(f"dah.{l}", (T, B, GH), dt) for l in range(L)] if cell == "gru" else out["dax"]
     Whh = [params[f"Whh.{l}"] for l in range(L)]
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
-    down_buf = np.empty((C, B, H), dt) if L > 1 else None
-    if cell == "rnn":
-        da_buf = np.empty((C, B, GH), dt)
-        # act'(a_t) of every step in two whole-sequence operations instead of two per step
-        deriv = [cells.rnn_derivative_into(act, c["h"], scratch(f"deriv.{l}", c["h"].shape, dt)) for l, c in enumerate(caches)]
-        deriv = [list(d) if isinstance(d, np.ndarray) else [d] * T for d in deriv]
+    # what each step needs that does not depend on the adjoint, for the whole sequence at once
+    F = [steps.factors(cell, act, c, f"sweep.{l}") for l, c in enumerate(caches)]
+    deriv = [list(f["deriv"]) if isinstance(f.get("deriv"), np.ndarray) else [1.0] * T for f in F]
+    down_buf, work = np.empty((C, B, H), dt), np.empty((C, B, H), dt)
+    da_buf, dah_buf, dc_buf = np.empty((C, B, GH), dt), np.empty((C, B, GH), dt), np.empty((C, B, H), dt)
     # the alive ranges as plain ints, once, instead of a search per step
     first = chains.owner.tolist()
     last = np.searchsorted(chains.start, np.arange(T), side="right").tolist()
@@ -125,26 +124,24 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
                 _chain_sum(dh, out["dh"][l][t])
             if record_chain_norms:
                 out["chain_norms"][l][a:b, t] = np.sqrt(np.einsum("cbh,cbh->c", dh, dh))
+            # with one chain a step writes straight into the output arrays; with more, into buffers
+            # that are then summed over chains
+            direct = single and want_weight_terms
+            dax = out["dax"][l][t][None] if direct else da_buf[: b - a]
             if cell == "rnn":
-                # with one chain the step writes its adjoint straight into the output array
-                da = out["dax"][l][t][None] if single and want_weight_terms else da_buf[: b - a]
-                cells.rnn_step_backward_into(dh, deriv[l][t], Whh[l], da, dh)
-                if want_weight_terms and not single:
-                    da.sum(0, out=out["dax"][l][t])
-                dax = da
+                steps.rnn_step_backward_into(dh, deriv[l][t], Whh[l], dax, dh)
+            elif cell == "lstm":
+                dc_t = out["dc"][l][t][None] if single else dc_buf[: b - a]
+                steps.lstm_step_backward_into(dh, carry_c[l][a:b], F[l], t, Whh[l], dax, dc_t)
+                if not single:
+                    dc_t.sum(0, out=out["dc"][l][t])
             else:
-                dc = carry_c[l][a:b] if carry_c is not None else None
-                dax, dah, dh_prev, dc_prev, dc_t = cells.step_backward(
-                    cell, act, dh, dc, cells.at_step(caches[l], t), Whh[l]
-                )
-                if dc_t is not None:
-                    _chain_sum(dc_t, out["dc"][l][t])
-                    carry_c[l][a:b] = dc_prev
-                if want_weight_terms:
-                    _chain_sum(dax, out["dax"][l][t])
-                    if dah is not dax:
-                        _chain_sum(dah, out["dah"][l][t])
-                carry[l][a:b] = dh_prev
+                dah = out["dah"][l][t][None] if direct else dah_buf[: b - a]
+                steps.gru_step_backward_into(dh, F[l], t, Whh[l], dax, dah, work[: b - a])
+                if want_weight_terms and not single:
+                    dah.sum(0, out=out["dah"][l][t])
+            if want_weight_terms and not single:
+                dax.sum(0, out=out["dax"][l][t])
             if l > 0:
                 down = np.matmul(dax, Wxh[l], out=down_buf[: b - a])
     return out

@@ -37,6 +37,8 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
     h, h_prev = hbuf[1:], hbuf[:-1]
     cache: dict = {"h": h, "h_prev": h_prev}
     z = np.empty((B, GH), dtype=xproj.dtype)
+    # the gated cells' per-step temporaries, made once
+    work, negative, w2 = np.empty_like(z), np.empty(z.shape, bool), np.empty((B, H), xproj.dtype)
     if cell == "rnn":
         for t in range(T):
             np.matmul(h_prev[t], WhhT, out=z)
@@ -52,10 +54,10 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
             z += xproj[t]
             g = gates[t]
             # one contiguous sigmoid over all four gates is cheaper than three strided ones
-            activations.sigmoid(z, out=g)
+            activations.sigmoid(z, out=g, work=work, negative=negative)
             np.tanh(z[:, 2 * H : 3 * H], out=g[:, 2 * H : 3 * H])
             np.multiply(g[:, H : 2 * H], c_prev[t], out=c[t])
-            c[t] += g[:, :H] * g[:, 2 * H : 3 * H]
+            c[t] += np.multiply(g[:, :H], g[:, 2 * H : 3 * H], out=w2)
             np.tanh(c[t], out=tanh_c[t])
             np.multiply(g[:, 3 * H :], tanh_c[t], out=h[t])
         cache.update(c=c, c_prev=c_prev, tanh_c=tanh_c, gates=gates)
@@ -64,40 +66,17 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
         for t in range(T):
             np.matmul(h_prev[t], WhhT, out=z)
             g = gates[t]
-            activations.sigmoid(xproj[t, :, : 2 * H] + z[:, : 2 * H], out=g[:, : 2 * H])
+            rz = np.add(xproj[t, :, : 2 * H], z[:, : 2 * H], out=work[:, : 2 * H])
+            # z's r, z columns are free once rz is formed: the sigmoid's scratch
+            activations.sigmoid(rz, out=g[:, : 2 * H], work=z[:, : 2 * H], negative=negative[:, : 2 * H])
             np.add(z[:, 2 * H :], bhn, out=hn[t])
-            np.tanh(xproj[t, :, 2 * H :] + g[:, :H] * hn[t], out=g[:, 2 * H :])
+            n_in = np.multiply(g[:, :H], hn[t], out=w2)
+            np.tanh(np.add(xproj[t, :, 2 * H :], n_in, out=w2), out=g[:, 2 * H :])
             zg = g[:, H : 2 * H]
-            h[t] = g[:, 2 * H :] + zg * (h_prev[t] - g[:, 2 * H :])
+            diff = np.subtract(h_prev[t], g[:, 2 * H :], out=w2)
+            np.add(g[:, 2 * H :], np.multiply(zg, diff, out=w2), out=h[t])
         cache.update(gates=gates, hn=hn)
     return cache
-
-
-def at_step(cache: dict, t: int) -> dict:
-    """The cache arrays at time step t: each (T, B, X) array becomes (B, X)."""
-    return {k: v[t] for k, v in cache.items()}
-
-
-def rnn_derivative_into(act: str, h: np.ndarray, out: np.ndarray) -> np.ndarray | float:
-    """act'(a) from h = act(a), any shape, into ``out``: the same numbers as
-    activations.derivative_from_output (1.0 itself for linear)."""
-    if act == "tanh":
-        np.multiply(h, h, out=out)
-        return np.subtract(1.0, out, out=out)
-    if act == "relu":
-        return np.greater(h, 0, out=out, casting="unsafe")
-    return 1.0
-
-
-def rnn_step_backward_into(dh: np.ndarray, deriv: np.ndarray | float, Whh: np.ndarray, da: np.ndarray,
-                           dh_prev: np.ndarray) -> None:
-    """The vanilla cell's step_backward without allocating: da = dh * act'(a_t), dh_prev = da W_hh.
-
-    dh, da, dh_prev: (C, B, H) (dh_prev may be dh itself); deriv: (B, H) act'(a_t) from
-    rnn_derivative_into. The same operations as step_backward, so the result is bit for bit the same.
-    """
-    np.multiply(dh, deriv, out=da)
-    np.matmul(da, Whh, out=dh_prev)
 
 
 def step_backward(cell: str, act: str, dh: np.ndarray, dc: np.ndarray | None, at: dict, Whh: np.ndarray):

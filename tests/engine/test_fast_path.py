@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine import Truncation, evaluate
-from rnn_viz.engine.cells import rnn_derivative_into, rnn_step_backward_into, step_backward
+from rnn_viz.engine.backward_steps import rnn_derivative_into, rnn_step_backward_into
+from rnn_viz.engine.cells import step_backward
 
 from . import plain_bptt
 from .test_gradients import make_problem
