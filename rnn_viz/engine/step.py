@@ -119,19 +119,27 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
         grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra, level)
     if not np.isfinite(tr["loss"]):
         raise DivergenceError("loss")
-    for name, g in grads.items():
-        if not np.all(np.isfinite(g)):
-            raise DivergenceError(f"gradient of {name}")
-    clipped, _ = optim.clip_gradients(grads, clip_norm, clip_value)
+    norm = float(tr["grad_norm"])
+    if not np.isfinite(norm):  # finite gradients give a finite norm unless it overflows
+        _check_finite(grads, "gradient of")
+    # no copy when nothing is clipped: update() never modifies its inputs
+    clipped, _ = optim.clip_gradients(grads, clip_norm, clip_value, norm=norm, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):
         new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
-    for name, p in new_params.items():
-        if not np.all(np.isfinite(p)):
-            raise DivergenceError(f"update of {name}")
-    for name, s in new_state.items():
-        if not np.all(np.isfinite(s)):
-            raise DivergenceError(f"optimizer state {name}")
+    _check_finite(new_params, "update of")
+    _check_finite(new_state, "optimizer state")
     return new_params, new_state, tr
+
+
+def _check_finite(arrays: dict, what: str) -> None:
+    """Raise DivergenceError naming the first array with a non-finite entry."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        # one sum per array; only a non-finite (or overflowing) sum needs the entry-wise look
+        if np.isfinite(sum(float(np.sum(a)) for a in arrays.values())):
+            return
+    for name, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            raise DivergenceError(f"{what} {name}")
 
 
 def evaluate_loss(spec, params: dict, inputs, targets, mask, loss: str) -> tuple[float, float | None]:
