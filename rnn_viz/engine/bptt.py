@@ -102,9 +102,12 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
         out["dah"] = [scratch(f"dah.{l}", (T, B, GH), dt) for l in range(L)] if cell == "gru" else out["dax"]
     Whh = [params[f"Whh.{l}"] for l in range(L)]
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
-    # what each step needs that does not depend on the adjoint, for the whole sequence at once
-    F = [steps.factors(cell, act, c, f"sweep.{l}") for l, c in enumerate(caches)]
-    deriv = [list(f["deriv"]) if isinstance(f.get("deriv"), np.ndarray) else [1.0] * T for f in F]
+    # What a step needs that does not depend on the adjoint is computed for a chunk of K steps at a
+    # time: few NumPy calls per step, and the chunk stays in cache (a whole (T, B, G*H) sequence at
+    # once was memory-bound at B = 64, T = 500, H = 128).
+    K = max(1, _CHUNK_ELEMENTS // (B * GH))
+    F, lo_chunk = None, T
+    cell_deriv = cell == "rnn" and act != "linear"
     down_buf, work = np.empty((C, B, H), dt), np.empty((C, B, H), dt)
     da_buf, dah_buf, dc_buf = np.empty((C, B, GH), dt), np.empty((C, B, GH), dt), np.empty((C, B, H), dt)
     # the alive ranges as plain ints, once, instead of a search per step
@@ -113,6 +116,11 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     for t in reversed(range(T)):
         a, b = first[t], last[t]
         own = 0  # the chain that owns step t is the first alive one
+        if t < lo_chunk:
+            lo_chunk = max(0, t + 1 - K)
+            F = [steps.factors(cell, act, {k: v[lo_chunk : t + 1] for k, v in c.items()}, f"sweep.{l}")
+                 for l, c in enumerate(caches)]
+        k = t - lo_chunk
         down = None
         for l in reversed(range(L)):
             dh = carry[l][a:b]
@@ -129,15 +137,15 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
             direct = single and want_weight_terms
             dax = out["dax"][l][t][None] if direct else da_buf[: b - a]
             if cell == "rnn":
-                steps.rnn_step_backward_into(dh, deriv[l][t], Whh[l], dax, dh)
+                steps.rnn_step_backward_into(dh, F[l]["deriv"][k] if cell_deriv else 1.0, Whh[l], dax, dh)
             elif cell == "lstm":
                 dc_t = out["dc"][l][t][None] if single else dc_buf[: b - a]
-                steps.lstm_step_backward_into(dh, carry_c[l][a:b], F[l], t, Whh[l], dax, dc_t)
+                steps.lstm_step_backward_into(dh, carry_c[l][a:b], F[l], k, Whh[l], dax, dc_t)
                 if not single:
                     dc_t.sum(0, out=out["dc"][l][t])
             else:
                 dah = out["dah"][l][t][None] if direct else dah_buf[: b - a]
-                steps.gru_step_backward_into(dh, F[l], t, Whh[l], dax, dah, work[: b - a])
+                steps.gru_step_backward_into(dh, F[l], k, Whh[l], dax, dah, work[: b - a])
                 if want_weight_terms and not single:
                     dah.sum(0, out=out["dah"][l][t])
             if want_weight_terms and not single:
@@ -146,6 +154,10 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
                 down = np.matmul(dax, Wxh[l], out=down_buf[: b - a])
     return out
 
+
+
+# Elements of one chunk of per-step factors (8 bytes each: 256 KiB, about a core's L2 cache).
+_CHUNK_ELEMENTS = 1 << 15
 
 
 def _chain_sum(per_chain: np.ndarray, out: np.ndarray) -> None:

@@ -16,12 +16,14 @@ _local = threading.local()
 
 
 def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
-    """An uninitialised array of ``shape`` and ``dtype`` that this thread gets back on the next call
-    with the same name: the caller must not let it outlive the computation it belongs to."""
+    """An uninitialised contiguous array of ``shape`` and ``dtype`` that this thread gets back on the
+    next call with the same name: the caller must not let it outlive the computation it belongs to.
+    A shorter leading axis than the array kept under that name is served by its first rows."""
+    shape = tuple(shape)
     pool = getattr(_local, "pool", None)
     if pool is None:
         pool = _local.pool = {}
     a = pool.get(name)
-    if a is None or a.shape != tuple(shape) or a.dtype != np.dtype(dtype):
+    if a is None or a.shape[1:] != shape[1:] or a.shape[0] < shape[0] or a.dtype != np.dtype(dtype):
         a = pool[name] = np.empty(shape, dtype)
-    return a
+    return a[: shape[0]]

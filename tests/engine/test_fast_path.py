@@ -50,3 +50,20 @@ def test_in_place_vanilla_step_is_bit_identical_to_step_backward(act):
     rnn_step_backward_into(carry, rnn_derivative_into(act, h, np.empty((B, H))), W, da, carry)
     np.testing.assert_array_equal(da, da_ref)
     np.testing.assert_array_equal(carry, prev_ref)
+
+
+@pytest.mark.parametrize("steps_per_chunk", [1, 2, 4])
+@pytest.mark.parametrize("cell,act", CASES)
+@pytest.mark.parametrize("trunc", [None, (2, 3)])
+def test_sweep_in_chunks_of_steps_matches_the_plain_reference(monkeypatch, steps_per_chunk, cell, act, trunc):
+    from rnn_viz.engine import bptt
+
+    spec, p, x, y, m = make_problem(cell, act, "mse", "random", 2, seed=steps_per_chunk, B=3, T=9)
+    monkeypatch.setattr(bptt, "_CHUNK_ELEMENTS", steps_per_chunk * 3 * spec.gates * spec.hidden_size)
+    truncation = Truncation(*trunc) if trunc else None
+    grads, tr = evaluate(spec, p, x, y, m, "mse", truncation, flow_sample=2)
+    g_ref, dh_ref, _ = plain_bptt.run(spec, p, x, y, m, "mse", truncation)
+    for name in g_ref:
+        assert rel_err(grads[name], g_ref[name]) < REL, f"{cell}/{act} chunks of {steps_per_chunk}: {name}"
+    for l in range(2):
+        assert rel_err(tr[f"dL_dh/{l}"], dh_ref[l]) < REL
