@@ -1,50 +1,97 @@
-"""Median time of one full-BPTT training step (forward, loss, backward, cheap trace, Adam update),
-single-layer tanh RNN, float64, against PyTorch CPU autograd on the same shapes when torch is
-installed (nn.RNN + nn.Linear + MSE, backward, Adam step), interleaved, same thread count.
+"""One training update as `rnn-viz run` performs it, against PyTorch CPU autograd (issue 13).
 
-    python benchmarks/step_time.py [--repeats 15] [--threads N]
+rnn-viz: forward, loss, BPTT, the "metrics" trace level, clipping + Adam, and the W_hh spectra at
+their default cadence (update 1, every 10th, the last), single-layer tanh RNN, float64, one BLAS
+thread. torch: nn.RNN + nn.Linear + mse_loss, backward, Adam.step(), float64, one thread. All
+contenders run one update each in turn (interleaved), so they see the same machine load. The
+GEMM floor runs only the matrix products an update needs, on preallocated buffers, in the same run.
+
+    python benchmarks/step_time.py [--updates 100] [--threads 1] [--before DIR] [--skip-extras]
+
+``--before DIR``: an earlier rnn-viz source tree (e.g. from `git archive`) timed in the same run
+as it trained then (full cheap trace and both spectra after every update). Prints tables only.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import statistics
+import subprocess
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from rnn_viz.engine import NetSpec, Optimizer, init_params, optim, train_step, whh_spectra  # noqa: E402
-
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SHAPES = [(32, 100, 1, 64), (1, 25, 65, 100), (64, 500, 8, 128), (32, 200, 8, 256)]
+TARGETS = {SHAPES[0]: 0.5, SHAPES[1]: 0.5, SHAPES[2]: 0.6, SHAPES[3]: 0.8}
+SPECTRA_EVERY = 10  # training.spectra_every's default
+VAL_SEQUENCES = 256  # data.val_size's default
 
 
-def engine_step(B, T, I, H, seed=0, spectra=True):
-    """One update as the Trainer does it: forward, loss, BPTT, the cheap trace, Adam. With
-    ``spectra`` also the spectral radius and largest singular value of W_hh after the update, which
-    metrics.csv reports for every update (an O(H^3) eigen-solve that torch's loop does not do)."""
+def load_engine(root: str):
+    """The rnn_viz package under ``root`` as a dict of its engine modules, imported under their own
+    names and then removed from sys.modules, so two source trees can be timed side by side."""
+    saved = {k: v for k, v in sys.modules.items() if k == "rnn_viz" or k.startswith("rnn_viz.")}
+    for k in saved:
+        del sys.modules[k]
+    sys.path.insert(0, root)
+    try:
+        names = ["engine", "engine.step", "engine.optim", "engine.network", "engine.losses", "engine.bptt"]
+        mods = {n: importlib.import_module(f"rnn_viz.{n}") for n in names}
+    finally:
+        sys.path.pop(0)
+        for k in [k for k in sys.modules if k == "rnn_viz" or k.startswith("rnn_viz.")]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+    mods["has_levels"] = "level" in mods["engine.step"].evaluate.__code__.co_varnames
+    return mods
+
+
+def problem(e, cell, B, T, I, H, seed=0):
     rng = np.random.default_rng(seed)
-    spec = NetSpec("rnn", I, H, 1, 1, "tanh")
-    params = init_params(spec, rng, "orthogonal", 0.9)
-    opt = Optimizer("adam", 1e-3)
-    state = optim.init_state(opt, params)
+    spec = e["engine"].NetSpec(cell, I, H, 1, 1, "tanh")
+    params = e["engine"].init_params(spec, rng, "orthogonal", 0.9)
     x, y, m = rng.normal(size=(B, T, I)), rng.normal(size=(B, T, 1)), np.ones((B, T), bool)
-    box = {"p": params, "s": state, "spectra": whh_spectra(spec, params)}
-
-    def run():
-        box["p"], box["s"], _ = train_step(spec, box["p"], box["s"], opt, x, y, m, "mse", spectra=box["spectra"])
-        if spectra:
-            box["spectra"] = whh_spectra(spec, box["p"])
-    return run
+    return spec, params, x, y, m
 
 
-def torch_step(B, T, I, H, seed=0):
+class EngineRun:
+    """A run of rnn-viz updates as its `rnn-viz run` did them: ``before`` = an engine without trace
+    levels (full cheap trace, spectra after every update), else the "metrics" level and the spectra
+    at the default cadence. ``spectra=False``: no spectra at all (for the median without them)."""
+
+    def __init__(self, e, cell, shape, truncation=None, spectra=True):
+        self.e, self.spectra = e, spectra
+        self.spec, self.params, self.x, self.y, self.m = problem(e, cell, *shape)
+        self.opt = e["engine"].Optimizer("adam", 1e-3)
+        self.state = e["engine.optim"].init_state(self.opt, self.params)
+        self.trunc = e["engine"].Truncation(*truncation) if truncation else None
+        self.known = e["engine"].whh_spectra(self.spec, self.params) if not e["has_levels"] else None
+        self.n = 0
+
+    def __call__(self):
+        e, step = self.e, self.e["engine"].train_step
+        self.n += 1
+        if not e["has_levels"]:
+            self.params, self.state, _ = step(self.spec, self.params, self.state, self.opt, self.x, self.y, self.m,
+                                              "mse", self.trunc, spectra=self.known)
+            if self.spectra:
+                self.known = e["engine"].whh_spectra(self.spec, self.params)
+            return
+        self.params, self.state, _ = step(self.spec, self.params, self.state, self.opt, self.x, self.y, self.m,
+                                          "mse", self.trunc, level="metrics")
+        if self.spectra and (self.n == 1 or self.n % SPECTRA_EVERY == 0):
+            e["engine"].whh_spectra(self.spec, self.params)
+
+
+def torch_run(cell, B, T, I, H, seed=0):
     import torch
 
     torch.manual_seed(seed)
-    rnn = torch.nn.RNN(I, H, batch_first=True, dtype=torch.float64)
+    rnn = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](I, H, batch_first=True,
+                                                                                 dtype=torch.float64)
     lin = torch.nn.Linear(H, 1, dtype=torch.float64)
     opt = torch.optim.Adam(list(rnn.parameters()) + list(lin.parameters()), lr=1e-3)
     x = torch.randn(B, T, I, dtype=torch.float64)
@@ -59,46 +106,212 @@ def torch_step(B, T, I, H, seed=0):
     return run
 
 
+def gemm_floor(B, T, I, H, O=1, seed=0):
+    """Only the matrix products of one full-BPTT update of a 1-layer rnn, on preallocated buffers:
+    input projection, T recurrent products forward and T backward, readout and its adjoint, and the
+    three weight-gradient contractions."""
+    rng = np.random.default_rng(seed)
+    x2 = rng.normal(size=(T * B, I))
+    Wxh, Whh, Why = rng.normal(size=(H, I)), rng.normal(size=(H, H)) * 0.1, rng.normal(size=(O, H))
+    hs = rng.normal(size=(T * B, H))
+    xp, y, dh_out, da = np.empty((T * B, H)), np.empty((T * B, O)), np.empty((T * B, H)), rng.normal(size=(T * B, H))
+    dy = rng.normal(size=(T * B, O))
+    z, carry = np.empty((B, H)), np.empty((B, H))
+    gx, gh, gy = np.empty((H, I)), np.empty((H, H)), np.empty((O, H))
+    h3, da3 = hs.reshape(T, B, H), da.reshape(T, B, H)
+
+    def run():
+        np.matmul(x2, Wxh.T, out=xp)
+        for t in range(T):
+            np.matmul(h3[t], Whh.T, out=z)
+        np.matmul(hs, Why.T, out=y)
+        np.matmul(dy, Why, out=dh_out)
+        for t in reversed(range(T)):
+            np.matmul(da3[t], Whh, out=carry)
+        np.matmul(da.T, x2, out=gx)
+        np.matmul(da.T, hs, out=gh)
+        np.matmul(dy.T, hs, out=gy)
+    return run
+
+
 def timed(fn) -> float:
     t0 = time.perf_counter()
     fn()
     return time.perf_counter() - t0
 
 
+def interleaved(runs: dict, updates: int) -> dict[str, list[float]]:
+    """Seconds of each update of each run, taking turns; one warm-up update each first."""
+    for fn in runs.values():
+        fn()
+    for fn in runs.values():
+        if isinstance(fn, EngineRun):
+            fn.n = 0  # the cadence counts from the first timed update
+    times = {k: [] for k in runs}
+    for _ in range(updates):
+        for k, fn in runs.items():
+            times[k].append(timed(fn))
+    return times
+
+
+def load() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "load: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main_table(after, before, torch_ok, updates, shapes=SHAPES):
+    print(f"\n## One update, mean over {updates} (spectra at their cadence), 1-layer tanh rnn, Adam, MSE")
+    head = f"{'B, T, I, H':>17} | {'rnn-viz ms':>10} | {'median no-sp':>12} | {'torch ms':>8} | {'ratio':>5} | " \
+           f"{'target':>6} | {'GEMM floor':>10} | {'floor ratio':>11}"
+    if before:
+        head += f" | {'before ms':>9} | {'before ratio':>12}"
+    print(head)
+    print("-" * len(head))
+    for shape in shapes:
+        runs = {"after": EngineRun(after, "rnn", shape), "nosp": EngineRun(after, "rnn", shape, spectra=False),
+                "gemm": gemm_floor(*shape)}
+        if before:
+            runs["before"] = EngineRun(before, "rnn", shape)
+        if torch_ok:
+            runs["torch"] = torch_run("rnn", *shape)
+        t = interleaved(runs, updates)
+        mean = {k: statistics.fmean(v) * 1e3 for k, v in t.items()}
+        nosp = statistics.median(t["nosp"]) * 1e3
+        tm = mean.get("torch", float("nan"))
+        line = (f"{str(shape)[1:-1]:>17} | {mean['after']:10.2f} | {nosp:12.2f} | {tm:8.2f} | {mean['after'] / tm:5.2f} | "
+                f"{TARGETS[shape]:6.2f} | {mean['gemm']:10.2f} | {mean['gemm'] / tm:11.2f}")
+        if before:
+            line += f" | {mean['before']:9.2f} | {mean['before'] / tm:12.2f}"
+        print(line, flush=True)
+
+
+def validation_table(after, updates):
+    print(f"\n## A validation row on its own ({VAL_SEQUENCES} sequences, forward + loss), mean of {max(5, updates // 10)}")
+    print(f"{'B, T, I, H':>17} | {'val row ms':>10}")
+    for shape in SHAPES:
+        _, T, I, H = shape
+        spec, params, x, y, m = problem(after, "rnn", VAL_SEQUENCES, T, I, H)
+        fn = lambda: after["engine.step"].evaluate_loss(spec, params, x, y, m, "mse")  # noqa: E731
+        fn()
+        ms = statistics.fmean(timed(fn) for _ in range(max(5, updates // 10))) * 1e3
+        print(f"{str(shape)[1:-1]:>17} | {ms:10.2f}", flush=True)
+
+
+def cells_table(after, before, torch_ok, updates):
+    print(f"\n## Gated cells and truncated BPTT, mean over {updates} (vs torch's full-BPTT update of the same cell)")
+    head = f"{'case':>30} | {'rnn-viz ms':>10} | {'torch ms':>8} | {'ratio':>5}"
+    if before:
+        head += f" | {'before ms':>9} | {'before ratio':>12}"
+    print(head)
+    print("-" * len(head))
+    cases = [(c, SHAPES[i], None) for c in ("lstm", "gru") for i in (0, 2)]
+    cases += [("rnn", SHAPES[0], (1, 5)), ("rnn", SHAPES[0], (10, 20))]
+    for cell, shape, trunc in cases:
+        runs = {"after": EngineRun(after, cell, shape, trunc)}
+        if before:
+            runs["before"] = EngineRun(before, cell, shape, trunc)
+        if torch_ok:
+            runs["torch"] = torch_run(cell, *shape)
+        t = interleaved(runs, updates if shape != SHAPES[2] else max(10, updates // 5))
+        mean = {k: statistics.fmean(v) * 1e3 for k, v in t.items()}
+        tm = mean.get("torch", float("nan"))
+        name = f"{cell} {str(shape)[1:-1]}" + (f" TBPTT{trunc}" if trunc else "")
+        line = f"{name:>30} | {mean['after']:10.2f} | {tm:8.2f} | {mean['after'] / tm:5.2f}"
+        if before:
+            line += f" | {mean['before']:9.2f} | {mean['before'] / tm:12.2f}"
+        print(line, flush=True)
+
+
+def parts(e, shape, updates):
+    """Milliseconds of each part of one update (by subtraction, see docs/benchmarks.md)."""
+    spec, params, x, y, m = problem(e, "rnn", *shape)
+    net, losses, bptt, optim = e["engine.network"], e["engine.losses"], e["engine.bptt"], e["engine.optim"]
+    opt = e["engine"].Optimizer("adam", 1e-3)
+    state = optim.init_state(opt, params)
+    T = shape[1]
+
+    def core_of(spec, params, x, y, m):
+        def core():
+            caches, y_tm = net.forward(spec, params, x)
+            res = losses.compute("mse", y_tm.transpose(1, 0, 2), y, m)
+            dy = res.dy.transpose(1, 0, 2)
+            dh_out = dy @ params["Why"]
+            kw = {"want_dh": False} if e["has_levels"] else {}
+            swept = bptt.sweep(spec, params, caches, dh_out, bptt.block_chains(T, None), **kw)
+            net.weight_gradients(spec, caches, swept, dy)
+        return core
+
+    grads = {k: np.ones_like(v) * 1e-3 for k, v in params.items()}
+
+    def optimizer():
+        clipped, _ = optim.clip_gradients(grads, 0.0, 0.0)
+        new, new_state = optim.update(opt, params, clipped, state)
+        for d in (new, new_state):
+            for v in d.values():
+                np.all(np.isfinite(v))
+
+    run, core = EngineRun(e, "rnn", shape), core_of(spec, params, x, y, m)
+    tiny = core_of(*problem(e, "rnn", 1, T, 1, 1)[:5])
+    times = interleaved({"total": run, "core": core, "tiny": tiny, "gemm": gemm_floor(*shape), "opt": optimizer},
+                        updates)
+    ms = {k: statistics.fmean(v) * 1e3 for k, v in times.items()}
+    overhead_loop = max(0.0, min(ms["tiny"], ms["core"] - ms["gemm"]))
+    elementwise = max(0.0, ms["core"] - ms["gemm"] - overhead_loop)
+    trace = max(0.0, ms["total"] - ms["core"] - ms["opt"])
+    return {"total": ms["total"], "GEMM": ms["gemm"], "elementwise": elementwise, "trace+spectra": trace,
+            "optimizer": ms["opt"], "overhead": overhead_loop}
+
+
+def parts_table(after, before, updates):
+    print(f"\n## Where the time goes (ms, share of the update), mean over {updates}")
+    keys = ["GEMM", "elementwise", "trace+spectra", "optimizer", "overhead"]
+    print(f"{'B, T, I, H':>17} | {'engine':>6} | {'total':>7} | " + " | ".join(f"{k:>16}" for k in keys))
+    for shape in SHAPES:
+        for name, e in (("before", before), ("after", after)):
+            if e is None:
+                continue
+            p = parts(e, shape, updates if shape[1] < 500 else max(10, updates // 5))
+            cells = " | ".join(f"{p[k]:7.2f} ({100 * p[k] / p['total']:3.0f}%)" for k in keys)
+            print(f"{str(shape)[1:-1]:>17} | {name:>6} | {p['total']:7.2f} | {cells}", flush=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--threads", type=int, default=None, help="BLAS/torch threads (default: as found)")
+    ap.add_argument("--updates", type=int, default=100, help="timed updates per contender (default 100)")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
+    ap.add_argument("--before", metavar="DIR", help="an earlier rnn-viz source tree to time alongside")
+    ap.add_argument("--only", choices=["main", "validation", "cells", "parts"], action="append",
+                    help="print only these tables (repeatable; default all)")
+    ap.add_argument("--shapes", help="main table only at these shapes, e.g. 0,1 (default all four)")
     args = ap.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=args.threads)
+    after = load_engine(ROOT)
+    before = load_engine(os.path.abspath(args.before)) if args.before else None
     try:
         import torch
 
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        threads = torch.get_num_threads()
+        torch.set_num_threads(args.threads)
+        torch_ok, tv = True, f"torch {torch.__version__}"
     except ImportError:
-        torch = None
-        threads = os.cpu_count()
-    print(f"numpy {np.__version__}" + (f", torch {torch.__version__} ({threads} threads)" if torch else ", torch not installed"))
-    print("trace: forward, loss, BPTT, cheap trace, Adam;  + spectra: also rho and sigma_max of W_hh")
-    print(f"{'B, T, I, H':>20} | {'trace ms':>9} | {'+spectra ms':>11} | {'torch ms':>9} | {'ratio':>5} | {'ratio+sp':>8}")
-    print("-" * 78)
-    for shape in SHAPES:
-        runs = {"trace": engine_step(*shape, spectra=False), "full": engine_step(*shape)}
-        if torch:
-            runs["torch"] = torch_step(*shape)
-        times = {k: [] for k in runs}
-        for fn in runs.values():
-            fn()  # warm-up
-        for _ in range(args.repeats):  # interleaved so all see the same machine load
-            for k, fn in runs.items():
-                times[k].append(timed(fn))
-        ms = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-        if torch:
-            print(f"{str(shape):>20} | {ms['trace']:9.2f} | {ms['full']:11.2f} | {ms['torch']:9.2f} | "
-                  f"{ms['trace'] / ms['torch']:5.2f} | {ms['full'] / ms['torch']:8.2f}")
-        else:
-            print(f"{str(shape):>20} | {ms['trace']:9.2f} | {ms['full']:11.2f} | {'-':>9} | {'-':>5} | {'-':>8}")
+        torch_ok, tv = False, "torch not installed"
+    print(f"# {load()}")
+    print(f"# numpy {np.__version__}, {tv}, {args.threads} thread(s) each; float64")
+    only = set(args.only or ["main", "validation", "cells", "parts"])
+    if "main" in only:
+        shapes = [SHAPES[int(i)] for i in args.shapes.split(",")] if args.shapes else SHAPES
+        main_table(after, before, torch_ok, args.updates, shapes)
+    if "validation" in only:
+        validation_table(after, args.updates)
+    if "cells" in only:
+        cells_table(after, before, torch_ok, args.updates)
+    if "parts" in only:
+        parts_table(after, before, args.updates)
+    print(f"\n# {load()}")
+
 
 if __name__ == "__main__":
     main()

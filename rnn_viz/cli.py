@@ -60,7 +60,7 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
 # Settings a resumed run may change: they act on the next update only, as the app's live controls do.
-LIVE_KEYS = ("learning_rate", "clip_norm", "clip_value")
+LIVE_KEYS = ("learning_rate", "clip_norm", "clip_value", "spectra_every")
 PROGRESS_SECONDS = 1.0
 
 NO_DISPLAY = """\
@@ -234,6 +234,8 @@ def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_di
         trainer.set_learning_rate(live["learning_rate"])
     if "clip_norm" in live or "clip_value" in live:
         trainer.set_clipping(live.get("clip_norm", trainer.clip_norm), live.get("clip_value", trainer.clip_value))
+    if "spectra_every" in live:
+        trainer.set_spectra_every(live["spectra_every"])
     return trainer, wanted, live
 
 
@@ -297,8 +299,9 @@ def _run(args) -> int:
             _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
         try:
             if args.steps and not stop.requested:
-                for record in train(trainer, args.steps, heavy_last=True):
-                    metrics.write(record.metrics)
+                # per update only what metrics.csv needs; the last one (written to trace.npz) in full
+                for record in train(trainer, args.steps, heavy_last=True, level="metrics"):
+                    metrics.write(trainer.final_metrics(record) if stop.requested else record.metrics)
                     last = record
                     progress.update(record)
                     if args.checkpoint_every and record.step % args.checkpoint_every == 0:
@@ -368,9 +371,14 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
             _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
         try:
             for i in range(args.steps):
-                last = pair.step(heavy=i == args.steps - 1)
-                metrics_a.write(last[0].metrics)
-                metrics_b.write(last[1].metrics)
+                final = i == args.steps - 1
+                last = pair.step(heavy=final, final=final, level="metrics")
+                if stop.requested:
+                    metrics_a.write(pair.a.final_metrics(last[0]))
+                    metrics_b.write(pair.b.final_metrics(last[1]))
+                else:
+                    metrics_a.write(last[0].metrics)
+                    metrics_b.write(last[1].metrics)
                 progress.update(last[0])
                 if stop.requested:
                     break
@@ -480,10 +488,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-budget", type=_gib, default=None, metavar="GiB",
                      help="refuse experiments whose update and trace need more memory than this "
                           "(default: $RNN_VIZ_MEMORY_GB, else 80%% of the memory available)")
+    run.add_argument("--threads", type=_positive, default=1, metavar="N",
+                     help="BLAS threads (default 1, overriding OPENBLAS_NUM_THREADS and the like; "
+                          "more only helps on idle cores)")
     sub.add_parser("presets", help="list the guided experiments: NAME<TAB>TITLE, one per line")
     sub.add_parser("sweep", help="one experiment per grid point: sweep.csv and a figure per measure "
                                  "(rnn-viz sweep --help)")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
 
 
 def _count(text: str) -> int:
@@ -535,7 +556,10 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "presets":
         return _presets()
     try:
-        return _run(args)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.threads):
+            return _run(args)
     except (ConfigError, DataError, RunFileError, EngineError, BudgetError) as exc:
         return _fail(str(exc))
     except DivergenceError as exc:

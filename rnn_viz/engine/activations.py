@@ -25,13 +25,20 @@ def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray | float:
     return 1.0
 
 
-def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def sigmoid(a: np.ndarray, out: np.ndarray | None = None, work: np.ndarray | None = None,
+            negative: np.ndarray | None = None) -> np.ndarray:
     """Logistic function 1 / (1 + e^-a), written into ``out`` when given.
 
     With e = exp(-|a|) <= 1 it is 1 / (1 + e) for a >= 0 and e / (1 + e) for a < 0: no overflow and
-    full relative precision in both tails.
+    full relative precision in both tails. ``work`` (float) and ``negative`` (bool), shaped like
+    ``a`` and with ``out`` given, make it allocate nothing (the same operations, so the same numbers).
     """
-    e = np.exp(-np.abs(a))
-    out = np.divide(1.0, 1.0 + e, out=out)
-    np.multiply(out, e, out=out, where=a < 0)
+    if work is None or negative is None or out is None:
+        e = np.exp(-np.abs(a))
+        out = np.divide(1.0, 1.0 + e, out=out)
+        np.multiply(out, e, out=out, where=a < 0)
+        return out
+    e = np.exp(np.negative(np.abs(a, out=work), out=work), out=work)
+    np.divide(1.0, np.add(1.0, e, out=out), out=out)
+    np.multiply(out, e, out=out, where=np.less(a, 0, out=negative))
     return out

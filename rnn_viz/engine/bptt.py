@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import cells
+from . import backward_steps as steps
 from .errors import EngineError
+from .workspace import scratch
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,37 +69,58 @@ def per_step_chains(blocks: Chains) -> Chains:
 
 
 def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Chains,
-          want_weight_terms: bool = True, record_chain_norms: bool = False) -> dict:
+          want_weight_terms: bool = True, record_chain_norms: bool = False, want_dh: bool = True) -> dict:
     """The reversed time loop over all layers.
 
     spec: NetSpec. caches: one forward cache per layer (cells.forward, time-major). dh_out: (T, B, H)
     the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
     Returns per layer l (lists indexed by layer), time-major:
-      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains; ``dc`` (T, B, H) for lstm;
-      ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms);
+      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm;
+      ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms;
+      per-thread scratch arrays, overwritten by the next sweep);
       ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
+    Each step runs in place on buffers made once per sweep (backward_steps; cells.step_backward
+    states the same step plainly).
     """
     L, cell, act = spec.num_layers, spec.cell, spec.activation
     T, B, H = dh_out.shape
     C, GH = len(chains.lo), spec.gates * H
     dt = dh_out.dtype
+    single = C == 1  # full BPTT: the per-chain sums are the arrays themselves
     carry = [np.zeros((C, B, H), dt) for _ in range(L)]
     carry_c = [np.zeros((C, B, H), dt) for _ in range(L)] if cell == "lstm" else None
     out = {
-        "dh": [np.empty((T, B, H), dt) for _ in range(L)],
+        "dh": [np.empty((T, B, H), dt) for _ in range(L)] if want_dh else None,
         "dc": [np.empty((T, B, H), dt) for _ in range(L)] if cell == "lstm" else None,
-        "dax": [np.empty((T, B, GH), dt) for _ in range(L)] if want_weight_terms else None,
+        # scratch: these never leave the evaluate() call that asked for them
+        "dax": [scratch(f"dax.{l}", (T, B, GH), dt) for l in range(L)] if want_weight_terms else None,
         "dah": None,
         "chain_norms": [np.zeros((C, T), dt) for _ in range(L)] if record_chain_norms else None,
     }
     if want_weight_terms:
         # the input- and recurrent-side adjoints differ only in gru's n gate
-        out["dah"] = [np.empty((T, B, GH), dt) for _ in range(L)] if cell == "gru" else out["dax"]
+        out["dah"] = [scratch(f"dah.{l}", (T, B, GH), dt) for l in range(L)] if cell == "gru" else out["dax"]
     Whh = [params[f"Whh.{l}"] for l in range(L)]
     Wxh = [params[f"Wxh.{l}"] for l in range(L)]
+    # What a step needs that does not depend on the adjoint is computed for a chunk of K steps at a
+    # time: few NumPy calls per step, and the chunk stays in cache (a whole (T, B, G*H) sequence at
+    # once was memory-bound at B = 64, T = 500, H = 128).
+    K = max(1, _CHUNK_ELEMENTS // (B * GH))
+    F, lo_chunk = None, T
+    cell_deriv = cell == "rnn" and act != "linear"
+    down_buf, work = np.empty((C, B, H), dt), np.empty((C, B, H), dt)
+    da_buf, dah_buf, dc_buf = np.empty((C, B, GH), dt), np.empty((C, B, GH), dt), np.empty((C, B, H), dt)
+    # the alive ranges as plain ints, once, instead of a search per step
+    first = chains.owner.tolist()
+    last = np.searchsorted(chains.start, np.arange(T), side="right").tolist()
     for t in reversed(range(T)):
-        a, b = chains.alive(t)
-        own = int(chains.owner[t]) - a
+        a, b = first[t], last[t]
+        own = 0  # the chain that owns step t is the first alive one
+        if t < lo_chunk:
+            lo_chunk = max(0, t + 1 - K)
+            F = [steps.factors(cell, act, {k: v[lo_chunk : t + 1] for k, v in c.items()}, f"sweep.{l}")
+                 for l, c in enumerate(caches)]
+        k = t - lo_chunk
         down = None
         for l in reversed(range(L)):
             dh = carry[l][a:b]
@@ -106,25 +128,36 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
                 dh[own] += dh_out[t]
             else:
                 dh += down
-            dc = carry_c[l][a:b] if carry_c is not None else None
-            _chain_sum(dh, out["dh"][l][t])
+            if want_dh:
+                _chain_sum(dh, out["dh"][l][t])
             if record_chain_norms:
                 out["chain_norms"][l][a:b, t] = np.sqrt(np.einsum("cbh,cbh->c", dh, dh))
-            dax, dah, dh_prev, dc_prev, dc_t = cells.step_backward(
-                cell, act, dh, dc, cells.at_step(caches[l], t), Whh[l]
-            )
-            if dc_t is not None:
-                _chain_sum(dc_t, out["dc"][l][t])
-                carry_c[l][a:b] = dc_prev
-            if want_weight_terms:
-                _chain_sum(dax, out["dax"][l][t])
-                if dah is not dax:
-                    _chain_sum(dah, out["dah"][l][t])
+            # with one chain a step writes straight into the output arrays; with more, into buffers
+            # that are then summed over chains
+            direct = single and want_weight_terms
+            dax = out["dax"][l][t][None] if direct else da_buf[: b - a]
+            if cell == "rnn":
+                steps.rnn_step_backward_into(dh, F[l]["deriv"][k] if cell_deriv else 1.0, Whh[l], dax, dh)
+            elif cell == "lstm":
+                dc_t = out["dc"][l][t][None] if single else dc_buf[: b - a]
+                steps.lstm_step_backward_into(dh, carry_c[l][a:b], F[l], k, Whh[l], dax, dc_t)
+                if not single:
+                    dc_t.sum(0, out=out["dc"][l][t])
+            else:
+                dah = out["dah"][l][t][None] if direct else dah_buf[: b - a]
+                steps.gru_step_backward_into(dh, F[l], k, Whh[l], dax, dah, work[: b - a])
+                if want_weight_terms and not single:
+                    dah.sum(0, out=out["dah"][l][t])
+            if want_weight_terms and not single:
+                dax.sum(0, out=out["dax"][l][t])
             if l > 0:
-                down = dax @ Wxh[l]
-            carry[l][a:b] = dh_prev
+                down = np.matmul(dax, Wxh[l], out=down_buf[: b - a])
     return out
 
+
+
+# Elements of one chunk of per-step factors (8 bytes each: 256 KiB, about a core's L2 cache).
+_CHUNK_ELEMENTS = 1 << 15
 
 
 def _chain_sum(per_chain: np.ndarray, out: np.ndarray) -> None:

@@ -30,52 +30,57 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
     T, B, GH = xproj.shape
     H = Whh.shape[1]
     WhhT = Whh.T
-    h_prev = np.zeros((T, B, H), dtype=xproj.dtype)
-    h = np.empty_like(h_prev)
+    # h_prev is h shifted by one step: both are views of one (T + 1)-step buffer, so the loop
+    # never copies a state
+    hbuf = np.empty((T + 1, B, H), dtype=xproj.dtype)
+    hbuf[0] = 0.0
+    h, h_prev = hbuf[1:], hbuf[:-1]
     cache: dict = {"h": h, "h_prev": h_prev}
     z = np.empty((B, GH), dtype=xproj.dtype)
+    # the gated cells' per-step temporaries, made once
+    work, negative, w2 = np.empty_like(z), np.empty(z.shape, bool), np.empty((B, H), xproj.dtype)
     if cell == "rnn":
         for t in range(T):
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
             activations.apply(act, z, out=h[t])
-            if t + 1 < T:
-                h_prev[t + 1] = h[t]
     elif cell == "lstm":
-        c_prev = np.zeros_like(h_prev)
-        c, tanh_c, gates = np.empty_like(h), np.empty_like(h), np.empty_like(xproj)
+        cbuf = np.empty_like(hbuf)
+        cbuf[0] = 0.0
+        c, c_prev = cbuf[1:], cbuf[:-1]
+        tanh_c, gates = np.empty_like(h), np.empty_like(xproj)
         for t in range(T):
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
             g = gates[t]
             # one contiguous sigmoid over all four gates is cheaper than three strided ones
-            activations.sigmoid(z, out=g)
+            activations.sigmoid(z, out=g, work=work, negative=negative)
             np.tanh(z[:, 2 * H : 3 * H], out=g[:, 2 * H : 3 * H])
             np.multiply(g[:, H : 2 * H], c_prev[t], out=c[t])
-            c[t] += g[:, :H] * g[:, 2 * H : 3 * H]
+            c[t] += np.multiply(g[:, :H], g[:, 2 * H : 3 * H], out=w2)
             np.tanh(c[t], out=tanh_c[t])
             np.multiply(g[:, 3 * H :], tanh_c[t], out=h[t])
-            if t + 1 < T:
-                h_prev[t + 1], c_prev[t + 1] = h[t], c[t]
         cache.update(c=c, c_prev=c_prev, tanh_c=tanh_c, gates=gates)
     elif cell == "gru":
         gates, hn = np.empty_like(xproj), np.empty_like(h)
         for t in range(T):
             np.matmul(h_prev[t], WhhT, out=z)
             g = gates[t]
-            activations.sigmoid(xproj[t, :, : 2 * H] + z[:, : 2 * H], out=g[:, : 2 * H])
+            rz = np.add(xproj[t, :, : 2 * H], z[:, : 2 * H], out=work[:, : 2 * H])
+            # z's r, z columns are free once rz is formed: the sigmoid's scratch
+            activations.sigmoid(rz, out=g[:, : 2 * H], work=z[:, : 2 * H], negative=negative[:, : 2 * H])
             np.add(z[:, 2 * H :], bhn, out=hn[t])
-            np.tanh(xproj[t, :, 2 * H :] + g[:, :H] * hn[t], out=g[:, 2 * H :])
+            n_in = np.multiply(g[:, :H], hn[t], out=w2)
+            np.tanh(np.add(xproj[t, :, 2 * H :], n_in, out=w2), out=g[:, 2 * H :])
             zg = g[:, H : 2 * H]
-            h[t] = g[:, 2 * H :] + zg * (h_prev[t] - g[:, 2 * H :])
-            if t + 1 < T:
-                h_prev[t + 1] = h[t]
+            diff = np.subtract(h_prev[t], g[:, 2 * H :], out=w2)
+            np.add(g[:, 2 * H :], np.multiply(zg, diff, out=w2), out=h[t])
         cache.update(gates=gates, hn=hn)
     return cache
 
 
 def at_step(cache: dict, t: int) -> dict:
-    """The cache arrays at time step t: each (T, B, X) array becomes (B, X)."""
+    """The cache arrays at time step t: each (T, B, X) array becomes (B, X) (engine/jacobians.py)."""
     return {k: v[t] for k, v in cache.items()}
 
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import cells
 from .errors import EngineError
+from .workspace import scratch
 
 CELLS = ("rnn", "lstm", "gru")
 ACTIVATIONS = ("tanh", "relu", "linear")
@@ -76,7 +77,9 @@ def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict]
     caches = []
     x = np.ascontiguousarray(inputs.transpose(1, 0, 2))
     for l in range(spec.num_layers):
-        xproj = _affine(x, params[f"Wxh.{l}"], params[f"bh.{l}"])
+        # the projection is read inside cells.forward only, so one scratch array serves every layer
+        buf = scratch("xproj", (*x.shape[:-1], spec.gates * spec.hidden_size), x.dtype)
+        xproj = _affine(x, params[f"Wxh.{l}"], params[f"bh.{l}"], out=buf)
         cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"))
         cache["x"] = x
         caches.append(cache)
@@ -104,11 +107,23 @@ def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.
     return {name: grads[name] for name in spec.param_shapes()}
 
 
-def _affine(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """x @ W.T + b for x (T, B, N) as one 2-D GEMM (a 3-D matmul would loop over T)."""
-    out = x.reshape(-1, x.shape[-1]) @ W.T
-    out += b
-    return out.reshape(*x.shape[:-1], W.shape[0])
+def readout_adjoint(dy: np.ndarray, Why: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """dL/dh_t arriving at the top layer from the readout: dy (T, B, O) @ W_hy (O, H) -> (T, B, H),
+    as one 2-D GEMM (into ``out`` (T, B, H) when given)."""
+    T, B, O = dy.shape
+    res = np.empty((T, B, Why.shape[1]), dy.dtype) if out is None else out
+    np.matmul(dy.reshape(-1, O), Why, out=res.reshape(T * B, -1))
+    return res
+
+
+def _affine(x: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """x @ W.T + b for x (T, B, N) as one 2-D GEMM (a 3-D matmul would loop over T); into ``out``
+    (T, B, M), contiguous, when given."""
+    res = np.empty((*x.shape[:-1], W.shape[0]), x.dtype) if out is None else out
+    flat = res.reshape(-1, W.shape[0])
+    np.matmul(x.reshape(-1, x.shape[-1]), W.T, out=flat)
+    flat += b
+    return res
 
 
 def _contract(a: np.ndarray, b: np.ndarray) -> np.ndarray:

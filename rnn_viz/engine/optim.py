@@ -141,7 +141,8 @@ def global_norm(grads: dict[str, np.ndarray]) -> float:
 
 
 def clip_gradients(
-    grads: dict[str, np.ndarray], clip_norm: float = 0.0, clip_value: float = 0.0
+    grads: dict[str, np.ndarray], clip_norm: float = 0.0, clip_value: float = 0.0,
+    norm: float | None = None, copy: bool = True,
 ) -> tuple[dict[str, np.ndarray], float]:
     """Clip by global norm, then by value. Returns ``(clipped_grads, pre_clip_global_norm)``.
 
@@ -150,12 +151,15 @@ def clip_gradients(
     clipped to [-clip_value, clip_value]. 0 turns either off. The returned norm is the global norm
     of ``grads`` before any clipping. The result is always fresh arrays; ``grads`` is untouched.
     A non-finite norm skips norm clipping (scaling by 0 would hide the problem) so the caller's
-    finiteness check still sees it.
+    finiteness check still sees it. ``norm``: global_norm(grads) if the caller has it already.
+    ``copy=False`` returns the caller's own arrays (in a new dict) when nothing is clipped.
     """
     clip_norm = _check_number("clip_norm", clip_norm, "a finite number >= 0 (0 = off)", lambda x: x >= 0)
     clip_value = _check_number("clip_value", clip_value, "a finite number >= 0 (0 = off)", lambda x: x >= 0)
-    norm = global_norm(grads)
+    norm = global_norm(grads) if norm is None else norm
     scale = clip_norm / norm if clip_norm > 0 and math.isfinite(norm) and norm > clip_norm else None
+    if scale is None and clip_value == 0 and not copy:
+        return dict(grads), norm
     clipped: dict[str, np.ndarray] = {}
     for name, g in grads.items():
         g = np.asarray(g)

@@ -8,6 +8,8 @@ import numpy as np
 from . import bptt, losses, network, optim, trace
 from .errors import DivergenceError, EngineError
 from .init import sigma_max, spectral_radius
+from .levels import TRACE_LEVELS
+from .workspace import scratch
 
 
 def whh_spectra(spec, params: dict) -> dict[str, np.ndarray]:
@@ -22,60 +24,78 @@ def whh_spectra(spec, params: dict) -> dict[str, np.ndarray]:
 
 def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: np.ndarray, loss: str,
              truncation: bptt.Truncation | None = None, flow_sample: int | None = None,
-             spectra: dict | None = None):
+             spectra: dict | None = None, level: str = "full"):
     """Loss, gradient and trace of one batch at fixed parameters.
 
     inputs (B, T, I); targets (B, T, O) float or (B, T) int; mask (B, T) bool. ``truncation`` None
     means full BPTT. ``flow_sample`` (a sample index) adds the heavy parts. ``spectra``: the result
-    of whh_spectra for these parameters, if already known. Returns (grads, trace): grads a dict of
-    parameter gradients (the truncated gradient under truncation), trace a read-only mapping with
-    the keys of docs/trace-keys.md.
+    of whh_spectra for these parameters, if already known (else computed when the level needs it).
+    ``level``: "metrics", "live" or "full" (levels.TRACE_LEVELS); keys outside it are not computed.
+    Returns (grads, trace): grads a dict of parameter gradients (the truncated gradient under
+    truncation), trace a read-only mapping with the level's keys of docs/trace-keys.md.
     """
+    if level not in TRACE_LEVELS:
+        raise EngineError(f"unknown trace level {level!r}; allowed: {', '.join(TRACE_LEVELS)}")
+    want = TRACE_LEVELS[level]
     dtype = params["Why"].dtype
     inputs = np.asarray(inputs, dtype=dtype)
     B, T, _ = inputs.shape
     if mask.shape != (B, T):
         raise EngineError(f"loss mask must have shape {(B, T)}, got {mask.shape}")
+    if flow_sample is not None and not 0 <= flow_sample < B:
+        raise EngineError(f"flow_sample must be in 0..{B - 1}, got {flow_sample}")
     caches, y_tm = network.forward(spec, params, inputs)
     y = y_tm.transpose(1, 0, 2)
     res = losses.compute(loss, y, targets.astype(dtype) if loss == "mse" else targets, mask)
     dy = res.dy.transpose(1, 0, 2)  # time-major, as the sweep runs
-    dh_out = dy @ params["Why"]
+    dh_out = network.readout_adjoint(dy, params["Why"], scratch("dh_out", (T, B, spec.hidden_size), dtype))
     chains = bptt.block_chains(T, truncation)
-    swept = bptt.sweep(spec, params, caches, dh_out, chains)
+    want_dh = bool(want & {"dL_dh/<l>", "dL_dh_norm/<l>", "dL_dh_norm_sample/<l>"})
+    swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh)
     grads = network.weight_gradients(spec, caches, swept, dy)
 
-    tr: dict[str, np.ndarray] = {
-        "inputs": inputs, "targets": targets, "loss_mask": np.asarray(mask, dtype=bool),
-        "outputs": y, "predictions": res.predictions, "loss": np.array(res.loss),
-        "loss_share": res.share, "window_start": chains.window_start(),
-    }
+    tr: dict[str, np.ndarray] = {"inputs": inputs, "targets": targets, "loss_mask": np.asarray(mask, dtype=bool),
+                                 "loss": np.array(res.loss)}
+    if "outputs" in want:
+        tr.update(outputs=y, predictions=res.predictions, loss_share=res.share, window_start=chains.window_start())
     if res.accuracy is not None:
         tr["accuracy"] = np.array(res.accuracy)
     for name, p in params.items():
         tr[f"param/{name}"] = p
-        tr[f"grad/{name}"] = grads[name]
-        tr[f"param_norm/{name}"] = np.array(np.linalg.norm(p))
-        tr[f"grad_norm/{name}"] = np.array(np.linalg.norm(grads[name]))
+        if "grad/<name>" in want:
+            tr[f"grad/{name}"] = grads[name]
+        if "param_norm/<name>" in want:
+            tr[f"param_norm/{name}"] = np.array(np.linalg.norm(p))
+            tr[f"grad_norm/{name}"] = np.array(np.linalg.norm(grads[name]))
     tr["grad_norm"] = np.array(optim.global_norm(grads))
     for l, cache in enumerate(caches):
-        dh = swept["dh"][l].transpose(1, 0, 2)  # trace arrays are batch-major (B, T, ...)
-        tr[f"hidden/{l}"] = cache["h"].transpose(1, 0, 2)
-        tr[f"dL_dh/{l}"] = dh
-        per_sample = np.sqrt(np.einsum("bth,bth->bt", dh, dh))
-        tr[f"dL_dh_norm_sample/{l}"] = per_sample
-        tr[f"dL_dh_norm/{l}"] = np.sqrt((per_sample * per_sample).sum(0))
-        tr[f"dWhh_step_norm/{l}"] = trace.step_contribution_norms(swept["dah"][l], cache["h_prev"])
-        tr[f"saturation/{l}"] = trace.saturation(spec.cell, spec.activation, cache)
-        if spec.cell != "rnn":
+        if "hidden/<l>" in want:
+            tr[f"hidden/{l}"] = cache["h"].transpose(1, 0, 2)  # trace arrays are batch-major (B, T, ...)
+        if want_dh:
+            dh = swept["dh"][l].transpose(1, 0, 2)
+            per_sample = np.sqrt(np.einsum("bth,bth->bt", dh, dh))
+            tr[f"dL_dh_norm_sample/{l}"] = per_sample
+            tr[f"dL_dh_norm/{l}"] = np.sqrt((per_sample * per_sample).sum(0))
+            if "dL_dh/<l>" in want:
+                tr[f"dL_dh/{l}"] = dh
+        if "dWhh_step_norm/<l>" in want:
+            tr[f"dWhh_step_norm/{l}"] = trace.step_contribution_norms(swept["dah"][l], cache["h_prev"])
+        if "saturation/<l>" in want:
+            tr[f"saturation/{l}"] = trace.saturation(spec.cell, spec.activation, cache)
+        if "gates/<l>" in want and spec.cell != "rnn":
             tr[f"gates/{l}"] = cache["gates"].transpose(1, 0, 2)
-        if spec.cell == "lstm":
+        if "cell/<l>" in want and spec.cell == "lstm":
             tr[f"cell/{l}"] = cache["c"].transpose(1, 0, 2)
             tr[f"dL_dc/{l}"] = swept["dc"][l].transpose(1, 0, 2)
-    tr.update(spectra if spectra is not None else whh_spectra(spec, params))
+    if "whh_sigma_max/<l>" in want:
+        known = spectra if spectra is not None else {}
+        for l in range(spec.num_layers):
+            W = params[f"Whh.{l}"]
+            for key, fn in (("whh_sigma_max", sigma_max), ("whh_rho", spectral_radius)):
+                if f"{key}/<l>" in want:
+                    value = known.get(f"{key}/{l}")
+                    tr[f"{key}/{l}"] = np.array(fn(W)) if value is None else value
     if flow_sample is not None:
-        if not 0 <= flow_sample < B:
-            raise EngineError(f"flow_sample must be in 0..{B - 1}, got {flow_sample}")
         tr["flow_sample"] = np.array(flow_sample)
         for l, F in enumerate(trace.flow_matrices(spec, params, caches, dh_out, chains, flow_sample)):
             tr[f"flow/{l}"] = F
@@ -86,8 +106,9 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
 
 def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, inputs, targets, mask,
                loss: str, truncation: bptt.Truncation | None = None, clip_norm: float = 0.0,
-               clip_value: float = 0.0, flow_sample: int | None = None, spectra: dict | None = None):
-    """evaluate(), then one optimizer update with clipping.
+               clip_value: float = 0.0, flow_sample: int | None = None, spectra: dict | None = None,
+               level: str = "full"):
+    """evaluate() (trace keys of ``level``), then one optimizer update with clipping.
 
     Returns (new_params, new_opt_state, trace); the inputs are never modified. Raises
     DivergenceError if the loss, a gradient, or the updated parameters or optimizer state are not
@@ -95,22 +116,30 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
     """
     # Overflow is expected on the way to divergence; the finite checks below report it in words.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra)
+        grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra, level)
     if not np.isfinite(tr["loss"]):
         raise DivergenceError("loss")
-    for name, g in grads.items():
-        if not np.all(np.isfinite(g)):
-            raise DivergenceError(f"gradient of {name}")
-    clipped, _ = optim.clip_gradients(grads, clip_norm, clip_value)
+    norm = float(tr["grad_norm"])
+    if not np.isfinite(norm):  # finite gradients give a finite norm unless it overflows
+        _check_finite(grads, "gradient of")
+    # no copy when nothing is clipped: update() never modifies its inputs
+    clipped, _ = optim.clip_gradients(grads, clip_norm, clip_value, norm=norm, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):
         new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
-    for name, p in new_params.items():
-        if not np.all(np.isfinite(p)):
-            raise DivergenceError(f"update of {name}")
-    for name, s in new_state.items():
-        if not np.all(np.isfinite(s)):
-            raise DivergenceError(f"optimizer state {name}")
+    _check_finite(new_params, "update of")
+    _check_finite(new_state, "optimizer state")
     return new_params, new_state, tr
+
+
+def _check_finite(arrays: dict, what: str) -> None:
+    """Raise DivergenceError naming the first array with a non-finite entry."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        # one sum per array; only a non-finite (or overflowing) sum needs the entry-wise look
+        if np.isfinite(sum(float(np.sum(a)) for a in arrays.values())):
+            return
+    for name, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            raise DivergenceError(f"{what} {name}")
 
 
 def evaluate_loss(spec, params: dict, inputs, targets, mask, loss: str) -> tuple[float, float | None]:

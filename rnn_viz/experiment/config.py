@@ -191,6 +191,7 @@ TRAINING_KEYS: dict[str, Any] = {
     "dtype": _Choice(("float64", "float32")),
     "flow_sample": _Int(0),
     "val_every": _Int(1),
+    "spectra_every": _Int(1),
 }
 
 PRESET_KEYS: dict[str, Any] = {
@@ -274,6 +275,7 @@ class TrainingConfig:
     dtype: str = "float64"
     flow_sample: int = 0
     val_every: int = 10
+    spectra_every: int = 10  # metrics.csv's sigma_max/rho after update 1, every N-th and the last
 
     def __post_init__(self):
         _validate_fields(self, "training", TRAINING_KEYS)

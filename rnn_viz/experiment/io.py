@@ -127,7 +127,7 @@ def write_trace(path: str | Path, trace: Mapping[str, np.ndarray], config_json: 
     _atomic_savez(Path(path), arrays)
 
 
-_TRACE_ENTRY = Entry(kinds="biuf")
+_TRACE_ENTRY = Entry(kinds="biufc")  # dyn/*_eig are complex eigenvalues (docs/trace-keys.md)
 _TRACE_CONFIG = Entry(kinds="U", shape=(), max_bytes=4 * MAX_JSON_CHARS)
 
 

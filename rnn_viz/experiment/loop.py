@@ -69,7 +69,7 @@ class Trainer:
         self.clip_norm, self.clip_value = tc.clip_norm, tc.clip_value
         self.rng = np.random.default_rng(data_seq)
         self.step_count = 0
-        self._spectra = whh_spectra(self.spec, self.params)
+        self._spectra: dict | None = None  # whh_spectra of self.params once computed; None = not yet
 
     # -- live settings -------------------------------------------------------------------------
     def set_learning_rate(self, lr: float) -> None:
@@ -86,6 +86,11 @@ class Trainer:
             raise ConfigError(f"the flow sample counts from 0, got {sample}", key="training.flow_sample")
         tc = self.config.training
         self.config = dataclasses.replace(self.config, training=dataclasses.replace(tc, flow_sample=int(sample)))
+
+    def set_spectra_every(self, every: int) -> None:
+        """metrics.csv's sigma_max/rho: after update 1, every ``every``-th update and the last."""
+        tc = self.config.training
+        self.config = dataclasses.replace(self.config, training=dataclasses.replace(tc, spectra_every=int(every)))
 
     def apply(self, command: Command | None) -> None:
         if command is None:
@@ -132,9 +137,10 @@ class Trainer:
                          self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra)
         return StepRecord(self.step_count, tr, {}, heavy, self.optimizer.learning_rate)
 
-    def propose(self, heavy: bool = False, batch=None) -> dict:
+    def propose(self, heavy: bool = False, batch=None, level: str = "full") -> dict:
         """Compute one update without applying it (so two runs can commit in lockstep).
 
+        ``level``: the trace level of the record (engine.levels); a heavy record is always "full".
         Raises DivergenceError (naming the update) with nothing changed.
         """
         t0 = time.perf_counter()
@@ -146,26 +152,29 @@ class Trainer:
                 self.spec, self.params, self.opt_state, self.optimizer, batch.inputs, batch.targets,
                 batch.mask, self.loss, self.truncation, self.clip_norm, self.clip_value,
                 self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra,
+                "full" if heavy else level,
             )
         except DivergenceError as err:
             self.rng.bit_generator.state = rng_state
             raise DivergenceError(err.what, self.step_count + 1, err.hint) from None
         return {"params": params, "state": state, "trace": tr, "t0": t0, "heavy": heavy, "rng": rng_state}
 
-    def commit(self, proposal: dict) -> StepRecord:
-        """Apply a proposal from :meth:`propose` and return the update's record."""
+    def commit(self, proposal: dict, final: bool = False) -> StepRecord:
+        """Apply a proposal from :meth:`propose` and return the update's record. ``final``: this is
+        the run's last update (its metrics row gets the spectra whatever the cadence)."""
         tr = proposal["trace"]
         self.params, self.opt_state = proposal["params"], proposal["state"]
-        self._spectra = whh_spectra(self.spec, self.params)
+        self._spectra = None
         self.step_count += 1
         row: dict[str, float] = {
             "step": self.step_count, "loss": float(tr["loss"]), "grad_norm": float(tr["grad_norm"]),
             "learning_rate": self.optimizer.learning_rate,
         }
-        for l in range(self.spec.num_layers):
-            row[f"sigma_max/{l}"] = float(self._spectra[f"whh_sigma_max/{l}"])
-            if self.spec.cell == "rnn":
-                row[f"rho/{l}"] = float(self._spectra[f"whh_rho/{l}"])
+        every = self.config.training.spectra_every
+        if final or self.step_count == 1 or self.step_count % every == 0:
+            self._fill_spectra(row)
+        else:  # empty cells: the eigen-solve is too dear for every update (docs/file-formats.md)
+            row.update({k: float("nan") for k in self.metric_columns() if k.startswith(("sigma_max/", "rho/"))})
         if "accuracy" in tr:
             row["accuracy"] = float(tr["accuracy"])
         val = self.dataset.validation
@@ -181,9 +190,24 @@ class Trainer:
         metrics = {c: row[c] for c in self.metric_columns()}
         return StepRecord(self.step_count, tr, metrics, proposal["heavy"], self.optimizer.learning_rate)
 
-    def step(self, heavy: bool = False, batch=None) -> StepRecord:
+    def step(self, heavy: bool = False, batch=None, level: str = "full", final: bool = False) -> StepRecord:
         """One update. Raises DivergenceError and leaves every piece of state as it was."""
-        return self.commit(self.propose(heavy, batch))
+        return self.commit(self.propose(heavy, batch, level), final)
+
+    def _fill_spectra(self, row: dict) -> dict:
+        """Write sigma_max/<l> (and rho/<l> for rnn) of the current W_hh into ``row``; returns it."""
+        if self._spectra is None:
+            self._spectra = whh_spectra(self.spec, self.params)
+        for l in range(self.spec.num_layers):
+            row[f"sigma_max/{l}"] = float(self._spectra[f"whh_sigma_max/{l}"])
+            if self.spec.cell == "rnn":
+                row[f"rho/{l}"] = float(self._spectra[f"whh_rho/{l}"])
+        return row
+
+    def final_metrics(self, record: StepRecord) -> dict:
+        """``record``'s metrics row as the run's last one (with the spectra); ``record`` must be the
+        newest update."""
+        return self._fill_spectra(dict(record.metrics)) if record.metrics else dict(record.metrics)
 
     def heavy_trace(self, record: StepRecord) -> Mapping[str, np.ndarray]:
         """The record's trace with the heavy parts, recomputed from the batch and parameters it holds."""
@@ -231,16 +255,18 @@ def tr_params(trace: Mapping[str, np.ndarray], spec: NetSpec) -> dict[str, np.nd
     return {k: trace[f"param/{k}"] for k in spec.param_shapes()}
 
 
-def train(trainer: Trainer, steps: int | None = None, heavy_last: bool = True) -> Generator[StepRecord, Command | None, None]:
+def train(trainer: Trainer, steps: int | None = None, heavy_last: bool = True,
+          level: str = "full") -> Generator[StepRecord, Command | None, None]:
     """Yield one StepRecord per update; ``send(Command(...))`` changes settings between updates.
 
     ``steps`` None runs until the consumer stops iterating. The last of ``steps`` updates carries the
-    heavy trace when ``heavy_last``. DivergenceError propagates to the consumer with all state intact.
+    heavy trace when ``heavy_last``. ``level``: the trace level of the other records (a heavy record
+    is "full"). DivergenceError propagates to the consumer with all state intact.
     """
     done, heavy = 0, False
     while steps is None or done < steps:
         last = steps is not None and done == steps - 1
-        command = yield trainer.step(heavy=heavy or (heavy_last and last))
+        command = yield trainer.step(heavy=heavy or (heavy_last and last), level=level, final=last)
         trainer.apply(command)
         heavy = bool(command and command.heavy)
         done += 1
@@ -260,7 +286,7 @@ class CompareTrainer:
         ma, mb = config_a.model, config_b.model
         if same_shapes and (ma.init, ma.spectral_radius, ma.gain) == (mb.init, mb.spectral_radius, mb.gain):
             self.b.params = {k: v.copy() for k, v in self.a.params.items()}
-            self.b._spectra = whh_spectra(self.b.spec, self.b.params)
+            self.b._spectra = None
             self.same_init = True
         else:
             self.same_init = False
@@ -278,16 +304,17 @@ class CompareTrainer:
         self.a.set_flow_sample(sample)
         self.b.set_flow_sample(sample)
 
-    def step(self, heavy: bool = False) -> tuple[StepRecord, StepRecord]:
-        """One update of each run; both or neither are applied (DivergenceError names the run)."""
+    def step(self, heavy: bool = False, final: bool = False, level: str = "full") -> tuple[StepRecord, StepRecord]:
+        """One update of each run; both or neither are applied (DivergenceError names the run).
+        ``final``, ``level``: as for Trainer.step."""
         saved = self.a.rng.bit_generator.state
         batch = self.a.dataset.sample(self.a.rng, self.a.config.data["batch_size"]) if self.shared_batches else None
         run = "A"
         try:
-            pa = self.a.propose(heavy, batch)
+            pa = self.a.propose(heavy, batch, level)
             run = "B"
-            pb = self.b.propose(heavy, batch)
+            pb = self.b.propose(heavy, batch, level)
         except DivergenceError as err:
             self.a.rng.bit_generator.state = saved
             raise DivergenceError(f"{err.what} in run {run}", err.step, err.hint) from None
-        return self.a.commit(pa), self.b.commit(pb)
+        return self.a.commit(pa, final), self.b.commit(pb, final)

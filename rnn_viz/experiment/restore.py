@@ -15,7 +15,6 @@ from collections.abc import Mapping
 import numpy as np
 
 from rnn_viz.data.archive import ArchiveError, parse_json
-from rnn_viz.engine import whh_spectra
 
 from .config import ConfigError
 from .io import MAX_STEP, RunFileError
@@ -135,4 +134,4 @@ def restore_state(trainer, arrays: Mapping[str, np.ndarray], source: str = "chec
     trainer.step_count = step
     trainer.set_learning_rate(live["learning_rate"])
     trainer.set_clipping(live["clip_norm"], live["clip_value"])
-    trainer._spectra = whh_spectra(trainer.spec, trainer.params)  # the trainer's cache of its weights' spectra
+    trainer._spectra = None  # the trainer's cache of its weights' spectra, computed when a row needs it
