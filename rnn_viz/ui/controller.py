@@ -415,7 +415,7 @@ class Controller(QObject):
             label_a=label_a if self.compare else "run A", label_b=label_b or "run B",
             config_b=self._config_map_b if self.compare else None,
             chance_loss=getattr(ds, "chance_loss", None), chance_accuracy=getattr(ds, "chance_accuracy", None),
-            vocab=getattr(ds, "vocab", None),
+            vocab=getattr(ds, "vocab", None), model_id=self.generation,
         )
 
     def _request_frame(self) -> None:

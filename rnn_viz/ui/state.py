@@ -14,7 +14,8 @@ class ViewState:
     ``trace``/``trace_b``: engine traces (Mapping of trace.npz keys to arrays) of run A and, in
     compare mode, run B. ``history``/``history_b``: metrics.csv columns as 1-D arrays (bounded,
     decimated for long runs). ``time_step``, ``sample``: the shared selection (from 0). Views must
-    treat every array as read-only and draw only numbers found here.
+    treat every array as read-only and draw only numbers found here. ``model_id``: changes with
+    every new model (Reset, open, checkpoint load), so a scale that only grows starts afresh.
     """
 
     trace: Mapping[str, np.ndarray] | None
@@ -30,3 +31,4 @@ class ViewState:
     chance_loss: float | None = None
     chance_accuracy: float | None = None
     vocab: tuple[str, ...] | None = None
+    model_id: int = 0

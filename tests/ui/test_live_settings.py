@@ -188,3 +188,15 @@ def test_a_failing_reset_leaves_the_running_model_as_it_was(qtbot, tmp_path):
         assert c.config.data["source"] == "sine" and c.record.step >= record.step
     finally:
         c.shutdown()
+
+
+def test_every_new_model_has_a_new_model_id_for_the_views(qtbot, tmp_path):
+    c = make_controller(qtbot, tmp_path, small_config())
+    try:
+        first = c.render_now().model_id
+        c.reset()
+        second = c.render_now().model_id
+        c.load_checkpoint(c.checkpoint())
+        assert len({first, second, c.render_now().model_id}) == 3
+    finally:
+        c.shutdown()
