@@ -9,31 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass
-
-from .config import ConfigError, ExperimentConfig, TrainingConfig
+from .config import TRAINING_SETTINGS, ConfigError, ExperimentConfig, TrainingConfig
 
 __all__ = ["LiveSettings", "LiveRef", "LIVE_KEYS", "live_of", "overridden_by_compare"]
 
 
-@dataclass(frozen=True, slots=True)
-class LiveSettings:
-    """``training.<key>`` values a run uses from its next update on.
+class _LiveMethods:
+    """Behaviour of LiveSettings; its fields are the schema's live settings (see below)."""
 
-    ``flow_sample``: the batch sample the heavy traces (flow matrix, Jacobian norms) inspect.
-    """
-
-    learning_rate: float
-    clip_norm: float
-    clip_value: float
-    flow_sample: int = 0
+    __slots__ = ()
 
     def __post_init__(self):
-        # The same bounds as the experiment file (TrainingConfig validates them, one message style).
-        TrainingConfig(learning_rate=self.learning_rate, clip_norm=self.clip_norm,
-                       clip_value=self.clip_value, flow_sample=self.flow_sample)
-        for name in ("learning_rate", "clip_norm", "clip_value"):
-            object.__setattr__(self, name, float(getattr(self, name)))
+        # The bounds and the message style of the experiment file: one owner for both.
+        for s in _LIVE:
+            object.__setattr__(self, s.name, s.check(getattr(self, s.name)))
 
     @classmethod
     def of(cls, training: TrainingConfig) -> LiveSettings:
@@ -53,9 +42,16 @@ class LiveSettings:
         return dataclasses.replace(self, **changes)
 
 
-# The one list of live keys (each is `training.<key>`): the settings panel, `--resume` and the
-# checkpoint's "live" entry all read it from here.
-LIVE_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(LiveSettings))
+# The live keys are the schema's (config.TrainingConfig fields declared live=True): a new live key
+# is one `setting(..., live=True)` line there, and this record, the panel's marks, `--resume` and
+# the checkpoint's "live" entry follow.
+_LIVE = tuple(s for s in TRAINING_SETTINGS if s.live)
+LIVE_KEYS: tuple[str, ...] = tuple(s.name for s in _LIVE)
+LiveSettings = dataclasses.make_dataclass(
+    "LiveSettings", [(s.name, type(s.default), dataclasses.field(default=s.default)) for s in _LIVE],
+    bases=(_LiveMethods,), frozen=True, slots=True, namespace={"__module__": __name__})
+LiveSettings.__doc__ = ("The training.<key> values a run uses from its next update on, one field per live "
+                        "setting: " + ", ".join(LIVE_KEYS) + ".")
 
 
 def live_of(config: ExperimentConfig) -> LiveSettings:

@@ -55,7 +55,8 @@ class Trainer:
                             mc.num_layers, mc.activation or "tanh")
         self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init, mc.spectral_radius,
                                   _DTYPES[tc.dtype])
-        self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay)
+        self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay,
+                                   tc.nesterov)
         self.opt_state = optim.init_state(self.optimizer, self.params)
         self.truncation = Truncation(tc.k1, tc.k2) if tc.bptt == "truncated" else None
         self._live = LiveSettings.of(tc)

@@ -340,6 +340,9 @@ class Controller(QObject):
         self.live.set(new)
         if self._handle is None:
             self.session.set_live(new)
+        if "flow_sample" in changes:
+            # The panel's flow sample and the views' sample selector are one selection.
+            self.set_sample(changes["flow_sample"])
         self._request_frame()
 
     def set_learning_rate(self, lr: float) -> None:

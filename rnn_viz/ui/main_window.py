@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from rnn_viz.experiment import config as cfgmod
+from rnn_viz.experiment.live import LIVE_KEYS
 from rnn_viz.ui import files
 from rnn_viz.ui.actions import build_actions, build_menus
 from rnn_viz.ui.controller import Controller, Status
@@ -273,10 +274,9 @@ class MainWindow(QMainWindow):
         if self.guided.settings_edited(self.controller.config, cfg):
             return
         c, t = self.controller, cfg.training
-        if t.learning_rate != c.config.training.learning_rate:
-            c.set_learning_rate(t.learning_rate)
-        if (t.clip_norm, t.clip_value) != (c.config.training.clip_norm, c.config.training.clip_value):
-            c.set_clipping(t.clip_norm, t.clip_value)
+        changed = {k: getattr(t, k) for k in LIVE_KEYS if getattr(t, k) != getattr(c.config.training, k)}
+        if changed:
+            c.edit_live(**changed)
         self._update_title()
 
     def reset_model(self) -> bool:
