@@ -323,7 +323,7 @@ def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
     # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from rnn_viz.ui.export import render_run_plots
+        from rnn_viz.ui.plots import render_run_plots
     except ImportError as exc:
         return _fail(f"cannot render plots ({exc}); the run's files are written. "
                      "Run `bash scripts/setup.sh` to install Qt's system libraries")

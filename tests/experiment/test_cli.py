@@ -297,10 +297,10 @@ def test_checkpoint_every_saves_along_the_way(tmp_path, capsys, monkeypatch):
 
 def test_plots_are_rendered_by_the_ui_layer_into_the_run_directory(tmp_path, capsys, monkeypatch):
     calls = []
-    fake = types.ModuleType("rnn_viz.ui.export")
+    fake = types.ModuleType("rnn_viz.ui.plots")
     fake.render_run_plots = lambda out_dir, trace, metrics_path, config: calls.append(
         (out_dir, set(trace), metrics_path, config))
-    monkeypatch.setitem(sys.modules, "rnn_viz.ui.export", fake)
+    monkeypatch.setitem(sys.modules, "rnn_viz.ui.plots", fake)
     out = tmp_path / "out"
     code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", out, *SMALL, "--plots")
     assert code == 0, err

@@ -60,11 +60,11 @@ def test_compare_honours_plots_checkpoint_every_set_force_and_quiet(tmp_path, ca
         saved.append((path.parent.name, int(arrays["step"])))
         save_checkpoint(path, arrays)
 
-    fake = types.ModuleType("rnn_viz.ui.export")
+    fake = types.ModuleType("rnn_viz.ui.plots")
     fake.render_run_plots = lambda out_dir, trace, metrics_path, config: plotted.append(
         (out_dir, "flow/0" in trace, metrics_path, config.model.hidden_size, config.training.bptt))
     monkeypatch.setattr(cli, "save_checkpoint", recording_save)
-    monkeypatch.setitem(sys.modules, "rnn_viz.ui.export", fake)
+    monkeypatch.setitem(sys.modules, "rnn_viz.ui.plots", fake)
     args = ["run", str(exp), "--steps", "5", "--out", str(out), "--compare", "--checkpoint-every", "2",
             "--set", "model.hidden_size=6", "--plots", "--quiet"]
     assert main(args) == 2 and "already exists" in capsys.readouterr().err
