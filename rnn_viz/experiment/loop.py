@@ -135,10 +135,13 @@ class Trainer:
                          self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra)
         return StepRecord(self.step_count, read_only(tr), {}, heavy, self.optimizer.learning_rate)
 
-    def propose(self, heavy: bool = False, batch=None) -> dict:
+    def propose(self, heavy: bool = False, batch=None, level: str = "full") -> dict:
         """Compute one update without applying it (so two runs can commit in lockstep).
 
-        Raises DivergenceError (naming the update) with nothing changed.
+        ``level``: how much of the trace the record carries, the engine's trace levels ("metrics" <
+        "live" < "full"; "full" = every key of trace.npz). The app's worker asks for
+        rnn_viz.ui.worker.TRACE_LEVEL; ``rnn-viz run`` for "full". ``heavy`` adds the flow matrix and
+        Jacobian norms. Raises DivergenceError (naming the update) with nothing changed.
         """
         t0 = time.perf_counter()
         rng_state = self.rng.bit_generator.state
@@ -184,9 +187,10 @@ class Trainer:
         metrics = {c: row[c] for c in self.metric_columns()}
         return StepRecord(self.step_count, tr, metrics, proposal["heavy"], self.optimizer.learning_rate)
 
-    def step(self, heavy: bool = False, batch=None) -> StepRecord:
-        """One update. Raises DivergenceError and leaves every piece of state as it was."""
-        return self.commit(self.propose(heavy, batch))
+    def step(self, heavy: bool = False, batch=None, level: str = "full") -> StepRecord:
+        """One update (``level``: see :meth:`propose`). Raises DivergenceError and leaves every piece
+        of state as it was."""
+        return self.commit(self.propose(heavy, batch, level))
 
     def heavy_trace(self, record: StepRecord) -> Mapping[str, np.ndarray]:
         """The record's trace with the heavy parts, recomputed from the batch and parameters it holds."""

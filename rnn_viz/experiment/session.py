@@ -101,17 +101,18 @@ class Session:
         return tuple(run.evaluate(heavy, batch if i == 0 or self.shares_batches[i] else None)
                      for i, run in enumerate(self.runs))
 
-    def step(self, heavy: bool = False) -> tuple[StepRecord, ...]:
-        """One update of every run; all or none are applied. A divergence raises
-        RunDivergenceError naming the run ("in run B" when there are several)."""
+    def step(self, heavy: bool = False, level: str = "full") -> tuple[StepRecord, ...]:
+        """One update of every run; all or none are applied. ``level``: how much trace each record
+        carries (Trainer.propose). A divergence raises RunDivergenceError naming the run ("in run B"
+        when there are several)."""
         if len(self.runs) == 1:
-            return (self.runs[0].step(heavy),)  # Trainer.step already names the update and keeps state
+            return (self.runs[0].step(heavy, level=level),)  # names the update and keeps state itself
         saved = [run.rng.bit_generator.state for run in self.runs]
         batch = self._shared_batch(self.runs[0].rng)
         proposals = []
         for i, run in enumerate(self.runs):
             try:
-                proposals.append(run.propose(heavy, batch if i == 0 or self.shares_batches[i] else None))
+                proposals.append(run.propose(heavy, batch if i == 0 or self.shares_batches[i] else None, level))
             except DivergenceError as err:
                 for r, state in zip(self.runs, saved):
                     r.rng.bit_generator.state = state

@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX"]
+__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "TRACE_LEVEL"]
 
 SPEED_MAX = 0  # "as fast as possible": post by time, not by count
+# The one place that says how much trace the app's updates compute: what the live views draw
+# (loss_mask, window_start, inputs, targets, predictions, hidden/cell/gates, dL_dh_norm(_sample),
+# dL_dc, whh_sigma_max, and param/* to recompute heavy parts later), not the rest of trace.npz.
+TRACE_LEVEL = "live"
 # At full speed, at most this share of the training time goes to the extra work of heavy traces.
 HEAVY_BUDGET = 0.1
 
@@ -143,7 +147,7 @@ class TrainingWorker(QObject):
                 post = heavy = last or since_post + 1 >= self.speed
             t0 = time.perf_counter()
             try:
-                records = tuple(self._session.step(heavy=heavy))
+                records = tuple(self._session.step(heavy=heavy, level=TRACE_LEVEL))
             except Exception as exc:  # divergence and anything else: the UI explains, the thread survives
                 if pending:
                     self._post(pending, None, rate, final=True)

@@ -22,12 +22,12 @@ class Gate:
         self.armed = False
         original = session.step
 
-        def step(heavy=False):
+        def step(heavy=False, **kwargs):
             if self.armed:
                 self.armed = False
                 self.entered.set()
                 assert self.released.wait(10)
-            return original(heavy)
+            return original(heavy, **kwargs)
 
         session.step = step
 

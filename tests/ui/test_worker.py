@@ -25,7 +25,8 @@ class CountingTrainer:
     def set_live(self, live):
         self.live = live
 
-    def step(self, heavy=False):
+    def step(self, heavy=False, level="full"):
+        self.level = level
         if self.step_count + 1 == self.diverge_at:
             raise DivergenceError("loss", self.step_count + 1)
         self.step_count += 1
@@ -141,3 +142,12 @@ def test_trace_history_stays_within_its_budget_and_spans_the_run():
     assert steps[0] == 1 and steps[-1] > 500 and steps == sorted(steps)
     with pytest.raises(IndexError):
         h[len(h)]
+
+
+def test_the_app_asks_for_the_live_trace_level(qtbot):
+    from rnn_viz.ui.worker import TRACE_LEVEL
+
+    trainer = CountingTrainer()
+    worker = TrainingWorker(trainer, generation=0, max_steps=2, frame_timeout=0)
+    _run(qtbot, worker)
+    assert trainer.level == TRACE_LEVEL == "live"
