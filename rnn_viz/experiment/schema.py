@@ -178,6 +178,16 @@ def settings_of(cls, section: str) -> tuple[Setting, ...]:
     return tuple(out)
 
 
+def without_unused(settings: tuple[Setting, ...], table: Mapping[str, Any]) -> dict[str, Any]:
+    """``table`` without the optional settings its other values do not use (the one place of rules
+    such as "a gated cell takes no activation": ``activation`` is used only ``when`` cell is rnn)."""
+    out = dict(table)
+    for s in settings:
+        if s.optional and s.name in out and not s.used_with(out):
+            del out[s.name]
+    return out
+
+
 def markdown_table(settings: tuple[Setting, ...]) -> str:
     """The docs table of ``settings`` (docs/file-formats.md holds it between schema markers)."""
     rows = ["| key | default | allowed | applies | meaning |", "|---|---|---|---|---|"]

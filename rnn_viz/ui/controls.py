@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from rnn_viz.data.config import DATA_SOURCES, SCHEMAS
 from rnn_viz.experiment.config import MODEL_SETTINGS, TRAINING_SETTINGS
-from rnn_viz.experiment.schema import MAX_INT, Float, Int, Setting
+from rnn_viz.experiment.schema import MAX_INT, Float, Int, Setting, without_unused
 
 __all__ = ["SettingsPanel", "LIVE_KEYS", "RESET_MARK", "BigIntSpinBox"]
 
@@ -392,10 +392,9 @@ class SettingsPanel(QWidget):
             if f.section == "data" and self._values["data"].get("source") == "copy" and f.key in ("length", "delay"):
                 self._values["data"].pop("seq_len", None)  # derived: length + delay + length
         if f.section == "model" and f.key == "cell":
+            self._values["model"] = without_unused(MODEL_SETTINGS, self._values["model"])
             if value == "rnn":
                 self._values["model"].setdefault("activation", "tanh")
-            else:
-                self._values["model"].pop("activation", None)
         self._refresh_enabled()
         self._refresh_pending()
         self.edited.emit(self.values())

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWi
 
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.live import LIVE_KEYS
+from rnn_viz.experiment.schema import without_unused
 from rnn_viz.ui import files
 from rnn_viz.ui.actions import build_actions, build_menus
 from rnn_viz.ui.controller import Controller, Status
@@ -264,8 +265,7 @@ class MainWindow(QMainWindow):
         """The settings panel changed: validate, apply live keys at once, keep the rest for Reset."""
         d = cfgmod.to_dict(self.document.edited)
         d.update({k: v for k, v in values.items() if k in ("data", "model", "training")})
-        if d["model"].get("cell") in ("lstm", "gru"):
-            d["model"].pop("activation", None)
+        d["model"] = without_unused(cfgmod.MODEL_SETTINGS, d["model"])
         try:
             cfg = cfgmod.config_from_dict(d, "settings")
         except cfgmod.ConfigError as exc:
