@@ -333,13 +333,14 @@ class UnrolledGraphView(BaseView):
                                 np.column_stack([y, y]).ravel())
 
     def _title(self, state: ViewState, run: str, b: int) -> str:
-        if run == "B":  # no config of run B here: its windows say whether it truncates
+        config = state.run(run).config
+        training = config.get("training", {}) if config else {}
+        if not training:  # no config for this run here: its windows say whether it truncates
             truncated = ro.is_truncated(self._window_start, self._loss_at)
             return f"Unrolled network · sample {b} · {'truncated BPTT' if truncated else 'full BPTT'}"
-        training = state.config.get("training", {}) if state.config else {}
         mode = training.get("bptt", "full")
         if mode == "truncated":
-            mode = f"truncated k1={training.get('k1')} k2={training.get('k2')}"
+            mode = f"truncated BPTT k1={training.get('k1')} k2={training.get('k2')}"
         else:
             mode = "full BPTT"
         return f"Unrolled network · sample {b} · {mode}"
