@@ -14,6 +14,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -49,6 +50,7 @@ from rnn_viz.experiment.config import (
 from rnn_viz.experiment.budget import BudgetError, check_runs
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
 from rnn_viz.experiment.io import remove_stale_temp_files
+from rnn_viz.experiment.live import LIVE_KEYS
 from rnn_viz.experiment.numeric_warnings import NumericWarnings
 from rnn_viz.experiment.presets import list_presets, preset_paths, resolve_experiment
 
@@ -59,8 +61,6 @@ if _MAIN_THREAD:  # None: a handler not set from Python (an embedding program's)
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
-# Settings a resumed run may change: they act on the next update only, as the app's live controls do.
-LIVE_KEYS = ("learning_rate", "clip_norm", "clip_value", "spectra_every")
 PROGRESS_SECONDS = 1.0
 
 NO_DISPLAY = """\
@@ -197,7 +197,8 @@ def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConf
 
 def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_dir: Path):
     """A trainer continuing from ``checkpoint``; the experiment must be the one it was saved for,
-    except for the live settings (learning rate, clipping), which take the experiment's value.
+    except for the live settings (LIVE_KEYS: learning rate, clipping, ...), which take the
+    experiment's value.
 
     Only the checkpoint's marks and config are read before the comparison; the trainer (and so the
     data file) comes from the experiment given, never from the checkpoint's embedded config."""
@@ -230,25 +231,29 @@ def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_di
         )
     trainer = trainer_cls(wanted, base_dir)
     restore_state(trainer, load_checkpoint(checkpoint, checkpoint_layout(trainer)), checkpoint)
-    if "learning_rate" in live:
-        trainer.set_learning_rate(live["learning_rate"])
-    if "clip_norm" in live or "clip_value" in live:
-        trainer.set_clipping(live.get("clip_norm", trainer.clip_norm), live.get("clip_value", trainer.clip_value))
-    if "spectra_every" in live:
-        trainer.set_spectra_every(live["spectra_every"])
+    trainer.set_live(trainer.live.replace(**live))
     return trainer, wanted, live
 
 
 def _run_config(trainer, wanted: ExperimentConfig) -> ExperimentConfig:
-    """The experiment this run trains, with the learning rate and clipping it actually uses."""
-    training = dataclasses.replace(wanted.training, learning_rate=trainer.optimizer.learning_rate,
-                                   clip_norm=trainer.clip_norm, clip_value=trainer.clip_value)
-    return dataclasses.replace(wanted, training=training)
+    """The experiment this run trains, with the live settings (learning rate, clipping) it uses."""
+    return dataclasses.replace(wanted, training=trainer.live.into(wanted.training))
+
+
+def _built(make, experiment: str):
+    try:
+        return make()
+    except (ConfigError, DataError) as exc:
+        # Settings only found wrong once the data is loaded: name the experiment they came from.
+        if isinstance(exc, ConfigError) and exc.source is not None:
+            raise
+        raise ConfigError(str(exc), source=experiment) from None
 
 
 def _run(args) -> int:
     # Imported here: `rnn-viz` (the window) should not pay for the training loop's imports.
-    from rnn_viz.experiment.loop import Trainer, train
+    from rnn_viz.experiment.loop import Trainer
+    from rnn_viz.experiment.session import Session
 
     args.experiment = str(resolve_experiment(args.experiment))  # a file, or a preset's name
     cfg = apply_overrides(load_config(args.experiment), args.set)
@@ -261,51 +266,66 @@ def _run(args) -> int:
     from rnn_viz.experiment.paths import check_paths, tell
 
     check_paths(cfg, base_dir, tell(_say), args.experiment)  # before any data file is read
+    live: dict = {}
     if args.compare:
-        return _run_compare(args, cfg, out, base_dir)
-    if args.resume:
-        trainer, wanted, live = _resume_trainer(Trainer, args.resume, cfg, base_dir)
-        if live and not args.quiet:
-            _say("resuming with " + ", ".join(f"training.{k} = {v}" for k, v in live.items()))
+        if cfg.compare is None:
+            return _fail(f"{args.experiment}: --compare needs a [compare] section in the experiment")
+        if args.resume:
+            return _fail("--compare cannot be combined with --resume; resume each run on its own")
+        cfg = _with_absolute_path(cfg, base_dir)
+        session = _built(lambda: Session.from_configs((cfg, compare_config(cfg, args.experiment)), base_dir),
+                         args.experiment)
+        wanted = tuple(run.config for run in session.runs)
+    elif args.resume:
+        trainer, wanted_one, live = _resume_trainer(Trainer, args.resume, cfg, base_dir)
+        session, wanted = Session((trainer,)), (wanted_one,)
     else:
-        try:
-            # The full data path goes into the trace and checkpoint too, so a resume from any folder
-            # (e.g. with DIR/config.toml) finds the same file.
-            trainer = Trainer(_with_absolute_path(cfg, base_dir), base_dir)
-        except (ConfigError, DataError) as exc:
-            # Settings only found wrong once the data is loaded: name the experiment they came from.
-            if isinstance(exc, ConfigError) and exc.source is not None:
-                raise
-            raise ConfigError(str(exc), source=args.experiment) from None
-        wanted = trainer.config  # resolved: the task's loss in place of "auto"
-    check_runs([trainer], args.memory_budget)  # before the first update allocates anything
-    run_cfg = _run_config(trainer, wanted)
+        # The full data path goes into the trace and checkpoint too, so a resume from any folder
+        # (e.g. with DIR/config.toml) finds the same file.
+        session = _built(lambda: Session((Trainer(_with_absolute_path(cfg, base_dir), base_dir),)), args.experiment)
+        wanted = (session.runs[0].config,)  # resolved: the task's loss in place of "auto"
+    check_runs(list(session.runs), args.memory_budget)  # before the first update allocates anything
     if args.dynamics:
-        _check_dynamics(trainer, args.experiment)
-    out.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(out)
-    (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
-    first = trainer.step_count
+        for run in session.runs:
+            _check_dynamics(run, args.experiment)
+    # Run A's files in DIR, run B's (with --compare) in DIR/compare.
+    folders = (out, out / "compare")[:len(session)]
+    run_cfgs = tuple(_run_config(run, w) for run, w in zip(session.runs, wanted))
+    for folder, run_cfg in zip(folders, run_cfgs):
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(folder)
+        (folder / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
+    first = session.step_count
     if not args.quiet:
+        if live:
+            _say("resuming with " + ", ".join(f"training.{k} = {v}" for k, v in live.items()))
         what = f"{args.steps} updates" if args.steps else "no updates (trace of the first batch only)"
+        if args.compare:
+            what += f" of run A and of run B ({compare_label(cfg)})"
         start = f" from update {first}" if first else ""
         _say(f"rnn-viz run: {what}{start} -> {out}")
-        if cfg.compare is not None:
+        if cfg.compare is not None and not args.compare:
             _say("note: this experiment has a [compare] run; add --compare to train it alongside")
 
     last, error, status = None, None, EXIT_OK
     progress = _Progress(args.steps, first, args.quiet)
-    with MetricsWriter(out / "metrics.csv", columns=trainer.metric_columns()) as metrics, \
-            _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
+    with contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(MetricsWriter(folder / "metrics.csv", columns=run.metric_columns()))
+                   for folder, run in zip(folders, session.runs)]
+        stop = stack.enter_context(_StopRequest(args.quiet))
+        numeric = stack.enter_context(NumericWarnings(_say, args.quiet))
         try:
             if args.steps and not stop.requested:
                 # per update only what metrics.csv needs; the last one (written to trace.npz) in full
-                for record in train(trainer, args.steps, heavy_last=True, level="metrics"):
-                    metrics.write(trainer.final_metrics(record) if stop.requested else record.metrics)
-                    last = record
-                    progress.update(record)
-                    if args.checkpoint_every and record.step % args.checkpoint_every == 0:
-                        save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
+                for records in session.run(args.steps, heavy_last=True, level="metrics"):
+                    for writer, run, record in zip(writers, session.runs, records):
+                        # a run stopped by Ctrl-C: this row is its last, with the spectra
+                        writer.write(run.final_metrics(record) if stop.requested else record.metrics)
+                    last = records
+                    progress.update(records[0])
+                    if args.checkpoint_every and records[0].step % args.checkpoint_every == 0:
+                        for folder, run in zip(folders, session.runs):
+                            save_checkpoint(folder / "checkpoint.npz", run.checkpoint())
                     if stop.requested:
                         break
         except DivergenceError as exc:
@@ -314,87 +334,43 @@ def _run(args) -> int:
             status = EXIT_INTERRUPTED
         # The trace of the last update, at its parameters before the update; heavy parts are
         # recomputed when the run stopped early. Without an update: the batch update 1 would use.
-        trace = trainer.heavy_trace(last) if last is not None else trainer.evaluate(heavy=True).trace
+        if last is not None:
+            traces = [run.heavy_trace(record) for run, record in zip(session.runs, last)]
+        else:
+            traces = [record.trace for record in session.evaluate(heavy=True)]
         if args.dynamics:
-            trace = _with_dynamics(trainer, trace)
-        # The checkpoint first: it is small and is what lets the run go on; the trace may not fit.
-        save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
-        try:
-            write_trace(out / "trace.npz", trace, trainer.config_json())
-        except RunFileError as exc:
-            raise RunFileError(f"{exc}; {out / 'checkpoint.npz'} was written, so the run can go on with "
-                               "--resume") from None
+            traces = [_with_dynamics(run, trace) for run, trace in zip(session.runs, traces)]
+        for folder, run, trace in zip(folders, session.runs, traces):
+            # The checkpoint first: it is small and is what lets the run go on; the trace may not fit.
+            save_checkpoint(folder / "checkpoint.npz", run.checkpoint())
+            try:
+                write_trace(folder / "trace.npz", trace, run.config_json())
+            except RunFileError as exc:
+                raise RunFileError(f"{exc}; {folder / 'checkpoint.npz'} was written, so the run can go on "
+                                   "with --resume") from None
 
-    done = trainer.step_count - first
+    done = session.step_count - first
     if error is not None:
-        kept = {0: "no updates", 1: f"update {first + 1}"}.get(done, f"updates {first + 1}-{trainer.step_count}")
-        return _fail(f"{error} The files in {out} hold {kept}; to go on from there: --resume "
+        kept = {0: "no updates", 1: f"update {first + 1}"}.get(done, f"updates {first + 1}-{session.step_count}")
+        where = f"{out} and {out / 'compare'}" if args.compare else str(out)
+        return _fail(f"{error} The files in {where} hold {kept}; to go on from there: --resume "
                      f"{out / 'checkpoint.npz'} with a lower training.learning_rate or clipping "
                      "(--set training.clip_norm=1)")
     if args.plots:
-        plot_status = _plots(out, trace, run_cfg)
-        if plot_status != EXIT_OK:
-            return plot_status
+        for folder, trace, run_cfg in zip(folders, traces, run_cfgs):
+            plot_status = _plots(folder, trace, run_cfg)
+            if plot_status != EXIT_OK:
+                return plot_status
     if not args.quiet:
-        loss = f"; last loss {last.loss:.6g}" if last is not None else ""
+        loss = f"; last loss {last[0].loss:.6g}" if last is not None else ""
         stopped = " (stopped by Ctrl-C)" if status == EXIT_INTERRUPTED else ""
-        _say(f"done: {done} updates{stopped}{loss}; wrote config.toml, metrics.csv, trace.npz, "
-             f"checkpoint.npz in {out}")
+        files = "config.toml, metrics.csv, trace.npz, checkpoint.npz"
+        if args.compare:
+            _say(f"done: {done} updates of each run{stopped}{loss}; wrote {files} of run A in {out}, "
+                 f"of run B in {out / 'compare'}")
+        else:
+            _say(f"done: {done} updates{stopped}{loss}; wrote {files} in {out}")
     return status
-
-
-def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
-    """Both runs of a [compare] experiment in lockstep: run A's files in DIR, run B's in DIR/compare."""
-    from rnn_viz.experiment.loop import CompareTrainer
-
-    if cfg.compare is None:
-        return _fail(f"{args.experiment}: --compare needs a [compare] section in the experiment")
-    if args.resume:
-        return _fail("--compare cannot be combined with --resume; resume each run on its own")
-    cfg = _with_absolute_path(cfg, base_dir)
-    pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
-    check_runs([pair.a, pair.b], args.memory_budget)
-    runs = {out: pair.a, out / "compare": pair.b}
-    if args.dynamics:
-        _check_dynamics(pair.a, args.experiment)
-        _check_dynamics(pair.b, args.experiment)
-    for folder, trainer in runs.items():
-        folder.mkdir(parents=True, exist_ok=True)
-        remove_stale_temp_files(folder)
-        (folder / "config.toml").write_text(to_toml(trainer.config), encoding="utf-8")
-    if not args.quiet:
-        _say(f"rnn-viz run: {args.steps} updates of run A and of run B ({compare_label(cfg)}) -> {out}")
-    progress = _Progress(args.steps, 0, args.quiet)
-    last, error = None, None
-    with MetricsWriter(out / "metrics.csv", columns=pair.a.metric_columns()) as metrics_a, \
-            MetricsWriter(out / "compare" / "metrics.csv", columns=pair.b.metric_columns()) as metrics_b, \
-            _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
-        try:
-            for i in range(args.steps):
-                final = i == args.steps - 1
-                last = pair.step(heavy=final, final=final, level="metrics")
-                if stop.requested:
-                    metrics_a.write(pair.a.final_metrics(last[0]))
-                    metrics_b.write(pair.b.final_metrics(last[1]))
-                else:
-                    metrics_a.write(last[0].metrics)
-                    metrics_b.write(last[1].metrics)
-                progress.update(last[0])
-                if stop.requested:
-                    break
-        except DivergenceError as exc:
-            error = numeric.fold(exc)
-        for (folder, trainer), record in zip(runs.items(), last or (None, None)):
-            trace = trainer.heavy_trace(record) if record is not None else trainer.evaluate(heavy=True).trace
-            if args.dynamics:
-                trace = _with_dynamics(trainer, trace)
-            save_checkpoint(folder / "checkpoint.npz", trainer.checkpoint())
-            write_trace(folder / "trace.npz", trace, trainer.config_json())
-    if error is not None:
-        return _fail(f"{error} The files in {out} hold the updates before it.")
-    if not args.quiet:
-        _say(f"done: {pair.step_count} updates of each run; run A in {out}, run B in {out / 'compare'}")
-    return EXIT_INTERRUPTED if stop.requested else EXIT_OK
 
 
 def sweep_figures(out: Path, keys, values, measures, rows) -> str | None:
@@ -429,7 +405,7 @@ def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
     # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from rnn_viz.ui.export import render_run_plots
+        from rnn_viz.ui.plots import render_run_plots
     except ImportError as exc:
         return _fail(f"cannot render plots ({exc}); the run's files are written. "
                      "Run `bash scripts/setup.sh` to install Qt's system libraries")
@@ -544,7 +520,7 @@ def _main(argv: list[str] | None) -> int:
     if argv[0] == "sweep":  # its own parser and executors, in rnn_viz/sweep_cli.py
         from rnn_viz.sweep_cli import main as sweep_main
 
-        return sweep_main(argv[1:])
+        return sweep_main(argv[1:], figures=sweep_figures)
     if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         return _gui(argv[0])  # `rnn-viz FILE.toml` (as a file manager starts it) or `rnn-viz NAME`
     try:

@@ -115,14 +115,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def main(argv: list[str]) -> int:
-    """``rnn-viz sweep ARGS``; returns the exit code."""
+def main(argv: list[str], figures=None) -> int:
+    """``rnn-viz sweep ARGS``; returns the exit code. ``figures``: rnn_viz.cli.sweep_figures (passed
+    in, so this module neither imports the cli nor reaches into rnn_viz.ui itself)."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return EXIT_ERROR if exc.code else EXIT_OK
     try:
-        return _sweep(args, argv)
+        return _sweep(args, argv, figures)
     except (ConfigError, DataError, EngineError) as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -130,7 +131,7 @@ def main(argv: list[str]) -> int:
         return _fail(f"{where}{exc.strerror or exc}")
 
 
-def _sweep(args, argv: list[str]) -> int:
+def _sweep(args, argv: list[str], figures=None) -> int:
     path = resolve_experiment(args.experiment)
     cfg = load_config(path)
     grids = [sweep.parse_grid(g) for g in args.grid]
@@ -172,7 +173,7 @@ def _sweep(args, argv: list[str]) -> int:
         except _SchedulerError as exc:
             return _fail(str(exc))
     rows = sweep.read_rows(out / "sweep.csv")
-    plot_problem = _plots(out, grids, measures, rows)
+    plot_problem = _plots(out, grids, measures, rows, figures)
     if plot_problem and not args.quiet:
         _say(f"rnn-viz sweep: no figures ({plot_problem}); sweep.csv is written")
     if status == EXIT_INTERRUPTED:
@@ -254,8 +255,8 @@ def _on_cluster(tasks: list[dict], address: str):
         client.close()
 
 
-def _plots(out: Path, grids, measures, rows) -> str | None:
+def _plots(out: Path, grids, measures, rows, figures) -> str | None:
     """Write the figures; returns why they could not be drawn, or None."""
-    from rnn_viz.cli import sweep_figures  # the one module that may reach into rnn_viz.ui
-
-    return sweep_figures(out, [g.key for g in grids], [list(g.values) for g in grids], measures, rows)
+    if figures is None:
+        return "no figure renderer was given (rnn-viz sweep passes rnn_viz.cli.sweep_figures)"
+    return figures(out, [g.key for g in grids], [list(g.values) for g in grids], measures, rows)

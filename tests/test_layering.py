@@ -58,3 +58,92 @@ def test_headless_layers_import_without_loading_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, f"importing the headless layers loaded Qt: {result.stdout}{result.stderr}"
+
+
+# --- the import graph of rnn_viz: every import, at top level or inside a function -------------------
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _graph() -> dict[str, set[str]]:
+    """module -> the rnn_viz modules it imports (``from a.b import c`` counts as a.b.c when c is a
+    module, else as a.b; relative imports resolved)."""
+    paths = {_module_name(p): p for p in _modules()}
+    graph = {}
+    for name, path in paths.items():
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        out = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                out.update(a.name for a in node.names if a.name in paths)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package[:len(package) - node.level + 1] + ([node.module] if node.module else [])
+                    module = ".".join(base)
+                else:
+                    module = node.module or ""
+                for alias in node.names:
+                    sub = f"{module}.{alias.name}"
+                    out.add(sub if sub in paths else module)
+        out.discard(name)
+        graph[name] = {m for m in out if m in paths}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, found, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circle_anywhere_in_rnn_viz():
+    cycles = _cycles(_graph())
+    assert not cycles, "import circles (lazy imports included):\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_finds_a_circle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_data_imports_neither_engine_nor_experiment():
+    graph = _graph()
+    bad = [f"{m} imports {d}" for m in graph if m.startswith("rnn_viz.data")
+           for d in graph[m] if d.startswith(("rnn_viz.engine", "rnn_viz.experiment", "rnn_viz.ui", "rnn_viz.cli"))]
+    assert not bad, "\n".join(bad)
+
+
+def test_views_import_neither_the_controller_nor_the_window():
+    graph = _graph()
+    forbidden = ("rnn_viz.ui.controller", "rnn_viz.ui.main_window", "rnn_viz.ui.worker", "rnn_viz.ui.files",
+                 "rnn_viz.ui.app")
+    bad = [f"{m} imports {d}" for m in graph if m.startswith("rnn_viz.ui.views")
+           for d in graph[m] if d.startswith(forbidden)]
+    assert not bad, "\n".join(bad)

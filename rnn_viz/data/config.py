@@ -103,6 +103,12 @@ def _range(key: Key) -> str:
     return f"from {lo} to {hi}"
 
 
+def _bad(key: Key, value: Any, allowed: str) -> DataError:
+    # The message style of every setting (as rnn_viz.experiment.schema words it):
+    # "<key> = <value> is not allowed; allowed: <what>".
+    return DataError(f"data.{key.name} = {_show(value)} is not allowed; allowed: {allowed}")
+
+
 def _check(key: Key, value: Any) -> Any:
     where = f"data.{key.name}"
     if key.kind == "int":
@@ -110,38 +116,37 @@ def _check(key: Key, value: Any) -> Any:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                raise DataError(f"{where}: expected a whole number {_range(key)}, got {_show(value)}")
+                raise _bad(key, value, f"a whole number {_range(key)}")
         if not key.lo <= value <= key.hi:
-            raise DataError(f"{where}: expected a whole number {_range(key)}, got {value}")
+            raise _bad(key, value, f"a whole number {_range(key)}")
         return value
     if key.kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise DataError(f"{where}: expected a number {_range(key)}, got {_show(value)}")
+            raise _bad(key, value, f"a number {_range(key)}")
         if not key.lo <= value <= key.hi:
-            raise DataError(f"{where}: expected a number {_range(key)}, got {value}")
+            raise _bad(key, value, f"a number {_range(key)}")
         return float(value)
     if key.kind == "bool":
         if not isinstance(value, bool):
-            raise DataError(f"{where}: expected true or false, got {_show(value)}")
+            raise _bad(key, value, "true or false")
         return value
     if key.kind == "str":
         if not isinstance(value, str):
-            raise DataError(f"{where}: expected a file path in quotes, got {_show(value)}")
+            raise _bad(key, value, "a file path in quotes")
         return value
     if key.kind == "choice":
         if value not in key.choices:
-            allowed = ", ".join(_show(c) for c in key.choices)
-            raise DataError(f"{where}: {_show(value)} is not allowed; allowed: {allowed}")
+            raise _bad(key, value, ", ".join(_show(c) for c in key.choices))
         return value
     if key.kind == "header":
         if isinstance(value, bool) or value == "auto":
             return value
-        raise DataError(f'{where}: expected "auto", true or false, got {_show(value)}')
+        raise _bad(key, value, '"auto", true or false')
     if key.kind == "columns":
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, (list, tuple)):
-            raise DataError(f"{where}: expected a list of column names or indices from 0, got {_show(value)}")
+            raise _bad(key, value, "a list of column names or indices from 0")
         out = []
         for item in value:
             if isinstance(item, bool) or not isinstance(item, (str, int)) or (isinstance(item, int) and item < 0):

@@ -9,7 +9,6 @@ key, its default and what it allows is listed in docs/file-formats.md. A bad key
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -18,6 +17,12 @@ from typing import Any
 import tomli_w
 
 from rnn_viz.data import DataError, resolve_data_section
+from rnn_viz.engine import ACTIVATIONS, CELLS, INITS, LOSSES, OPTIMIZERS
+from rnn_viz.engine.network import MAX_LAYERS
+
+from .errors import ConfigError
+from .schema import Bool, Choice, Float, Int, Setting, Text, setting, settings_of, show
+from .schema import check_known as _known, check_value as _check  # [preset], [compare], [dynamics]
 
 __all__ = [
     "ConfigError", "ExperimentConfig", "ModelConfig", "TrainingConfig", "PresetConfig", "FrozenDict",
@@ -27,25 +32,6 @@ __all__ = [
 
 SECTIONS = ("preset", "data", "model", "training", "dynamics", "compare")
 GATED_CELLS = ("lstm", "gru")
-
-
-class ConfigError(ValueError):
-    """A bad experiment: unknown key, bad value or unreadable file.
-
-    ``key`` is the dotted key at fault (``"training.k2"``) or None; ``source`` the file (or ``--set``).
-    The message template holds ``{key}`` where the key goes, so a ``[compare]`` error can name
-    ``compare.training.k2`` although it was found while validating the merged ``training`` table.
-    """
-
-    def __init__(self, template: str, key: str | None = None, source: str | None = None):
-        self.template, self.key, self.source = template, key, source
-        text = template.replace("{key}", key or "")
-        super().__init__(f"{source}: {text}" if source else text)
-
-    def located(self, source: str | None = None, prefix: str = "") -> ConfigError:
-        """The same error attributed to ``source`` with ``prefix`` put before the key."""
-        key = prefix + self.key if self.key is not None else None
-        return ConfigError(self.template, key, source if source is not None else self.source)
 
 
 class FrozenDict(dict):
@@ -78,147 +64,17 @@ def _thaw(value: Any) -> Any:
     return value
 
 
-# --- what each key allows ------------------------------------------------------------------------
+# --- the records: every [model] and [training] key is one setting(...) field (see schema.py) ------
 
-def _show(value: Any) -> str:
-    """A value as it would be written in TOML, for messages."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, Mapping):
-        return "a table"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return repr(value)
+_show = show
+_UNIT = Float(0.0, 1.0)  # [0, 1): momentum-like coefficients
 
 
-@dataclass(frozen=True)
-class _Choice:
-    values: tuple[str, ...]
-
-    @property
-    def allowed(self) -> str:
-        return ", ".join(_show(v) for v in self.values)
-
-    def check(self, value):
-        if isinstance(value, str) and value in self.values:
-            return value
-        return None
-
-
-@dataclass(frozen=True)
-class _Int:
-    lo: int
-    hi: int | None = None
-
-    @property
-    def allowed(self) -> str:
-        if self.hi is None:
-            return f"an integer >= {self.lo}"
-        return f"an integer from {self.lo} to {self.hi}"
-
-    def check(self, value):
-        if isinstance(value, bool) or not isinstance(value, int):
-            return None
-        if value < self.lo or (self.hi is not None and value > self.hi):
-            return None
-        return value
-
-
-@dataclass(frozen=True)
-class _Float:
-    lo: float
-    hi: float | None = None
-    lo_open: bool = False
-    hi_open: bool = True
-
-    @property
-    def allowed(self) -> str:
-        low = f"> {self.lo:g}" if self.lo_open else f">= {self.lo:g}"
-        if self.hi is None:
-            return f"a finite number {low}"
-        return f"a number in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
-
-    def check(self, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None
-        value = float(value)
-        if not math.isfinite(value):
-            return None
-        if value < self.lo or (self.lo_open and value == self.lo):
-            return None
-        if self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)):
-            return None
-        return value
-
-
-@dataclass(frozen=True)
-class _Text:
-    allowed: str = "a non-empty string"
-
-    def check(self, value):
-        return value if isinstance(value, str) and value.strip() else None
-
-
-_UNIT = _Float(0.0, 1.0)  # [0, 1): momentum-like coefficients
-
-MODEL_KEYS: dict[str, Any] = {
-    "cell": _Choice(("rnn", "lstm", "gru")),
-    "activation": _Choice(("tanh", "relu", "linear")),
-    "hidden_size": _Int(1, 4096),
-    "num_layers": _Int(1, 4),
-    "init": _Choice(("orthogonal", "gaussian", "identity")),
-    "spectral_radius": _Float(0.0),
-    "gain": _Float(0.0),
-}
-
-TRAINING_KEYS: dict[str, Any] = {
-    "bptt": _Choice(("full", "truncated")),
-    "k1": _Int(1),
-    "k2": _Int(1),
-    "optimizer": _Choice(("sgd", "momentum", "adam", "rmsprop")),
-    "learning_rate": _Float(0.0, lo_open=True),
-    "momentum": _UNIT,
-    "beta1": _UNIT,
-    "beta2": _UNIT,
-    "eps": _Float(0.0, lo_open=True),
-    "decay": _UNIT,
-    "clip_norm": _Float(0.0),
-    "clip_value": _Float(0.0),
-    "loss": _Choice(("auto", "mse", "cross_entropy")),
-    "seed": _Int(0, 2**63 - 1),
-    "dtype": _Choice(("float64", "float32")),
-    "flow_sample": _Int(0),
-    "val_every": _Int(1),
-    "spectra_every": _Int(1),
-}
-
-PRESET_KEYS: dict[str, Any] = {
-    "title": _Text(),
-    "explanation": _Text(),
-    "look_at": _Text(),
-    "equation": _Text(),
-}
-
-
-def _check(section: str, key: str, value: Any, spec) -> Any:
-    checked = spec.check(value)
-    if checked is None:
-        raise ConfigError(f"{{key}} = {_show(value)} is not allowed; allowed: {spec.allowed}", f"{section}.{key}")
-    return checked
-
-
-def _validate_fields(obj, section: str, specs: Mapping[str, Any], skip_none: bool = False) -> None:
+def _validate_fields(obj, settings: tuple[Setting, ...]) -> None:
     """Check and normalise (int -> float where a float is meant) every field of a frozen dataclass."""
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if skip_none and value is None:
-            continue
-        object.__setattr__(obj, f.name, _check(section, f.name, value, specs[f.name]))
+    for s in settings:
+        object.__setattr__(obj, s.name, s.check(getattr(obj, s.name)))
 
-
-# --- the records ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -227,16 +83,28 @@ class ModelConfig:
     ``gain`` g (None = not used) draws W_hh ~ N(0, g^2/H) unscaled: only with init "gaussian", and
     it replaces ``spectral_radius`` (a file may not give both)."""
 
-    cell: str = "rnn"
-    activation: str | None = None
-    hidden_size: int = 32
-    num_layers: int = 1
-    init: str = "orthogonal"
-    spectral_radius: float = 1.0
-    gain: float | None = None
+    cell: str = setting(Choice(CELLS), "rnn", "Cell",
+                        "rnn: h_t = act(W_hh h_{t-1} + W_xh x_t + b_h); lstm and gru (PyTorch's equations and "
+                        "gate order) add gates that can keep the gradient alive")
+    activation: str | None = setting(Choice(ACTIVATIONS), None, "Activation",
+                                     'the rnn cell\'s nonlinearity ("tanh" when not given); lstm and gru have fixed '
+                                     "ones, so giving one for them is an error", optional=True, when={"cell": ("rnn",)})
+    hidden_size: int = setting(Int(1, 4096), 32, "Hidden units", "units H in each layer's hidden state h_t")
+    num_layers: int = setting(Int(1, MAX_LAYERS), 1, "Layers",
+                              "stacked recurrent layers; layer l > 0 reads layer l-1's hidden state")
+    init: str = setting(Choice(INITS), "orthogonal", "Recurrent init",
+                        "how W_hh starts, scaled to the spectral radius (input weights are Glorot-uniform)")
+    spectral_radius: float = setting(Float(0.0), 1.0, "Spectral radius",
+                                     "largest |eigenvalue| of every Whh.<l> (each gate block for lstm/gru) at init: "
+                                     "below 1 gradients tend to vanish, above 1 to explode")
+    gain: float | None = setting(Float(0.0), None, "Gain",
+                                 "every gate block of Whh.<l> is drawn N(0, gain^2/H) and not rescaled (its spectral "
+                                 "radius is about gain by the circular law; experiment 7)", optional=True,
+                                 when={"init": ("gaussian",)},
+                                 note="not together with spectral_radius (--set of one drops the other)")
 
     def __post_init__(self):
-        _validate_fields(self, "model", MODEL_KEYS, skip_none=True)
+        _validate_fields(self, MODEL_SETTINGS)
         if self.gain is not None and self.init != "gaussian":
             raise ConfigError(f"{{key}} is not allowed with model.init = {_show(self.init)}; allowed: only with "
                               'init = "gaussian" (W_hh ~ N(0, gain^2/H))', "model.gain")
@@ -250,6 +118,9 @@ class ModelConfig:
             object.__setattr__(self, "activation", "tanh")
 
 
+_TRUNCATED = {"bptt": ("truncated",)}
+
+
 @dataclass(frozen=True)
 class TrainingConfig:
     """``[training]``: BPTT mode, optimiser, clipping, loss, seed and bookkeeping.
@@ -258,31 +129,71 @@ class TrainingConfig:
     loss the task cannot take is rejected when the dataset is built); ``flow_sample`` is the batch
     sample the flow matrix and Jacobian norms are for; ``val_every`` counts updates."""
 
-    bptt: str = "full"
-    k1: int = 1
-    k2: int = 5
-    optimizer: str = "adam"
-    learning_rate: float = 0.01
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    decay: float = 0.99
-    clip_norm: float = 0.0
-    clip_value: float = 0.0
-    loss: str = "auto"
-    seed: int = 0
-    dtype: str = "float64"
-    flow_sample: int = 0
-    val_every: int = 10
-    spectra_every: int = 10  # metrics.csv's sigma_max/rho after update 1, every N-th and the last
+    bptt: str = setting(Choice(("full", "truncated")), "full", "BPTT",
+                        "full: the exact gradient; truncated: Williams & Peng's TBPTT(k1, k2), each error "
+                        "travels back at most k2 steps")
+    k1: int = setting(Int(1), 1, "k1", "truncated BPTT: steps per block (backpropagate every k1 steps)",
+                      when=_TRUNCATED, note="and k1 <= k2")
+    k2: int = setting(Int(1), 5, "k2", "truncated BPTT: how far back each block's losses reach, their own step "
+                      "included (the source text: about 5)", when=_TRUNCATED)
+    optimizer: str = setting(Choice(OPTIMIZERS), "adam", "Optimizer", "the update rule, defined as in PyTorch")
+    learning_rate: float = setting(Float(0.0, lo_open=True), 0.01, "Learning rate", "step size of each update",
+                                   widget="log", live=True)
+    momentum: float = setting(_UNIT, 0.9, "Momentum", "weight of the previous update direction",
+                              when={"optimizer": ("momentum",)})
+    nesterov: bool = setting(Bool(), False, "Nesterov", "Nesterov momentum (PyTorch's nesterov=True)",
+                             when={"optimizer": ("momentum",)}, note="true needs momentum > 0")
+    beta1: float = setting(_UNIT, 0.9, "Adam beta1", "decay of the running mean of gradients",
+                           when={"optimizer": ("adam",)})
+    beta2: float = setting(_UNIT, 0.999, "Adam beta2", "decay of the running mean of squared gradients",
+                           when={"optimizer": ("adam",)})
+    eps: float = setting(Float(0.0, lo_open=True), 1e-8, "Epsilon", "added to the denominator for stability",
+                         widget="log", when={"optimizer": ("adam", "rmsprop")})
+    decay: float = setting(_UNIT, 0.99, "RMSprop decay", "decay of the running mean of squared gradients "
+                           "(PyTorch's alpha)", when={"optimizer": ("rmsprop",)})
+    clip_norm: float = setting(Float(0.0), 0.0, "Clip norm", "rescale the gradient when its global norm exceeds "
+                               "this (0 = off; Pascanu et al. 2013)", live=True)
+    clip_value: float = setting(Float(0.0), 0.0, "Clip value", "clamp every gradient entry to +-this (0 = off)",
+                                live=True)
+    loss: str = setting(Choice(("auto", *LOSSES)), "auto", "Loss", "auto: the task's own loss; a loss the task "
+                        "cannot take is an error when the data is loaded")
+    seed: int = setting(Int(0, 2**63 - 1), 0, "Seed", "one seed for the initial weights, the batches and the validation "
+                        "set: the same seed gives the same run")
+    dtype: str = setting(Choice(("float64", "float32")), "float64", "Precision",
+                         "float64 (the numbers to trust) or float32 (faster)")
+    flow_sample: int = setting(Int(0), 0, "Flow sample", "the batch sample the flow matrix and Jacobian norms are "
+                               "for (the sample selector changes it)", live=True,
+                               note="and at most data.batch_size - 1")
+    val_every: int = setting(Int(1), 10, "Validate every", "updates between validation losses (and at update 1)")
+    spectra_every: int = setting(Int(1), 10, "Spectra every", "metrics.csv's sigma_max/rho (W_hh's spectrum, "
+                                 "an eigen-solve) after update 1, every N-th update and the last; other rows "
+                                 "leave them empty", live=True)
 
     def __post_init__(self):
-        _validate_fields(self, "training", TRAINING_KEYS)
+        _validate_fields(self, TRAINING_SETTINGS)
         if self.k1 > self.k2:
             raise ConfigError(
                 f"{{key}} = {self.k1} is not allowed with training.k2 = {self.k2}; "
                 "allowed: 1 <= k1 <= k2", "training.k1")
+        if self.nesterov and (self.optimizer != "momentum" or self.momentum == 0):
+            raise ConfigError(
+                f"{{key}} = true is not allowed with training.optimizer = {_show(self.optimizer)} and "
+                f"training.momentum = {self.momentum:g}; allowed: only with optimizer \"momentum\" and "
+                "momentum > 0", "training.nesterov")
+
+
+MODEL_SETTINGS = settings_of(ModelConfig, "model")
+TRAINING_SETTINGS = settings_of(TrainingConfig, "training")
+# name -> Setting, for the code that looks keys up
+MODEL_KEYS: dict[str, Setting] = {s.name: s for s in MODEL_SETTINGS}
+TRAINING_KEYS: dict[str, Setting] = {s.name: s for s in TRAINING_SETTINGS}
+
+PRESET_KEYS: dict[str, Any] = {
+    "title": Text(),
+    "explanation": Text(),
+    "look_at": Text(),
+    "equation": Text(),
+}
 
 
 @dataclass(frozen=True)
@@ -295,7 +206,10 @@ class PresetConfig:
     equation: str | None = None
 
     def __post_init__(self):
-        _validate_fields(self, "preset", PRESET_KEYS, skip_none=True)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                object.__setattr__(self, f.name, _check("preset", f.name, value, PRESET_KEYS[f.name]))
 
 
 @dataclass(frozen=True)
@@ -323,13 +237,6 @@ def _table(d: Mapping, name: str) -> Mapping:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{{key}} = {_show(value)} is not allowed; allowed: a table", name)
     return value
-
-
-def _known(section: str, table: Mapping, specs: Iterable[str]) -> None:
-    specs = tuple(specs)
-    for key in table:
-        if key not in specs:
-            raise ConfigError(f"unknown key {{key}}; allowed: {', '.join(specs)}", f"{section}.{key}")
 
 
 def _resolve_data(table: Mapping) -> dict:
@@ -373,7 +280,7 @@ def _build(d: Mapping, check_compare: bool) -> ExperimentConfig:
         compare = _table(d, "compare")
         _known("compare", compare, ("label", "data", "model", "training"))
         if "label" in compare:
-            _check("compare", "label", compare["label"], _Text())
+            _check("compare", "label", compare["label"], Text())
         for name in ("data", "model", "training"):
             try:
                 _table(compare, name)

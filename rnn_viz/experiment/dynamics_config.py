@@ -12,18 +12,19 @@ from dataclasses import dataclass, fields
 
 from ..engine.dynamics import default_exponents, default_transient
 from ..engine.jacobians import state_size
-from .config import ConfigError, _check, _Float, _Int, _known, _show
+from .errors import ConfigError
+from .schema import Float, Int, check_known as _known, check_value as _check, show as _show
 
 __all__ = ["DynamicsConfig", "DYNAMICS_KEYS", "ResolvedDynamics", "dynamics_from_table", "dynamics_to_dict", "resolve"]
 
 DYNAMICS_KEYS = {
-    "exponents": _Int(1),
-    "transient": _Int(0),
-    "lag": _Int(1),
+    "exponents": Int(1),
+    "transient": Int(0),
+    "lag": Int(1),
     "fixed_point_input": None,  # "zero" or a list of numbers: checked below
-    "fixed_point_starts": _Int(1, 100_000),
-    "q_tolerance": _Float(0.0, lo_open=True),
-    "dedupe_distance": _Float(0.0, lo_open=True),
+    "fixed_point_starts": Int(1, 100_000),
+    "q_tolerance": Float(0.0, lo_open=True),
+    "dedupe_distance": Float(0.0, lo_open=True),
 }
 
 

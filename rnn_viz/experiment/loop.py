@@ -1,8 +1,9 @@
 """The training loop: one Trainer, used by `rnn-viz run` and by the app's worker thread.
 
 A Trainer owns everything that changes while training (parameters, optimizer state, the data
-random stream, the update count) and hands out one frozen StepRecord per update. ``train`` wraps it
-as a generator that accepts commands between updates, so the CLI and the app run identical code.
+random stream, the update count) and hands out one frozen StepRecord per update, whose trace arrays
+are read-only. Several trainers in lockstep (a comparison, the app's worker, ``rnn-viz run``) are a
+:class:`rnn_viz.experiment.session.Session`; ``train`` is the one-run generator form of it.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import dataclasses
 import json
 import time
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -21,19 +22,10 @@ from ..engine import DivergenceError, NetSpec, Optimizer, Truncation, init_param
 from ..engine import optim
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
+from .live import LiveSettings
 from .record import StepRecord
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """What the app can change between two updates (None = leave as it is)."""
-
-    learning_rate: float | None = None
-    clip_norm: float | None = None
-    clip_value: float | None = None
-    heavy: bool = False  # the next record carries the flow matrix and Jacobian norms
 
 
 class Trainer:
@@ -63,45 +55,55 @@ class Trainer:
                             mc.num_layers, mc.activation or "tanh")
         self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init, mc.spectral_radius,
                                   _DTYPES[tc.dtype], gain=mc.gain)
-        self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay)
+        self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay,
+                                   tc.nesterov)
         self.opt_state = optim.init_state(self.optimizer, self.params)
         self.truncation = Truncation(tc.k1, tc.k2) if tc.bptt == "truncated" else None
-        self.clip_norm, self.clip_value = tc.clip_norm, tc.clip_value
+        self._live = LiveSettings.of(tc)
         self.rng = np.random.default_rng(data_seq)
         self.step_count = 0
         self._spectra: dict | None = None  # whh_spectra of self.params once computed; None = not yet
 
     # -- live settings -------------------------------------------------------------------------
+    @property
+    def live(self) -> LiveSettings:
+        """The live settings the next update uses."""
+        return self._live
+
+    def set_live(self, live: LiveSettings) -> None:
+        """Use ``live`` from the next update on (the app's controller and its worker call this)."""
+        if live == self._live:
+            return
+        if live.learning_rate != self.optimizer.learning_rate:
+            self.optimizer = dataclasses.replace(self.optimizer, learning_rate=live.learning_rate)
+        if live.flow_sample != self.config.training.flow_sample:
+            tc = self.config.training
+            self.config = dataclasses.replace(self.config, training=dataclasses.replace(tc, flow_sample=live.flow_sample))
+        self._live = live
+
+    @property
+    def clip_norm(self) -> float:
+        return self._live.clip_norm
+
+    @property
+    def clip_value(self) -> float:
+        return self._live.clip_value
+
     def set_learning_rate(self, lr: float) -> None:
-        self.optimizer = dataclasses.replace(self.optimizer, learning_rate=float(lr))
+        self.set_live(self._live.replace(learning_rate=lr))
 
     def set_clipping(self, clip_norm: float, clip_value: float) -> None:
-        if clip_norm < 0 or clip_value < 0:
-            raise ConfigError("clipping thresholds must be >= 0 (0 = off)", key="training.clip_norm")
-        self.clip_norm, self.clip_value = float(clip_norm), float(clip_value)
+        self.set_live(self._live.replace(clip_norm=clip_norm, clip_value=clip_value))
 
     def set_flow_sample(self, sample: int) -> None:
         """Which sample of the batch the next heavy traces inspect (flow matrix, Jacobian norms)."""
         if sample < 0:
             raise ConfigError(f"the flow sample counts from 0, got {sample}", key="training.flow_sample")
-        tc = self.config.training
-        self.config = dataclasses.replace(self.config, training=dataclasses.replace(tc, flow_sample=int(sample)))
+        self.set_live(self._live.replace(flow_sample=sample))
 
     def set_spectra_every(self, every: int) -> None:
         """metrics.csv's sigma_max/rho: after update 1, every ``every``-th update and the last."""
-        tc = self.config.training
-        self.config = dataclasses.replace(self.config, training=dataclasses.replace(tc, spectra_every=int(every)))
-
-    def apply(self, command: Command | None) -> None:
-        if command is None:
-            return
-        if command.learning_rate is not None:
-            self.set_learning_rate(command.learning_rate)
-        if command.clip_norm is not None or command.clip_value is not None:
-            self.set_clipping(
-                self.clip_norm if command.clip_norm is None else command.clip_norm,
-                self.clip_value if command.clip_value is None else command.clip_value,
-            )
+        self.set_live(self._live.replace(spectra_every=every))
 
     # -- metrics -------------------------------------------------------------------------------
     def metric_columns(self) -> list[str]:
@@ -135,13 +137,16 @@ class Trainer:
         batch = self.next_batch() if batch is None else batch
         _, tr = evaluate(self.spec, self.params, batch.inputs, batch.targets, batch.mask, self.loss,
                          self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra)
-        return StepRecord(self.step_count, tr, {}, heavy, self.optimizer.learning_rate)
+        return StepRecord(self.step_count, read_only(tr), {}, heavy, self.optimizer.learning_rate)
 
     def propose(self, heavy: bool = False, batch=None, level: str = "full") -> dict:
         """Compute one update without applying it (so two runs can commit in lockstep).
 
-        ``level``: the trace level of the record (engine.levels); a heavy record is always "full".
-        Raises DivergenceError (naming the update) with nothing changed.
+        ``level``: how much of the trace the record carries, the engine's trace levels ("metrics" <
+        "live" < "full"; "full" = every key of trace.npz); a heavy record is always "full". The app's
+        worker asks for rnn_viz.ui.worker.TRACE_LEVEL; ``rnn-viz run`` for "metrics" (its last update
+        heavy). ``heavy`` adds the flow matrix and Jacobian norms. Raises DivergenceError (naming the
+        update) with nothing changed.
         """
         t0 = time.perf_counter()
         rng_state = self.rng.bit_generator.state
@@ -162,7 +167,7 @@ class Trainer:
     def commit(self, proposal: dict, final: bool = False) -> StepRecord:
         """Apply a proposal from :meth:`propose` and return the update's record. ``final``: this is
         the run's last update (its metrics row gets the spectra whatever the cadence)."""
-        tr = proposal["trace"]
+        tr = read_only(proposal["trace"])
         self.params, self.opt_state = proposal["params"], proposal["state"]
         self._spectra = None
         self.step_count += 1
@@ -170,7 +175,7 @@ class Trainer:
             "step": self.step_count, "loss": float(tr["loss"]), "grad_norm": float(tr["grad_norm"]),
             "learning_rate": self.optimizer.learning_rate,
         }
-        every = self.config.training.spectra_every
+        every = self._live.spectra_every
         if final or self.step_count == 1 or self.step_count % every == 0:
             self._fill_spectra(row)
         else:  # empty cells: the eigen-solve is too dear for every update (docs/file-formats.md)
@@ -191,7 +196,7 @@ class Trainer:
         return StepRecord(self.step_count, tr, metrics, proposal["heavy"], self.optimizer.learning_rate)
 
     def step(self, heavy: bool = False, batch=None, level: str = "full", final: bool = False) -> StepRecord:
-        """One update. Raises DivergenceError and leaves every piece of state as it was."""
+        """One update (``level``: see :meth:`propose`). Raises DivergenceError and leaves every piece of state as it was."""
         return self.commit(self.propose(heavy, batch, level), final)
 
     def _fill_spectra(self, row: dict) -> dict:
@@ -216,7 +221,7 @@ class Trainer:
         tr = record.trace
         _, full = evaluate(self.spec, tr_params(tr, self.spec), tr["inputs"], tr["targets"], tr["loss_mask"],
                            self.loss, self.truncation, self._flow_sample(len(tr["inputs"])))
-        return full
+        return read_only(full)
 
     # -- checkpoints ---------------------------------------------------------------------------
     def checkpoint(self) -> dict[str, np.ndarray]:
@@ -226,9 +231,7 @@ class Trainer:
         arrays["rng"] = np.array(json.dumps(self.rng.bit_generator.state))
         arrays["step"] = np.array(self.step_count, dtype=np.int64)
         arrays["config"] = np.array(self.config_json())
-        arrays["live"] = np.array(json.dumps({
-            "learning_rate": self.optimizer.learning_rate, "clip_norm": self.clip_norm, "clip_value": self.clip_value,
-        }))
+        arrays["live"] = np.array(json.dumps(self._live.as_dict()))
         return arrays
 
     @classmethod
@@ -255,66 +258,26 @@ def tr_params(trace: Mapping[str, np.ndarray], spec: NetSpec) -> dict[str, np.nd
     return {k: trace[f"param/{k}"] for k in spec.param_shapes()}
 
 
+def read_only(trace: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    """``trace`` as a read-only mapping of read-only arrays: the app's history keeps references to
+    traces, so one in-place operation in a view must fail rather than corrupt a remembered step."""
+    for value in trace.values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return trace if isinstance(trace, MappingProxyType) else MappingProxyType(dict(trace))
+
+
 def train(trainer: Trainer, steps: int | None = None, heavy_last: bool = True,
-          level: str = "full") -> Generator[StepRecord, Command | None, None]:
-    """Yield one StepRecord per update; ``send(Command(...))`` changes settings between updates.
+          level: str = "full") -> Generator[StepRecord, None, None]:
+    """Yield one StepRecord per update of ``trainer``.
 
     ``steps`` None runs until the consumer stops iterating. The last of ``steps`` updates carries the
     heavy trace when ``heavy_last``. ``level``: the trace level of the other records (a heavy record
     is "full"). DivergenceError propagates to the consumer with all state intact.
+    Live settings change between updates through ``trainer.set_live``.
     """
-    done, heavy = 0, False
+    done = 0
     while steps is None or done < steps:
         last = steps is not None and done == steps - 1
-        command = yield trainer.step(heavy=heavy or (heavy_last and last), level=level, final=last)
-        trainer.apply(command)
-        heavy = bool(command and command.heavy)
+        yield trainer.step(heavy=heavy_last and last, level=level, final=last)
         done += 1
-
-
-class CompareTrainer:
-    """Two runs in lockstep on the same batches (when their data settings agree), from the same
-    initial weights wherever the two models have the same shapes and the same init settings
-    (otherwise from the same seed: a comparison of inits must keep its two inits)."""
-
-    def __init__(self, config_a: ExperimentConfig, config_b: ExperimentConfig, base_dir=None):
-        self.a = Trainer(config_a, base_dir)
-        same_data = dict(config_a.data) == dict(config_b.data)
-        self.b = Trainer(config_b, base_dir, dataset=self.a.dataset if same_data else None)
-        self.shared_batches = same_data
-        same_shapes = {k: v.shape for k, v in self.a.params.items()} == {k: v.shape for k, v in self.b.params.items()}
-        ma, mb = config_a.model, config_b.model
-        if same_shapes and (ma.init, ma.spectral_radius, ma.gain) == (mb.init, mb.spectral_radius, mb.gain):
-            self.b.params = {k: v.copy() for k, v in self.a.params.items()}
-            self.b._spectra = None
-            self.same_init = True
-        else:
-            self.same_init = False
-
-    @property
-    def step_count(self) -> int:
-        return self.a.step_count
-
-    def evaluate(self, heavy: bool = True) -> tuple[StepRecord, StepRecord]:
-        """Both runs' traces of the batch the next lockstep update would use; no update."""
-        batch = self.a.next_batch() if self.shared_batches else None
-        return self.a.evaluate(heavy), self.b.evaluate(heavy, batch)
-
-    def set_flow_sample(self, sample: int) -> None:
-        self.a.set_flow_sample(sample)
-        self.b.set_flow_sample(sample)
-
-    def step(self, heavy: bool = False, final: bool = False, level: str = "full") -> tuple[StepRecord, StepRecord]:
-        """One update of each run; both or neither are applied (DivergenceError names the run).
-        ``final``, ``level``: as for Trainer.step."""
-        saved = self.a.rng.bit_generator.state
-        batch = self.a.dataset.sample(self.a.rng, self.a.config.data["batch_size"]) if self.shared_batches else None
-        run = "A"
-        try:
-            pa = self.a.propose(heavy, batch, level)
-            run = "B"
-            pb = self.b.propose(heavy, batch, level)
-        except DivergenceError as err:
-            self.a.rng.bit_generator.state = saved
-            raise DivergenceError(f"{err.what} in run {run}", err.step, err.hint) from None
-        return self.a.commit(pa, final), self.b.commit(pb, final)

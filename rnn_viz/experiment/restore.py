@@ -21,7 +21,8 @@ from .io import MAX_STEP, RunFileError
 
 __all__ = ["checkpoint_layout", "restore_state", "checkpoint_config_text"]
 
-_LIVE_KEYS = ("learning_rate", "clip_norm", "clip_value")
+_LIVE_KEYS = ("learning_rate", "clip_norm", "clip_value")  # in every checkpoint
+# the other live keys (flow_sample, spectra_every) came later: optional, so older checkpoints still load
 # Second-moment buffers are running means of squares: a negative one would take sqrt of it.
 _NON_NEGATIVE = ("v/",)
 
@@ -100,12 +101,16 @@ def _live(trainer, arrays: Mapping, source: str) -> dict[str, float]:
     live = _json(arrays, "live", source)
     if not isinstance(live, dict):
         raise RunFileError(f"{source}[live]: expected a JSON object with {', '.join(_LIVE_KEYS)}")
+    from .live import LIVE_KEYS
+
     out = {}
-    for key in _LIVE_KEYS:
+    for key in LIVE_KEYS:
+        if key not in _LIVE_KEYS and key not in live:
+            continue
         value = live.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RunFileError(f"{source}[live]: {key} must be a number, found {value!r}"[:300])
-        out[key] = float(value)
+        out[key] = float(value) if key in _LIVE_KEYS else value  # the later ones are counts
     try:  # the experiment's own bounds for these settings, with its messages
         dataclasses.replace(trainer.config.training, **out)
     except ConfigError as exc:
@@ -132,6 +137,5 @@ def restore_state(trainer, arrays: Mapping[str, np.ndarray], source: str = "chec
     trainer.params, trainer.opt_state = params, opt
     trainer.rng.bit_generator.state = rng
     trainer.step_count = step
-    trainer.set_learning_rate(live["learning_rate"])
-    trainer.set_clipping(live["clip_norm"], live["clip_value"])
+    trainer.set_live(trainer.live.replace(**live))
     trainer._spectra = None  # the trainer's cache of its weights' spectra, computed when a row needs it

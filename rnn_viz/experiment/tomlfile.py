@@ -16,7 +16,7 @@ from typing import Any
 
 from rnn_viz.data.reading import FileProblem, open_regular
 
-from .config import ConfigError
+from .errors import ConfigError  # not .config: config reads files through this module
 
 __all__ = ["read_toml", "parse_toml", "parse_value", "MAX_TOML_BYTES", "MAX_TOML_DEPTH", "MAX_NUMBER_CHARS"]
 

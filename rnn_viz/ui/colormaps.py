@@ -64,10 +64,15 @@ def layer_color(layer: int) -> str:
     return LAYER_COLORS[layer % len(LAYER_COLORS)]
 
 
-def layer_pen(layer: int, run_b: bool = False, width: float = 2.0) -> QPen:
-    """The pen of layer ``layer``'s curve: solid for run A, dashed for run B."""
+RUN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
+
+
+def layer_pen(layer: int, run_b: bool = False, width: float = 2.0, run: int = 0) -> QPen:
+    """The pen of layer ``layer``'s curve of run number ``run`` (0 = A): solid for run A, dashed
+    for run B (``run_b``), dash-dot for C, dash-dot-dot for D and so on."""
     pen = pg.mkPen(layer_color(layer), width=width)
-    if run_b:
-        pen.setStyle(Qt.PenStyle.DashLine)
+    style = RUN_STYLES[(1 if run_b else run) % len(RUN_STYLES)]
+    if style != Qt.PenStyle.SolidLine:
+        pen.setStyle(style)
     pen.setCosmetic(True)
     return pen

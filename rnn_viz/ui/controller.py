@@ -1,5 +1,12 @@
-"""The controller: owns the trainer(s), the worker thread, the run's bounded histories and the shared
-selection, and redraws the views from the newest record at most ~30 times a second.
+"""The controller: owns the training session (one trainer, or two in compare mode), the live settings
+of each run, the worker thread, the runs' bounded histories and the shared selection, and redraws
+the views from the newest record at most ~30 times a second.
+
+Live settings (experiment.live.LIVE_KEYS) are one frozen record per run in a LiveRef: an edit
+replaces it, the worker reads it at the top of each update, and whenever the worker has stopped
+(Pause, the end of Step, a checkpoint, Reset) the controller writes it into the trainers itself, so
+no edit is lost between the two. A live edit of run A reaches every run whose ``[compare]``
+section does not set that key, and never one that does.
 
 Records arrive from the worker by queued signal; the slot only stores the newest one and asks for a
 frame. A single-shot QTimer, never closer than REDRAW_MS to the previous frame, builds one ViewState
@@ -19,6 +26,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.config import ExperimentConfig
+from rnn_viz.experiment.live import LiveRef, LiveSettings
 from rnn_viz.ui.history import MetricsHistory, TraceHistory
 from rnn_viz.ui.state import ViewState
 from rnn_viz.ui.worker import SPEED_MAX, TrainingWorker, WorkerHandle
@@ -72,6 +80,12 @@ def _loop():
     return loop
 
 
+def _session_module():
+    from rnn_viz.experiment import session
+
+    return session
+
+
 class Controller(QObject):
     """Drives training for a window. ``views``: objects with ``render(ViewState)``."""
 
@@ -89,7 +103,9 @@ class Controller(QObject):
         self.views = list(views)
         self.base_dir = Path(base_dir)
         self.config = config
-        self.trainer = None
+        self.trainer = None  # a Trainer, or in compare mode a CompareTrainer
+        self.session = None  # the same runs as a Session (what the worker steps)
+        self.live: LiveRef | None = None  # the live settings of every run, owned here
         self.compare = config.compare is not None
         self.generation = 0
         self.speed = SPEED_MAX
@@ -145,41 +161,50 @@ class Controller(QObject):
         compare = self.compare if compare is None else compare
         if compare:
             config = default_compare(config)
-        self.stop()
-        loop = _loop()
+        # Everything that can fail happens before anything is replaced: a bad setting leaves the
+        # old model, its histories and a running worker exactly as they were.
         if compare:
-            trainer = loop.CompareTrainer(config, cfgmod.compare_config(config), self.base_dir)
+            trainer = _session_module().CompareTrainer(config, cfgmod.compare_config(config), self.base_dir)
         else:
-            trainer = loop.Trainer(config, self.base_dir)
+            trainer = _loop().Trainer(config, self.base_dir)
         self._install(trainer, config, compare)
 
     def _install(self, trainer, config: ExperimentConfig, compare: bool) -> None:
+        session = trainer if compare else _session_module().Session((trainer,))
+        configs = (config, cfgmod.compare_config(config)) if compare else (config,)
+        sample = min(self.sample, max(0, int(config.data.get("batch_size", 1)) - 1))
+        # Run B's settings are run A's under its [compare] section's own values.
+        session.set_live(tuple(LiveSettings.of(c.training).replace(flow_sample=sample) for c in configs))
+        records = session.evaluate(heavy=True)  # the last step that can fail
+        self.stop()
         self.generation += 1  # records still in flight from the old model are dropped
-        self.trainer, self.config, self.compare = trainer, config, compare
+        self.trainer, self.session, self.config, self.compare = trainer, session, config, compare
+        self.live = LiveRef(session.live)
         self._config_map = None
-        self.record = self.record_b = None
         self.metrics.clear()
         self.metrics_b.clear()
         self.traces.clear()
         self.history_index = None
         self.rate = 0.0
-        self.sample = min(self.sample, max(0, self._batch_size() - 1))
-        self._evaluate_now()
+        self.sample = sample
+        self.record = records[0]
+        self.record_b = records[1] if compare else None
+        self._request_frame()
         self.modelChanged.emit()
         self.historyChanged.emit(0)
         self._emit_status()
 
     def load_checkpoint(self, arrays: Mapping) -> None:
-        self.stop()
         trainer = _loop().Trainer.from_checkpoint(arrays, self.base_dir)
-        self._install(trainer, trainer.config, False)
+        self._install(trainer, dataclasses.replace(trainer.config, training=trainer.live.into(trainer.config.training)),
+                      False)
 
     def checkpoint(self) -> dict:
         """The trainer's state for a checkpoint (training pauses for it and goes on afterwards)."""
         if self.compare:
             raise ValueError("checkpoints hold one run; leave compare mode to save one")
         was_running = self.running
-        self.stop()
+        self.stop()  # also hands the trainer every live edit made while it ran
         try:
             return self.trainer.checkpoint()
         finally:
@@ -189,18 +214,12 @@ class Controller(QObject):
     def _batch_size(self) -> int:
         return int(self.config.data.get("batch_size", 1))
 
-    def _runs(self, trainer=None) -> tuple:
-        trainer = trainer or self.trainer
-        return (trainer.a, trainer.b) if self.compare else (trainer,)
+    def _runs(self) -> tuple:
+        return self.session.runs
 
-    def _evaluate_now(self) -> None:
-        """Show the current parameters on the batch the next update will use (before training)."""
-        for run in self._runs():
-            _set_flow_sample(run, self.sample)
-        records = [run.evaluate(heavy=True) for run in self._runs()]
-        self.record = records[0]
-        self.record_b = records[1] if self.compare else None
-        self._request_frame()
+    def run_configs(self) -> tuple[ExperimentConfig, ...]:
+        """Every run's experiment, run A first (run B's is built from A's and its [compare] section)."""
+        return (self.config, self.config_b) if self.compare else (self.config,)
 
     def _reinspect(self) -> None:
         """Recompute the shown records' heavy parts for the selected sample (same batch, same weights)."""
@@ -209,7 +228,6 @@ class Controller(QObject):
             return
         fresh = []
         for run, rec in zip(self._runs(), shown):
-            _set_flow_sample(run, self.sample)
             trace = run.heavy_trace(dataclasses.replace(rec, heavy=False))
             fresh.append(dataclasses.replace(rec, trace=trace, heavy=True))
         self.record = fresh[0]
@@ -221,7 +239,7 @@ class Controller(QObject):
     def start(self, max_steps: int | None = None) -> None:
         if self.running or self.trainer is None:
             return
-        worker = TrainingWorker(self.trainer, self.generation, speed=self.speed, max_steps=max_steps)
+        worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps)
         worker.posted.connect(self._on_post)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
@@ -246,8 +264,15 @@ class Controller(QObject):
         if handle is None:
             return
         handle.stop()
+        self._hand_live_to_trainers()
         self.runningChanged.emit(False)
         self._emit_status()
+
+    def _hand_live_to_trainers(self) -> None:
+        """The worker has stopped: write the live settings into the trainers, so an edit made during
+        its last update (Step, Pause, a checkpoint) reaches the next one."""
+        if self.session is not None and self.live is not None:
+            self.session.set_live(self.live.value)
 
     def shutdown(self) -> None:
         self._timer.stop()
@@ -256,24 +281,27 @@ class Controller(QObject):
     def _on_finished(self, generation: int) -> None:
         # The worker ended by itself (max_steps reached or an error): release its thread.
         handle = self._handle
-        if handle is not None and handle.worker.generation == generation:
+        if handle is not None and handle.worker.generation == generation and handle.worker.done:
             self._handle = None
             handle.stop()
+            self._hand_live_to_trainers()
             self.runningChanged.emit(False)
             self._emit_status()
 
     def _on_post(self, post) -> None:
         if post.generation != self.generation:
             return
-        self.metrics.extend(post.rows)
-        self.metrics_b.extend(post.rows_b)
+        histories = (self.metrics, self.metrics_b) if self.compare else (self.metrics,)
+        for history, rows in zip(histories, post.rows):
+            history.extend(rows)
         if post.steps_per_second:
             self.rate = post.steps_per_second
-        if post.record is not None:
-            self.record, self.record_b = post.record, post.record_b
-            if post.record.heavy:
-                kept = self.traces.offer(post.record.step, post.record.trace,
-                                         post.record_b.trace if post.record_b is not None else None)
+        if post.records is not None:
+            self.record = post.records[0]
+            self.record_b = post.records[1] if self.compare else None
+            if self.record.heavy:
+                kept = self.traces.offer(self.record.step, self.record.trace,
+                                         self.record_b.trace if self.record_b is not None else None)
                 if kept:
                     self.historyChanged.emit(len(self.traces))
         self._emit_status()
@@ -285,34 +313,43 @@ class Controller(QObject):
         from rnn_viz.engine.errors import DivergenceError
 
         if isinstance(error, DivergenceError):
-            self.diverged.emit(error, self.config)
+            # The advice speaks of the settings of the run that diverged (run B has its own).
+            configs = self.run_configs()
+            self.diverged.emit(error, configs[min(getattr(error, "run", 0), len(configs) - 1)])
         else:
             self.failed.emit("Training stopped", f"Training stopped because of an unexpected error:\n{error}")
 
     # --- live settings ------------------------------------------------------------------------------
 
-    def _apply_live(self, fn) -> None:
-        """Run ``fn(run)`` on every run's trainer: between two updates while training, else now."""
+    def edit_live(self, **changes) -> None:
+        """A live edit of run A (``training.<key>`` values, keys from LIVE_KEYS): it reaches every run
+        whose ``[compare]`` section does not set that key. Training goes on; the next update of
+        each run uses the new values (if the worker is stopped, the trainers get them now)."""
         if self.trainer is None:
             return
-        runs = self._runs()
-        apply_all = lambda _trainer: [fn(run) for run in runs]  # noqa: E731
-        if self._handle is not None:
-            self._handle.worker.submit(apply_all)
+        current = self.live.value
+        live_a = current[0].replace(**changes)  # validates before anything changes
+        self.config = dataclasses.replace(self.config, training=dataclasses.replace(self.config.training, **changes))
+        self._config_map = None
+        if self.compare:
+            mine = cfgmod.compare_config(self.config).training  # A's settings under B's own overrides
+            live_b = current[1].replace(**{k: getattr(mine, k) for k in changes})
+            new = (live_a, live_b)
         else:
-            apply_all(self.trainer)
+            new = (live_a,)
+        self.live.set(new)
+        if self._handle is None:
+            self.session.set_live(new)
+        if "flow_sample" in changes:
+            # The panel's flow sample and the views' sample selector are one selection.
+            self.set_sample(changes["flow_sample"])
+        self._request_frame()
 
     def set_learning_rate(self, lr: float) -> None:
-        self.config = dataclasses.replace(self.config, training=dataclasses.replace(self.config.training,
-                                                                                    learning_rate=lr))
-        self._config_map = None
-        self._apply_live(lambda tr: tr.set_learning_rate(lr))
+        self.edit_live(learning_rate=lr)
 
     def set_clipping(self, clip_norm: float, clip_value: float) -> None:
-        self.config = dataclasses.replace(self.config, training=dataclasses.replace(
-            self.config.training, clip_norm=clip_norm, clip_value=clip_value))
-        self._config_map = None
-        self._apply_live(lambda tr: tr.set_clipping(clip_norm, clip_value))
+        self.edit_live(clip_norm=clip_norm, clip_value=clip_value)
 
     def set_speed(self, speed: int) -> None:
         self.speed = speed
@@ -333,11 +370,13 @@ class Controller(QObject):
         if b == self.sample:
             return
         self.sample = b
-        if self.running:
-            self._apply_live(lambda run: _set_flow_sample(run, b))
-        elif self.trainer is not None:
-            # Paused: recompute the flow matrix for the newly chosen sample at once.
-            self._reinspect()
+        if self.trainer is not None:
+            # The sample is a selection shared by every run, not a setting of run A's experiment.
+            self.live.set(tuple(s.replace(flow_sample=b) for s in self.live.value))
+            if not self.running:
+                # Paused: recompute the flow matrix for the newly chosen sample at once.
+                self.session.set_live(self.live.value)
+                self._reinspect()
         self._request_frame()
         self.selectionChanged.emit(self.time_step, self.sample)
 
@@ -379,7 +418,7 @@ class Controller(QObject):
             label_a=label_a if self.compare else "run A", label_b=label_b or "run B",
             config_b=self._config_map_b if self.compare else None,
             chance_loss=getattr(ds, "chance_loss", None), chance_accuracy=getattr(ds, "chance_accuracy", None),
-            vocab=getattr(ds, "vocab", None),
+            vocab=getattr(ds, "vocab", None), model_id=self.generation,
         )
 
     def _request_frame(self) -> None:
@@ -426,11 +465,6 @@ class Controller(QObject):
         loss_b = _last(self.metrics_b.columns(), "loss", rec_b) if self.compare else None
         label_a, label_b = self.labels
         self.statusChanged.emit(Status(steps, loss, loss_b, self.rate, self.running, label_a, label_b))
-
-
-def _set_flow_sample(run, b: int) -> None:
-    """Make ``run``'s next heavy trace inspect batch sample ``b``."""
-    run.set_flow_sample(b)
 
 
 def _last(columns: Mapping, key: str, record) -> float:

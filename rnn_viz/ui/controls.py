@@ -1,9 +1,13 @@
-"""The settings dock: one widget per experiment setting, with a one-line tooltip each.
+"""The settings dock: one widget per experiment setting, with its one-line doc as the tooltip.
 
+Every row is built from a schema: the data layer's ``SCHEMAS`` for ``[data]`` and the experiment
+layer's settings (rnn_viz.experiment.schema, declared on ModelConfig and TrainingConfig) for
+``[model]`` and ``[training]``, so the widgets take every value the experiment file takes (a seed
+of 2**40 or a k2 above 2**31 gets a 64-bit spin box, a spectral radius of 150 an unbounded one).
 The panel edits a plain nested dict (the experiment file's tables) and emits it on every change; it
-never validates beyond the widgets' ranges. The controller validates (config_from_dict) and tells
-the panel which message to show. Settings that need a new model are marked and apply on Reset;
-learning rate and clipping apply live.
+never validates beyond the widgets' ranges: the window validates (config_from_dict) and tells the
+panel which message to show. Settings marked live apply to the running model at once (the
+controller owns them); the others are marked and apply on Reset.
 """
 from __future__ import annotations
 
@@ -11,20 +15,24 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+    QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from rnn_viz.data.config import DATA_SOURCES, SCHEMAS
+from rnn_viz.experiment.config import MODEL_SETTINGS, TRAINING_SETTINGS
+from rnn_viz.experiment.schema import MAX_INT, Float, Int, Setting, without_unused
 
-__all__ = ["SettingsPanel", "LIVE_KEYS", "RESET_MARK"]
+__all__ = ["SettingsPanel", "LIVE_KEYS", "RESET_MARK", "BigIntSpinBox"]
 
-# Settings the running trainer takes without a new model.
-LIVE_KEYS = frozenset({("training", "learning_rate"), ("training", "clip_norm"), ("training", "clip_value")})
+# Settings the running trainer takes without a new model, from the schema.
+LIVE_KEYS = frozenset((s.section, s.name) for s in MODEL_SETTINGS + TRAINING_SETTINGS if s.live)
 RESET_MARK = "\u21bb"  # ↻ next to settings that apply on Reset
+QT_INT_MAX = 2**31 - 1  # QSpinBox holds a C int
+FLOAT_MAX = 1e300  # "no upper bound" for a float widget (its text stays short: %.6g)
 
 
 @dataclass(frozen=True)
@@ -37,56 +45,31 @@ class Field:
     lo: float | None = None
     hi: float | None = None
     choices: tuple = ()
+    setting: Setting | None = None  # the schema entry ([model], [training])
 
 
-MODEL_FIELDS = (
-    Field("model", "cell", "choice", "Cell", "rnn: h_t = act(W_hh h_{t-1} + W_xh x_t + b_h); lstm and gru add gates "
-          "that can keep the gradient alive", choices=("rnn", "lstm", "gru")),
-    Field("model", "activation", "choice", "Activation", "The rnn cell's nonlinearity (lstm and gru have fixed ones)",
-          choices=("tanh", "relu", "linear")),
-    Field("model", "num_layers", "int", "Layers", "Stacked recurrent layers; layer l reads layer l-1's state", 1, 4),
-    Field("model", "hidden_size", "int", "Hidden units", "Units H in each layer's hidden state h_t", 1, 4096),
-    Field("model", "init", "choice", "Recurrent init", "How W_hh starts: orthogonal, Gaussian or identity, scaled "
-          "to the spectral radius below", choices=("orthogonal", "gaussian", "identity")),
-    Field("model", "spectral_radius", "float", "Spectral radius", "Largest |eigenvalue| of W_hh at init: "
-          "below 1 gradients tend to vanish, above 1 to explode", 0.0, 100.0),
-)
+def _tip(doc: str) -> str:
+    return doc[:1].upper() + doc[1:] if doc else doc
 
-TRAINING_FIELDS = (
-    Field("training", "bptt", "choice", "BPTT", "full: the exact gradient; truncated: each error travels back "
-          "at most k2 steps (TBPTT(k1, k2))", choices=("full", "truncated")),
-    Field("training", "k1", "int", "k1", "Truncated BPTT: backpropagate every k1 steps (1 = after every step)",
-          1, 100_000),
-    Field("training", "k2", "int", "k2", "Truncated BPTT: how many steps back each error travels, its own "
-          "included (the source text: about 5)", 1, 100_000),
-    Field("training", "optimizer", "choice", "Optimizer", "The update rule: sgd, momentum, adam or rmsprop "
-          "(defined as in PyTorch)", choices=("sgd", "momentum", "adam", "rmsprop")),
-    Field("training", "learning_rate", "log", "Learning rate", "Step size of each update; applies at once, "
-          "even while training", 1e-12, 1e3),
-    Field("training", "momentum", "float", "Momentum", "momentum optimizer: weight of the previous update "
-          "direction", 0.0, 0.9999),
-    Field("training", "beta1", "float", "Adam beta1", "adam: decay of the running mean of gradients", 0.0, 0.9999),
-    Field("training", "beta2", "float", "Adam beta2", "adam: decay of the running mean of squared gradients",
-          0.0, 0.99999),
-    Field("training", "decay", "float", "RMSprop decay", "rmsprop: decay of the running mean of squared "
-          "gradients", 0.0, 0.9999),
-    Field("training", "eps", "log", "Epsilon", "adam/rmsprop: added to the denominator for stability", 1e-20, 1.0),
-    Field("training", "clip_norm", "float", "Clip norm", "Rescale the gradient when its global norm exceeds "
-          "this (0 = off; Pascanu et al. 2013); applies at once", 0.0, 1e9),
-    Field("training", "clip_value", "float", "Clip value", "Clamp every gradient entry to +-this (0 = off); "
-          "applies at once", 0.0, 1e9),
-    Field("training", "loss", "choice", "Loss", "auto: the task's own loss; or force mse / cross_entropy",
-          choices=("auto", "mse", "cross_entropy")),
-    Field("training", "seed", "int", "Seed", "Seeds weights and batches: the same seed gives the same run",
-          0, 2**31 - 1),
-    Field("training", "dtype", "choice", "Precision", "float64 (the numbers to trust) or float32 (faster)",
-          choices=("float64", "float32")),
-    Field("training", "flow_sample", "int", "Flow sample", "Which sample of the batch the flow matrix and "
-          "Jacobian norms start on (the sample selector changes it live)", 0, 65_535),
-    Field("training", "val_every", "int", "Validate every", "Updates between validation losses", 1, 1_000_000),
-)
 
-_OPTIMIZER_KEYS = {"momentum": {"momentum"}, "adam": {"beta1", "beta2", "eps"}, "rmsprop": {"decay", "eps"}, "sgd": set()}
+def schema_field(s: Setting) -> Field:
+    """The widget description of one [model]/[training] setting."""
+    allows = s.allows
+    lo = hi = None
+    if isinstance(allows, Int):
+        lo, hi = allows.lo, allows.top
+    elif isinstance(allows, Float):
+        lo = allows.lo if not allows.lo_open else (1e-300 if allows.lo == 0 else allows.lo)
+        hi = allows.hi if allows.hi is not None else FLOAT_MAX
+        if allows.hi is not None and allows.hi_open:
+            hi = allows.hi - (allows.hi - allows.lo) * 1e-5  # [0, 1) shown as [0, 0.99999]
+    tip = _tip(s.doc) + ("; applies at once, even while training" if s.live else "")
+    return Field(s.section, s.name, s.widget, s.label, tip, lo, hi, tuple(getattr(allows, "values", ())), s)
+
+
+MODEL_FIELDS = tuple(schema_field(s) for s in MODEL_SETTINGS)
+TRAINING_FIELDS = tuple(schema_field(s) for s in TRAINING_SETTINGS)
+
 _DATA_KINDS = {"int": "int", "float": "float", "bool": "bool", "choice": "choice", "str": "path",
                "columns": "columns", "header": "header"}
 
@@ -97,9 +80,104 @@ def data_fields(source: str) -> tuple[Field, ...]:
     for key in SCHEMAS[source]:
         kind = _DATA_KINDS[key.kind]
         label = key.name.replace("_", " ").capitalize()
-        tip = key.doc[:1].upper() + key.doc[1:] if key.doc else key.name
+        tip = _tip(key.doc) if key.doc else key.name
         out.append(Field("data", key.name, kind, label, tip, key.lo, key.hi, tuple(key.choices)))
     return tuple(out)
+
+
+class BigIntSpinBox(QAbstractSpinBox):
+    """A spin box for whole numbers beyond a C int (a seed up to 2**63 - 1): holds a Python int.
+
+    ``valueChanged(int)`` fires when the value changes (typing commits on Enter or focus out).
+    """
+
+    valueChanged = Signal(object)
+
+    def __init__(self, lo: int, hi: int, parent=None):
+        super().__init__(parent)
+        self._lo, self._hi, self._value = int(lo), int(hi), int(lo)
+        self.lineEdit().setText(str(self._value))
+        self.editingFinished.connect(self._commit)
+
+    def value(self) -> int:
+        return self._value
+
+    def minimum(self) -> int:
+        return self._lo
+
+    def maximum(self) -> int:
+        return self._hi
+
+    def setValue(self, value: int) -> None:
+        value = max(self._lo, min(self._hi, int(value)))
+        self.lineEdit().setText(str(value))
+        if value != self._value:
+            self._value = value
+            self.valueChanged.emit(value)
+
+    def stepBy(self, steps: int) -> None:
+        self.setValue(self._value + steps)
+
+    def stepEnabled(self):
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self._value < self._hi:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self._value > self._lo:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+    def validate(self, text: str, pos: int):
+        t = text.strip()
+        if t in ("", "-", "+"):
+            return QValidator.State.Intermediate, text, pos
+        try:
+            value = int(t)
+        except ValueError:
+            return QValidator.State.Invalid, text, pos
+        ok = self._lo <= value <= self._hi
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
+
+    def fixup(self, text: str) -> str:
+        return str(self._value)
+
+    def _commit(self) -> None:
+        try:
+            self.setValue(int(self.lineEdit().text().strip()))
+        except ValueError:
+            self.lineEdit().setText(str(self._value))
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        digits = min(len(str(self._hi)), 20)
+        return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance("8" * digits) + 30), hint.height())
+
+
+class WideDoubleSpinBox(QDoubleSpinBox):
+    """A number spin box whose range may be huge (no upper bound in the file): shown as %.6g."""
+
+    def __init__(self, lo: float, hi: float, parent=None):
+        super().__init__(parent)
+        self.setDecimals(12)
+        self.setRange(lo, hi)
+        self.setSingleStep(0.05)
+        self.setKeyboardTracking(False)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.6g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        try:
+            value = float(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        ok = self.minimum() <= value <= self.maximum() and math.isfinite(value)
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
 
 
 class LogSpinBox(QDoubleSpinBox):
@@ -204,16 +282,16 @@ class SettingsPanel(QWidget):
             w.addItems([str(c) for c in f.choices])
             w.currentTextChanged.connect(lambda text, f=f: self._set(f, text))
         elif f.kind == "int":
-            w = QSpinBox(self)
-            w.setRange(int(f.lo if f.lo is not None else 0), int(min(f.hi if f.hi is not None else 2**31 - 1, 2**31 - 1)))
-            w.setKeyboardTracking(False)
+            lo, hi = int(f.lo if f.lo is not None else 0), int(f.hi if f.hi is not None else MAX_INT)
+            if hi > QT_INT_MAX:
+                w = BigIntSpinBox(lo, hi, self)
+            else:
+                w = QSpinBox(self)
+                w.setRange(lo, hi)
+                w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, f=f: self._set(f, int(v)))
         elif f.kind == "float":
-            w = QDoubleSpinBox(self)
-            w.setDecimals(4)
-            w.setRange(f.lo if f.lo is not None else 0.0, f.hi if f.hi is not None else 1e9)
-            w.setSingleStep(0.05)
-            w.setKeyboardTracking(False)
+            w = WideDoubleSpinBox(f.lo if f.lo is not None else 0.0, f.hi if f.hi is not None else FLOAT_MAX, self)
             w.valueChanged.connect(lambda v, f=f: self._set(f, float(v)))
         elif f.kind == "log":
             w = LogSpinBox(f.lo, f.hi, self)
@@ -314,23 +392,22 @@ class SettingsPanel(QWidget):
             if f.section == "data" and self._values["data"].get("source") == "copy" and f.key in ("length", "delay"):
                 self._values["data"].pop("seq_len", None)  # derived: length + delay + length
         if f.section == "model" and f.key == "cell":
+            self._values["model"] = without_unused(MODEL_SETTINGS, self._values["model"])
             if value == "rnn":
                 self._values["model"].setdefault("activation", "tanh")
-            else:
-                self._values["model"].pop("activation", None)
         self._refresh_enabled()
         self._refresh_pending()
         self.edited.emit(self.values())
 
     def _refresh_enabled(self) -> None:
-        training = self._values["training"]
-        truncated = training.get("bptt") == "truncated"
-        for key in ("k1", "k2"):
-            self._set_row_enabled("training", key, truncated)
-        used = _OPTIMIZER_KEYS.get(training.get("optimizer", "adam"), set())
-        for key in ("momentum", "beta1", "beta2", "decay", "eps"):
-            self._set_row_visible("training", key, key in used)
-        self._set_row_enabled("model", "activation", self._values["model"].get("cell", "rnn") == "rnn")
+        # Which settings matter with the others is the schema's `when`: optimizer-specific rows hide
+        # (there are many), the others (k1/k2 without truncation, a gated cell's activation) grey out.
+        for f in MODEL_FIELDS + TRAINING_FIELDS:
+            used = f.setting.used_with(self._values[f.section])
+            if "optimizer" in f.setting.when:
+                self._set_row_visible(f.section, f.key, used)
+            elif f.setting.when:
+                self._set_row_enabled(f.section, f.key, used)
         if self._values["data"].get("source") == "copy":
             self._set_row_enabled("data", "seq_len", False)
 
@@ -377,7 +454,7 @@ def _show_value(w: QWidget, value) -> None:
         i = w.findText(text)
         if i >= 0:
             w.setCurrentIndex(i)
-    elif isinstance(w, QSpinBox):
+    elif isinstance(w, (QSpinBox, BigIntSpinBox)):
         w.setValue(int(value))
     elif isinstance(w, QDoubleSpinBox):
         w.setValue(float(value))

@@ -16,7 +16,7 @@ import numpy as np
 
 __all__ = [
     "FORMATS", "ExportError", "export_png", "export_svg", "export_csv", "export_view", "export_all",
-    "write_metrics_csv", "safe_name", "render_run_plots",
+    "write_metrics_csv", "safe_name",
 ]
 
 FORMATS = ("png", "svg", "csv")
@@ -160,10 +160,3 @@ def export_all(views: Sequence[tuple[str, object]], out_dir: Path, *, formats: S
         _write_bytes(out_dir / "experiment.toml", experiment_toml.encode("utf-8"))
         written.append(out_dir / "experiment.toml")
     return written
-
-
-def render_run_plots(out_dir: Path, trace, metrics_path: Path | None, config, **options) -> list[Path]:
-    """``rnn-viz run --plots``: every view drawn offscreen into ``out_dir`` (see rnn_viz.ui.plots)."""
-    from rnn_viz.ui.plots import render_run_plots as render
-
-    return render(out_dir, trace, metrics_path, config, **options)

@@ -1,6 +1,11 @@
-"""File handling for the window: experiments, sequences (with preview), checkpoints, exports, the
-recent-files and presets menus, drag and drop. Every user-caused error ends in a dialog in plain
-words and leaves the app as it was."""
+"""File actions: experiments, sequences (with preview), checkpoints, exports, the recent-files and
+presets menus, drag and drop. Every user-caused error ends in a dialog in plain words and leaves the
+app as it was.
+
+The actions work on ``window.document`` (the experiment being edited: path, edited config, saved
+state) and ``window.controller`` (the model); from the window itself they use only its dialogs
+(``prompts``, a parent for messages), the app settings (recent files), menus, views and status bar.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -66,9 +71,9 @@ def open_experiment(window, path: Path | None = None, ask: bool = True) -> bool:
         return False
     if _is_preset(path):
         # A guided experiment is a template: Save asks where to put the user's copy.
-        window.set_document(None, controller.config, preset_path=path)
+        window.document.open(None, controller.config, preset_path=path)
     else:
-        window.set_document(path, controller.config)
+        window.document.open(path, controller.config)
         _remember(window, path)
     return True
 
@@ -94,15 +99,16 @@ def _absolute_data_path(config, base_dir: Path):
 
 def save_experiment(window, ask: bool = False, path: Path | None = None) -> bool:
     """Save the settings shown as TOML (the same file ``rnn-viz run`` reads). True if saved."""
+    doc = window.document
     if path is None:
-        path = window.experiment_path if not ask else None
+        path = doc.path if not ask else None
     if path is None:
-        suggested = window.experiment_path.name if window.experiment_path else "experiment.toml"
+        suggested = doc.path.name if doc.path else "experiment.toml"
         path = window.prompts.save_path("experiment", "Save experiment", suggested)
         if path is None:
             return False
     path = Path(path)
-    config = window.edited_config
+    config = doc.edited
     try:
         if path.resolve().parent != window.controller.base_dir:
             config = _absolute_data_path(config, window.controller.base_dir)
@@ -111,7 +117,7 @@ def save_experiment(window, ask: bool = False, path: Path | None = None) -> bool
         explain_error(window, "Cannot save the experiment", exc)
         return False
     window.controller.base_dir = path.resolve().parent
-    window.set_document(path, config, opened=False)
+    doc.saved(path, config)
     _remember(window, path)
     window.statusBar().showMessage(f"Saved {path}", 5000)
     return True
@@ -171,13 +177,13 @@ def open_sequence(window, path: Path | None = None) -> bool:
         return False
     base_dir = window.controller.base_dir
     try:
-        section = window.prompts.sequence_preview(path, dict(window.edited_config.data), base_dir)
+        section = window.prompts.sequence_preview(path, dict(window.document.edited.data), base_dir)
     except Exception as exc:  # the data layer's DataError, or an unreadable file
         explain_error(window, "Cannot read this sequence file", exc)
         return False
     if section is None:
         return False
-    d = cfgmod.to_dict(window.edited_config)
+    d = cfgmod.to_dict(window.document.edited)
     d["data"] = section
     try:
         config = cfgmod.config_from_dict(d, "sequence")
@@ -243,8 +249,7 @@ def load_checkpoint(window, path: Path | None = None) -> bool:
     except Exception as exc:
         explain_error(window, "Cannot load this checkpoint", exc)
         return False
-    window.set_document(None, window.controller.config)
-    window.panel.set_values(cfgmod.to_dict(window.controller.config), cfgmod.to_dict(window.controller.config))
+    window.document.open(None, window.controller.config)
     window.statusBar().showMessage(f"Resumed from {path} at update {window.controller.trainer.step_count}", 5000)
     return True
 
@@ -297,7 +302,7 @@ def export_all_views(window, folder: Path | None = None, png: tuple | None = Non
     c.render_now()
     try:
         written = export.export_all([(n, v) for n, v, _ in window.views], Path(folder), width=width, dpi=dpi,
-                                    history=c.metrics.columns(), experiment_toml=cfgmod.to_toml(window.edited_config))
+                                    history=c.metrics.columns(), experiment_toml=cfgmod.to_toml(window.document.edited))
         if c.compare:
             export.write_metrics_csv(Path(folder) / "metrics_b.csv", c.metrics_b.columns())
             written.append(Path(folder) / "metrics_b.csv")

@@ -1,7 +1,8 @@
 """The main window: six views in docks, the settings dock, the training toolbar, menus, status bar.
 
-The window assembles widgets and routes user actions; training lives in the Controller, file and
-export handling in :mod:`rnn_viz.ui.files`.
+The window assembles docks, layout and wiring. The experiment being edited is the Document
+(rnn_viz.ui.document), which the settings panel, the title and the guided dock follow; training
+lives in the Controller; file and export actions in :mod:`rnn_viz.ui.files`.
 """
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from rnn_viz.experiment import config as cfgmod
+from rnn_viz.experiment.live import LIVE_KEYS
+from rnn_viz.experiment.schema import without_unused
 from rnn_viz.ui import files
 from rnn_viz.ui.actions import build_actions, build_menus
 from rnn_viz.ui.controller import Controller, Status
 from rnn_viz.ui.controls import SettingsPanel
+from rnn_viz.ui.document import Document
 from rnn_viz.ui.dialogs import Prompts, divergence_advice, show_message
 from rnn_viz.ui.settings import AppSettings
 from rnn_viz.ui.toolbar import TrainingToolbar
@@ -45,10 +49,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.app_settings = settings or AppSettings()
         self.prompts = Prompts(self, self.app_settings)
-        self.experiment_path: Path | None = None
-        self.saved_toml: str | None = None
         self._equations = None
-        self.settings_error: str | None = None
 
         self.views: list[tuple[str, QWidget, str]] = []
         self.view_docks: dict[str, QDockWidget] = {}
@@ -86,7 +87,7 @@ class MainWindow(QMainWindow):
         base_dir = Path(path).resolve().parent if path else Path.cwd()
         start_config = config or cfgmod.default_config()
         self.controller = Controller(start_config, base_dir, [v for _, v, _ in self.views], self)
-        self.edited_config = start_config
+        self.document = Document(start_config, self)
         self._connect()
         files.install_export_menus(self)
         files.refresh_recent_menu(self)
@@ -186,6 +187,12 @@ class MainWindow(QMainWindow):
         c.historyChanged.connect(lambda _n: tb.set_history(c.traces.steps))
         c.diverged.connect(self._on_diverged)
         c.failed.connect(lambda title, text: show_message(self, title, text))
+        doc = self.document
+        doc.opened.connect(self.guided.show_for)
+        doc.valuesChanged.connect(self.panel.set_values)
+        doc.errorChanged.connect(self.panel.set_error)
+        doc.changed.connect(self._update_title)
+        doc.changed.connect(self._sync_compare_action)
 
     def _restore_window(self) -> None:
         geometry = self.app_settings.geometry()
@@ -219,28 +226,29 @@ class MainWindow(QMainWindow):
         """The experiment now shown was just opened (or, ``opened`` False, saved) as ``path`` (None:
         not saved yet); ``preset_path``: the guided experiment it was opened from, if any."""
         if opened:
-            self.guided.show_for(config, preset_path or path)
-        self.experiment_path = Path(path) if path else None
-        self.edited_config = config
-        self.saved_toml = cfgmod.to_toml(config)
-        self.panel.set_values(cfgmod.to_dict(config), cfgmod.to_dict(self.controller.config))
-        self.settings_error = None
-        self.panel.set_error(None)
-        self._sync_compare_action()
-        self._update_title()
+            self.document.open(path, config, preset_path)
+        else:
+            self.document.saved(path, config)
+
+    # The document owns these; the window only forwards them (for the file actions and tests).
+    @property
+    def edited_config(self):
+        return self.document.edited
+
+    @property
+    def experiment_path(self) -> Path | None:
+        return self.document.path
+
+    @property
+    def settings_error(self) -> str | None:
+        return self.document.error
 
     def is_dirty(self) -> bool:
-        return cfgmod.to_toml(self.edited_config) != self.saved_toml
+        return self.document.is_dirty()
 
     def _update_title(self) -> None:
-        preset = self.edited_config.preset
-        if self.experiment_path is not None:
-            name = self.experiment_path.name
-            label = f"{preset.title} ({name})" if preset is not None else name
-        else:
-            label = f"{preset.title} (guided experiment)" if preset is not None else "untitled experiment"
-        self.setWindowTitle(f"{label}[*] \u2013 {APP_TITLE}")
-        self.setWindowModified(self.is_dirty())
+        self.setWindowTitle(f"{self.document.title()}[*] \u2013 {APP_TITLE}")
+        self.setWindowModified(self.document.is_dirty())
 
     def maybe_save(self, what: str) -> bool:
         """True if it is fine to throw the current experiment away (saved, discarded or unchanged)."""
@@ -255,36 +263,30 @@ class MainWindow(QMainWindow):
 
     def on_settings_edited(self, values: dict) -> None:
         """The settings panel changed: validate, apply live keys at once, keep the rest for Reset."""
-        d = cfgmod.to_dict(self.edited_config)
+        d = cfgmod.to_dict(self.document.edited)
         d.update({k: v for k, v in values.items() if k in ("data", "model", "training")})
-        if d["model"].get("cell") in ("lstm", "gru"):
-            d["model"].pop("activation", None)
+        d["model"] = without_unused(cfgmod.MODEL_SETTINGS, d["model"])
         try:
             cfg = cfgmod.config_from_dict(d, "settings")
         except cfgmod.ConfigError as exc:
-            self.settings_error = str(exc).removeprefix("settings: ")
-            self.panel.set_error(self.settings_error)
+            self.document.set_error(str(exc).removeprefix("settings: "))
             return
-        self.settings_error = None
-        self.panel.set_error(None)
-        self.edited_config = cfg
-        # Show what the values resolved to: a new data source's defaults, a derived copy-task length.
-        self.panel.set_values(cfgmod.to_dict(cfg))
+        # The panel shows what the values resolved to: a new source's defaults, a derived length.
+        self.document.edit(cfg)
         if self.guided.settings_edited(self.controller.config, cfg):
             return
         c, t = self.controller, cfg.training
-        if t.learning_rate != c.config.training.learning_rate:
-            c.set_learning_rate(t.learning_rate)
-        if (t.clip_norm, t.clip_value) != (c.config.training.clip_norm, c.config.training.clip_value):
-            c.set_clipping(t.clip_norm, t.clip_value)
-        self._update_title()
+        changed = {k: getattr(t, k) for k in LIVE_KEYS if getattr(t, k) != getattr(c.config.training, k)}
+        if changed:
+            c.edit_live(**changed)
+            self.document.live_applied(c.config)
 
     def reset_model(self) -> bool:
         """Reset: a fresh model from the settings shown. On a bad setting, explain and keep the old one."""
-        if self.settings_error:
-            show_message(self, "Cannot build this model", f"Fix this setting first: {self.settings_error}")
+        if self.document.error:
+            show_message(self, "Cannot build this model", f"Fix this setting first: {self.document.error}")
             return False
-        return self.apply_config(self.edited_config)
+        return self.apply_config(self.document.edited)
 
     def apply_config(self, config, compare: bool | None = None) -> bool:
         compare = (config.compare is not None) if compare is None else compare
@@ -293,30 +295,25 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             files.explain_error(self, "Cannot build this model", exc)
             return False
-        self.edited_config = self.controller.config
-        self.panel.set_values(cfgmod.to_dict(self.edited_config), cfgmod.to_dict(self.controller.config))
-        self.settings_error = None
-        self.panel.set_error(None)
-        self._sync_compare_action()
-        self._update_title()
+        self.document.applied_config(self.controller.config)
         return True
 
     def set_compare(self, on: bool) -> None:
         """Compare mode on: run A full BPTT, run B truncated with the current k1/k2 (or the
         experiment's [compare] run); off: one run, the [compare] section dropped."""
-        if on == self.controller.compare and (on == (self.edited_config.compare is not None)):
+        if on == self.controller.compare and (on == (self.document.edited.compare is not None)):
             return
         if on:
             from rnn_viz.ui.controller import default_compare
 
             try:
-                config = default_compare(self.edited_config)
+                config = default_compare(self.document.edited)
             except cfgmod.ConfigError as exc:
                 files.explain_error(self, "Cannot start compare mode", exc)
                 self._sync_compare_action()
                 return
         else:
-            config = dataclasses.replace(self.edited_config, compare=None)
+            config = dataclasses.replace(self.document.edited, compare=None)
         if not self.apply_config(config, compare=on):
             self._sync_compare_action()
 

@@ -19,7 +19,7 @@ def _application():
     if app is None:
         # Nothing reaches a screen: the offscreen platform needs no display (and no xvfb).
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from rnn_viz.ui.app import make_application
+        from rnn_viz.ui.application import make_application
 
         app = make_application()
     return app

@@ -1,21 +1,24 @@
-"""The training worker: runs trainer.step in a QThread and posts at most ~30 records a second.
+"""The training worker: steps a Session in a QThread and posts at most ~30 records a second.
 
-The worker owns the trainer while it runs; the UI thread talks to it only through ``request_stop``
-and ``submit`` (a command run between two steps), never by touching the trainer directly.
+The worker owns the session while it runs; the UI thread talks to it only through ``request_stop``,
+``frame_done`` and the LiveRef it was given (the live settings of every run, read at the top of
+each update), never by touching the trainers directly.
 """
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX"]
+__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "TRACE_LEVEL"]
 
 SPEED_MAX = 0  # "as fast as possible": post by time, not by count
+# The one place that says how much trace the app's updates compute: what the live views draw
+# (loss_mask, window_start, inputs, targets, predictions, hidden/cell/gates, dL_dh_norm(_sample),
+# dL_dc, whh_sigma_max, and param/* to recompute heavy parts later), not the rest of trace.npz.
+TRACE_LEVEL = "live"
 # At full speed, at most this share of the training time goes to the extra work of heavy traces.
 HEAVY_BUDGET = 0.1
 
@@ -43,31 +46,39 @@ class _StepCost:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """What the worker hands to the UI: the newest record(s) and every metrics row since last time.
+    """What the worker hands to the UI: the newest records and every metrics row since last time.
 
-    ``record``/``record_b``: a heavy StepRecord of run A / B (B only in compare mode), or None when
-    this post carries metrics rows only. ``rows``/``rows_b``: metrics rows of every update since the
-    previous post, this one included, so the curves miss nothing although most traces are dropped.
+    ``records``: one heavy StepRecord per run (run 0 first), or None when this post carries metrics
+    rows only. ``rows[i]``: run i's metrics rows of every update since the previous post, this one
+    included, so the curves miss nothing although most traces are dropped.
     """
 
     generation: int
-    record: object
-    record_b: object | None = None
-    rows: tuple = ()
-    rows_b: tuple = ()
+    records: tuple | None
+    rows: tuple[tuple, ...] = ()
     steps_per_second: float = 0.0
     final: bool = False
 
 
 @dataclass
 class _Pending:
-    rows: list = field(default_factory=list)
-    rows_b: list = field(default_factory=list)
+    rows: list = field(default_factory=list)  # one list of rows per run
+
+    def add(self, records) -> None:
+        if not self.rows:
+            self.rows = [[] for _ in records]
+        for rows, record in zip(self.rows, records):
+            rows.append(record.metrics)
+
+    def __bool__(self) -> bool:
+        return any(self.rows)
 
 
 class TrainingWorker(QObject):
-    """Steps a trainer (or a CompareTrainer, whose step returns a pair) until stopped.
+    """Steps a session (``step(heavy)`` returns one record per run) until stopped.
 
+    ``live``: a LiveRef whose settings the session takes in at the top of every update (None:
+    the session's own settings stay).
     ``speed``: updates per post (at most one post per ``interval`` seconds), or SPEED_MAX to post
     whenever ``interval`` has passed. ``max_steps``: stop after this many updates (None: run on).
     ``frame_timeout``: after each post, wait up to this long for ``frame_done()`` (0: never wait).
@@ -82,10 +93,11 @@ class TrainingWorker(QObject):
     failed = Signal(int, object)  # generation, the exception (DivergenceError or other)
     finished = Signal(int)  # generation
 
-    def __init__(self, trainer, generation: int, *, speed: int = SPEED_MAX, max_steps: int | None = None,
-                 interval: float = 1 / 30, frame_timeout: float = 0.5):
+    def __init__(self, session, generation: int, *, live=None, speed: int = SPEED_MAX,
+                 max_steps: int | None = None, interval: float = 1 / 30, frame_timeout: float = 0.5):
         super().__init__()  # no parent: it is moved to its thread
-        self._trainer = trainer
+        self._session = session
+        self._live = live
         self.generation = generation
         self.speed = speed
         self.max_steps = max_steps
@@ -93,7 +105,7 @@ class TrainingWorker(QObject):
         self.frame_timeout = frame_timeout
         self._stop = threading.Event()
         self._drawn = threading.Event()
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.done = False
 
     def request_stop(self) -> None:
         """Thread-safe: the loop ends after the current update."""
@@ -103,23 +115,14 @@ class TrainingWorker(QObject):
         """Thread-safe: the UI has drawn the last post; training may go on."""
         self._drawn.set()
 
-    def submit(self, command: Callable[[object], None]) -> None:
-        """Thread-safe: run ``command(trainer)`` between two updates (e.g. a live learning-rate change)."""
-        self._commands.put(command)
-
-    def _run_commands(self) -> None:
-        while True:
-            try:
-                command = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            command(self._trainer)
-
     @Slot()
     def run(self) -> None:
         try:
             self._loop()
         finally:
+            # Set before the signal: a queued `finished` of an earlier worker of the same generation
+            # (a checkpoint save restarts training) must not be taken for this one's.
+            self.done = True
             self.finished.emit(self.generation)
 
     def _loop(self) -> None:
@@ -129,7 +132,8 @@ class TrainingWorker(QObject):
         rate_t0, rate_n, rate = last_post, 0, 0.0
         cost = _StepCost()
         while not self._stop.is_set():
-            self._run_commands()
+            if self._live is not None:
+                self._session.set_live(self._live.value)
             last = self.max_steps is not None and done + 1 >= self.max_steps
             now = time.perf_counter()
             if self.speed == SPEED_MAX:
@@ -143,17 +147,14 @@ class TrainingWorker(QObject):
                 post = heavy = last or since_post + 1 >= self.speed
             t0 = time.perf_counter()
             try:
-                result = self._trainer.step(heavy=heavy)
+                records = tuple(self._session.step(heavy=heavy, level=TRACE_LEVEL))
             except Exception as exc:  # divergence and anything else: the UI explains, the thread survives
-                if pending.rows:
-                    self._post(pending, None, None, rate, final=True)
+                if pending:
+                    self._post(pending, None, rate, final=True)
                 self.failed.emit(self.generation, exc)
                 return
             cost.add(heavy, time.perf_counter() - t0)
-            record, record_b = result if isinstance(result, tuple) else (result, None)
-            pending.rows.append(record.metrics)
-            if record_b is not None:
-                pending.rows_b.append(record_b.metrics)
+            pending.add(records)
             done += 1
             since_post += 1
             rate_n += 1
@@ -165,10 +166,10 @@ class TrainingWorker(QObject):
                     self._stop.wait(max(0.0, self.interval - (now - last_post)))
                 self._drawn.clear()
                 if heavy:
-                    self._post(pending, record, record_b, rate, final=last)
+                    self._post(pending, records, rate, final=last)
                     last_trace = now
                 else:
-                    self._post(pending, None, None, rate, final=False)
+                    self._post(pending, None, rate, final=False)
                 pending = _Pending()
                 since_post = 0
                 if self.frame_timeout > 0 and not last:
@@ -176,10 +177,10 @@ class TrainingWorker(QObject):
                 last_post = time.perf_counter()
             if last:
                 return
-        if pending.rows:
+        if pending:
             # Stopped between posts: the rows still owed go out without a trace, so the curves
             # miss no update and the views keep the last trace they drew.
-            self._post(pending, None, None, rate, final=True)
+            self._post(pending, None, rate, final=True)
 
     def _wait_for_frame(self) -> None:
         deadline = time.perf_counter() + self.frame_timeout
@@ -188,9 +189,8 @@ class TrainingWorker(QObject):
             if remaining <= 0 or self._drawn.wait(min(remaining, 0.05)):
                 return
 
-    def _post(self, pending: _Pending, record, record_b, rate: float, final: bool) -> None:
-        self.posted.emit(Post(self.generation, record, record_b, tuple(pending.rows), tuple(pending.rows_b),
-                              rate, final))
+    def _post(self, pending: _Pending, records, rate: float, final: bool) -> None:
+        self.posted.emit(Post(self.generation, records, tuple(tuple(r) for r in pending.rows), rate, final))
 
 
 class WorkerHandle:

@@ -193,7 +193,8 @@ def test_flip_flop_pulse_rate_and_chance_level():
 
 
 def test_flip_flop_bad_keys_name_themselves():
-    with pytest.raises(DataError, match=r"data\.pulse_probability: expected a number from 0.0 to 1.0"):
+    # the one message style of every setting (state, #8): "data.<key> = <value> is not allowed; allowed: ..."
+    with pytest.raises(DataError, match=r"data\.pulse_probability = 1\.5 is not allowed; allowed: a number from 0.0 to 1.0"):
         _load("flip_flop", pulse_probability=1.5)
-    with pytest.raises(DataError, match=r"data\.bits: expected a whole number from 1 to 16"):
+    with pytest.raises(DataError, match=r"data\.bits = 0 is not allowed; allowed: .*1 to 16"):
         _load("flip_flop", bits=0)

@@ -157,6 +157,21 @@ def test_resume_may_change_the_learning_rate_and_clipping(tmp_path, capsys):
     assert (written.training.learning_rate, written.training.clip_norm) == (0.001, 0.5)
 
 
+def test_resume_accepts_a_new_value_of_every_live_key(tmp_path, capsys):
+    from rnn_viz.experiment.live import LIVE_KEYS
+
+    assert run(capsys, "run", DEFAULT, "--steps", 1, "--out", tmp_path / "a", *SMALL)[0] == 0
+    new = {"learning_rate": 0.002, "clip_norm": 0.5, "clip_value": 0.25, "flow_sample": 3, "spectra_every": 7}
+    assert set(new) == set(LIVE_KEYS)
+    sets = [x for k, v in new.items() for x in ("--set", f"training.{k}={v}")]
+    code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", tmp_path / "b", *SMALL, *sets,
+                    "--resume", tmp_path / "a" / "checkpoint.npz")
+    assert code == 0, err
+    written = load_config(tmp_path / "b" / "config.toml").training
+    assert {k: getattr(written, k) for k in new} == new
+    assert int(read_trace(tmp_path / "b" / "trace.npz")["flow_sample"]) == 3
+
+
 @pytest.mark.parametrize("content, message", [(b"junk", "not an .npz archive"), (None, "no such file")])
 def test_resume_from_a_bad_checkpoint(tmp_path, capsys, content, message):
     path = tmp_path / "checkpoint.npz"
@@ -297,10 +312,10 @@ def test_checkpoint_every_saves_along_the_way(tmp_path, capsys, monkeypatch):
 
 def test_plots_are_rendered_by_the_ui_layer_into_the_run_directory(tmp_path, capsys, monkeypatch):
     calls = []
-    fake = types.ModuleType("rnn_viz.ui.export")
+    fake = types.ModuleType("rnn_viz.ui.plots")
     fake.render_run_plots = lambda out_dir, trace, metrics_path, config: calls.append(
         (out_dir, set(trace), metrics_path, config))
-    monkeypatch.setitem(sys.modules, "rnn_viz.ui.export", fake)
+    monkeypatch.setitem(sys.modules, "rnn_viz.ui.plots", fake)
     out = tmp_path / "out"
     code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", out, *SMALL, "--plots")
     assert code == 0, err

@@ -117,6 +117,7 @@ BAD_VALUES = [
     ("training", "dtype", "float16", '"float64", "float32"'),
     ("training", "flow_sample", -1, "an integer >= 0"),
     ("training", "val_every", 0, "an integer >= 1"),
+    ("training", "nesterov", 1, "true or false"),
     ("training", "spectra_every", 0, "an integer >= 1"),
     ("preset", "title", "", "a non-empty string"),
     ("preset", "explanation", 3, "a non-empty string"),

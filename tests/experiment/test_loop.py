@@ -1,4 +1,4 @@
-"""The training loop: determinism, lockstep comparison, exact resume, divergence, live commands."""
+"""The training loop: determinism, lockstep comparison, exact resume, divergence, live settings."""
 import dataclasses
 
 import numpy as np
@@ -6,7 +6,8 @@ import pytest
 
 from rnn_viz.engine import DivergenceError, spectral_radius
 from rnn_viz.experiment.config import apply_overrides, default_config
-from rnn_viz.experiment.loop import Command, CompareTrainer, Trainer, train
+from rnn_viz.experiment.loop import Trainer, train
+from rnn_viz.experiment.session import CompareTrainer
 
 
 def assert_same_rows(got, want):
@@ -52,13 +53,14 @@ def test_last_update_of_a_bounded_run_carries_the_heavy_trace():
     assert [r.heavy for r in records] == [False, False, True]
 
 
-def test_commands_change_learning_rate_and_clipping_between_updates():
+def test_live_settings_change_learning_rate_and_clipping_between_updates():
     trainer = Trainer(small())
     gen = train(trainer)
     first = next(gen)
-    second = gen.send(Command(learning_rate=0.5, clip_norm=0.1, heavy=True))
+    trainer.set_live(trainer.live.replace(learning_rate=0.5, clip_norm=0.1))
+    second = next(gen)
     assert first.metrics["learning_rate"] == 0.01 and second.metrics["learning_rate"] == 0.5
-    assert second.heavy and trainer.clip_norm == 0.1
+    assert trainer.clip_norm == 0.1 and trainer.checkpoint()["live"][()].count("0.1") == 1
 
 
 def test_checkpoint_resumes_exactly():
@@ -130,3 +132,18 @@ def test_compare_of_two_inits_keeps_both_inits():
     np.testing.assert_allclose(spectral_radius(pair.b.params["Whh.0"]), 0.5, rtol=1e-12)
     # the same seed still gives both runs the same input and readout weights
     np.testing.assert_array_equal(pair.a.params["Wxh.0"], pair.b.params["Wxh.0"])
+
+
+def test_trace_arrays_are_read_only_where_they_are_made():
+    # Defect: the app's history keeps references to traces; one in-place edit would corrupt it.
+    trainer = Trainer(small())
+    records = [trainer.evaluate(heavy=True), trainer.step(), trainer.step(heavy=True)]
+    traces = [r.trace for r in records] + [trainer.heavy_trace(records[1])]
+    for trace in traces:
+        for key, value in trace.items():
+            if isinstance(value, np.ndarray):
+                with pytest.raises(ValueError, match="read-only"):
+                    value[...] = 0
+        with pytest.raises(TypeError):
+            trace["loss"] = np.array(0.0)
+    assert all(np.all(np.isfinite(trainer.params[k])) for k in trainer.params)  # training is unaffected

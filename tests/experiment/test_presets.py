@@ -13,7 +13,8 @@ from rnn_viz.engine import DivergenceError
 from rnn_viz.engine.step import evaluate_loss
 from rnn_viz.experiment import presets
 from rnn_viz.experiment.config import ConfigError, apply_overrides, compare_config, load_config
-from rnn_viz.experiment.loop import CompareTrainer, Trainer, train
+from rnn_viz.experiment.loop import Trainer, train
+from rnn_viz.experiment.session import CompareTrainer
 
 # `default` first, then by number and suffix (issue 10: the order of `rnn-viz presets` and the menu).
 EXPECTED = [

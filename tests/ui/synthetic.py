@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnn_viz.engine.bptt import Truncation, block_chains
 from rnn_viz.ui.state import ViewState
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def window_starts(T: int, bptt: str, k1: int, k2: int) -> np.ndarray:
-    """(T,) first step a loss at t reaches: 0 for full BPTT; for truncated, every k1 steps a backward
-    window of k2 steps ends (the last window ends at T-1)."""
-    if bptt == "full":
-        return np.zeros(T, dtype=np.int64)
-    t = np.arange(T)
-    block_end = np.minimum((t // k1 + 1) * k1 - 1, T - 1)
-    return np.maximum(block_end - k2 + 1, 0).astype(np.int64)
+    """(T,) first step a loss at t reaches, from the engine's own block chains (full BPTT: 0; a
+    last block shorter than k1 keeps the start of a whole one, as the engine truncates)."""
+    truncation = None if bptt == "full" else Truncation(k1, k2)
+    return np.asarray(block_chains(T, truncation).window_start(), dtype=np.int64)
 
 
 def _sigmoid(x):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_viz.experiment import config as cfgmod
-from rnn_viz.experiment.loop import CompareTrainer
+from rnn_viz.experiment.session import CompareTrainer
 from rnn_viz.ui import files
 from rnn_viz.ui.views import ALL_VIEWS
 from tests.ui.app_fixtures import make_window, small_config, step

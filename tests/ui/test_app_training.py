@@ -205,5 +205,5 @@ def test_reset_while_training_drops_records_of_the_old_model(qtbot, window):
     # A record from before the Reset arriving late is ignored.
     from rnn_viz.ui.worker import Post
 
-    c._on_post(Post(old_generation, c.record, rows=({"step": 99, "loss": 1.0},)))
+    c._on_post(Post(old_generation, (c.record,), rows=(({"step": 99, "loss": 1.0},),)))
     assert len(c.metrics) == 0

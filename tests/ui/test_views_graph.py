@@ -131,3 +131,21 @@ def test_hover_shows_the_nodes_values(view):
 def test_selected_time_step_is_marked(view):
     view.render(make_state("rnn", 1, T=10, time_step=7))
     assert view.selection.value() == 7
+
+
+def test_a_new_model_starts_the_node_colour_scale_afresh(view):
+    # Defect: the node bar's "grow only" scale survived Reset and open (a diverged run's +-4000
+    # left the next model's nodes all one colour).
+    from dataclasses import replace
+
+    from tests.ui.synthetic import make_config
+    state = make_state("rnn", 1, T=8, H=4)
+    config = make_config("rnn", 1, activation="relu")
+    huge = dict(state.trace)
+    huge["hidden/0"] = np.abs(state.trace["hidden/0"]) * 4000
+    view.render(replace(state, trace=huge, config=config, model_id=1))
+    assert view.node_bar.levels()[1] >= 1000
+    fresh = dict(state.trace)
+    fresh["hidden/0"] = np.full_like(state.trace["hidden/0"], 1.5)
+    view.render(replace(state, trace=fresh, config=config, model_id=2))
+    assert view.node_bar.levels() == (0.0, 2.0)

@@ -91,3 +91,19 @@ def test_clicking_a_column_selects_the_step(view, qtbot):
 def test_selected_step_is_marked_on_every_panel(view):
     view.render(make_state("lstm", 2, T=8, H=3, time_step=5))
     assert len(view._lines) == 8 and all(line.value() == 5 for line in view._lines)
+
+
+def test_a_new_model_starts_its_colour_scales_afresh(view):
+    # Defect: a "grow only" scale kept an earlier (e.g. diverged) model's range, so the next
+    # model's heatmap showed as blank grey.
+    from dataclasses import replace
+    state = make_state("rnn", 1, T=6, H=3)
+    config = make_config("rnn", 1, activation="relu")
+    huge = dict(state.trace)
+    huge["hidden/0"] = np.abs(state.trace["hidden/0"]) * 1000
+    view.render(replace(state, trace=huge, config=config, model_id=1))
+    assert view._bars["hidden"].levels()[1] >= 1000
+    fresh = dict(state.trace)
+    fresh["hidden/0"] = np.abs(state.trace["hidden/0"]) * 3.0
+    view.render(replace(state, trace=fresh, config=config, model_id=2))
+    assert view._bars["hidden"].levels() == (0.0, 5.0)

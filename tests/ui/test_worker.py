@@ -5,22 +5,28 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine.errors import DivergenceError
+from rnn_viz.experiment.live import LiveRef, LiveSettings
 from rnn_viz.experiment.record import StepRecord
 from rnn_viz.ui.history import MetricsHistory, TraceHistory
 from rnn_viz.ui.worker import SPEED_MAX, TrainingWorker, WorkerHandle
 
 
 class CountingTrainer:
-    """Stands in for Trainer: each step returns a record whose trace holds its step number."""
+    """Stands in for a Session: each step returns one record per run whose trace holds its step
+    number; ``live`` is what the worker last handed it."""
 
     def __init__(self, diverge_at=None, pair=False):
         self.step_count = 0
         self.heavy_steps = []
-        self.learning_rate = 0.1
+        self.live = None
         self.diverge_at = diverge_at
         self.pair = pair
 
-    def step(self, heavy=False):
+    def set_live(self, live):
+        self.live = live
+
+    def step(self, heavy=False, level="full"):
+        self.level = level
         if self.step_count + 1 == self.diverge_at:
             raise DivergenceError("loss", self.step_count + 1)
         self.step_count += 1
@@ -28,7 +34,7 @@ class CountingTrainer:
             self.heavy_steps.append(self.step_count)
         rec = StepRecord(self.step_count, {"n": np.array(self.step_count)},
                          {"step": self.step_count, "loss": 1.0 / self.step_count}, heavy)
-        return (rec, rec) if self.pair else rec
+        return (rec, rec) if self.pair else (rec,)
 
 
 def _run(qtbot, worker, timeout=10_000):
@@ -47,20 +53,20 @@ def test_max_steps_posts_every_row_and_ends_on_a_heavy_record(qtbot):
     worker = TrainingWorker(trainer, generation=4, speed=SPEED_MAX, max_steps=25, frame_timeout=0)
     posts, failures, args = _run(qtbot, worker)
     assert args == [4] and not failures
-    rows = [row["step"] for p in posts for row in p.rows]
+    rows = [row["step"] for p in posts for row in p.rows[0]]
     assert rows == list(range(1, 26))  # every update's metrics, in order, once
-    assert posts[-1].final and posts[-1].record.step == 25 and posts[-1].record.heavy
+    assert posts[-1].final and posts[-1].records[0].step == 25 and posts[-1].records[0].heavy
     assert all(p.generation == 4 for p in posts)
     # Only posted records are heavy: the trace work is spent on what will be drawn.
-    assert trainer.heavy_steps == [p.record.step for p in posts if p.record is not None]
+    assert trainer.heavy_steps == [p.records[0].step for p in posts if p.records is not None]
 
 
 def test_speed_posts_every_n_updates(qtbot):
     trainer = CountingTrainer()
     worker = TrainingWorker(trainer, generation=0, speed=5, max_steps=20, interval=0, frame_timeout=0)
     posts, _, _ = _run(qtbot, worker)
-    assert [p.record.step for p in posts] == [5, 10, 15, 20]
-    assert [len(p.rows) for p in posts] == [5, 5, 5, 5]
+    assert [p.records[0].step for p in posts] == [5, 10, 15, 20]
+    assert [len(p.rows[0]) for p in posts] == [5, 5, 5, 5]
 
 
 def test_divergence_is_reported_with_the_rows_before_it(qtbot):
@@ -68,22 +74,24 @@ def test_divergence_is_reported_with_the_rows_before_it(qtbot):
     worker = TrainingWorker(trainer, generation=2, speed=100, frame_timeout=0)
     posts, failures, _ = _run(qtbot, worker)
     assert len(failures) == 1 and failures[0][0] == 2 and isinstance(failures[0][1], DivergenceError)
-    assert [row["step"] for p in posts for row in p.rows] == list(range(1, 8))
+    assert [row["step"] for p in posts for row in p.rows[0]] == list(range(1, 8))
     assert trainer.step_count == 7
 
 
-def test_stop_request_ends_the_loop_and_commands_run_between_steps(qtbot):
+def test_stop_request_ends_the_loop_and_live_settings_are_read_between_steps(qtbot):
     trainer = CountingTrainer()
-    worker = TrainingWorker(trainer, generation=0, frame_timeout=0)
+    live = LiveRef((LiveSettings(0.1, 0.0, 0.0),))
+    worker = TrainingWorker(trainer, generation=0, live=live, frame_timeout=0)
     handle = WorkerHandle(worker)
     seen = []
     worker.posted.connect(seen.append)
     handle.start()
     qtbot.waitUntil(lambda: trainer.step_count > 50)
-    worker.submit(lambda tr: setattr(tr, "learning_rate", 0.5))
-    qtbot.waitUntil(lambda: trainer.learning_rate == 0.5)
+    assert trainer.live == (LiveSettings(0.1, 0.0, 0.0),)
+    live.set((LiveSettings(0.5, 1.0, 0.0),))
+    qtbot.waitUntil(lambda: trainer.live == (LiveSettings(0.5, 1.0, 0.0),))
     assert handle.stop() and not handle.is_running()
-    qtbot.waitUntil(lambda: sum(len(p.rows) for p in seen) == trainer.step_count)
+    qtbot.waitUntil(lambda: sum(len(p.rows[0]) for p in seen) == trainer.step_count)
 
 
 def test_worker_waits_for_each_frame_before_going_on(qtbot):
@@ -104,8 +112,8 @@ def test_worker_waits_for_each_frame_before_going_on(qtbot):
 def test_compare_pairs_post_both_runs(qtbot):
     worker = TrainingWorker(CountingTrainer(pair=True), generation=0, max_steps=3, frame_timeout=0)
     posts, _, _ = _run(qtbot, worker)
-    assert posts[-1].record_b is not None
-    assert sum(len(p.rows_b) for p in posts) == 3
+    assert len(posts[-1].records) == 2
+    assert sum(len(p.rows[1]) for p in posts) == 3
 
 
 def test_metrics_history_decimates_and_keeps_old_views_valid():
@@ -134,3 +142,12 @@ def test_trace_history_stays_within_its_budget_and_spans_the_run():
     assert steps[0] == 1 and steps[-1] > 500 and steps == sorted(steps)
     with pytest.raises(IndexError):
         h[len(h)]
+
+
+def test_the_app_asks_for_the_live_trace_level(qtbot):
+    from rnn_viz.ui.worker import TRACE_LEVEL
+
+    trainer = CountingTrainer()
+    worker = TrainingWorker(trainer, generation=0, max_steps=2, frame_timeout=0)
+    _run(qtbot, worker)
+    assert trainer.level == TRACE_LEVEL == "live"

@@ -1,9 +1,9 @@
 """Training curves over updates: loss (train, validation, chance), gradient norm with the clip
 threshold, and sigma_max / rho of every W_hh.
 
-Runs come from ``state.history`` (metrics.csv columns; NaN = not evaluated that update). In compare
-mode run B's loss and gradient norm are drawn dashed in the same plots. Long histories are drawn
-with peak downsampling and clipped to the visible range.
+Runs come from ``state.runs`` (each run's metrics.csv columns; NaN = not evaluated that update). In
+compare mode the other runs' loss and gradient norm are drawn in the same plots (B dashed, C
+dash-dot, ...). Long histories are drawn with peak downsampling and clipped to the visible range.
 
 A history that only grew by an update is redrawn at most every ``HISTORY_REDRAW_MS``: curves of
 hundreds of updates look the same at 30 and at 5 redraws a second, and redrawing them costs more
@@ -84,6 +84,13 @@ def _dashed(color: str, width: float = WIDTH):
     return pen
 
 
+def _run_pen(color: str, run: int, width: float = WIDTH):
+    """Run A solid, B dashed, C dash-dot, ... (the same styles as every view's per-run curves)."""
+    pen = pg.mkPen(color, width=width, style=cm.RUN_STYLES[run % len(cm.RUN_STYLES)])
+    pen.setCosmetic(True)
+    return pen
+
+
 class TrainingCurvesView(BaseView):
     """Three stacked plots sharing the update axis."""
 
@@ -110,28 +117,22 @@ class TrainingCurvesView(BaseView):
         for plot in (self.loss_plot, self.grad_plot):
             plot.getAxis("left").enableAutoSIPrefix(False)
 
-        self.loss_a = pg.PlotDataItem(pen=pg.mkPen(TRAIN, width=WIDTH))
-        # No symbols: a scatter update costs ~1 ms per few hundred points, every update.
-        self.val_a = pg.PlotDataItem(pen=pg.mkPen(VAL, width=WIDTH))
-        self.loss_b = pg.PlotDataItem(pen=_dashed(TRAIN))
-        self.val_b = pg.PlotDataItem(pen=_dashed(VAL))
-        for item in (self.loss_a, self.val_a, self.loss_b, self.val_b):
-            self.loss_plot.addItem(item)
+        # Per run (A, B, ...): (loss, validation, gradient norm) items; A's and B's made now, more
+        # when a comparison of more runs arrives. No symbols: a scatter update costs ~1 ms per few
+        # hundred points, every update.
+        self.run_items: list[tuple[pg.PlotDataItem, pg.PlotDataItem, pg.PlotDataItem]] = []
         self.chance_line = pg.InfiniteLine(angle=0, movable=False, pen=_dashed("#777777", 1.0),
                                            label="chance", labelOpts=dict(position=0.5, color="#555555",
                                                                           fill=LABEL_FILL))
         self.loss_plot.addItem(self.chance_line, ignoreBounds=True)
 
-        self.grad_a = pg.PlotDataItem(pen=pg.mkPen(cm.LAYER_COLORS[2], width=WIDTH))
-        self.grad_b = pg.PlotDataItem(pen=_dashed(cm.LAYER_COLORS[2]))
-        self.grad_plot.addItem(self.grad_a)
-        self.grad_plot.addItem(self.grad_b)
         self.clip_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(cm.ACCENT, width=1.2),
                                          label="clip", labelOpts=dict(position=0.98, color=cm.ACCENT,
                                                                       fill=LABEL_FILL,
                                                                       anchors=[(1, 0), (1, 1)]))
         self.grad_plot.addItem(self.clip_line, ignoreBounds=True)
 
+        self._ensure_runs(2)
         self.sigma_items = [pg.PlotDataItem(pen=cm.layer_pen(l, width=WIDTH)) for l in range(MAX_LAYERS)]
         self.rho_items = [pg.PlotDataItem(pen=cm.layer_pen(l, run_b=True, width=WIDTH))
                           for l in range(MAX_LAYERS)]
@@ -153,15 +154,36 @@ class TrainingCurvesView(BaseView):
         self._throttle.timeout.connect(self._draw_now)
         self._state: ViewState | None = None
 
+    def _ensure_runs(self, n: int) -> None:
+        while len(self.run_items) < n:
+            r = len(self.run_items)
+            loss = pg.PlotDataItem(pen=_run_pen(TRAIN, r))
+            val = pg.PlotDataItem(pen=_run_pen(VAL, r))
+            grad = pg.PlotDataItem(pen=_run_pen(cm.LAYER_COLORS[2], r))
+            self.loss_plot.addItem(loss)
+            self.loss_plot.addItem(val)
+            self.grad_plot.addItem(grad)
+            self.run_items.append((loss, val, grad))
+
+    # Run A's and run B's items by name (tests and exports read them).
+    loss_a = property(lambda self: self.run_items[0][0])
+    val_a = property(lambda self: self.run_items[0][1])
+    grad_a = property(lambda self: self.run_items[0][2])
+    loss_b = property(lambda self: self.run_items[1][0])
+    val_b = property(lambda self: self.run_items[1][1])
+    grad_b = property(lambda self: self.run_items[1][2])
+
     # -- drawing ---------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        key = (state.history, state.history_b, state.config, state.chance_loss, state.label_a, state.label_b)
+        histories = (state.history, *(r.history for r in state.runs[1:]))
+        key = (histories, state.config, state.chance_loss, tuple(r.label for r in state.runs))
         last = self._last
         # Histories and config by identity (the controller hands out new objects when they change).
-        if last is not None and all(a is b for a, b in zip(key[:3], last[:3])) and key[3:] == last[3:]:
+        if (last is not None and len(key[0]) == len(last[0]) and all(a is b for a, b in zip(key[0], last[0]))
+                and key[1] is last[1] and key[2:] == last[2:]):
             return
-        only_grew = (last is not None and key[2] is last[2] and key[3:] == last[3:]
-                     and _same_run(state.history, last[0]) and _same_run(state.history_b, last[1]))
+        only_grew = (last is not None and key[1] is last[1] and key[2:] == last[2:] and len(key[0]) == len(last[0])
+                     and all(_same_run(a, b) for a, b in zip(key[0], last[0])))
         self._last = key
         self._state = state
         waited = (time.perf_counter() - self._drawn_at) * 1000
@@ -185,19 +207,20 @@ class TrainingCurvesView(BaseView):
         return item
 
     def _draw(self, state: ViewState) -> None:
-        hist, hist_b = state.history or {}, state.history_b
+        hist = state.history or {}
         step = np.asarray(hist.get("step", np.zeros(0)), dtype=np.float64)
-        self.loss_a.setData(*_positive(step, hist.get("loss", np.zeros(0))))
-        self.val_a.setData(*_positive(step, hist.get("val_loss", np.zeros(0))))
-        self.grad_a.setData(*_positive(step, hist.get("grad_norm", np.zeros(0))))
-        compare = hist_b is not None
-        if compare:
-            step_b = np.asarray(hist_b.get("step", np.zeros(0)), dtype=np.float64)
-            self.loss_b.setData(*_positive(step_b, hist_b.get("loss", np.zeros(0))))
-            self.val_b.setData(*_positive(step_b, hist_b.get("val_loss", np.zeros(0))))
-            self.grad_b.setData(*_positive(step_b, hist_b.get("grad_norm", np.zeros(0))))
-        for item in (self.loss_b, self.val_b, self.grad_b):
-            item.setVisible(compare)
+        compare = state.compare
+        self._ensure_runs(len(state.runs))
+        for i, items in enumerate(self.run_items):
+            shown = i < len(state.runs)
+            h = (state.runs[i].history or {}) if shown else {}
+            if i == 0:
+                h = hist
+            s = np.asarray(h.get("step", np.zeros(0)), dtype=np.float64)
+            for item, column in zip(items, ("loss", "val_loss", "grad_norm")):
+                if shown:
+                    item.setData(*_positive(s, h.get(column, np.zeros(0))))
+                item.setVisible(shown)
 
         layers = sorted(int(k.split("/")[1]) for k in hist if k.startswith("sigma_max/"))
         for l in range(MAX_LAYERS):
@@ -227,21 +250,22 @@ class TrainingCurvesView(BaseView):
 
     def _update_spans(self, state: ViewState, step: np.ndarray, layers: list[int], clip: float) -> None:
         """Rounded ranges: the update axis grows in tenths of a 1-2-5 step, the log axes in decades."""
-        hist, hist_b = state.history or {}, state.history_b or {}
-        last = max(float(np.nanmax(step, initial=1.0)),
-                   float(np.nanmax(np.asarray(hist_b.get("step", [1.0]), dtype=float), initial=1.0)))
+        hist = state.history or {}
+        others = [r.history or {} for r in state.runs[1:]]
+        last = max([float(np.nanmax(step, initial=1.0))]
+                   + [float(np.nanmax(np.asarray(h.get("step", [1.0]), dtype=float), initial=1.0)) for h in others])
         unit = ro.nice_ceiling(last / 10)
         self.set_span(self.loss_plot, x=(0.0, math.ceil(last / unit) * unit))
         chance = [state.chance_loss] if state.chance_loss else []
-        losses = [h.get(k, []) for h in (hist, hist_b) for k in ("loss", "val_loss")]
+        losses = [h.get(k, []) for h in (hist, *others) for k in ("loss", "val_loss")]
         self.set_span(self.loss_plot, y=ro.decade_span(*losses, chance, max_decades=MAX_DECADES))
-        grads = [h.get("grad_norm", []) for h in (hist, hist_b)]
+        grads = [h.get("grad_norm", []) for h in (hist, *others)]
         self.set_span(self.grad_plot, y=ro.decade_span(*grads, [clip] if clip > 0 else [], max_decades=MAX_DECADES))
         spectra = [hist[f"{k}/{l}"] for l in layers for k in ("sigma_max", "rho") if f"{k}/{l}" in hist]
         self.set_span(self.spectra_plot, y=ro.nice_span(*spectra, [1.0]))
 
     def _update_legends(self, state: ViewState, layers: list[int], compare: bool) -> None:
-        key = (tuple(layers), compare, state.label_a, state.label_b)
+        key = (tuple(layers), compare, tuple((r.name, r.label) for r in state.runs))
         if key == self._legend_key:
             return
         self._legend_key = key
@@ -253,18 +277,20 @@ class TrainingCurvesView(BaseView):
                   legend=legend_html(spectra), tip=SPECTRA_TIP)
         self.runs_text.setVisible(compare)
         self.runs_text.setText(
-            "Loss and gradient norm: " + legend_html([(black, f"A: {state.label_a}"), (dashed, f"B: {state.label_b}")])
+            "Loss and gradient norm: " + legend_html([(line_key(_run_pen(cm.FOREGROUND, i)), f"{r.name}: {r.label}")
+                                                      for i, r in enumerate(state.runs)])
             if compare else "")
 
     def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
-        hist, hist_b = state.history or {}, state.history_b
+        hist = state.history or {}
         names = sorted(hist, key=lambda k: (k != "step", k))
         cols = list(names)
         arrays = [np.asarray(hist[k], dtype=np.float64) for k in names]
-        if hist_b is not None:
-            names_b = sorted(hist_b, key=lambda k: (k != "step", k))
-            cols += [f"{k} [{state.label_b}]" for k in names_b]
-            arrays += [np.asarray(hist_b[k], dtype=np.float64) for k in names_b]
+        for run in state.runs[1:]:
+            h = run.history or {}
+            more = sorted(h, key=lambda k: (k != "step", k))
+            cols += [f"{k} [{run.label}]" for k in more]
+            arrays += [np.asarray(h[k], dtype=np.float64) for k in more]
         n = max((a.size for a in arrays), default=0)
         table = np.full((n, len(arrays)), np.nan)
         for j, a in enumerate(arrays):

@@ -119,7 +119,7 @@ class FlowMatrixView(BaseView):
         self.on_click(self.plot, self._cell_clicked)
 
         self._flow_trace = None      # the trace the drawn flow came from (heavy keys may be absent later)
-        self._heavy: dict[str, object] = {}  # per run ("A", "B"): its last trace with the heavy keys
+        self._heavy: dict[str, object] = {}  # per run id: its last trace with the heavy keys
         self._prefix = ""            # the title's "Run B (...) · " in compare mode
         self._config = None
         self._flow: np.ndarray | None = None
@@ -140,14 +140,14 @@ class FlowMatrixView(BaseView):
     def _render(self, state: ViewState) -> None:
         self._state = state
         run, trace, prefix = self.run_selector.select(state)
-        if state.trace_b is None:
-            self._heavy.pop("B", None)  # a later compare run is a new run B
-        for r, tr in (("A", state.trace), ("B", state.trace_b)):
-            if tr is not None and "flow/0" in tr:
-                self._heavy[r] = tr
+        # Keep only the runs of this state (a later compare run, or a new model, is a new run).
+        self._heavy = {r.id: self._heavy[r.id] for r in state.runs if r.id in self._heavy}
+        for r in state.runs:
+            if r.trace is not None and "flow/0" in r.trace:
+                self._heavy[r.id] = r.trace
         if trace is None:
             return
-        source = self._heavy.get(run)
+        source = self._heavy.get(state.run(run).id)
         if source is not None:
             if source is not self._flow_trace or prefix != self._prefix:
                 self._prefix = prefix

@@ -75,8 +75,7 @@ class GradientProfileView(BaseView):
         self.on_click(self.plot, lambda x, y: self.emit_step(x, self._T))
 
         # Plain curves fed log10 values (the axis is log-labelled); see readouts.log10_or_nan.
-        self.curves_a: list[pg.PlotCurveItem] = []
-        self.curves_b: list[pg.PlotCurveItem] = []
+        self.run_curves: list[list[pg.PlotCurveItem]] = []  # [run index][layer]
         self.envelopes: list[pg.PlotCurveItem] = []
         self.horizon_marks = pg.ScatterPlotItem(symbol="t", size=11, pen=pg.mkPen(cm.FOREGROUND, width=0.8))
         self.horizon_marks.setZValue(10)
@@ -98,27 +97,41 @@ class GradientProfileView(BaseView):
             self._last = None
             self.render(self._state)
 
-    # -- structure -------------------------------------------------------------------------------
-    def _ensure_layers(self, L: int) -> None:
-        """One curve of each kind per layer; more only when a model with more layers arrives."""
-        while len(self.curves_a) < L:
-            l = len(self.curves_a)
-            color = cm.layer_color(l)
-            a = pg.PlotCurveItem(pen=cm.layer_pen(l), connect="finite")
-            b = pg.PlotCurveItem(pen=cm.layer_pen(l, run_b=True), connect="finite")
-            env = pg.PlotCurveItem(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DotLine), connect="finite")
-            for item in (env, b, a):
-                self.plot.addItem(item)
-            self.curves_a.append(a)
-            self.curves_b.append(b)
-            self.envelopes.append(env)
-        for l, items in enumerate(zip(self.curves_a, self.curves_b, self.envelopes)):
-            for item in items:
-                item.setVisible(l < L)
+    @property
+    def curves_a(self) -> list[pg.PlotCurveItem]:
+        return self.run_curves[0] if self.run_curves else []
 
-    def _update_legend(self, L: int, state: ViewState, show_envelope: bool) -> None:
-        compare = state.trace_b is not None
-        key = (L, compare, state.label_a, state.label_b, show_envelope)
+    @property
+    def curves_b(self) -> list[pg.PlotCurveItem]:
+        return self.run_curves[1] if len(self.run_curves) > 1 else []
+
+    # -- structure -------------------------------------------------------------------------------
+    def _ensure_items(self, L: int, runs: int) -> None:
+        """One curve per layer and run plus one envelope per layer; created when a model with more
+        layers or a comparison with more runs first arrives, hidden when not needed."""
+        runs = max(runs, 2)  # run A and B's curves always exist (B's hidden outside compare mode)
+        while len(self.envelopes) < L:
+            l = len(self.envelopes)
+            env = pg.PlotCurveItem(pen=pg.mkPen(cm.layer_color(l), width=1.5, style=Qt.PenStyle.DotLine),
+                                   connect="finite")
+            self.plot.addItem(env)
+            self.envelopes.append(env)
+        while len(self.run_curves) < runs:
+            self.run_curves.append([])
+        for r, curves in enumerate(self.run_curves):
+            while len(curves) < len(self.envelopes):
+                item = pg.PlotCurveItem(pen=cm.layer_pen(len(curves), run=r), connect="finite")
+                item.setZValue(-r)  # run A on top
+                self.plot.addItem(item)
+                curves.append(item)
+        for l, env in enumerate(self.envelopes):
+            env.setVisible(l < L)
+            for curves in self.run_curves:
+                curves[l].setVisible(l < L)
+
+    def _update_legend(self, L: int, state: ViewState, shown: list[int], show_envelope: bool) -> None:
+        compare = state.compare
+        key = (L, tuple((r.name, r.label) for r in state.runs), tuple(shown), show_envelope)
         if key == self._legend_key:
             return
         self._legend_key = key
@@ -126,9 +139,11 @@ class GradientProfileView(BaseView):
         for l in range(L):
             # one layer compared: the run names alone say which curve is which
             layer = "" if compare and L == 1 else f"layer {l}, "
-            entries.append((item_key(self.curves_a[l]), f"{layer}{state.label_a}" if compare else f"layer {l}"))
-            if compare:
-                entries.append((item_key(self.curves_b[l]), f"{layer}{state.label_b}"))
+            for i, run in enumerate(state.runs):
+                if i == 0 and not compare:
+                    entries.append((item_key(self.run_curves[0][l]), f"layer {l}"))
+                elif i in shown:
+                    entries.append((item_key(self.run_curves[i][l]), f"{layer}{run.label}"))
             if show_envelope:
                 entries.append((item_key(self.envelopes[l]), f"{layer}envelope"))
         self.legend_names = [name for _, name in entries]
@@ -140,19 +155,22 @@ class GradientProfileView(BaseView):
         trace = state.trace
         if trace is None:
             return
-        key = (trace, state.trace_b, state.config, state.label_a, state.label_b)
-        if self._last is None or any(x is not y for x, y in zip(key, self._last)):
+        # traces and config by identity (new objects when they change), labels by value
+        key = (tuple(r.label for r in state.runs), state.config, *(r.trace for r in state.runs))
+        last = self._last
+        if (last is None or len(key) != len(last) or key[0] != last[0]
+                or any(x is not y for x, y in zip(key[1:], last[1:]))):
             self._last = key
             self._draw(state)
         if self.time_step_changed(state):
             self.selection.setValue(state.time_step)
 
     def _draw(self, state: ViewState) -> None:
-        trace, trace_b = state.trace, state.trace_b
+        trace = state.trace
         L = ro.layer_count(trace)
         T = int(trace["loss_mask"].shape[1])
         self._T = T
-        self._ensure_layers(L)
+        self._ensure_items(L, len(state.runs))
         t = np.arange(T, dtype=np.float64)
         cell = ro.cell_kind(trace)
         model = state.config.get("model", {}) if state.config else {}
@@ -163,39 +181,41 @@ class GradientProfileView(BaseView):
         gamma = ACTIVATION_DERIVATIVE_BOUND.get(activation, 1.0)
         fraction = self.fraction
 
-        cols, table = ["t"], [t]
-        horizons_a, horizons_b, plotted = [], [], []
-        profiles_a, profiles_b = [], []
+        cols, table, plotted = ["t"], [t], []
+        runs = state.runs
+        horizons = [[] for _ in runs]
+        profiles = [[] for _ in runs]
         for l in range(L):
-            profile = np.asarray(trace[f"dL_dh_norm/{l}"], dtype=np.float64)
-            self.curves_a[l].setData(t, ro.log10_or_nan(profile))
-            cols.append(f"dL_dh_norm/{l}")
-            table.append(profile)
-            plotted.append(profile)
-            horizons_a.append(memory_horizon(profile, fraction))
-            profiles_a.append(profile)
-            if trace_b is not None and f"dL_dh_norm/{l}" in trace_b:
-                profile_b = np.asarray(trace_b[f"dL_dh_norm/{l}"], dtype=np.float64)
-                tb = np.arange(profile_b.size, dtype=np.float64)
-                self.curves_b[l].setData(tb, ro.log10_or_nan(profile_b))
-                self.curves_b[l].setVisible(True)
-                cols.append(f"dL_dh_norm/{l} [{state.label_b}]")
-                table.append(profile_b if profile_b.size == T else np.resize(np.nan, T))
-                horizons_b.append(memory_horizon(profile_b, fraction))
-                profiles_b.append(profile_b)
-                plotted.append(profile_b)
-            else:
-                self.curves_b[l].setData([], [])
-                self.curves_b[l].setVisible(False)
+            for i, run in enumerate(runs):
+                item = self.run_curves[i][l]
+                tr = run.trace
+                if tr is None or f"dL_dh_norm/{l}" not in tr:
+                    item.setData([], [])
+                    item.setVisible(False)
+                    continue
+                profile = np.asarray(tr[f"dL_dh_norm/{l}"], dtype=np.float64)
+                item.setData(np.arange(profile.size, dtype=np.float64), ro.log10_or_nan(profile))
+                item.setVisible(True)
+                cols.append(f"dL_dh_norm/{l}" if i == 0 else f"dL_dh_norm/{l} [{run.label}]")
+                table.append(profile if profile.size == T else np.resize(np.nan, T))
+                horizons[i].append(memory_horizon(profile, fraction))
+                profiles[i].append(profile)
+                plotted.append(profile)
+            profile = profiles[0][l]
             env = self._draw_envelope(l, trace, profile, anchor, gamma) if show_envelope else np.full(T, np.nan)
             self.envelopes[l].setVisible(show_envelope)
             if show_envelope:
                 cols.append(f"envelope/{l}")
                 table.append(env)
                 plotted.append(10 ** self.envelopes[l].getData()[1])  # the part drawn stays inside the axes
-        self._mark_horizons([np.asarray(trace[f"dL_dh_norm/{l}"]) for l in range(L)], horizons_a)
+        for curves in self.run_curves[len(runs):]:
+            for item in curves:
+                item.setData([], [])
+                item.setVisible(False)
+        self._mark_horizons([np.asarray(trace[f"dL_dh_norm/{l}"]) for l in range(L)], horizons[0])
         self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.decade_span(*plotted))
-        self._update_legend(L, state, show_envelope)
+        shown = [i for i in range(len(runs)) if profiles[i]]
+        self._update_legend(L, state, shown, show_envelope)
         self._table = (cols, np.column_stack(table))
 
         if show_envelope:
@@ -209,14 +229,15 @@ class GradientProfileView(BaseView):
                                        f"not for {cell} cells")
         else:
             self.envelope_text.setText("no envelope: this batch has no loss step")
-        run_a = f", {state.label_a}" if horizons_b else ""
+        others = [i for i in shown if i > 0]
+        run_a = f", {runs[0].label}" if others else ""
         text = f"memory horizon (signal ≥ {fraction:g} × peak){run_a}: " + ", ".join(
-            _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles_a, horizons_a)))
-        if horizons_b:
-            text += f"; {state.label_b}: " + ", ".join(
-                _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles_b, horizons_b)))
+            _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles[0], horizons[0])))
+        for i in others:
+            text += f"; {runs[i].label}: " + ", ".join(
+                _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles[i], horizons[i])))
         self.horizon_text.setText(text)
-        self.horizons = (horizons_a, horizons_b)
+        self.horizons = tuple(horizons) if len(horizons) > 1 else (horizons[0], [])
 
     def _draw_envelope(self, l: int, trace, profile: np.ndarray, anchor: int, gamma: float) -> np.ndarray:
         """(T,) envelope of layer l (NaN off the anchor's backward window); drawn clipped to the

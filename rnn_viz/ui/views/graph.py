@@ -66,7 +66,7 @@ class UnrolledGraphView(BaseView):
         self.layout().insertWidget(0, self.run_selector)
         self._T = 0
         self._L = 0
-        self._node_scale = 1.0
+        self._node_scales: dict[tuple[int, str], float] = {}  # (model, run) -> a scale that only grows
         self._node_values = np.zeros((0, 0))
         self._grad = np.zeros((0, 0))
         self._loss_at = np.zeros(0, bool)
@@ -238,9 +238,13 @@ class UnrolledGraphView(BaseView):
         activation = ro.run_activation(state, run)
         if cell != "rnn" or activation in BOUNDED_ACTIVATIONS:
             return 0.0, 1.0
-        # Unbounded activations: a scale that only grows, so colours stay comparable between updates.
-        self._node_scale = max(self._node_scale, ro.nice_ceiling(float(self._node_values.max(initial=0))))
-        return 0.0, self._node_scale
+        # Unbounded activations: a scale that only grows, so colours stay comparable between updates,
+        # and starts afresh with a new model (a diverged run's scale would leave the next one blank).
+        owner = (state.model_id, run)
+        self._node_scales = {k: v for k, v in self._node_scales.items() if k[0] == state.model_id}
+        scale = max(self._node_scales.get(owner, 1.0), ro.nice_ceiling(float(self._node_values.max(initial=0))))
+        self._node_scales[owner] = scale
+        return 0.0, scale
 
     def _draw_nodes(self, state: ViewState, run: str) -> None:
         lo, hi = self._node_levels(state, run)
@@ -329,13 +333,14 @@ class UnrolledGraphView(BaseView):
                                 np.column_stack([y, y]).ravel())
 
     def _title(self, state: ViewState, run: str, b: int) -> str:
-        if run == "B":  # no config of run B here: its windows say whether it truncates
+        config = state.run(run).config
+        training = config.get("training", {}) if config else {}
+        if not training:  # no config for this run here: its windows say whether it truncates
             truncated = ro.is_truncated(self._window_start, self._loss_at)
             return f"Unrolled network · sample {b} · {'truncated BPTT' if truncated else 'full BPTT'}"
-        training = state.config.get("training", {}) if state.config else {}
         mode = training.get("bptt", "full")
         if mode == "truncated":
-            mode = f"truncated k1={training.get('k1')} k2={training.get('k2')}"
+            mode = f"truncated BPTT k1={training.get('k1')} k2={training.get('k2')}"
         else:
             mode = "full BPTT"
         return f"Unrolled network · sample {b} · {mode}"

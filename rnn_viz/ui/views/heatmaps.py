@@ -113,7 +113,8 @@ class HiddenStateView(BaseView):
         self._config = None
         self._T = 0
         self._shape: tuple[int, int] | None = None
-        self._scales: dict[str, float] = {}
+        # Growing scales per (model, run, column): a new model or the other run starts afresh.
+        self._scales: dict[tuple[int, str, str], float] = {}
         self._panels: list[tuple[int, _Column, pg.PlotItem, pg.ImageItem]] = []
         self._lines: list[pg.InfiniteLine] = []
         self._bars: dict[str, pg.ColorBarItem] = {}
@@ -173,14 +174,15 @@ class HiddenStateView(BaseView):
         self.canvas.addItem(self.readout, row=L + 2, col=0, colspan=len(columns))
         self._columns = columns
 
-    def _levels(self, column: _Column, data: list[np.ndarray]) -> tuple[float, float]:
+    def _levels(self, column: _Column, data: list[np.ndarray], owner: tuple[int, str]) -> tuple[float, float]:
         if column.fixed is not None:
             return column.fixed
         if column.log:
             return ro.log_levels(np.abs(np.concatenate([d.ravel() for d in data])), DC_DECADES)
         biggest = max((float(np.max(np.abs(d), initial=0.0)) for d in data), default=0.0)
-        scale = max(self._scales.get(column.key, 0.0), ro.nice_ceiling(biggest))
-        self._scales[column.key] = scale
+        key = (*owner, column.key)
+        scale = max(self._scales.get(key, 0.0), ro.nice_ceiling(biggest))
+        self._scales[key] = scale
         return (0.0, scale) if column.positive else (-scale, scale)
 
     # -- drawing -------------------------------------------------------------------------------
@@ -218,8 +220,10 @@ class HiddenStateView(BaseView):
         self._T = T
         self._data = {(layer, col.key): _panel_data(trace, col, cell, layer, b)
                       for layer, col, _, _ in self._panels}
+        self._scales = {k: v for k, v in self._scales.items() if k[0] == state.model_id}
         for column in self._columns:
-            levels = self._levels(column, [d for (_, key), d in self._data.items() if key == column.key])
+            levels = self._levels(column, [d for (_, key), d in self._data.items() if key == column.key],
+                                  (state.model_id, run))
             bar = self._bars[column.key]
             if tuple(bar.levels()) != levels:
                 bar.setLevels(levels)

@@ -38,10 +38,10 @@ def cell_kind(trace: Mapping[str, np.ndarray]) -> str:
 
 
 def run_activation(state, run: str) -> str:
-    """The hidden activation ("tanh", "relu" or "linear") of run ``run`` ("A" or "B") of a ViewState,
-    from that run's own resolved experiment (``config``, or ``config_b`` in compare mode); "tanh"
-    when not given, as the engine does. Gated cells ignore it."""
-    config = state.config_b if run == "B" and state.config_b is not None else state.config
+    """The hidden activation ("tanh", "relu" or "linear") of run ``run`` ("A", "B", ...) of a
+    ViewState, from that run's own resolved experiment; "tanh" when not given, as the engine does.
+    Gated cells ignore it."""
+    config = state.run(run).config
     model = (config or {}).get("model", {}) or {}
     return model.get("activation") or "tanh"
 

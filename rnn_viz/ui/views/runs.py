@@ -1,7 +1,8 @@
-"""The "run" selector of a view in compare mode: which of the two runs (A or B) the view draws.
+"""The "run" selector of a view in compare mode: which of the runs (A, B, ...) the view draws.
 
 Views that can show only one run at a time (flow matrix, heatmaps, unrolled graph, predictions) carry
-one. It is hidden outside compare mode, where the view always draws run A.
+one. It is hidden outside compare mode, where the view always draws run A. It offers every run of
+the ViewState (``state.runs``), so a third run needs no change in any view.
 """
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ from rnn_viz.ui.state import ViewState
 
 __all__ = ["RunSelector"]
 
-RUN_TIP = "Compare mode: which run this view draws (the two runs train side by side on the same batches)"
+RUN_TIP = "Compare mode: which run this view draws (the runs train side by side on the same batches)"
 
 
 class RunSelector(QWidget):
-    """A "run" label and a QComboBox (objectName ``name``) offering ``label_a`` and ``label_b``.
+    """A "run" label and a QComboBox (objectName ``name``) offering each run of the state.
 
-    ``sync(state)`` shows it only when ``state.trace_b`` is set (falling back to run A otherwise) and
-    returns the run to draw, "A" or "B"; ``changed`` fires when the user picks the other run.
+    ``sync(state)`` shows it only when the state has several runs (falling back to run A otherwise)
+    and returns the name of the run to draw ("A", "B", ...); ``changed`` fires when the user picks
+    another run.
     """
 
     changed = Signal()
@@ -47,28 +49,36 @@ class RunSelector(QWidget):
         layout.addWidget(self.box)
         layout.addStretch(1)
         self.setHidden(True)
-        self._labels: tuple[str, str] | None = None
+        self._labels: tuple[tuple[str, str], ...] | None = None
 
     @property
     def run(self) -> str:
         return self.box.currentData() or "A"
 
     def sync(self, state: ViewState) -> str:
-        """Show or hide the selector for ``state`` and return the run to draw ("A" or "B")."""
-        compare = state.trace_b is not None
+        """Show or hide the selector for ``state`` and return the run to draw ("A", "B", ...)."""
+        compare = state.compare
         if self.isHidden() == compare:
             self.setHidden(not compare)
         self.box.blockSignals(True)  # the view is drawing already: no second redraw from in here
         if not compare and self.box.currentIndex() != 0:
             self.box.setCurrentIndex(0)  # leaving compare mode returns to run A
-        labels = (state.label_a, state.label_b)
+        labels = tuple((r.name, r.label) for r in state.runs)
         if compare and labels != self._labels:
             self._labels = labels
-            for i, label in enumerate(labels):
-                self.box.setItemText(i, f"{'AB'[i]}: {label}")
-                self.box.setItemData(i, f"run {'AB'[i]}: {label}", Qt.ItemDataRole.ToolTipRole)
+            chosen = self.run
+            while self.box.count() > len(labels):
+                self.box.removeItem(self.box.count() - 1)
+            for i, (name, label) in enumerate(labels):
+                if i >= self.box.count():
+                    self.box.addItem("", name)
+                self.box.setItemText(i, f"{name}: {label}")
+                self.box.setItemData(i, name)
+                self.box.setItemData(i, f"run {name}: {label}", Qt.ItemDataRole.ToolTipRole)
+            index = self.box.findData(chosen)
+            self.box.setCurrentIndex(index if index >= 0 else 0)
         self.box.blockSignals(False)
-        return self.run if compare else "A"
+        return state.run(self.run).name if compare else "A"
 
     def select(self, state: ViewState) -> tuple[str, Mapping[str, np.ndarray] | None, str]:
         """sync() plus what every view needs from it: (run, that run's trace, title prefix)."""
@@ -77,12 +87,12 @@ class RunSelector(QWidget):
 
     @staticmethod
     def trace(state: ViewState, run: str) -> Mapping[str, np.ndarray] | None:
-        return state.trace_b if run == "B" else state.trace
+        return state.run(run).trace
 
     @staticmethod
     def title_prefix(state: ViewState, run: str) -> str:
         """What a view's title starts with in compare mode to say which run it shows ("" otherwise)."""
-        if state.trace_b is None:
+        if not state.compare:
             return ""
-        label = state.label_b if run == "B" else state.label_a
-        return f"Run {run} ({html.escape(label)}) · "
+        r = state.run(run)
+        return f"Run {r.name} ({html.escape(r.label)}) · "
