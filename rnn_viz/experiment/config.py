@@ -161,6 +161,22 @@ class _Text:
         return value if isinstance(value, str) and value.strip() else None
 
 
+@dataclass(frozen=True)
+class _Name:
+    allowed: str = 'a module name such as "encoder.rnn" ("" = top level)'
+
+    def check(self, value):
+        return value if isinstance(value, str) and value == value.strip() else None
+
+
+@dataclass(frozen=True)
+class _Bool:
+    allowed: str = "true or false"
+
+    def check(self, value):
+        return value if isinstance(value, bool) else None
+
+
 _UNIT = _Float(0.0, 1.0)  # [0, 1): momentum-like coefficients
 
 MODEL_KEYS: dict[str, Any] = {
@@ -170,7 +186,16 @@ MODEL_KEYS: dict[str, Any] = {
     "num_layers": _Int(1, 4),
     "init": _Choice(("orthogonal", "gaussian", "identity")),
     "spectral_radius": _Float(0.0),
+    "bias": _Bool(),
+    "weights": _Text("a path to a .safetensors, .pt, .pth or .npz state dict"),
+    "weights_module": _Name(),
+    "readout_module": _Name('a Linear module name such as "head" ("" = top level, "none" = a fresh readout)'),
 }
+# Keys a weights file decides: left out, they come from its shapes (see experiment/torch_map.py).
+FROM_WEIGHTS = ("cell", "activation", "hidden_size", "num_layers", "bias")
+WEIGHTS_ONLY = ("weights_module", "readout_module")
+NOT_WITH_WEIGHTS = ("init", "spectral_radius")
+TRAIN_CHOICES = ("all", "readout")
 
 TRAINING_KEYS: dict[str, Any] = {
     "bptt": _Choice(("full", "truncated")),
@@ -190,6 +215,7 @@ TRAINING_KEYS: dict[str, Any] = {
     "dtype": _Choice(("float64", "float32")),
     "flow_sample": _Int(0),
     "val_every": _Int(1),
+    "train": _Choice(TRAIN_CHOICES),
 }
 
 PRESET_KEYS: dict[str, Any] = {
@@ -221,17 +247,42 @@ def _validate_fields(obj, section: str, specs: Mapping[str, Any], skip_none: boo
 @dataclass(frozen=True)
 class ModelConfig:
     """``[model]``. ``activation`` is the rnn cell's nonlinearity ("tanh" when not given) and None
-    for lstm/gru, whose nonlinearities are fixed; giving one for a gated cell is an error."""
+    for lstm/gru, whose nonlinearities are fixed; giving one for a gated cell is an error.
 
-    cell: str = "rnn"
+    With ``weights`` (a PyTorch state dict), the keys of FROM_WEIGHTS left out stay None until the
+    trainer reads the file and fills them in from its shapes; ``init``/``spectral_radius`` are then
+    not allowed. Without it they take their defaults (rnn, 32 units, 1 layer, orthogonal, 1.0).
+    ``bias`` None means true (left out of the written file); false holds every bias at 0, untrained."""
+
+    cell: str | None = None
     activation: str | None = None
-    hidden_size: int = 32
-    num_layers: int = 1
-    init: str = "orthogonal"
-    spectral_radius: float = 1.0
+    hidden_size: int | None = None
+    num_layers: int | None = None
+    init: str | None = None
+    spectral_radius: float | None = None
+    bias: bool | None = None
+    weights: str | None = None
+    weights_module: str | None = None
+    readout_module: str | None = None
 
     def __post_init__(self):
         _validate_fields(self, "model", MODEL_KEYS, skip_none=True)
+        if self.weights is not None:
+            for key in NOT_WITH_WEIGHTS:
+                if getattr(self, key) is not None:
+                    raise ConfigError(f"{{key}} cannot be used with model.weights (the weights file holds the "
+                                      "trained recurrent matrices); leave it out", f"model.{key}")
+        else:
+            for key in WEIGHTS_ONLY:
+                if getattr(self, key) is not None:
+                    raise ConfigError("{key} needs model.weights (a state dict to choose the module from)",
+                                      f"model.{key}")
+            for key, default in (("cell", "rnn"), ("hidden_size", 32), ("num_layers", 1), ("init", "orthogonal"),
+                                 ("spectral_radius", 1.0)):
+                if getattr(self, key) is None:
+                    object.__setattr__(self, key, default)
+        if self.cell is None:
+            return
         if self.cell in GATED_CELLS and self.activation is not None:
             raise ConfigError(
                 f"{{key}} = {_show(self.activation)} is not allowed for model.cell = {_show(self.cell)}; "
@@ -267,6 +318,7 @@ class TrainingConfig:
     dtype: str = "float64"
     flow_sample: int = 0
     val_every: int = 10
+    train: str = "all"
 
     def __post_init__(self):
         _validate_fields(self, "training", TRAINING_KEYS)
@@ -473,6 +525,10 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
                 old = {k: v for k, v in old.items() if k != "delay"}
         if section == "model" and "cell" in table and "activation" not in table:
             old = {k: v for k, v in old.items() if k != "activation"}
+        if section == "model" and table.get("weights") not in (None, old.get("weights")):
+            # New weights define the architecture: the old model's keys (its defaults included)
+            # would contradict them. Only what is given with them is compared with the file.
+            old = {}
         if section == "compare":
             merged[section] = _merge(old, table)
             continue

@@ -98,6 +98,10 @@ BAD_VALUES = [
     ("model", "init", "xavier", '"orthogonal", "gaussian", "identity"'),
     ("model", "spectral_radius", -0.1, "a finite number >= 0"),
     ("model", "spectral_radius", float("inf"), "a finite number >= 0"),
+    ("model", "bias", 0, "true or false"),
+    ("model", "weights", "", "a path to a .safetensors, .pt, .pth or .npz state dict"),
+    ("model", "weights_module", 3, 'a module name such as "encoder.rnn" ("" = top level)'),
+    ("model", "readout_module", " head", 'a Linear module name such as "head" ("" = top level, "none" = a fresh readout)'),
     ("training", "bptt", "partial", '"full", "truncated"'),
     ("training", "k1", 0, "an integer >= 1"),
     ("training", "k2", "5", "an integer >= 1"),
@@ -116,6 +120,7 @@ BAD_VALUES = [
     ("training", "dtype", "float16", '"float64", "float32"'),
     ("training", "flow_sample", -1, "an integer >= 0"),
     ("training", "val_every", 0, "an integer >= 1"),
+    ("training", "train", "gates", '"all", "readout"'),
     ("preset", "title", "", "a non-empty string"),
     ("preset", "explanation", 3, "a non-empty string"),
     ("preset", "look_at", ["a"], "a non-empty string"),
@@ -153,7 +158,8 @@ def test_unknown_keys_and_sections_list_what_exists():
     assert _error({"training": {"lr": 0.1}}).startswith(
         "exp.toml: unknown key training.lr; allowed: bptt, k1, k2, optimizer, learning_rate")
     assert _error({"model": {"cells": "rnn"}}) == (
-        "exp.toml: unknown key model.cells; allowed: cell, activation, hidden_size, num_layers, init, spectral_radius")
+        "exp.toml: unknown key model.cells; allowed: cell, activation, hidden_size, num_layers, init, spectral_radius, "
+        "bias, weights, weights_module, readout_module")
     assert _error({"optimiser": {}}) == (
         "exp.toml: unknown section [optimiser]; allowed: [preset], [data], [model], [training], [compare]")
     assert _error({"seed": 1}).startswith("exp.toml: unknown section [seed]")
