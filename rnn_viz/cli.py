@@ -158,8 +158,13 @@ def _duration(seconds: float) -> str:
 
 
 def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConfig:
-    """``cfg`` with a relative ``data.path`` made absolute, so config.toml works from the run's
-    folder and two experiments in different folders compare by the file they read."""
+    """``cfg`` with a relative ``data.path`` (and ``model.weights``) made absolute, so config.toml
+    works from the run's folder and two experiments in different folders compare by the file they read."""
+    if cfg.model.weights is not None:
+        from rnn_viz.experiment.weights_init import weights_path
+
+        model = dataclasses.replace(cfg.model, weights=str(weights_path(cfg.model.weights, base_dir)))
+        cfg = dataclasses.replace(cfg, model=model)
     raw = cfg.data.get("path")
     if not isinstance(raw, str) or not raw.strip():
         return cfg  # no file, or the text task's built-in text
@@ -182,8 +187,8 @@ def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_di
     for section in ("data", "model", "training"):
         for key in sorted(set(saved[section]) | set(wanted_d[section])):
             there, here = saved[section].get(key), wanted_d[section].get(key)
-            if there == here:
-                continue
+            if there == here or (section == "model" and here is None and "weights" in wanted_d["model"]):
+                continue  # a key the weights file decided when the run started (recorded there)
             if section == "training" and key in LIVE_KEYS:
                 live[key] = here
             else:
@@ -237,6 +242,7 @@ def _run(args) -> int:
                 raise
             raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
+        _report_import(trainer, args.quiet)
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
@@ -288,6 +294,28 @@ def _run(args) -> int:
         _say(f"done: {done} updates{stopped}{loss}; wrote config.toml, metrics.csv, trace.npz, "
              f"checkpoint.npz in {out}")
     return status
+
+
+def _report_import(trainer, quiet: bool) -> None:
+    """What a weights file gave and the parity with torch (a parity warning even with --quiet)."""
+    if trainer.imported is None:
+        return
+    from rnn_viz.experiment.parity import parity_line
+
+    line, warning = parity_line(trainer.parity, trainer.config.training.dtype)
+    if not quiet:
+        for text in trainer.import_summary:
+            _say(text)
+    if warning or not quiet:
+        _say(line)
+
+
+def _export_torch(args) -> int:
+    from rnn_viz.experiment.export_torch import export_torch
+
+    state = export_torch(args.checkpoint, args.out, args.format, args.force)
+    _say(f"wrote {len(state)} tensors to {args.out}")
+    return EXIT_OK
 
 
 def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
@@ -352,7 +380,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Watch the error signal travel back through time in a recurrent network. "
                     "With no command, opens the desktop app.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{gui,run}")
+    sub = parser.add_subparsers(dest="command", metavar="{gui,run,export-torch}")
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("experiment", nargs="?", help="experiment file (.toml) to open")
     run = sub.add_parser("run", help="train without a window and write the run's files",
@@ -372,6 +400,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--compare", action="store_true",
                      help="also train the experiment's [compare] run in lockstep; its files go to DIR/compare")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    export = sub.add_parser("export-torch", help="write a checkpoint's weights as a PyTorch state dict",
+                            description="Write CHECKPOINT's weights for torch's load_state_dict(strict=True): "
+                                        "under the prefixes they were imported from, else rnn. and readout. "
+                                        "(docs/file-formats.md).")
+    export.add_argument("checkpoint", metavar="CHECKPOINT.npz", help="checkpoint.npz of a run")
+    export.add_argument("out", metavar="OUT", help="file to write (.safetensors, .npz, .pt or .pth)")
+    export.add_argument("--format", choices=("safetensors", "npz", "pt"),
+                        help="file format (default: from OUT's suffix; must agree with it)")
+    export.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     return parser
 
 
@@ -400,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "gui"):
         return _gui(getattr(args, "experiment", None))
     try:
-        return _run(args)
+        return _export_torch(args) if args.command == "export-torch" else _run(args)
     except (ConfigError, DataError, RunFileError, EngineError) as exc:
         return _fail(str(exc))
     except DivergenceError as exc:

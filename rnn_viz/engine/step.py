@@ -86,9 +86,13 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
 
 def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, inputs, targets, mask,
                loss: str, truncation: bptt.Truncation | None = None, clip_norm: float = 0.0,
-               clip_value: float = 0.0, flow_sample: int | None = None, spectra: dict | None = None):
+               clip_value: float = 0.0, flow_sample: int | None = None, spectra: dict | None = None,
+               trainable: tuple[str, ...] | None = None):
     """evaluate(), then one optimizer update with clipping.
 
+    ``trainable``: the parameters the update changes (None = all); the others are returned as they
+    are and ``opt_state`` holds buffers for the trainable ones only. The gradient norm, the trace's
+    gradients and clipping still cover every parameter.
     Returns (new_params, new_opt_state, trace); the inputs are never modified. Raises
     DivergenceError if the loss, a gradient, or the updated parameters or optimizer state are not
     finite; the caller's params and opt_state are then exactly what they were.
@@ -102,8 +106,14 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
         if not np.all(np.isfinite(g)):
             raise DivergenceError(f"gradient of {name}")
     clipped, _ = optim.clip_gradients(grads, clip_norm, clip_value)
-    with np.errstate(over="ignore", invalid="ignore"):
-        new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
+    if trainable is not None:
+        learn = {k: params[k] for k in trainable}
+        with np.errstate(over="ignore", invalid="ignore"):
+            learned, new_state = optim.update(optimizer, learn, {k: clipped[k] for k in trainable}, opt_state)
+        new_params = {k: learned.get(k, p) for k, p in params.items()}
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
     for name, p in new_params.items():
         if not np.all(np.isfinite(p)):
             raise DivergenceError(f"update of {name}")

@@ -19,9 +19,12 @@ import numpy as np
 from ..data import load_dataset
 from ..engine import DivergenceError, NetSpec, Optimizer, Truncation, init_params, train_step, whh_spectra
 from ..engine import optim
+from ..engine.network import forward
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
+from .parity import torch_parity
 from .record import StepRecord
+from .weights_init import import_model, trainable_names
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -39,12 +42,15 @@ class Command:
 class Trainer:
     """Model, optimizer and data stream of one experiment.
 
-    ``config``: a validated ExperimentConfig; ``base_dir``: where relative data paths start.
-    Seeding: ``training.seed`` spawns two independent streams, one for the initial weights and one
-    for the batches, so the same experiment always trains identically.
+    ``config``: a validated ExperimentConfig; ``base_dir``: where relative data and weights paths
+    start. Seeding: ``training.seed`` spawns two independent streams, one for the initial weights and
+    one for the batches, so the same experiment always trains identically. With ``model.weights`` the
+    file's parameters replace the initial ones (``imported``, ``import_summary`` and ``parity`` say
+    what was read); ``read_weights=False`` (a resume) builds the model from the config alone.
     """
 
-    def __init__(self, config: ExperimentConfig, base_dir: Path | str | None = None, dataset=None):
+    def __init__(self, config: ExperimentConfig, base_dir: Path | str | None = None, dataset=None,
+                 read_weights: bool = True):
         tc, mc = config.training, config.model
         self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
         init_seq, data_seq = np.random.SeedSequence(tc.seed).spawn(2)
@@ -58,18 +64,46 @@ class Trainer:
                 key="training.loss",
             )
         self.loss = loss
-        self.config = dataclasses.replace(config, training=dataclasses.replace(tc, loss=loss))
+        self.imported = None
+        if mc.weights is not None and read_weights:
+            mc, self.imported = import_model(mc, self.base_dir, self.dataset.input_size, self.dataset.output_size,
+                                             _DTYPES[tc.dtype])
+        elif mc.cell is None or mc.hidden_size is None or mc.num_layers is None:
+            raise ConfigError("model.cell, model.hidden_size and model.num_layers are needed to resume a run "
+                              "started from weights (its config.toml records them)", key="model.cell")
+        self.config = dataclasses.replace(config, model=mc, training=dataclasses.replace(tc, loss=loss))
         self.spec = NetSpec(mc.cell, self.dataset.input_size, mc.hidden_size, self.dataset.output_size,
                             mc.num_layers, mc.activation or "tanh")
-        self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init, mc.spectral_radius,
-                                  _DTYPES[tc.dtype])
+        self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init or "orthogonal",
+                                  1.0 if mc.spectral_radius is None else mc.spectral_radius, _DTYPES[tc.dtype])
+        if self.imported is not None:
+            self.params.update(self.imported.params)
+        self.trainable = trainable_names(self.spec, mc, tc)
         self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay)
-        self.opt_state = optim.init_state(self.optimizer, self.params)
+        self.opt_state = optim.init_state(self.optimizer, self._learned(self.params))
         self.truncation = Truncation(tc.k1, tc.k2) if tc.bptt == "truncated" else None
         self.clip_norm, self.clip_value = tc.clip_norm, tc.clip_value
         self.rng = np.random.default_rng(data_seq)
         self.step_count = 0
         self._spectra = whh_spectra(self.spec, self.params)
+        self.parity = self._torch_parity() if self.imported is not None else None
+
+    def _learned(self, params: dict) -> dict:
+        """The parameters the optimizer updates (and keeps state for)."""
+        return params if self.trainable is None else {k: params[k] for k in self.trainable}
+
+    def _torch_parity(self) -> float | None:
+        inputs = self.next_batch().inputs
+        caches, y = forward(self.spec, self.params, np.asarray(inputs, dtype=self.params["Why"].dtype))
+        return torch_parity(self.imported, self.spec.activation, inputs, y.transpose(1, 0, 2),
+                            caches[-1]["h"].transpose(1, 0, 2))
+
+    @property
+    def import_summary(self) -> list[str]:
+        """What the weights file gave (empty without one): modules, sizes, what was assumed or ignored."""
+        if self.imported is None:
+            return []
+        return self.imported.summary(self.spec.activation if self.spec.cell == "rnn" else None)
 
     # -- live settings -------------------------------------------------------------------------
     def set_learning_rate(self, lr: float) -> None:
@@ -145,7 +179,7 @@ class Trainer:
             params, state, tr = train_step(
                 self.spec, self.params, self.opt_state, self.optimizer, batch.inputs, batch.targets,
                 batch.mask, self.loss, self.truncation, self.clip_norm, self.clip_value,
-                self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra,
+                self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra, self.trainable,
             )
         except DivergenceError as err:
             self.rng.bit_generator.state = rng_state
@@ -214,7 +248,7 @@ class Trainer:
         for key in ("config", "rng", "step", "live"):
             if key not in arrays:
                 raise ConfigError(f"not an rnn-viz checkpoint: it has no '{key}' entry", source=source)
-        trainer = cls(from_json(str(arrays["config"][()]), source), base_dir)
+        trainer = cls(from_json(str(arrays["config"][()]), source), base_dir, read_weights=False)
         for k in trainer.params:
             p = arrays.get(f"param/{k}")
             if p is None or p.shape != trainer.params[k].shape:
@@ -262,7 +296,7 @@ class CompareTrainer:
         self.shared_batches = same_data
         same_shapes = {k: v.shape for k, v in self.a.params.items()} == {k: v.shape for k, v in self.b.params.items()}
         ma, mb = config_a.model, config_b.model
-        if same_shapes and (ma.init, ma.spectral_radius) == (mb.init, mb.spectral_radius):
+        if same_shapes and (ma.init, ma.spectral_radius, ma.weights) == (mb.init, mb.spectral_radius, mb.weights):
             self.b.params = {k: v.copy() for k, v in self.a.params.items()}
             self.b._spectra = whh_spectra(self.b.spec, self.b.params)
             self.same_init = True
