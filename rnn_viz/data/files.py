@@ -11,7 +11,8 @@ from .arrays import read_npy, read_npz
 from .config import SCHEMAS, resolve_data_section
 from .dataset import Dataset
 from .errors import DataError
-from .reading import SUFFIXES, check_file, check_fits, decode_text, display_name, read_bytes, resolve_path
+from .reading import (SUFFIXES, check_file, check_fits, decode_text, display_name, memory_budget, read_bytes,
+                      resolve_path)
 from .series import Numbers, build
 from .table import Table, parse_table
 from .textdata import DEFAULT_TEXT, build_text
@@ -33,13 +34,13 @@ def read_text_file(path: Path) -> str:
     """A text file's contents, after the existence, size and encoding checks."""
     size = check_file(path)
     check_fits(display_name(path), size * TEXT_BYTES_FACTOR, "reading it")
-    return decode_text(read_bytes(path), display_name(path))
+    return decode_text(read_bytes(path, memory_budget() // TEXT_BYTES_FACTOR), display_name(path))
 
 
 def read_table(path: Path, d: dict) -> Table:
     size = check_file(path)
     check_fits(display_name(path), size * TABLE_BYTES_FACTOR, "parsing it")
-    text = decode_text(read_bytes(path), display_name(path))
+    text = decode_text(read_bytes(path, memory_budget() // TABLE_BYTES_FACTOR), display_name(path))
     return parse_table(text, display_name(path), path.suffix.lower(), d["header"], d["delimiter"])
 
 

@@ -1,8 +1,11 @@
 """Getting a user's file off the disk safely: the path, its size against memory, its bytes as text."""
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import DataError
 
@@ -33,20 +36,72 @@ def resolve_path(raw: str | os.PathLike, base_dir: Path | None) -> Path:
     return path
 
 
-def check_file(path: Path) -> int:
-    """Size in bytes of a readable regular file; DataError if it is missing, a folder or unreadable."""
-    name = display_name(path)
+class FileProblem(DataError):
+    """A path that cannot be opened as a regular file. ``kind``: "missing", "folder", "special"
+    (FIFO, device, socket), "denied", "loop" (symlinks), "badname" (NUL byte, too long) or "other"."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def open_regular(path: Path, name: str | None = None) -> BinaryIO:
+    """``path`` opened for binary reading, if it is a regular file; FileProblem otherwise.
+
+    O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer; fstat on the
+    open descriptor then decides, so a path swapped between a check and the open cannot slip by.
+    """
+    name = display_name(Path(path)) if name is None else name
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
-        st = path.stat()
+        fd = os.open(os.fspath(path), flags)
+    except ValueError:  # an embedded NUL byte
+        raise FileProblem(f"{name}: not a usable file path (it contains a NUL character)", "badname") from None
     except FileNotFoundError:
-        raise DataError(f"{name}: no such file (looked for {path.absolute()})") from None
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{name}: cannot be read ({_reason(exc)})") from None
-    if path.is_dir():
-        raise DataError(f"{name}: is a folder, not a file ({path.absolute()})")
-    if not os.access(path, os.R_OK):
-        raise DataError(f"{name}: cannot be read: permission denied ({path.absolute()})")
-    return int(st.st_size)
+        raise FileProblem(f"{name}: no such file (looked for {Path(path).absolute()})", "missing") from None
+    except IsADirectoryError:
+        raise FileProblem(f"{name}: is a folder, not a file ({Path(path).absolute()})", "folder") from None
+    except PermissionError:
+        raise FileProblem(f"{name}: cannot be read: permission denied ({Path(path).absolute()})", "denied") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileProblem(f"{name}: cannot be read: too many levels of symbolic links (a symlink loop?)",
+                              "loop") from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise FileProblem(f"{name}: not a usable file path (the name is too long)", "badname") from None
+        raise FileProblem(f"{name}: cannot be read ({_reason(exc)})", "other") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise FileProblem(f"{name}: is a folder, not a file ({Path(path).absolute()})", "folder")
+        if not stat.S_ISREG(mode):
+            what = next((words for test, words in _SPECIAL if test(mode)), "not a regular file")
+            raise FileProblem(f"{name}: is {what}, not a regular file; only regular files are read", "special")
+        if not os.access(path, os.R_OK):  # fstat says nothing of ACLs and other layers
+            raise FileProblem(f"{name}: cannot be read: permission denied ({Path(path).absolute()})", "denied")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        f = open(fd, "rb")
+    except OSError as exc:
+        os.close(fd)
+        raise FileProblem(f"{name}: cannot be read ({_reason(exc)})", "other") from None
+    except BaseException:
+        os.close(fd)
+        raise
+    return f
+
+
+def check_file(path: Path) -> int:
+    """Size in bytes of a readable regular file; DataError if it is missing, a folder, a FIFO or
+    device, or unreadable. The size is what fstat says; :func:`read_bytes` does not trust it."""
+    with open_regular(path) as f:
+        return int(os.fstat(f.fileno()).st_size)
 
 
 def _reason(exc: BaseException) -> str:
@@ -83,14 +138,24 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, limit: int | None = None, what: str = "reading it") -> bytes:
+    """The bytes of a regular file, at most ``limit`` of them (default: the memory budget).
+
+    Bounded by reading, not by ``st_size``, which is 0 for /proc files and lies for devices.
+    """
+    name = display_name(path)
+    limit = memory_budget() if limit is None else int(limit)
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        with open_regular(path, name) as f:
+            data = f.read(limit + 1)
     except MemoryError:
-        raise DataError(f"{display_name(path)}: too large to load into memory") from None
+        raise DataError(f"{name}: too large to load into memory") from None
     except OSError as exc:
-        raise DataError(f"{display_name(path)}: cannot be read ({_reason(exc)})") from None
+        raise DataError(f"{name}: cannot be read ({_reason(exc)})") from None
+    if len(data) > limit:
+        raise DataError(f"{name}: too large to load: {what} allows at most {_size(limit)}; "
+                        "use a shorter excerpt of the data")
+    return data
 
 
 def decode_text(data: bytes, name: str) -> str:

@@ -15,9 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from rnn_viz.data.archive import MAX_JSON_CHARS, ArchiveError, Entry, open_archive, read_arrays
+
 __all__ = [
     "RunFileError", "write_trace", "read_trace", "MetricsWriter", "read_metrics",
-    "save_checkpoint", "load_checkpoint", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION",
+    "save_checkpoint", "load_checkpoint", "read_checkpoint_config", "checkpoint_entry",
+    "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "MAX_STEP",
 ]
 
 # A checkpoint carries this 0-d string so a foreign .npz is recognised as such, and a version so a
@@ -47,29 +50,28 @@ def _atomic_savez(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _load_npz(path: str | Path, what: str) -> dict[str, np.ndarray]:
-    path = Path(path)
+def _run_file_error(exc: ArchiveError, path, what: str) -> RunFileError:
+    """An ArchiveError as a RunFileError that says which kind of run file was expected."""
+    text = str(exc)
+    if exc.kind == "not_zip":
+        kind = "a single .npy array" if "single .npy" in text else "not an .npz archive"
+        return RunFileError(f"{path}: not a {what} ({kind})")
+    if exc.kind == "corrupt":
+        detail = text.split(": ", 1)[1] if text.startswith(f"{path}") else text
+        return RunFileError(f"{path}: not a {what} (corrupt or truncated .npz: {detail})")
+    if exc.kind == "folder":
+        return RunFileError(f"{path}: is a directory, not a {what}")
+    if exc.kind == "missing":
+        return RunFileError(f"{path}: no such file")
+    return RunFileError(text)
+
+
+def _load_npz(path: str | Path, what: str, entries, required=()) -> dict[str, np.ndarray]:
+    """The members of an .npz that ``entries`` defines (see rnn_viz.data.archive), as RunFileError."""
     try:
-        with open(path, "rb") as f:
-            magic = f.read(4)
-        if magic != b"PK\x03\x04":
-            # np.load would take any other bytes for a pickle and say only that pickles are refused.
-            kind = "a single .npy array" if magic == b"\x93NUM" else "not an .npz archive"
-            raise RunFileError(f"{path}: not a {what} ({kind})")
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise RunFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise RunFileError(f"{path}: is a directory, not a {what}") from None
-    except RunFileError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise RunFileError(f"{path}: holds Python objects (pickled); rnn-viz never loads those") from None
-        raise RunFileError(f"{path}: not a {what} (unreadable .npz: {exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise RunFileError(f"{path}: not a {what} (corrupt or truncated .npz: {exc})") from None
+        return read_arrays(path, entries, what, required)
+    except ArchiveError as exc:
+        raise _run_file_error(exc, path, what) from None
 
 
 # --- trace.npz -----------------------------------------------------------------------------------
@@ -82,10 +84,14 @@ def write_trace(path: str | Path, trace: Mapping[str, np.ndarray], config_json: 
     _atomic_savez(Path(path), arrays)
 
 
+_TRACE_ENTRY = Entry(kinds="biuf")
+_TRACE_CONFIG = Entry(kinds="U", shape=(), max_bytes=4 * MAX_JSON_CHARS)
+
+
 def read_trace(path: str | Path) -> dict[str, np.ndarray]:
     """Every array of a trace.npz (``config`` stays a 0-d str array; ``str(t["config"])`` is the
     JSON). Raises RunFileError for a missing, corrupt or foreign file."""
-    arrays = _load_npz(path, "trace")
+    arrays = _load_npz(path, "trace", lambda key: _TRACE_CONFIG if key == "config" else _TRACE_ENTRY)
     config = arrays.get("config")
     if config is None or config.ndim != 0 or config.dtype.kind != "U":
         raise RunFileError(f"{path}: not an rnn-viz trace (no 0-d string 'config' entry)")
@@ -205,18 +211,81 @@ def save_checkpoint(path: str | Path, arrays: Mapping[str, np.ndarray]) -> None:
     _atomic_savez(Path(path), marked)
 
 
-def load_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
-    """The arrays handed to :func:`save_checkpoint` (format marks removed). Raises RunFileError for
-    a missing, corrupt, foreign or newer-format file."""
-    arrays = _load_npz(path, "checkpoint")
-    mark = arrays.pop(_MARK, None)
-    version = arrays.pop(_VERSION, None)
-    if mark is None or mark.ndim != 0 or str(mark) != CHECKPOINT_FORMAT:
+# What a checkpoint may hold (docs/file-formats.md). JSON entries are bounded in size and depth;
+# counts are bounded far below int64 so arithmetic on them cannot overflow.
+_JSON_KEYS = ("config", "rng", "live")
+MAX_STEP = 2**53
+_MARK_ENTRY = Entry(kinds="U", shape=(), max_bytes=4 * 64)
+_VERSION_ENTRY = Entry(kinds="iu", shape=())
+_COUNT_ENTRY = Entry(kinds="iu", shape=(), low=0, high=MAX_STEP)
+
+
+def checkpoint_entry(key: str, layout: Mapping[str, tuple[int, ...]] | None = None) -> Entry | None:
+    """The rule for checkpoint member ``key`` (None: not part of the format, never read).
+
+    ``layout``: {key: shape} of every ``param/``, ``opt/`` array the model defines (from
+    ``Trainer.checkpoint_layout()``); without it, any shape of at most 2 axes is accepted here and
+    the trainer checks the shapes when it restores.
+    """
+    if key in _JSON_KEYS:
+        return Entry(kinds="U", shape=(), max_bytes=4 * MAX_JSON_CHARS)
+    if key in ("step", "opt/t"):
+        return _COUNT_ENTRY
+    if key.startswith(("param/", "opt/")):
+        if layout is not None:
+            return Entry(kinds="f", shape=tuple(layout[key]), finite=True) if key in layout else None
+        return Entry(kinds="f", finite=True)
+    return None
+
+
+def _checkpoint_marks(ar, path) -> None:
+    if _MARK not in ar or ar.header(_MARK).dtype.kind != "U" or ar.text(_MARK, 64) != CHECKPOINT_FORMAT:
         raise RunFileError(f"{path}: not an rnn-viz checkpoint (an .npz written by something else)")
-    if version is None or version.ndim != 0 or version.dtype.kind not in "iu" or int(version) > CHECKPOINT_VERSION:
+    if _VERSION not in ar:
+        raise RunFileError(f"{path}: damaged checkpoint (no '{_VERSION}' entry)")
+    version = int(ar.array(_VERSION, _VERSION_ENTRY)[()])
+    if version > CHECKPOINT_VERSION:
         raise RunFileError(f"{path}: checkpoint format version {version} is newer than this rnn-viz "
                            f"understands ({CHECKPOINT_VERSION}); update rnn-viz")
-    config = arrays.get("config")
-    if config is None or config.ndim != 0 or config.dtype.kind != "U":
-        raise RunFileError(f"{path}: damaged checkpoint (no 0-d string 'config' entry)")
-    return arrays
+    if version < 1:
+        raise RunFileError(f"{path}: checkpoint format version {version} was never written by rnn-viz "
+                           f"(versions 1 to {CHECKPOINT_VERSION} exist)")
+
+
+def read_checkpoint_config(path: str | Path) -> str:
+    """Only the experiment (JSON text) a checkpoint was saved for, after its format marks: nothing
+    else is read, so a resume can compare it with the experiment before loading anything."""
+    try:
+        with open_archive(path, "checkpoint") as ar:
+            _checkpoint_marks(ar, path)
+            if "config" not in ar:
+                raise RunFileError(f"{path}: damaged checkpoint (no 0-d string 'config' entry)")
+            ar.json("config")  # depth and size bounded before anyone parses it
+            return ar.text("config")
+    except ArchiveError as exc:
+        raise _run_file_error(exc, path, "checkpoint") from None
+
+
+def load_checkpoint(path: str | Path, layout: Mapping[str, tuple[int, ...]] | None = None) -> dict[str, np.ndarray]:
+    """The arrays handed to :func:`save_checkpoint` (format marks removed), each checked by
+    :func:`checkpoint_entry` before its data is read; with ``layout`` every array the model defines
+    must be present with its shape. Raises RunFileError for a missing, corrupt, foreign, hostile or
+    newer-format file, naming the file and the entry."""
+    try:
+        with open_archive(path, "checkpoint") as ar:
+            _checkpoint_marks(ar, path)
+            for key in ("config", *(layout or ())):
+                if key not in ar:
+                    what = "0-d string 'config' entry" if key == "config" else f"'{key}' entry (the model has it)"
+                    raise RunFileError(f"{path}: damaged checkpoint (no {what})")
+            arrays = {}
+            for key in ar.names:
+                entry = checkpoint_entry(key, layout)
+                if entry is None:
+                    continue
+                arrays[key] = ar.array(key, entry)
+                if key in _JSON_KEYS:
+                    ar.json(key)
+            return arrays
+    except ArchiveError as exc:
+        raise _run_file_error(exc, path, "checkpoint") from None

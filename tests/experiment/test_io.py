@@ -168,7 +168,7 @@ def _checkpoint():
         "step": np.array(7, dtype=np.int64),
         "param/Whh.0": np.arange(4.0).reshape(2, 2),
         "opt/t": np.array(7, dtype=np.int64),
-        "rng_state": np.array([1, 2, 3], dtype=np.uint64),
+        "rng": np.array(json.dumps({"bit_generator": "PCG64", "state": {"state": 2**127 + 3, "inc": 5}})),
     }
 
 
@@ -180,6 +180,13 @@ def test_checkpoint_round_trip_is_bit_exact(tmp_path):
     assert set(back) == set(arrays)
     for key, value in arrays.items():
         assert back[key].dtype == value.dtype and back[key].tobytes() == value.tobytes(), key
+
+
+def test_checkpoint_members_outside_the_format_are_never_returned(tmp_path):
+    # Only the members docs/file-formats.md defines are read (issue 11); others are ignored.
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, dict(_checkpoint(), rng_state=np.array([1, 2, 3], dtype=np.uint64)))
+    assert set(load_checkpoint(path)) == set(_checkpoint())
 
 
 def test_checkpoint_overwrite_replaces_the_file_whole(tmp_path):
