@@ -9,11 +9,11 @@ the end of the file; each of those is refused here with a message naming the fil
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from .archive import json_depth
 from .errors import DataError
 
 __all__ = ["MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MAX_TENSORS", "DTYPES", "TensorEntry", "check_safetensors"]
@@ -24,7 +24,6 @@ MAX_JSON_DEPTH = 4
 # Far more than any RNN state dict (4 keys per layer, 4 layers, plus a readout).
 MAX_TENSORS = 4096
 DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16}
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +36,6 @@ class TensorEntry:
     shape: tuple[int, ...]
     begin: int
     end: int
-
-
-def _depth(text: str) -> int:
-    """How deep the JSON nests ({ and [ outside strings), without letting json recurse."""
-    bare = _STRING.sub("", text).encode("ascii", "replace")
-    codes = np.frombuffer(bare, dtype=np.uint8)
-    steps = np.isin(codes, (ord("{"), ord("["))).astype(np.int64) - np.isin(codes, (ord("}"), ord("]")))
-    return int(np.cumsum(steps).max(initial=0))
 
 
 def check_safetensors(data: bytes, name: str) -> dict[str, TensorEntry]:
@@ -67,7 +58,7 @@ def check_safetensors(data: bytes, name: str) -> dict[str, TensorEntry]:
         text = data[8 : 8 + n].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{name}: .safetensors header is not UTF-8 (byte {8 + exc.start})") from None
-    if _depth(text) > MAX_JSON_DEPTH:
+    if json_depth(text) > MAX_JSON_DEPTH:
         raise DataError(f"{name}: .safetensors header nests deeper than {MAX_JSON_DEPTH} levels; not a tensor list")
     try:
         header = json.loads(text)
