@@ -72,8 +72,8 @@ def _read_pt(path: Path) -> dict[str, np.ndarray]:
     out = {}
     for key, value in obj.items():
         if not isinstance(key, str) or not isinstance(value, torch.Tensor):
-            raise DataError(f"{path}: entry {key!r} is a {type(value).__name__}, not a tensor; "
-                            "save model.state_dict() instead")
+            raise DataError(f"{path}: entry {key!r} is not a tensor ({type(value).__name__}); a training "
+                            "checkpoint? save model.state_dict() instead")
         if value.dtype not in (torch.float64, torch.float32, torch.float16):
             raise DataError(f"{path}: {key} has dtype {value.dtype}; allowed: float64, float32, float16")
         out[key] = value.detach().cpu().numpy().copy()

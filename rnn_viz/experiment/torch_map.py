@@ -234,13 +234,13 @@ def map_state_dict(state: Mapping[str, np.ndarray], path: str, weights_module: s
         for name in head:
             if name not in ("weight", "bias"):
                 raise _fail(path, f"{_key(readout, name)}: not a key of torch.nn.Linear (weight, bias)")
-        if "bias" not in head:
-            raise _fail(path, f'{_key(readout, "bias")} is missing: a readout without bias (nn.Linear(..., '
-                              'bias=False)) is not supported; set model.readout_module = "none" for a fresh readout')
         w = head["weight"]
         if w.shape[1] != hidden:
             raise _fail(path, f"{_key(readout, 'weight')} has shape {w.shape}; a readout must take the hidden "
                               f"size {hidden} (expected (O, {hidden}))")
+        if "bias" not in head:
+            raise _fail(path, f'{_key(readout, "bias")} is missing: a readout without bias (nn.Linear(..., '
+                              'bias=False)) is not supported; set model.readout_module = "none" for a fresh readout')
         _check_shape(path, _key(readout, "bias"), head["bias"], (w.shape[0],), "one bias per output")
         output = w.shape[0]
         params["Why"] = np.array(w, dtype=dtype)

@@ -52,3 +52,14 @@ def save(module: torch.nn.Module, folder: Path, fmt: str, name: str = "model") -
 
 def rnn_of(module: torch.nn.Module) -> torch.nn.Module:
     return module.net.rnn if isinstance(module, Encoder) else module
+
+
+def experiment(folder: Path, weights: str | None, model: str = "", training: str = "", extra: str = "") -> Path:
+    """An adding-task experiment (2 inputs, 1 output) beside its weights file, tiny and fast."""
+    lines = ['[data]', 'source = "adding"', "seq_len = 6", "batch_size = 3", "val_size = 4", "", "[model]"]
+    if weights is not None:
+        lines.append(f'weights = "{weights}"')
+    lines += [model, "", "[training]", 'optimizer = "sgd"', "learning_rate = 0.1", training, extra]
+    path = Path(folder) / "exp.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
