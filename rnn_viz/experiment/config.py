@@ -11,7 +11,7 @@ import json
 import math
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -496,7 +496,17 @@ def load_config(path: str | Path) -> ExperimentConfig:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line L, column C)".
         raise ConfigError(f"TOML syntax error: {exc}", source=name) from None
-    return config_from_dict(d, name)
+    return _weights_from_folder(config_from_dict(d, name), Path(path).parent)
+
+
+def _weights_from_folder(cfg: ExperimentConfig, folder: Path) -> ExperimentConfig:
+    """``model.weights`` is relative to the experiment file: made absolute as soon as it is read, so
+    whoever builds the run (CLI, app, notebook, a test) reads the file the experiment means."""
+    raw = cfg.model.weights
+    if raw is None or Path(raw).expanduser().is_absolute():
+        return cfg
+    model = replace(cfg.model, weights=str((folder / Path(raw).expanduser()).resolve()))
+    return replace(cfg, model=model)
 
 
 # --- overrides and the second run ----------------------------------------------------------------

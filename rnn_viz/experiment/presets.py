@@ -69,7 +69,7 @@ def preset_info(path: str | Path, config: ExperimentConfig | None = None) -> Pre
 
 
 def list_presets(folder: str | Path = PRESETS_DIR) -> list[PresetInfo]:
-    """Every ``*.toml`` in ``folder``, in file-name order (``default.toml`` last).
+    """Every ``*.toml`` in ``folder``, in the order of their numbers (``default.toml`` last).
 
     A file that does not load is still listed, with ``error`` set and its name as title, so one bad
     file (say, one a user dropped into the folder) cannot hide the others. A missing folder gives [].
@@ -77,7 +77,8 @@ def list_presets(folder: str | Path = PRESETS_DIR) -> list[PresetInfo]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    paths = sorted(folder.glob("*.toml"), key=lambda p: (p.stem == "default", p.name))
+    # By the experiment's number (10 after 9, not after 1), then by name; default.toml last.
+    paths = sorted(folder.glob("*.toml"), key=lambda p: (p.stem == "default", _number(p.stem), p.name))
     out = []
     for path in paths:
         try:
@@ -85,6 +86,11 @@ def list_presets(folder: str | Path = PRESETS_DIR) -> list[PresetInfo]:
         except ConfigError as exc:
             out.append(PresetInfo(path, path.stem, path.stem, error=str(exc)))
     return out
+
+
+def _number(stem: str) -> int:
+    digits = len(stem) - len(stem.lstrip("0123456789"))
+    return int(stem[:digits]) if digits else 10**9
 
 
 def find_preset(name: str, folder: str | Path = PRESETS_DIR) -> Path:
