@@ -32,6 +32,7 @@ from rnn_viz.experiment.config import (
     to_dict,
     to_toml,
 )
+from rnn_viz.experiment.budget import BudgetError
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
 
 __all__ = ["main"]
@@ -176,12 +177,19 @@ def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConf
 
 def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_dir: Path):
     """A trainer continuing from ``checkpoint``; the experiment must be the one it was saved for,
-    except for the live settings (learning rate, clipping), which take the experiment's value."""
-    trainer = trainer_cls.from_checkpoint(load_checkpoint(checkpoint), base_dir, source=checkpoint)
-    saved = to_dict(_with_absolute_path(trainer.config, base_dir))
+    except for the live settings (learning rate, clipping), which take the experiment's value.
+
+    Only the checkpoint's marks and config are read before the comparison; the trainer (and so the
+    data file) comes from the experiment given, never from the checkpoint's embedded config."""
+    from rnn_viz.experiment.config import from_json
+    from rnn_viz.experiment.io import read_checkpoint_config
+    from rnn_viz.experiment.restore import checkpoint_layout, restore_state
+
+    saved_cfg = from_json(read_checkpoint_config(checkpoint), checkpoint)
+    saved = to_dict(_with_absolute_path(saved_cfg, base_dir))
     wanted = _with_absolute_path(cfg, base_dir)
     if cfg.training.loss == "auto":
-        wanted = dataclasses.replace(wanted, training=dataclasses.replace(wanted.training, loss=trainer.loss))
+        wanted = dataclasses.replace(wanted, training=dataclasses.replace(wanted.training, loss=saved_cfg.training.loss))
     wanted_d = to_dict(wanted)
     differences, live = [], {}
     for section in ("data", "model", "training"):
@@ -200,6 +208,12 @@ def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_di
             + ". Resume with the experiment file it was saved for (its config is in the run's config.toml)",
             source=checkpoint,
         )
+    if wanted.model.weights is not None:
+        # The weights file decided the model when the run started; the checkpoint recorded it, and a
+        # resume never reads the weights file again.
+        wanted = dataclasses.replace(wanted, model=saved_cfg.model)
+    trainer = trainer_cls(wanted, base_dir, read_weights=False)
+    restore_state(trainer, load_checkpoint(checkpoint, checkpoint_layout(trainer)), checkpoint)
     if "learning_rate" in live:
         trainer.set_learning_rate(live["learning_rate"])
     if "clip_norm" in live or "clip_value" in live:
@@ -214,6 +228,16 @@ def _run_config(trainer, wanted: ExperimentConfig) -> ExperimentConfig:
     return dataclasses.replace(wanted, training=training)
 
 
+def _check_memory(args, *trainers) -> None:
+    """Refuse (BudgetError) before the first update when the runs cannot fit the memory budget."""
+    from rnn_viz.experiment import budget
+
+    need = [budget.estimate_trainer(t) for t in trainers]
+    total = budget.MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in
+                                    ("activations", "gram", "io", "flow", "jacobian")))
+    budget.check(total, *budget.budget_bytes(args.memory_budget))
+
+
 def _run(args) -> int:
     # Imported here: `rnn-viz` (the window) should not pay for the training loop's imports.
     from rnn_viz.experiment.loop import Trainer, train
@@ -225,6 +249,9 @@ def _run(args) -> int:
     if out.exists() and not args.force:
         return _fail(f"{out}: already exists; choose another --out or add --force to overwrite its files")
     base_dir = Path(args.experiment).resolve().parent
+    from rnn_viz.experiment.paths import check_paths, tell
+
+    check_paths(cfg, base_dir, tell(_say), args.experiment)  # before any data file is read
     if args.compare:
         return _run_compare(args, cfg, out, base_dir)
     if args.resume:
@@ -243,6 +270,7 @@ def _run(args) -> int:
             raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
         _report_import(trainer, args.quiet)
+    _check_memory(args, trainer)
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
@@ -328,6 +356,7 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
         return _fail("--compare cannot be combined with --resume; resume each run on its own")
     cfg = _with_absolute_path(cfg, base_dir)
     pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
+    _check_memory(args, pair.a, pair.b)
     runs = {out: pair.a, out / "compare": pair.b}
     for folder, trainer in runs.items():
         folder.mkdir(parents=True, exist_ok=True)
@@ -409,6 +438,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("safetensors", "npz", "pt"),
                         help="file format (default: from OUT's suffix; must agree with it)")
     export.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    run.add_argument("--memory-budget", type=_gib, default=None, metavar="GiB",
+                     help="refuse experiments whose update and trace need more memory than this "
+                          "(default: $RNN_VIZ_MEMORY_GB, else 80%% of the memory available)")
     return parser
 
 
@@ -419,6 +451,16 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def _gib(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of GiB > 0, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of GiB > 0, got {text}")
     return value
 
 
@@ -438,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         return _gui(getattr(args, "experiment", None))
     try:
         return _export_torch(args) if args.command == "export-torch" else _run(args)
-    except (ConfigError, DataError, RunFileError, EngineError) as exc:
+    except (ConfigError, DataError, RunFileError, EngineError, BudgetError) as exc:
         return _fail(str(exc))
     except DivergenceError as exc:
         return _fail(str(exc))

@@ -218,7 +218,8 @@ def _check_values(arr: np.ndarray, entry: Entry, where: str) -> np.ndarray:
         lo, hi = arr.min(), arr.max()
         if entry.low is not None and lo < entry.low or entry.high is not None and hi > entry.high:
             rng = f"{entry.low if entry.low is not None else '-inf'} to {entry.high if entry.high is not None else 'inf'}"
-            raise ArchiveError(f"{where}: holds values from {lo} to {hi}; allowed: {rng}", "invalid")
+            found = f"{lo}" if arr.size == 1 else f"values from {lo} to {hi}"
+            raise ArchiveError(f"{where}: {found} is out of range; allowed: {rng}", "invalid")
     return arr
 
 
@@ -305,7 +306,7 @@ class Archive:
             raise self._fail(f"not a valid .npz (zip) file ({kind})", "not_zip")
         try:
             self._zip = zipfile.ZipFile(self._file)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # zipfile's zoo: BadZipFile, NotImplementedError (version), struct.error, ...
             raise self._fail(f"not a valid .npz (zip) file: corrupt or truncated ({exc})", "corrupt") from None
         infos = self._zip.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -365,10 +366,12 @@ class Archive:
         with self._open_member(key) as fp:
             return self._header(fp, key, kinds)
 
-    def _header(self, fp, key: str, kinds: str | None) -> Header:
+    def _header(self, fp, key: str, kinds: str | None, entry: Entry | None = None) -> Header:
         where = f"{self.name}[{key}]"
         try:
             header = read_header(fp, where, kinds)
+            if entry is not None:
+                _check_shape(header, entry, where)
         except ArchiveError as exc:
             exc.path, exc.entry = self.path, key
             raise
@@ -386,9 +389,8 @@ class Archive:
 
     def array(self, key: str, entry: Entry = Entry()) -> np.ndarray:
         with self._open_member(key) as fp:
-            header = self._header(fp, key, entry.kinds)
+            header = self._header(fp, key, entry.kinds, entry)
             where = f"{self.name}[{key}]"
-            _check_shape(header, entry, where)
             if entry.max_bytes is not None and header.nbytes > entry.max_bytes:
                 raise self._fail(f"announces {_size(header.nbytes)} of data (shape {header.shape}); at most "
                                  f"{_size(entry.max_bytes)} allowed here", "too_large", key)
@@ -448,7 +450,7 @@ def check_zip(path: str | os.PathLike, what: str = "archive", name: str | None =
         check_budget(shown, os.fstat(f.fileno()).st_size, "the file")
         try:
             zf = zipfile.ZipFile(f)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # zipfile's zoo: BadZipFile, NotImplementedError (version), struct.error, ...
             raise ArchiveError(f"{shown}: not a valid zip file: corrupt or truncated ({exc})", "corrupt", path) from None
         with zf:
             out, seen, total = [], set(), 0

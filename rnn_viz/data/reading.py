@@ -108,16 +108,21 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
-def memory_budget() -> int:
-    """Bytes the data layer lets one file take once loaded: half of the memory available now."""
+def available_memory() -> int:
+    """Bytes of memory available now (MemAvailable on Linux; 4 GiB where it cannot be read)."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 2
+                    return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return 2 * 1024**3
+    return 4 * 1024**3
+
+
+def memory_budget() -> int:
+    """Bytes the data layer lets one file take once loaded: half of the memory available now."""
+    return available_memory() // 2
 
 
 def check_fits(name: str, needed: int, what: str) -> None:

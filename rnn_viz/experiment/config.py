@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -480,22 +479,10 @@ def load_config(path: str | Path) -> ExperimentConfig:
     Raises ConfigError naming the file: unreadable file, TOML syntax error (with line and column),
     unknown key or bad value (with the key and what is allowed).
     """
+    from .tomlfile import read_toml  # bounded size, depth and numbers; imports this module
+
     name = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file", source=name) from None
-    except IsADirectoryError:
-        raise ConfigError("is a directory, not an experiment file", source=name) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=name) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", source=name) from None
-    try:
-        d = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line L, column C)".
-        raise ConfigError(f"TOML syntax error: {exc}", source=name) from None
+    d = read_toml(path, name)
     return _weights_from_folder(config_from_dict(d, name), Path(path).parent)
 
 
@@ -547,11 +534,9 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _parse_value(text: str) -> Any:
-    text = text.strip()
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text  # a bare word such as truncated or data/series.csv
+    from .tomlfile import parse_value  # a TOML literal within bounds, or a bare word such as truncated
+
+    return parse_value(text)
 
 
 def apply_overrides(cfg: ExperimentConfig, assignments: Iterable[str], source: str = "--set") -> ExperimentConfig:

@@ -56,6 +56,8 @@ def _run_file_error(exc: ArchiveError, path, what: str) -> RunFileError:
     if exc.kind == "not_zip":
         kind = "a single .npy array" if "single .npy" in text else "not an .npz archive"
         return RunFileError(f"{path}: not a {what} ({kind})")
+    if exc.kind == "corrupt" and exc.entry is not None:
+        return RunFileError(text if "corrupt or truncated" in text else f"{text} (a corrupt or truncated {what})")
     if exc.kind == "corrupt":
         detail = text.split(": ", 1)[1] if text.startswith(f"{path}") else text
         return RunFileError(f"{path}: not a {what} (corrupt or truncated .npz: {detail})")

@@ -243,24 +243,24 @@ class Trainer:
 
     @classmethod
     def from_checkpoint(cls, arrays: Mapping[str, np.ndarray], base_dir: Path | str | None = None,
-                        source: str = "checkpoint") -> Trainer:
-        """A Trainer that continues exactly where ``checkpoint()`` left off."""
-        for key in ("config", "rng", "step", "live"):
-            if key not in arrays:
-                raise ConfigError(f"not an rnn-viz checkpoint: it has no '{key}' entry", source=source)
-        trainer = cls(from_json(str(arrays["config"][()]), source), base_dir, read_weights=False)
-        for k in trainer.params:
-            p = arrays.get(f"param/{k}")
-            if p is None or p.shape != trainer.params[k].shape:
-                raise ConfigError(f"checkpoint parameter {k} is missing or has the wrong shape", source=source)
-            trainer.params[k] = np.array(p, dtype=trainer.params[k].dtype)
-        trainer.opt_state = {k: np.array(arrays[f"opt/{k}"]) for k in trainer.opt_state if f"opt/{k}" in arrays}
-        trainer.rng.bit_generator.state = json.loads(str(arrays["rng"][()]))
-        trainer.step_count = int(arrays["step"])
-        live = json.loads(str(arrays["live"][()]))
-        trainer.set_learning_rate(live["learning_rate"])
-        trainer.set_clipping(live["clip_norm"], live["clip_value"])
-        trainer._spectra = whh_spectra(trainer.spec, trainer.params)
+                        source: str = "checkpoint", config: ExperimentConfig | None = None) -> Trainer:
+        """A Trainer that continues exactly where ``checkpoint()`` left off.
+
+        ``config``: the experiment to build it from (headless: the one on the command line, so the
+        checkpoint never chooses which data file is read); default the checkpoint's own ``config``.
+        Every entry is validated before anything is installed (experiment/restore.py); RunFileError
+        or ConfigError naming ``source`` and the entry otherwise.
+        """
+        from .restore import checkpoint_config_text, restore_state
+
+        saved = from_json(checkpoint_config_text(arrays, source), source)
+        if config is None:
+            config = saved
+        elif config.model.weights is not None and config.model.cell is None:
+            # The weights file decided the model when the run started and the checkpoint recorded it.
+            config = dataclasses.replace(config, model=saved.model)
+        trainer = cls(config, base_dir, read_weights=False)
+        restore_state(trainer, arrays, source)
         return trainer
 
 
