@@ -270,6 +270,7 @@ def _run(args) -> int:
             raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
         _report_import(trainer, args.quiet)
+    _note_validation(trainer, args.quiet)
     _check_memory(args, trainer)
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
@@ -336,6 +337,16 @@ def _report_import(trainer, quiet: bool) -> None:
             _say(text)
     if warning or not quiet:
         _say(line)
+
+
+def _note_validation(trainer, quiet: bool) -> None:
+    """A file whose held-out part fits no window trains without val_loss: say so (the app's preview does)."""
+    details = trainer.dataset.details
+    if quiet or "validation_note" not in details or trainer.dataset.validation is not None:
+        return
+    if trainer.config.data.get("val_fraction", 0) > 0:
+        note = str(details["validation_note"]).removeprefix("validation: none ")
+        _say(f"note: data.val_fraction leaves no validation windows {note}")
 
 
 def _export_torch(args) -> int:

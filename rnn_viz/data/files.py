@@ -14,7 +14,7 @@ from .errors import DataError
 from .reading import (SUFFIXES, check_file, check_fits, decode_text, display_name, memory_budget, read_bytes,
                       resolve_path)
 from .series import Numbers, build
-from .table import Table, parse_table
+from .table import Table, parse_table, time_stamps
 from .textdata import DEFAULT_TEXT, build_text
 
 # Parsing a table in Python costs far more than its bytes: cell strings, lists, floats.
@@ -63,8 +63,10 @@ def table_numbers(t: Table) -> Numbers:
     if left:
         notes.append("not numeric, left out unless chosen: " + ", ".join(left))
     labels = tuple(t.label(j) for j in range(len(t.columns)))
+    stamps = time_stamps(t.time_values) if t.time_column is not None else None
     return Numbers(name=t.name, values=t.values, columns=t.columns, usable=tuple(usable), labels=labels,
-                   positions=t.rows, unit="rows", why_unusable=why, notes=tuple(notes + list(t.notes)))
+                   positions=t.rows, unit="rows", why_unusable=why, notes=tuple(notes + list(t.notes)),
+                   time=stamps, time_name=t.columns[t.time_column] if stamps is not None else None)
 
 
 def _float(a: np.ndarray, name: str) -> np.ndarray:

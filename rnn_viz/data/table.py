@@ -216,11 +216,19 @@ def _clip(cell: str, n: int = 40) -> str:
     return cell if len(cell) <= n else cell[: n - 3] + "..."
 
 
+def time_stamps(values: tuple[str, ...]) -> np.ndarray | None:
+    """ISO dates/times -> (n,) float64 Unix seconds (naive times read as UTC), or None if any cell is
+    not one (a missing cell, a time column named "time" holding numbers)."""
+    try:
+        return np.array([_utc(datetime.fromisoformat(v)).timestamp() for v in values], dtype=np.float64)
+    except (ValueError, TypeError, OverflowError, OSError):
+        return None
+
+
 def _spacing_note(values: tuple[str, ...], rows: list[int], label: str) -> str | None:
     """A note when ISO dates/times in the time column are not evenly spaced (gaps in the record)."""
-    try:
-        stamps = np.array([_utc(datetime.fromisoformat(v)).timestamp() for v in values])
-    except (ValueError, TypeError, OverflowError, OSError):
+    stamps = time_stamps(values)
+    if stamps is None:
         return None
     if len(stamps) < 3:
         return None

@@ -22,6 +22,7 @@ from ..engine import optim
 from ..engine.network import forward
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
+from .data_trace import extend_trace
 from .parity import torch_parity
 from .record import StepRecord
 from .weights_init import import_model, trainable_names
@@ -164,6 +165,7 @@ class Trainer:
         batch = self.next_batch() if batch is None else batch
         _, tr = evaluate(self.spec, self.params, batch.inputs, batch.targets, batch.mask, self.loss,
                          self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra)
+        tr = extend_trace(self, tr, batch, heavy)
         return StepRecord(self.step_count, tr, {}, heavy, self.optimizer.learning_rate)
 
     def propose(self, heavy: bool = False, batch=None) -> dict:
@@ -184,6 +186,7 @@ class Trainer:
         except DivergenceError as err:
             self.rng.bit_generator.state = rng_state
             raise DivergenceError(err.what, self.step_count + 1, err.hint) from None
+        tr = extend_trace(self, tr, batch, heavy)
         return {"params": params, "state": state, "trace": tr, "t0": t0, "heavy": heavy, "rng": rng_state}
 
     def commit(self, proposal: dict) -> StepRecord:
@@ -226,7 +229,7 @@ class Trainer:
         tr = record.trace
         _, full = evaluate(self.spec, tr_params(tr, self.spec), tr["inputs"], tr["targets"], tr["loss_mask"],
                            self.loss, self.truncation, self._flow_sample(len(tr["inputs"])))
-        return full
+        return extend_trace(self, full, heavy=True, carry=tr)
 
     # -- checkpoints ---------------------------------------------------------------------------
     def checkpoint(self) -> dict[str, np.ndarray]:
