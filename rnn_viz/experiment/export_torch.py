@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.network import NetSpec
 from .config import ConfigError, from_json
 from .io import load_checkpoint
 from .torch_map import NO_READOUT, to_state_dict
@@ -55,13 +56,18 @@ def checkpoint_state_dict(checkpoint: str | Path) -> tuple[dict[str, np.ndarray]
         raise ConfigError('model.activation = "linear" has no torch equivalent (nn.RNN takes tanh or relu); '
                           "nothing written", source=str(checkpoint))
     params = {k[len("param/"):]: v for k, v in arrays.items() if k.startswith("param/")}
-    for k in range(mc.num_layers):
-        for name in (f"Wxh.{k}", f"Whh.{k}", f"bh.{k}") + ((f"bhn.{k}",) if mc.cell == "gru" else ()):
-            if name not in params:
-                raise ConfigError(f"checkpoint has no param/{name} for its {mc.num_layers}-layer {mc.cell}",
-                                  source=str(checkpoint))
-    if "Why" not in params or "by" not in params:
-        raise ConfigError("checkpoint has no readout (param/Why, param/by)", source=str(checkpoint))
+    for name in ("Wxh.0", "by"):
+        if name not in params or np.ndim(params[name]) != (2 if name == "Wxh.0" else 1):
+            raise ConfigError(f"checkpoint has no usable param/{name}", source=str(checkpoint))
+    # The model the checkpoint's own config describes; every parameter must have exactly its shape.
+    spec = NetSpec(mc.cell, params["Wxh.0"].shape[1], mc.hidden_size, params["by"].shape[0], mc.num_layers,
+                   mc.activation or "tanh")
+    for name, shape in spec.param_shapes().items():
+        got = np.shape(params[name]) if name in params else None
+        if got != shape:
+            raise ConfigError(f"param/{name} is {'missing' if got is None else f'of shape {got}'}; its "
+                              f"{mc.num_layers}-layer {mc.cell} of hidden size {mc.hidden_size} needs {shape}",
+                              source=str(checkpoint))
     imported = mc.weights is not None
     state = to_state_dict(mc.cell, mc.num_layers, params, bias=mc.bias is not False,
                           weights_module=mc.weights_module if imported else "rnn",

@@ -135,3 +135,15 @@ def test_a_parity_above_the_bound_warns_even_with_quiet_and_exits_0(tmp_path, ca
     assert code == 0
     assert err == ("warning: parity with torch: 3.0e-06, above the 1e-10 expected in float64; the engine "
                    "does not reproduce this module's outputs\n")
+
+
+def test_a_checkpoint_whose_parameters_do_not_fit_its_config_is_refused(tmp_path, capsys):
+    from rnn_viz.experiment.io import save_checkpoint
+
+    ckpt, _ = train_imported(tmp_path, capsys, make_module("gru", None, 1, True, 2, 3, 1))
+    arrays = load_checkpoint(ckpt)
+    arrays["param/Whh.0"] = np.zeros((9, 4))
+    save_checkpoint(tmp_path / "bad.npz", {k: v for k, v in arrays.items()})
+    code, err = run(capsys, "export-torch", tmp_path / "bad.npz", tmp_path / "x.safetensors")
+    assert code == 2 and "param/Whh.0 is of shape (9, 4)" in err and "needs (9, 3)" in err
+    assert not (tmp_path / "x.safetensors").exists()
