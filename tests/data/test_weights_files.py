@@ -1,6 +1,6 @@
 """Hostile and malformed weights files: one DataError naming the file (and entry), never a traceback.
 
-Files are built by hand (no torch needed except for the .pt cases): a safetensors file is 8 bytes of
+Files are built by hand (no torch needed except for the .pt cases), and a valid one is fuzzed: a safetensors file is 8 bytes of
 header length, the JSON header and the data.
 """
 from __future__ import annotations
@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rnn_viz.data import DataError
 from rnn_viz.data.safetensors_check import MAX_HEADER_BYTES, MAX_JSON_DEPTH, check_safetensors
@@ -137,3 +139,28 @@ def test_pt_checkpoints_with_more_than_tensors_and_legacy_files_are_refused(tmp_
     torch.save({"w": torch.zeros(3, dtype=torch.int64)}, ints)
     with pytest.raises(DataError, match="w has dtype torch.int64"):
         read_state_dict(ints)
+
+
+# --- fuzzing: truncations and byte flips of a valid file never escape as anything but DataError ---
+
+_VALID = safetensors_bytes({"a.weight_ih_l0": {"dtype": "F32", "shape": [3, 2], "data_offsets": [0, 24]},
+                            "a.weight_hh_l0": {"dtype": "F64", "shape": [3, 1], "data_offsets": [24, 48]}},
+                           np.arange(6, dtype=np.float32).tobytes() + np.arange(3.0).tobytes())
+
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, len(_VALID)), flips=st.lists(st.tuples(st.integers(0, len(_VALID) - 1),
+                                                                   st.integers(1, 255)), max_size=4))
+def test_mutated_safetensors_files_give_a_data_error_or_a_checked_state_dict(tmp_path, cut, flips):
+    data = bytearray(_VALID[:cut] if cut < len(_VALID) else _VALID)
+    for at, xor in flips:
+        if at < len(data):
+            data[at] ^= xor
+    path = tmp_path / "fuzz.safetensors"
+    path.write_bytes(bytes(data))
+    try:
+        out = read_state_dict(path)
+    except DataError as exc:
+        assert str(exc).startswith(str(path))
+    else:
+        assert all(v.dtype.kind == "f" for v in out.values())
