@@ -20,6 +20,18 @@ import threading
 import time
 from pathlib import Path
 
+
+def _interrupted_while_starting(signum, frame):
+    # Ctrl-C while numpy loads (a second or more on a busy machine): nothing to clean up yet, and a
+    # KeyboardInterrupt here would print a traceback from inside the imports.
+    if sys.stderr is not None:
+        print("rnn-viz: interrupted while starting", file=sys.stderr, flush=True)
+    os._exit(130)
+
+
+_MAIN_THREAD = threading.current_thread() is threading.main_thread()
+_SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_starting) if _MAIN_THREAD else None
+
 from rnn_viz.data import DataError
 from rnn_viz.engine import DivergenceError, EngineError
 from rnn_viz.experiment.config import (
@@ -32,8 +44,14 @@ from rnn_viz.experiment.config import (
     to_dict,
     to_toml,
 )
-from rnn_viz.experiment.budget import BudgetError
+from rnn_viz.experiment.budget import BudgetError, check_runs
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
+from rnn_viz.experiment.io import remove_stale_temp_files
+from rnn_viz.experiment.numeric_warnings import NumericWarnings
+
+if _MAIN_THREAD:  # None: a handler not set from Python (an embedding program's)
+    signal.signal(signal.SIGINT, signal.default_int_handler if _SIGINT_BEFORE is None else _SIGINT_BEFORE)
+
 
 __all__ = ["main"]
 
@@ -228,16 +246,6 @@ def _run_config(trainer, wanted: ExperimentConfig) -> ExperimentConfig:
     return dataclasses.replace(wanted, training=training)
 
 
-def _check_memory(args, *trainers) -> None:
-    """Refuse (BudgetError) before the first update when the runs cannot fit the memory budget."""
-    from rnn_viz.experiment import budget
-
-    need = [budget.estimate_trainer(t) for t in trainers]
-    total = budget.MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in
-                                    ("activations", "gram", "io", "flow", "jacobian")))
-    budget.check(total, *budget.budget_bytes(args.memory_budget))
-
-
 def _run(args) -> int:
     # Imported here: `rnn-viz` (the window) should not pay for the training loop's imports.
     from rnn_viz.experiment.loop import Trainer, train
@@ -271,9 +279,10 @@ def _run(args) -> int:
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
         _report_import(trainer, args.quiet)
     _note_validation(trainer, args.quiet)
-    _check_memory(args, trainer)
+    check_runs([trainer], args.memory_budget)  # before the first update allocates anything
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out)
     (out / "config.toml").write_text(to_toml(run_cfg), encoding="utf-8")
     first = trainer.step_count
     if not args.quiet:
@@ -286,7 +295,7 @@ def _run(args) -> int:
     last, error, status = None, None, EXIT_OK
     progress = _Progress(args.steps, first, args.quiet)
     with MetricsWriter(out / "metrics.csv", columns=trainer.metric_columns()) as metrics, \
-            _StopRequest(args.quiet) as stop:
+            _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
         try:
             if args.steps and not stop.requested:
                 for record in train(trainer, args.steps, heavy_last=True):
@@ -298,14 +307,19 @@ def _run(args) -> int:
                     if stop.requested:
                         break
         except DivergenceError as exc:
-            error = exc
+            error = numeric.fold(exc)
         if stop.requested:
             status = EXIT_INTERRUPTED
         # The trace of the last update, at its parameters before the update; heavy parts are
         # recomputed when the run stopped early. Without an update: the batch update 1 would use.
         trace = trainer.heavy_trace(last) if last is not None else trainer.evaluate(heavy=True).trace
-        write_trace(out / "trace.npz", trace, trainer.config_json())
+        # The checkpoint first: it is small and is what lets the run go on; the trace may not fit.
         save_checkpoint(out / "checkpoint.npz", trainer.checkpoint())
+        try:
+            write_trace(out / "trace.npz", trace, trainer.config_json())
+        except RunFileError as exc:
+            raise RunFileError(f"{exc}; {out / 'checkpoint.npz'} was written, so the run can go on with "
+                               "--resume") from None
 
     done = trainer.step_count - first
     if error is not None:
@@ -367,10 +381,11 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
         return _fail("--compare cannot be combined with --resume; resume each run on its own")
     cfg = _with_absolute_path(cfg, base_dir)
     pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
-    _check_memory(args, pair.a, pair.b)
+    check_runs([pair.a, pair.b], args.memory_budget)
     runs = {out: pair.a, out / "compare": pair.b}
     for folder, trainer in runs.items():
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(folder)
         (folder / "config.toml").write_text(to_toml(trainer.config), encoding="utf-8")
     if not args.quiet:
         _say(f"rnn-viz run: {args.steps} updates of run A and of run B ({compare_label(cfg)}) -> {out}")
@@ -378,7 +393,7 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
     last, error = None, None
     with MetricsWriter(out / "metrics.csv", columns=pair.a.metric_columns()) as metrics_a, \
             MetricsWriter(out / "compare" / "metrics.csv", columns=pair.b.metric_columns()) as metrics_b, \
-            _StopRequest(args.quiet) as stop:
+            _StopRequest(args.quiet) as stop, NumericWarnings(_say, args.quiet) as numeric:
         try:
             for i in range(args.steps):
                 last = pair.step(heavy=i == args.steps - 1)
@@ -388,11 +403,11 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
                 if stop.requested:
                     break
         except DivergenceError as exc:
-            error = exc
+            error = numeric.fold(exc)
         for (folder, trainer), record in zip(runs.items(), last or (None, None)):
             trace = trainer.heavy_trace(record) if record is not None else trainer.evaluate(heavy=True).trace
-            write_trace(folder / "trace.npz", trace, trainer.config_json())
             save_checkpoint(folder / "checkpoint.npz", trainer.checkpoint())
+            write_trace(folder / "trace.npz", trace, trainer.config_json())
     if error is not None:
         return _fail(f"{error} The files in {out} hold the updates before it.")
     if not args.quiet:
@@ -478,6 +493,14 @@ def _gib(text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``rnn-viz`` and ``rnn-viz-cli``; returns the exit code (0 ok, 2 error,
     130 stopped by Ctrl-C with the files written)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # outside a run's own handling: parsing, the window's start-up
+        _say("rnn-viz: interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _gui(None)

@@ -61,6 +61,7 @@ from .reading import FileProblem, _size, open_regular
 
 __all__ = [
     "ArchiveError", "Entry", "Header", "Archive", "open_archive", "read_arrays", "read_npy", "check_zip",
+    "check_directory", "read_header",
     "parse_json", "MAX_RATIO", "MAX_HEADER_BYTES", "MAX_JSON_DEPTH", "MAX_JSON_CHARS", "MAX_INT_DIGITS",
 ]
 
@@ -297,40 +298,8 @@ class Archive:
         return ArchiveError(f"{where}: {message}", kind, self.path, entry)
 
     def _open_zip(self) -> None:
-        size = os.fstat(self._file.fileno()).st_size
-        check_budget(self.name, size, "the file")
-        magic = self._file.read(4)
-        self._file.seek(0)
-        if magic != b"PK\x03\x04":
-            kind = "a single .npy array" if magic == b"\x93NUM" else "not an .npz archive"
-            raise self._fail(f"not a valid .npz (zip) file ({kind})", "not_zip")
-        try:
-            self._zip = zipfile.ZipFile(self._file)
-        except Exception as exc:  # zipfile's zoo: BadZipFile, NotImplementedError (version), struct.error, ...
-            raise self._fail(f"not a valid .npz (zip) file: corrupt or truncated ({exc})", "corrupt") from None
-        infos = self._zip.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise self._fail(f"holds {len(infos)} members; at most {MAX_MEMBERS} allowed", "too_large")
-        seen: set[str] = set()
-        self._members: dict[str, zipfile.ZipInfo] = {}
-        for info in infos:
-            if info.filename in seen:
-                raise self._fail(f"holds the member {info.filename!r} twice; an archive with duplicate "
-                                 "members is ambiguous and refused", "invalid")
-            seen.add(info.filename)
-            if info.is_dir() or not info.filename.endswith(".npy"):
-                continue  # not an array: never read
-            key = info.filename[:-4]
-            if info.flag_bits & 0x1:
-                raise self._fail("is encrypted; encrypted archives are not supported", "invalid", key)
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise self._fail(f"uses zip compression method {info.compress_type}; only stored and deflate "
-                                 "(what numpy writes) are supported", "invalid", key)
-            if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                ratio = info.file_size / max(info.compress_size, 1)
-                raise self._fail(f"expands {ratio:.0f}:1 (to {_size(info.file_size)}); at most {MAX_RATIO}:1 "
-                                 "is allowed (a zip bomb?)", "too_large", key)
-            self._members[key] = info
+        self._zip = open_zip(self._file, self.name, self.path)
+        self._members = {info.filename[:-4]: info for info in check_directory(self._zip, self.name, self.path, ".npy")}
 
     def _damaged(self, key: str) -> str:
         return f"{self.name}: not a valid .npz: corrupt or truncated member {key}"
@@ -437,43 +406,65 @@ def read_arrays(path: str | os.PathLike, entries: Mapping[str, Entry] | Callable
         return {key: ar.array(key, entry) for key, entry in wanted.items()}
 
 
+def open_zip(f: BinaryIO, name: str, path) -> zipfile.ZipFile:
+    """The zip in the open regular file ``f``, after its size fits the memory budget."""
+    check_budget(name, os.fstat(f.fileno()).st_size, "the file")
+    magic = f.read(4)
+    f.seek(0)
+    if magic != b"PK\x03\x04":
+        kind = "a single .npy array" if magic == b"\x93NUM" else "not an .npz archive"
+        raise ArchiveError(f"{name}: not a valid .npz (zip) file ({kind})", "not_zip", path)
+    try:
+        return zipfile.ZipFile(f)
+    except Exception as exc:  # zipfile's zoo: BadZipFile, NotImplementedError (version), struct.error, ...
+        raise ArchiveError(f"{name}: not a valid .npz (zip) file: corrupt or truncated ({exc})", "corrupt", path) from None
+
+
+def check_directory(zf: zipfile.ZipFile, name: str, path, suffix: str = "") -> list[zipfile.ZipInfo]:
+    """The members ending in ``suffix`` (not folders), after the directory rules: no duplicate names
+    anywhere; for those members no encryption, only stored/deflate, a bounded expansion ratio and a
+    total declared size within the memory budget. Members are not read."""
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ArchiveError(f"{name}: holds {len(infos)} members; at most {MAX_MEMBERS} allowed", "too_large", path)
+    seen: set[str] = set()
+    out = []
+    for info in infos:
+        if info.filename in seen:
+            raise ArchiveError(f"{name}: holds the member {info.filename!r} twice; an archive with duplicate "
+                               "members is ambiguous and refused", "invalid", path, info.filename)
+        seen.add(info.filename)
+        if info.is_dir() or not info.filename.endswith(suffix):
+            continue  # not an array: never read
+        key = info.filename[: len(info.filename) - len(suffix)]
+        where = f"{name}[{key}]"
+        if info.flag_bits & 0x1:
+            raise ArchiveError(f"{where}: is encrypted; encrypted archives are not supported", "invalid", path, key)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ArchiveError(f"{where}: uses zip compression method {info.compress_type}; only stored and "
+                               "deflate (what numpy writes) are supported", "invalid", path, key)
+        if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise ArchiveError(f"{where}: expands {ratio:.0f}:1 (to {_size(info.file_size)}); at most "
+                               f"{MAX_RATIO}:1 is allowed (a zip bomb?)", "too_large", path, key)
+        out.append(info)
+    return out
+
+
 def check_zip(path: str | os.PathLike, what: str = "archive", name: str | None = None,
               suffix: str = "") -> list[tuple[str, int]]:
     """The file and directory checks of :class:`Archive` for any zip (members ending in ``suffix``
-    get the per-member checks; ``""`` = all). Returns [(member name, declared size)]."""
+    get the per-member checks; ``""`` = all), for readers that parse members themselves such as
+    ``torch.load(weights_only=True)``. Returns [(member name, declared size)]."""
     shown = str(path) if name is None else name
     try:
         f = open_regular(Path(path), shown)
     except FileProblem as exc:
         raise _wrap_open(exc, path) from None
-    with f:
-        check_budget(shown, os.fstat(f.fileno()).st_size, "the file")
-        try:
-            zf = zipfile.ZipFile(f)
-        except Exception as exc:  # zipfile's zoo: BadZipFile, NotImplementedError (version), struct.error, ...
-            raise ArchiveError(f"{shown}: not a valid zip file: corrupt or truncated ({exc})", "corrupt", path) from None
-        with zf:
-            out, seen, total = [], set(), 0
-            for info in zf.infolist():
-                if info.filename in seen:
-                    raise ArchiveError(f"{shown}: holds the member {info.filename!r} twice; refused", "invalid", path,
-                                       info.filename)
-                seen.add(info.filename)
-                if info.is_dir() or not info.filename.endswith(suffix):
-                    continue
-                if info.flag_bits & 0x1:
-                    raise ArchiveError(f"{shown}[{info.filename}]: is encrypted; not supported", "invalid", path,
-                                       info.filename)
-                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise ArchiveError(f"{shown}[{info.filename}]: uses zip compression method {info.compress_type}; "
-                                       "only stored and deflate are supported", "invalid", path, info.filename)
-                if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                    raise ArchiveError(f"{shown}[{info.filename}]: expands to {_size(info.file_size)}, more than "
-                                       f"{MAX_RATIO}:1 (a zip bomb?)", "too_large", path, info.filename)
-                total += info.file_size
-                out.append((info.filename, info.file_size))
-            check_budget(shown, total, "its members")
-            return out
+    with f, open_zip(f, shown, path) as zf:
+        members = check_directory(zf, shown, path, suffix)
+        check_budget(shown, sum(info.file_size for info in members), "its members")
+        return [(info.filename, info.file_size) for info in members]
 
 
 def read_npy(path: str | os.PathLike, entry: Entry = Entry(), name: str | None = None,

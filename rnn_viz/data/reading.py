@@ -85,7 +85,7 @@ def open_regular(path: Path, name: str | None = None) -> BinaryIO:
             raise FileProblem(f"{name}: is {what}, not a regular file; only regular files are read", "special")
         if not os.access(path, os.R_OK):  # fstat says nothing of ACLs and other layers
             raise FileProblem(f"{name}: cannot be read: permission denied ({Path(path).absolute()})", "denied")
-        if hasattr(os, "set_blocking"):
+        if getattr(os, "O_NONBLOCK", 0):  # POSIX; back to blocking reads now that it is a regular file
             os.set_blocking(fd, True)
         f = open(fd, "rb")
     except OSError as exc:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rnn_viz.data.reading import available_memory
 
-__all__ = ["MemoryEstimate", "estimate", "estimate_trainer", "budget_bytes", "check", "BudgetError",
+__all__ = ["MemoryEstimate", "estimate", "estimate_trainer", "budget_bytes", "check", "check_runs", "BudgetError",
            "BUDGET_ENV", "DEFAULT_FRACTION"]
 
 BUDGET_ENV = "RNN_VIZ_MEMORY_GB"
@@ -131,3 +131,11 @@ def check(need: MemoryEstimate, budget: int, source: str) -> None:
         f"budget is {_gib(budget)} ({source}); the largest part is {part[0]}, {_gib(size)}: lower {part[1]}, "
         f"or raise the budget with --memory-budget GiB or {BUDGET_ENV}"
     )
+
+
+def check_runs(trainers, gib: float | None = None) -> None:
+    """BudgetError unless the built, not yet updated ``trainers`` (side by side) fit the budget
+    (``gib``: ``--memory-budget``, else RNN_VIZ_MEMORY_GB, else 80% of the available memory)."""
+    need = [estimate_trainer(t) for t in trainers]
+    total = MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in ("activations", "gram", "io", "flow", "jacobian")))
+    check(total, *budget_bytes(gib))

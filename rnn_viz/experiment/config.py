@@ -468,7 +468,7 @@ def from_json(text: str, source: str = "<json>") -> ExperimentConfig:
     """Inverse of :func:`to_json`; raises ConfigError naming ``source`` for bad JSON or settings."""
     try:
         d = json.loads(text)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:  # callers reading files bound it first (data/archive.py)
         raise ConfigError(f"the stored experiment is not valid JSON ({exc})", source=source) from None
     return config_from_dict(d, source)
 

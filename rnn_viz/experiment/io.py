@@ -9,16 +9,17 @@ import csv
 import io
 import math
 import os
-import zipfile
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from rnn_viz.data.archive import MAX_JSON_CHARS, ArchiveError, Entry, open_archive, read_arrays
+from rnn_viz.data.reading import FileProblem, memory_budget, open_regular
 
 __all__ = [
-    "RunFileError", "write_trace", "read_trace", "MetricsWriter", "read_metrics",
+    "RunFileError", "remove_stale_temp_files", "write_trace", "read_trace", "MetricsWriter", "read_metrics",
     "save_checkpoint", "load_checkpoint", "read_checkpoint_config", "checkpoint_entry",
     "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "MAX_STEP",
 ]
@@ -46,8 +47,48 @@ def _atomic_savez(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
         with open(tmp, "wb") as f:
             np.savez(f, **{k: np.asarray(v) for k, v in arrays.items()})
         os.replace(tmp, path)
+    except OSError as exc:
+        # Name the file the user knows, not the temporary one; the previous file is untouched.
+        kept = f"; the previous {path.name} is kept" if path.exists() else ""
+        raise RunFileError(f"{path}: could not be written ({exc.strerror or exc}){kept}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_TEMP = re.compile(r"^\..+\.tmp-(\d+)$")
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # no cheap, safe liveness test: leave the file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | Path) -> list[Path]:
+    """Delete the ``.<name>.tmp-<pid>`` files a writer killed mid-write left in ``folder`` (only
+    those whose process no longer runs); returns what was removed."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if m and not _running(int(m.group(1))) and entry.is_file() and not entry.is_symlink():
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass
+    return removed
 
 
 def _run_file_error(exc: ArchiveError, path, what: str) -> RunFileError:
@@ -161,9 +202,14 @@ def read_metrics(path: str | Path) -> dict[str, np.ndarray]:
     integer, else float64 with NaN for empty cells. Raises RunFileError naming file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RunFileError(f"{path}: no such file") from None
+        with open_regular(path, str(path)) as f:  # no FIFO or device; bounded even where st_size lies
+            limit = memory_budget() // 16  # parsed cells cost far more than their bytes
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise RunFileError(f"{path}: too large to read as metrics (more than {limit // 2**20} MB)")
+        text = data.decode("utf-8")
+    except FileProblem as exc:
+        raise RunFileError(f"{path}: no such file" if exc.kind == "missing" else str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RunFileError(f"{path}: cannot read metrics ({exc})") from None
     rows = list(csv.reader(io.StringIO(text)))

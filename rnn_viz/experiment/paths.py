@@ -13,7 +13,9 @@ The policy is a plain callable, so each front end decides how to show it:
 - Headless (``rnn-viz run``): ``approve = tell(say)`` writes one line on stderr and goes on (the
   command line is the user's choice of experiment).
 - The app (hook for the window, not built here): pass a function that shows a confirmation
-  naming ``outside_path.path`` and returns the answer, before installing the new trainer.
+  naming ``outside_path.path`` and returns the answer, before installing the new trainer. For a
+  checkpoint's embedded config, whose paths the user never chose, ``files_read(config, folder)``
+  lists every file it would read, to confirm all of them.
 
 Configs embedded in checkpoints and traces never reach this point: resume builds the trainer from
 the experiment given by the user (experiment/restore.py).
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from .config import ConfigError, ExperimentConfig, compare_config
 
-__all__ = ["OutsidePath", "outside_paths", "check_paths", "tell", "PATH_KEYS"]
+__all__ = ["OutsidePath", "outside_paths", "check_paths", "files_read", "tell", "PATH_KEYS"]
 
 # The settings that name a file to read, per [data] source ("" = the built-in text).
 PATH_KEYS = ("data.path", "model.weights")
@@ -69,6 +71,25 @@ def _outside(key: str, raw, folder: Path) -> OutsidePath | None:
     else:
         why = "is a link out of the experiment's folder"
     return OutsidePath(key, raw, resolved, root, why)
+
+
+def files_read(config: ExperimentConfig, folder: Path | str, source: str | None = None) -> list[tuple[str, Path]]:
+    """Every (setting, absolute path) of a file ``config`` makes rnn-viz read, relative paths taken
+    from ``folder``: what a window shows before loading a checkpoint's embedded config."""
+    folder = Path(folder)
+    runs = [("data.path", config)]
+    if config.compare is not None:
+        runs.append(("compare.data.path", compare_config(config, source)))
+    found: list[tuple[str, Path]] = []
+    for key, cfg in runs:
+        raw = cfg.data.get("path") if cfg is not None else None
+        if not isinstance(raw, str) or not raw.strip():
+            continue  # no file, or the built-in text
+        path = Path(os.path.expanduser(raw))
+        path = path if path.is_absolute() else folder / path
+        if all(path != seen for _, seen in found):  # run B reading run A's file is one file
+            found.append((key, path))
+    return found
 
 
 def outside_paths(config: ExperimentConfig, folder: Path | str, source: str | None = None) -> list[OutsidePath]:

@@ -245,3 +245,14 @@ def test_load_checkpoint_with_a_damaged_member(tmp_path):
     with pytest.raises(RunFileError) as info:
         load_checkpoint(damaged)
     assert str(damaged) in str(info.value)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="FIFOs are POSIX")
+def test_run_files_that_are_fifos_are_refused_at_once(tmp_path):
+    import os
+
+    for name, read in (("metrics.csv", read_metrics), ("trace.npz", read_trace), ("checkpoint.npz", load_checkpoint)):
+        os.mkfifo(tmp_path / name)
+        with pytest.raises(RunFileError, match=r"is a FIFO \(named pipe\), not a regular file") as info:
+            read(tmp_path / name)
+        assert str(tmp_path / name) in str(info.value)

@@ -4,7 +4,9 @@ import os
 import pytest
 
 from rnn_viz.experiment.config import ConfigError, apply_overrides, default_config, to_toml
-from rnn_viz.experiment.paths import check_paths, outside_paths
+from pathlib import Path
+
+from rnn_viz.experiment.paths import check_paths, files_read, outside_paths
 
 from .test_cli import run
 
@@ -60,3 +62,12 @@ def test_headless_run_names_the_outside_file_on_stderr_before_reading_it(tmp_pat
     assert code == 0, err
     assert err.splitlines()[0] == (f"rnn-viz: note: data.path = '../outside.txt' leaves the experiment's folder (..): "
                                    f"rnn-viz reads {tmp_path / 'outside.txt'}, outside {tmp_path / 'exp'}")
+
+
+def test_files_read_lists_every_file_for_a_checkpoint_s_confirmation(tmp_path):
+    cfg = apply_overrides(text_config("book.txt"), ['compare.data.path="/abs/other.txt"'])
+    assert files_read(cfg, tmp_path) == [("data.path", tmp_path / "book.txt"),
+                                         ("compare.data.path", Path("/abs/other.txt"))]
+    assert files_read(text_config(""), tmp_path) == []
+    same = apply_overrides(text_config("book.txt"), ["compare.training.learning_rate=0.5"])
+    assert files_read(same, tmp_path) == [("data.path", tmp_path / "book.txt")]
