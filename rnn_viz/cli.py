@@ -381,6 +381,8 @@ def _run_compare(args, cfg: ExperimentConfig, out: Path, base_dir: Path) -> int:
         return _fail("--compare cannot be combined with --resume; resume each run on its own")
     cfg = _with_absolute_path(cfg, base_dir)
     pair = CompareTrainer(cfg, compare_config(cfg, args.experiment), base_dir)
+    for trainer in (pair.a, pair.b):
+        _report_import(trainer, args.quiet)  # each run's weights file, if it has one
     check_runs([pair.a, pair.b], args.memory_budget)
     runs = {out: pair.a, out / "compare": pair.b}
     for folder, trainer in runs.items():

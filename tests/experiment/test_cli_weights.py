@@ -45,3 +45,16 @@ def test_weights_outside_the_experiment_folder_are_named_before_they_are_read(tm
     exp = experiment(tmp_path / "exp", "../model.safetensors")
     code, err = run(capsys, "run", exp, "--steps", 0, "--out", tmp_path / "r", "--quiet")
     assert code == 0 and "note: model.weights" in err and str(tmp_path / "model.safetensors") in err
+
+
+def test_compare_runs_report_their_own_weights_and_record_them(tmp_path, capsys):
+    import tomllib
+
+    save(make_module("gru", None, 1, True, 2, 3, 1, seed=1), tmp_path, "safetensors", "a")
+    save(make_module("lstm", None, 1, True, 2, 4, 1, seed=2), tmp_path, "safetensors", "b")
+    exp = experiment(tmp_path, "a.safetensors", extra='\n[compare.model]\nweights = "b.safetensors"')
+    code, err = run(capsys, "run", exp, "--steps", 1, "--out", tmp_path / "r", "--compare")
+    assert code == 0, err
+    assert 'nn.GRU at "net.rnn"' in err and 'nn.LSTM at "net.rnn"' in err and err.count("parity with torch: ") == 2
+    b = tomllib.loads((tmp_path / "r" / "compare" / "config.toml").read_text())["model"]
+    assert (b["cell"], b["hidden_size"], b["weights"]) == ("lstm", 4, str(tmp_path / "b.safetensors"))
