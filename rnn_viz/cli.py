@@ -277,8 +277,7 @@ def _run(args) -> int:
                 raise
             raise ConfigError(str(exc), source=args.experiment) from None
         wanted = trainer.config  # resolved: the task's loss in place of "auto"
-        _report_import(trainer, args.quiet)
-    _note_validation(trainer, args.quiet)
+    _report_import(trainer, args.quiet)  # also after a resume: the note on validation windows
     check_runs([trainer], args.memory_budget)  # before the first update allocates anything
     run_cfg = _run_config(trainer, wanted)
     out.mkdir(parents=True, exist_ok=True)
@@ -340,27 +339,14 @@ def _run(args) -> int:
 
 
 def _report_import(trainer, quiet: bool) -> None:
-    """What a weights file gave and the parity with torch (a parity warning even with --quiet)."""
-    if trainer.imported is None:
-        return
-    from rnn_viz.experiment.parity import parity_line
+    """The weights file's summary and parity; the note on missing validation windows."""
+    from rnn_viz.experiment.run_notes import import_lines, validation_note
 
-    line, warning = parity_line(trainer.parity, trainer.config.training.dtype)
-    if not quiet:
-        for text in trainer.import_summary:
-            _say(text)
-    if warning or not quiet:
+    for line in import_lines(trainer, quiet):
         _say(line)
-
-
-def _note_validation(trainer, quiet: bool) -> None:
-    """A file whose held-out part fits no window trains without val_loss: say so (the app's preview does)."""
-    details = trainer.dataset.details
-    if quiet or "validation_note" not in details or trainer.dataset.validation is not None:
-        return
-    if trainer.config.data.get("val_fraction", 0) > 0:
-        note = str(details["validation_note"]).removeprefix("validation: none ")
-        _say(f"note: data.val_fraction leaves no validation windows {note}")
+    note = validation_note(trainer)
+    if note and not quiet:
+        _say(note)
 
 
 def _export_torch(args) -> int:
