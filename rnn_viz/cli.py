@@ -184,8 +184,13 @@ def _duration(seconds: float) -> str:
 
 
 def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConfig:
-    """``cfg`` with a relative ``data.path`` made absolute, so config.toml works from the run's
-    folder and two experiments in different folders compare by the file they read."""
+    """``cfg`` with a relative ``data.path`` (and ``model.weights``) made absolute, so config.toml
+    works from the run's folder and two experiments in different folders compare by the file they read."""
+    if cfg.model.weights is not None:
+        from rnn_viz.experiment.weights_init import weights_path
+
+        model = dataclasses.replace(cfg.model, weights=str(weights_path(cfg.model.weights, base_dir)))
+        cfg = dataclasses.replace(cfg, model=model)
     raw = cfg.data.get("path")
     if not isinstance(raw, str) or not raw.strip():
         return cfg  # no file, or the text task's built-in text
@@ -216,8 +221,8 @@ def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_di
     for section in ("data", "model", "training"):
         for key in sorted(set(saved[section]) | set(wanted_d[section])):
             there, here = saved[section].get(key), wanted_d[section].get(key)
-            if there == here:
-                continue
+            if there == here or (section == "model" and here is None and "weights" in wanted_d["model"]):
+                continue  # a key the weights file decided when the run started (recorded there)
             if section == "training" and key in LIVE_KEYS:
                 live[key] = here
             else:
@@ -229,7 +234,11 @@ def _resume_trainer(trainer_cls, checkpoint: str, cfg: ExperimentConfig, base_di
             + ". Resume with the experiment file it was saved for (its config is in the run's config.toml)",
             source=checkpoint,
         )
-    trainer = trainer_cls(wanted, base_dir)
+    if wanted.model.weights is not None:
+        # The weights file decided the model when the run started; the checkpoint recorded it, and a
+        # resume never reads the weights file again.
+        wanted = dataclasses.replace(wanted, model=saved_cfg.model)
+    trainer = trainer_cls(wanted, base_dir, read_weights=False)
     restore_state(trainer, load_checkpoint(checkpoint, checkpoint_layout(trainer)), checkpoint)
     trainer.set_live(trainer.live.replace(**live))
     return trainer, wanted, live
@@ -284,6 +293,8 @@ def _run(args) -> int:
         # (e.g. with DIR/config.toml) finds the same file.
         session = _built(lambda: Session((Trainer(_with_absolute_path(cfg, base_dir), base_dir),)), args.experiment)
         wanted = (session.runs[0].config,)  # resolved: the task's loss in place of "auto"
+    for run in session.runs:
+        _report_import(run, args.quiet)  # each run's weights file, if it has one; also after a resume
     check_runs(list(session.runs), args.memory_budget)  # before the first update allocates anything
     if args.dynamics:
         for run in session.runs:
@@ -401,6 +412,25 @@ def _with_dynamics(trainer, trace):
     return {**trace, **analyse(trainer, trace)}
 
 
+def _report_import(trainer, quiet: bool) -> None:
+    """The weights file's summary and parity; the note on missing validation windows."""
+    from rnn_viz.experiment.run_notes import import_lines, validation_note
+
+    for line in import_lines(trainer, quiet):
+        _say(line)
+    note = validation_note(trainer)
+    if note and not quiet:
+        _say(note)
+
+
+def _export_torch(args) -> int:
+    from rnn_viz.experiment.export_torch import export_torch
+
+    state = export_torch(args.checkpoint, args.out, args.format, args.force)
+    _say(f"wrote {len(state)} tensors to {args.out}")
+    return EXIT_OK
+
+
 def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
     # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -422,7 +452,7 @@ def _presets() -> int:
 
 # --- the command line ----------------------------------------------------------------------------
 
-COMMANDS = ("gui", "run", "presets", "sweep")
+COMMANDS = ("gui", "run", "presets", "sweep", "export-torch")
 
 def _parser() -> argparse.ArgumentParser:
     names = ", ".join(p.stem for p in preset_paths()) or "(none installed)"
@@ -461,6 +491,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="add the dynamics analysis (Lyapunov spectrum, Jacobian spectra, fixed points; "
                           "the [dynamics] table) to trace.npz as dyn/* keys")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    export = sub.add_parser("export-torch", help="write a checkpoint's weights as a PyTorch state dict",
+                            description="Write CHECKPOINT's weights for torch's load_state_dict(strict=True): "
+                                        "under the prefixes they were imported from, else rnn. and readout. "
+                                        "(docs/file-formats.md).")
+    export.add_argument("checkpoint", metavar="CHECKPOINT.npz", help="checkpoint.npz of a run")
+    export.add_argument("out", metavar="OUT", help="file to write (.safetensors, .npz, .pt or .pth)")
+    export.add_argument("--format", choices=("safetensors", "npz", "pt"),
+                        help="file format (default: from OUT's suffix; must agree with it)")
+    export.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     run.add_argument("--memory-budget", type=_gib, default=None, metavar="GiB",
                      help="refuse experiments whose update and trace need more memory than this "
                           "(default: $RNN_VIZ_MEMORY_GB, else 80%% of the memory available)")
@@ -532,6 +571,8 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "presets":
         return _presets()
     try:
+        if args.command == "export-torch":
+            return _export_torch(args)
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=args.threads):

@@ -28,8 +28,9 @@ def test_no_qt_outside_ui():
     for path in _modules():
         if "ui" in path.relative_to(PACKAGE).parts:
             continue
-        # cli.py may open the window, but only lazily (inside a function), never at import time.
-        top_only = path.name == "cli.py" and path.parent == PACKAGE
+        # cli.py may open the window and api.py render a view, but only lazily (inside a function),
+        # never at import time.
+        top_only = path.name in ("cli.py", "api.py") and path.parent == PACKAGE
         for name, line in _imports(path, top_level_only=top_only):
             root = name.split(".")[0]
             if root in QT_MODULES or (name.startswith("rnn_viz.ui") and not top_only):
@@ -52,7 +53,7 @@ def test_engine_imports_numpy_and_stdlib_only():
 
 def test_headless_layers_import_without_loading_qt():
     code = (
-        "import sys, rnn_viz.engine, rnn_viz.data, rnn_viz.experiment, rnn_viz.cli;"
+        "import sys, rnn_viz.engine, rnn_viz.data, rnn_viz.experiment, rnn_viz.cli, rnn_viz.api;"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in %r);"
         "print(','.join(bad)); sys.exit(1 if bad else 0)" % (QT_MODULES,)
     )

@@ -15,6 +15,7 @@ from .errors import DataError
 DATA_SOURCES = ("sine", "adding", "copy", "temporal_order", "impulse", "flip_flop", "text", "file")
 MISSING_POLICIES = ("interpolate", "ffill", "drop")
 DELIMITERS = ("auto", ",", ";", "\t", "|")
+LAYOUTS = ("long", "wide")
 MAX_SEQ_LEN = 100_000
 MAX_BATCH = 65_536
 # Letters name the copy task's symbols, so the alphabet cannot outgrow them.
@@ -85,6 +86,8 @@ SCHEMAS: dict[str, list[Key]] = {
         Key("normalize", "bool", True, doc="z-score each column with statistics of the training split"),
         Key("header", "header", "auto", doc='"auto", true or false: is the first row of a table a header?'),
         Key("delimiter", "choice", "auto", choices=DELIMITERS, doc='table separator ("auto": by extension and content)'),
+        Key("layout", "choice", "long", choices=LAYOUTS,
+            doc='"long": rows are steps; "wide": a period per row, sub-periods as columns, read row by row'),
     ],
 }
 

@@ -17,12 +17,16 @@ class Batch:
     """One batch for the engine.
 
     inputs: (B, T, I) float64. targets: (B, T, O) float64 for mse, or (B, T) int64 class indices for
-    cross_entropy. mask: (B, T) bool, True where a (sample, step) pair carries a loss.
+    cross_entropy. mask: (B, T) bool, True where a (sample, step) pair carries a loss. For file data,
+    where each window came from: ``row_start`` (B,) int64, its first step in the loaded series
+    (after missing-value handling, from 0), and for ready-made sequences ``sequence`` (B,) int64.
     """
 
     inputs: np.ndarray
     targets: np.ndarray
     mask: np.ndarray
+    row_start: np.ndarray | None = None
+    sequence: np.ndarray | None = None
 
     @property
     def batch_size(self) -> int:
@@ -33,12 +37,13 @@ class Batch:
         return int(self.inputs.shape[1])
 
 
-def frozen_batch(inputs: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> Batch:
+def frozen_batch(inputs: np.ndarray, targets: np.ndarray, mask: np.ndarray, row_start=None, sequence=None) -> Batch:
     """A batch whose arrays are read-only, so one validation batch can be shared by every caller."""
     arrays = []
-    for a in (inputs, targets, mask):
-        a = np.ascontiguousarray(a)
-        a.flags.writeable = False
+    for a in (inputs, targets, mask, row_start, sequence):
+        if a is not None:
+            a = np.ascontiguousarray(a)
+            a.flags.writeable = False
         arrays.append(a)
     return Batch(*arrays)
 

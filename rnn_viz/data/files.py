@@ -14,7 +14,7 @@ from .errors import DataError
 from .reading import (SUFFIXES, check_file, check_fits, decode_text, display_name, memory_budget, read_bytes,
                       resolve_path)
 from .series import Numbers, build
-from .table import Table, parse_table
+from .table import SUB_PERIODS, Table, parse_table, period_stamps, time_stamps
 from .textdata import DEFAULT_TEXT, build_text
 
 # Parsing a table in Python costs far more than its bytes: cell strings, lists, floats.
@@ -50,6 +50,8 @@ def table_numbers(t: Table) -> Numbers:
     for j, ok in enumerate(t.numeric):
         if j == t.time_column:
             why[j] = "it is the time column (dates/times), which is skipped"
+        elif j == t.sub_time_column:
+            why[j] = f"it is part of the time column ({t.columns[j]} of the year), which is skipped"
         elif not ok:
             row, cell = t.text_examples.get(j, (None, ""))
             why[j] = f'it holds text, not numbers (row {row}: "{cell}")'
@@ -58,13 +60,59 @@ def table_numbers(t: Table) -> Numbers:
         usable.append(j not in why)
     if t.time_column is not None:
         first, last = t.time_values[0], t.time_values[-1]
-        notes.append(f"time {t.label(t.time_column)} recognised and skipped ({first} to {last})")
-    left = [f"{t.label(j)} ({'text' if not t.numeric[j] else 'empty'})" for j in why if j != t.time_column]
+        if t.sub_time_column is not None:
+            first, last = f"{first}/{t.sub_time_values[0]}", f"{last}/{t.sub_time_values[-1]}"
+            notes.append(f"time {t.label(t.time_column)} with {t.label(t.sub_time_column)} recognised and skipped "
+                         f"({first} to {last})")
+        else:
+            notes.append(f"time {t.label(t.time_column)} recognised and skipped ({first} to {last})")
+    left = [f"{t.label(j)} ({'text' if not t.numeric[j] else 'empty'})" for j in why
+            if j not in (t.time_column, t.sub_time_column)]
     if left:
         notes.append("not numeric, left out unless chosen: " + ", ".join(left))
     labels = tuple(t.label(j) for j in range(len(t.columns)))
+    if t.sub_time_column is not None:
+        stamps = period_stamps(t.time_values, t.sub_time_values, t.columns[t.sub_time_column].strip().lower())
+    else:
+        stamps = time_stamps(t.time_values) if t.time_column is not None else None
     return Numbers(name=t.name, values=t.values, columns=t.columns, usable=tuple(usable), labels=labels,
-                   positions=t.rows, unit="rows", why_unusable=why, notes=tuple(notes + list(t.notes)))
+                   positions=t.rows, unit="rows", why_unusable=why, notes=tuple(notes + list(t.notes)),
+                   time=stamps, time_name=t.columns[t.time_column] if stamps is not None else None)
+
+
+def wide_numbers(t: Table, d: dict) -> Numbers:
+    """``layout = "wide"``: column 0 is the period (a year, say), the other columns its sub-periods
+    in file order (twelve months, four quarters); read row by row as one series named after the file.
+    Its time axis: the start of each month or quarter when the periods are years and there are 12 or
+    4 sub-periods, else the file row."""
+    for key in ("inputs", "targets"):
+        if d.get(key):
+            raise DataError(f'data.{key} must be empty with data.layout = "wide": {t.name} is read as one series')
+    if len(t.columns) < 2:
+        raise DataError(f'{t.name}: data.layout = "wide" needs a period column and at least one sub-period column')
+    subs = list(range(1, len(t.columns)))
+    for j in subs:
+        if not t.numeric[j] and j != t.sub_time_column:
+            row, cell = t.text_examples.get(j, (None, ""))
+            raise DataError(f'{t.name}: {t.label(j)} holds text (row {row}: "{cell}"); with data.layout = "wide" '
+                            "every column after the first is a sub-period of numbers")
+    if t.sub_time_column is not None:
+        raise DataError(f'{t.name}: {t.label(t.sub_time_column)} is a time column; data.layout = "wide" expects '
+                        'one period column, then the sub-periods (use data.layout = "long" for this table)')
+    n, k = t.values.shape[0], len(subs)
+    series = t.values[:, subs].reshape(n * k, 1)  # row-major: period by period, sub-periods in file order
+    years = t.time_values or tuple(str(int(v)) if np.isfinite(v) and v == int(v) else "" for v in t.values[:, 0])
+    stamps = period_stamps(years, None, None, per_row=k) if k in SUB_PERIODS.values() else None
+    stem = t.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return Numbers(name=t.name, values=series, columns=(stem,), usable=(True,), labels=(f'series "{stem}"',),
+                   positions=np.repeat(t.rows, k), unit="rows",
+                   notes=(f"wide table: {n} periods ({t.columns[0]}) x {k} sub-periods read row by row as one series",),
+                   time=stamps, time_name=t.columns[0] if stamps is not None else None)
+
+
+def numbers_of_table(t: Table, d: dict) -> Numbers:
+    """A parsed table as Numbers, by ``data.layout``."""
+    return wide_numbers(t, d) if d.get("layout") == "wide" else table_numbers(t)
 
 
 def _float(a: np.ndarray, name: str) -> np.ndarray:
@@ -140,7 +188,9 @@ def array_numbers(arrays: dict[str, np.ndarray], name: str) -> Numbers:
 def read_numbers(path: Path, d: dict) -> Numbers:
     suffix = _suffix(path)
     if suffix in (".csv", ".tsv"):
-        return table_numbers(read_table(path, d))
+        return numbers_of_table(read_table(path, d), d)
+    if d.get("layout") == "wide":
+        raise DataError(f'{display_name(path)}: data.layout = "wide" is for tables (.csv, .tsv); arrays are long already')
     check_file(path)
     arrays = {"series": read_npy(path)} if suffix == ".npy" else read_npz(path)
     return array_numbers(arrays, display_name(path))
@@ -207,7 +257,7 @@ def inspect_file(path, section: dict | None = None, base_dir: Path | None = None
         summary = ds.summary if ds else f"text: {name}, {len(text)} characters"
         return FilePreview(path=str(p), kind="text", summary=summary, rows=first, shape=(len(text),), error=error)
     table = read_table(p, d) if suffix in (".csv", ".tsv") else None
-    src = table_numbers(table) if table else read_numbers(p, d)
+    src = numbers_of_table(table, d) if table else read_numbers(p, d)
     usable = [j for j, ok in enumerate(src.usable) if ok]
     if src.is_sequences:
         report = [mv.MissingColumn(src.labels[j], int(np.isnan(src.values[..., j]).sum()),

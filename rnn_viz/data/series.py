@@ -36,6 +36,8 @@ class Numbers:
     targets: np.ndarray | None = None
     mask: np.ndarray | None = None
     notes: tuple[str, ...] = ()
+    time: np.ndarray | None = None  # (n,) Unix seconds of a long series' time column, if it has one
+    time_name: str | None = None  # that column's name
 
     @property
     def is_sequences(self) -> bool:
@@ -81,11 +83,15 @@ def _windows(mask: np.ndarray, L: int, h: int, stride: int) -> tuple[np.ndarray,
     return seq.astype(np.int64), starts[k].astype(np.int64)
 
 
-def _gather(X, Y, M, seq, start, L, h) -> Batch:
-    """Windows (seq[b], start[b]) -> Batch with inputs (B, L, I), targets (B, L, O) or (B, L), mask (B, L)."""
+def _gather(X, Y, M, seq, start, L, h, offset: tuple[int, int] = (0, 0), sequences: bool = False) -> Batch:
+    """Windows (seq[b], start[b]) -> Batch with inputs (B, L, I), targets (B, L, O) or (B, L), mask (B, L).
+
+    ``offset`` (sequences, steps) places the part X was cut from in the loaded data, for the batch's
+    ``row_start`` (and ``sequence`` when ``sequences``)."""
     steps = start[:, None] + np.arange(L)[None, :]
     s = seq[:, None]
-    return Batch(X[s, steps], Y[s, steps + h], M[s, steps + h])
+    return Batch(X[s, steps], Y[s, steps + h], M[s, steps + h], start + offset[1],
+                 seq + offset[0] if sequences else None)
 
 
 def _zscore(train: np.ndarray, labels: list[str], name: str, part: str) -> tuple[np.ndarray, np.ndarray]:
@@ -194,11 +200,12 @@ def _build(src: Numbers, d: dict) -> Dataset:
     if not (np.isfinite(X).all() and (classes or np.isfinite(Y).all()) and np.isfinite(stats).all()):
         raise DataError(f"{name}: values are too extreme to compute with (squares and sums overflow to infinity); "
                         "rescale the data")
-    validation, val_note = _validation(X[va], Y[va], M[va], L, h, n_val, src.is_sequences)
+    val_offset = (N - n_val, 0) if src.is_sequences else (0, n_train)
+    validation, val_note = _validation(X[va], Y[va], M[va], L, h, n_val, src.is_sequences, val_offset)
 
     def draw(rng: np.random.Generator, B: int) -> Batch:
         k = rng.integers(0, seq.size, size=B)
-        return _gather(Xtr, Ytr, Mtr, seq[k], start[k], L, h)
+        return _gather(Xtr, Ytr, Mtr, seq[k], start[k], L, h, sequences=src.is_sequences)
 
     in_names = tuple(src.columns[j] for j in inputs)
     out_names = tuple(src.columns[j] for j in targets) if not explicit else tuple(f"target {k}" for k in range(out_size))
@@ -218,9 +225,11 @@ def _build(src: Numbers, d: dict) -> Dataset:
                     else f"chance (predict the training mean): mse {chance:.4f}")
     lines.append(chance_words)
     lines.extend(src.notes)
+    time, time_name = _time_axis(src, kept, T)
     details = dict(norm, input_columns=in_names, target_columns=out_names, train_size=n_train, val_size=n_val,
                    filled=filled if d["missing"] != "drop" else 0, dropped=(filled and d["missing"] == "drop"),
-                   missing=tuple(report), windows=int(seq.size), horizon=h)
+                   missing=tuple(report), windows=int(seq.size), horizon=h, time=time, time_name=time_name,
+                   validation_note=val_note)
     return Dataset(
         name=name, loss=loss, allowed_losses=(loss,), input_size=X.shape[-1], output_size=out_size, seq_len=L,
         chance_loss=chance, chance_accuracy=chance_acc, summary="\n".join(lines), vocab=None,
@@ -247,7 +256,17 @@ def _shape_line(src: Numbers, N: int, T: int, kept: np.ndarray) -> str:
     return f"{src.name}: {T} time steps" + (f" ({dropped} rows dropped for missing values)" if dropped else "")
 
 
-def _validation(X, Y, M, L, h, n_val, sequences) -> tuple[Batch | None, str]:
+def _time_axis(src: Numbers, kept: np.ndarray, T: int) -> tuple[np.ndarray, str]:
+    """The time of every step of the loaded data: (T,) float64 Unix seconds from a date column, else
+    the file's row numbers (a table) or the step index (arrays, and each ready-made sequence)."""
+    if src.is_sequences:
+        return np.arange(T, dtype=np.float64), "step"
+    if src.time is not None:
+        return np.asarray(src.time, dtype=np.float64)[kept], src.time_name or "time"
+    return np.asarray(src.positions, dtype=np.float64)[kept], "row" if src.unit == "rows" else "step"
+
+
+def _validation(X, Y, M, L, h, n_val, sequences, offset=(0, 0)) -> tuple[Batch | None, str]:
     """Non-overlapping windows of the held-out part (at most MAX_VAL_WINDOWS, evenly spread)."""
     if n_val == 0:
         return None, "no validation (data.val_fraction = 0)"
@@ -260,6 +279,7 @@ def _validation(X, Y, M, L, h, n_val, sequences) -> tuple[Batch | None, str]:
     if seq.size > MAX_VAL_WINDOWS:
         pick = np.linspace(0, seq.size - 1, MAX_VAL_WINDOWS).round().astype(int)
         seq, start = seq[pick], start[pick]
-    b = _gather(X, Y, M, seq, start, L, h)
+    b = _gather(X, Y, M, seq, start, L, h, offset, sequences)
     unit = "sequences" if sequences else "steps"
-    return frozen_batch(b.inputs, b.targets, b.mask), f"validation {n_val} {unit} ({_count(seq.size, 'window')})"
+    return (frozen_batch(b.inputs, b.targets, b.mask, b.row_start, b.sequence),
+            f"validation {n_val} {unit} ({_count(seq.size, 'window')})")

@@ -45,6 +45,8 @@ class Table:
     rows: np.ndarray
     time_column: int | None = None
     time_values: tuple[str, ...] = ()
+    sub_time_column: int | None = None  # a quarter or month column right after a year column
+    sub_time_values: tuple[str, ...] = ()
     text_examples: dict = field(default_factory=dict)  # column -> (row, cell) of a non-numeric column
     preview: tuple[tuple[str, ...], ...] = ()
     notes: tuple[str, ...] = ()
@@ -135,10 +137,11 @@ def parse_table(text: str, name: str, suffix: str, header="auto", delimiter: str
     table_kw = dict(name=name, columns=tuple(names), header=bool(header), delimiter=delim, rows=np.asarray(rows))
     probe = Table(values=np.empty((0, 0)), numeric=(), **table_kw)
     time_col = _time_column(cols, names, bool(header))
+    sub_col = _sub_time_column(cols, names, bool(header), time_col)
     values = np.full((len(rows), ncols), np.nan)
     numeric, text_examples = [], {}
     for j, col in enumerate(cols):
-        if j == time_col:
+        if j in (time_col, sub_col):
             numeric.append(False)
             continue
         ok, example = _parse_column(col, values[:, j], rows, probe, j, header_auto=(header is False))
@@ -152,7 +155,9 @@ def parse_table(text: str, name: str, suffix: str, header="auto", delimiter: str
         if spacing:
             notes.append(spacing)
     preview = tuple(tuple(r) for r in cells[:PREVIEW_ROWS])
+    sub_values = tuple(cols[sub_col]) if sub_col is not None else ()
     return Table(values=values, numeric=tuple(numeric), time_column=time_col, time_values=time_values,
+                 sub_time_column=sub_col, sub_time_values=sub_values,
                  text_examples=text_examples, preview=preview, notes=tuple(notes), **table_kw)
 
 
@@ -176,6 +181,46 @@ def _time_column(cols: list, names: list[str], header: bool) -> int | None:
     if header and names[0].strip().lower() in TIME_NAMES:
         return 0
     return None
+
+
+SUB_PERIODS = {"quarter": 4, "month": 12}
+
+
+def _sub_time_column(cols: list, names: list[str], header: bool, time_col: int | None) -> int | None:
+    """Column 1 is part of the time axis when column 0 is a "year" column and column 1 is named
+    "quarter" or "month" and holds whole numbers 1-4 or 1-12."""
+    if not header or time_col != 0 or len(cols) < 3 or names[0].strip().lower() != "year":
+        return None
+    top = SUB_PERIODS.get(names[1].strip().lower())
+    if top is None:
+        return None
+    cells = [c for c in cols[1] if c.lower() not in MISSING_MARKERS]
+    if cells and all(c.isdigit() and 1 <= int(c) <= top for c in cells):
+        return 1
+    return None
+
+
+def period_stamps(years: tuple[str, ...], subs: tuple[str, ...] | None, kind: str | None,
+                  per_row: int = 1) -> np.ndarray | None:
+    """Unix seconds of the start of each period: years with their quarter or month (``subs``), or
+    ``per_row`` sub-periods per year (a wide table: 12 months or 4 quarters per row). None if a
+    year is not a whole number."""
+    try:
+        year = np.array([int(y) for y in years])
+        month = np.array([int(s) for s in subs]) if subs is not None else None
+    except ValueError:
+        return None
+    if month is not None and kind == "quarter":
+        month = 3 * (month - 1) + 1
+    out = []
+    for i, y in enumerate(year):
+        for k in range(per_row):
+            m = int(month[i]) if month is not None else 1 + k * (12 // per_row)
+            try:
+                out.append(datetime(int(y), m, 1, tzinfo=timezone.utc).timestamp())
+            except (ValueError, OverflowError):
+                return None
+    return np.array(out, dtype=np.float64)
 
 
 def _parse_column(col, out: np.ndarray, rows: list[int], table: Table, j: int, header_auto: bool):
@@ -216,11 +261,19 @@ def _clip(cell: str, n: int = 40) -> str:
     return cell if len(cell) <= n else cell[: n - 3] + "..."
 
 
+def time_stamps(values: tuple[str, ...]) -> np.ndarray | None:
+    """ISO dates/times -> (n,) float64 Unix seconds (naive times read as UTC), or None if any cell is
+    not one (a missing cell, a time column named "time" holding numbers)."""
+    try:
+        return np.array([_utc(datetime.fromisoformat(v)).timestamp() for v in values], dtype=np.float64)
+    except (ValueError, TypeError, OverflowError, OSError):
+        return None
+
+
 def _spacing_note(values: tuple[str, ...], rows: list[int], label: str) -> str | None:
     """A note when ISO dates/times in the time column are not evenly spaced (gaps in the record)."""
-    try:
-        stamps = np.array([_utc(datetime.fromisoformat(v)).timestamp() for v in values])
-    except (ValueError, TypeError, OverflowError, OSError):
+    stamps = time_stamps(values)
+    if stamps is None:
         return None
     if len(stamps) < 3:
         return None

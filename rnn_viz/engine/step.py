@@ -107,9 +107,12 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
 def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, inputs, targets, mask,
                loss: str, truncation: bptt.Truncation | None = None, clip_norm: float = 0.0,
                clip_value: float = 0.0, flow_sample: int | None = None, spectra: dict | None = None,
-               level: str = "full"):
+               level: str = "full", trainable: tuple[str, ...] | None = None):
     """evaluate() (trace keys of ``level``), then one optimizer update with clipping.
 
+    ``trainable``: the parameters the update changes (None = all); the others are returned as they
+    are and ``opt_state`` holds buffers for the trainable ones only. The gradient norm, the trace's
+    gradients and clipping still cover every parameter.
     Returns (new_params, new_opt_state, trace); the inputs are never modified. Raises
     DivergenceError if the loss, a gradient, or the updated parameters or optimizer state are not
     finite; the caller's params and opt_state are then exactly what they were.
@@ -124,8 +127,14 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
         _check_finite(grads, "gradient of")
     # no copy when nothing is clipped: update() never modifies its inputs
     clipped, _ = optim.clip_gradients(grads, clip_norm, clip_value, norm=norm, copy=False)
-    with np.errstate(over="ignore", invalid="ignore"):
-        new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
+    if trainable is not None:
+        learn = {k: params[k] for k in trainable}
+        with np.errstate(over="ignore", invalid="ignore"):
+            learned, new_state = optim.update(optimizer, learn, {k: clipped[k] for k in trainable}, opt_state)
+        new_params = {k: learned.get(k, p) for k, p in params.items()}
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
     _check_finite(new_params, "update of")
     _check_finite(new_state, "optimizer state")
     return new_params, new_state, tr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from rnn_viz.engine import ACTIVATIONS, CELLS, INITS, LOSSES, OPTIMIZERS
 from rnn_viz.engine.network import MAX_LAYERS
 
 from .errors import ConfigError
-from .schema import Bool, Choice, Float, Int, Setting, Text, setting, settings_of, show
+from .schema import Bool, Choice, Float, Int, Name, Setting, Text, setting, settings_of, show
 from .schema import check_known as _known, check_value as _check  # [preset], [compare], [dynamics]
 
 __all__ = [
@@ -70,6 +70,14 @@ _show = show
 _UNIT = Float(0.0, 1.0)  # [0, 1): momentum-like coefficients
 
 
+# Keys a weights file decides: left out, they come from its shapes (see experiment/torch_map.py).
+FROM_WEIGHTS = ("cell", "activation", "hidden_size", "num_layers", "bias")
+WEIGHTS_ONLY = ("weights_module", "readout_module")
+NOT_WITH_WEIGHTS = ("init", "spectral_radius", "gain")
+TRAIN_CHOICES = ("all", "readout")
+_MODULE = Name('a module name such as "encoder.rnn" ("" = top level)')
+
+
 def _validate_fields(obj, settings: tuple[Setting, ...]) -> None:
     """Check and normalise (int -> float where a float is meant) every field of a frozen dataclass."""
     for s in settings:
@@ -81,33 +89,72 @@ class ModelConfig:
     """``[model]``. ``activation`` is the rnn cell's nonlinearity ("tanh" when not given) and None
     for lstm/gru, whose nonlinearities are fixed; giving one for a gated cell is an error.
     ``gain`` g (None = not used) draws W_hh ~ N(0, g^2/H) unscaled: only with init "gaussian", and
-    it replaces ``spectral_radius`` (a file may not give both)."""
+    it replaces ``spectral_radius`` (a file may not give both).
 
-    cell: str = setting(Choice(CELLS), "rnn", "Cell",
-                        "rnn: h_t = act(W_hh h_{t-1} + W_xh x_t + b_h); lstm and gru (PyTorch's equations and "
-                        "gate order) add gates that can keep the gradient alive")
+    With ``weights`` (a PyTorch state dict), the keys of FROM_WEIGHTS left out stay None until the
+    trainer reads the file and fills them in from its shapes; ``init``/``spectral_radius``/``gain``
+    are then not allowed. Without it they take the schema's defaults (rnn, 32 units, 1 layer,
+    orthogonal, 1.0). ``bias`` None means true (left out of the written file); false holds every
+    bias at 0, untrained."""
+
+    cell: str | None = setting(Choice(CELLS), "rnn", "Cell",
+                               "rnn: h_t = act(W_hh h_{t-1} + W_xh x_t + b_h); lstm and gru (PyTorch's equations "
+                               "and gate order) add gates that can keep the gradient alive", filled_by="weights")
     activation: str | None = setting(Choice(ACTIVATIONS), None, "Activation",
                                      'the rnn cell\'s nonlinearity ("tanh" when not given); lstm and gru have fixed '
                                      "ones, so giving one for them is an error", optional=True, when={"cell": ("rnn",)})
-    hidden_size: int = setting(Int(1, 4096), 32, "Hidden units", "units H in each layer's hidden state h_t")
-    num_layers: int = setting(Int(1, MAX_LAYERS), 1, "Layers",
-                              "stacked recurrent layers; layer l > 0 reads layer l-1's hidden state")
-    init: str = setting(Choice(INITS), "orthogonal", "Recurrent init",
-                        "how W_hh starts, scaled to the spectral radius (input weights are Glorot-uniform)")
-    spectral_radius: float = setting(Float(0.0), 1.0, "Spectral radius",
-                                     "largest |eigenvalue| of every Whh.<l> (each gate block for lstm/gru) at init: "
-                                     "below 1 gradients tend to vanish, above 1 to explode")
+    hidden_size: int | None = setting(Int(1, 4096), 32, "Hidden units", "units H in each layer's hidden state h_t",
+                                      filled_by="weights")
+    num_layers: int | None = setting(Int(1, MAX_LAYERS), 1, "Layers",
+                                     "stacked recurrent layers; layer l > 0 reads layer l-1's hidden state", filled_by="weights")
+    init: str | None = setting(Choice(INITS), "orthogonal", "Recurrent init",
+                               "how W_hh starts, scaled to the spectral radius (input weights are Glorot-uniform)",
+                               filled_by="weights", note="not with weights")
+    spectral_radius: float | None = setting(Float(0.0), 1.0, "Spectral radius",
+                                            "largest |eigenvalue| of every Whh.<l> (each gate block for lstm/gru) at "
+                                            "init: below 1 gradients tend to vanish, above 1 to explode", filled_by="weights",
+                                            note="not with weights")
     gain: float | None = setting(Float(0.0), None, "Gain",
                                  "every gate block of Whh.<l> is drawn N(0, gain^2/H) and not rescaled (its spectral "
                                  "radius is about gain by the circular law; experiment 7)", optional=True,
                                  when={"init": ("gaussian",)},
-                                 note="not together with spectral_radius (--set of one drops the other)")
+                                 note="not together with spectral_radius (--set of one drops the other); not with weights")
+    bias: bool | None = setting(Bool(), True, "Bias", "false: every recurrent bias (bh.<l>, bhn.<l>) is held at 0 and "
+                                "never trained, like PyTorch's bias=False", filled_by="weights")
+    weights: str | None = setting(Text("a path to a .safetensors, .pt, .pth or .npz state dict"), None, "Weights",
+                                  "start from a PyTorch state dict (see below); relative to the experiment file; "
+                                  "cell, hidden_size, num_layers and bias left out come from its shapes",
+                                  widget="text", optional=True)
+    weights_module: str | None = setting(_MODULE, None, "Weights module",
+                                         "which recurrent module of the file (needed when it has several; "
+                                         "found otherwise)", widget="text",
+                                         optional=True, note="only with weights")
+    readout_module: str | None = setting(
+        Name('a Linear module name such as "head" ("" = top level, "none" = a fresh readout)'), None,
+        "Readout module", "which nn.Linear is the readout (found otherwise); \"none\": a fresh readout",
+        widget="text",
+        optional=True, note="only with weights")
 
     def __post_init__(self):
         _validate_fields(self, MODEL_SETTINGS)
+        if self.weights is not None:
+            for key in NOT_WITH_WEIGHTS:
+                if getattr(self, key) is not None:
+                    raise ConfigError(f"{{key}} cannot be used with model.weights (the weights file holds the "
+                                      "trained recurrent matrices); leave it out", f"model.{key}")
+        else:
+            for key in WEIGHTS_ONLY:
+                if getattr(self, key) is not None:
+                    raise ConfigError("{key} needs model.weights (a state dict to choose the module from)",
+                                      f"model.{key}")
+            for s in MODEL_SETTINGS:  # no file to fill them in: the schema's fallbacks (bias: None = true)
+                if s.filled_by and getattr(self, s.name) is None and s.name != "bias":
+                    object.__setattr__(self, s.name, s.fallback)
         if self.gain is not None and self.init != "gaussian":
             raise ConfigError(f"{{key}} is not allowed with model.init = {_show(self.init)}; allowed: only with "
                               'init = "gaussian" (W_hh ~ N(0, gain^2/H))', "model.gain")
+        if self.cell is None:
+            return
         if self.cell in GATED_CELLS and self.activation is not None:
             raise ConfigError(
                 f"{{key}} = {_show(self.activation)} is not allowed for model.cell = {_show(self.cell)}; "
@@ -168,6 +215,9 @@ class TrainingConfig:
     spectra_every: int = setting(Int(1), 10, "Spectra every", "metrics.csv's sigma_max/rho (W_hh's spectrum, "
                                  "an eigen-solve) after update 1, every N-th update and the last; other rows "
                                  "leave them empty", live=True)
+    train: str = setting(Choice(TRAIN_CHOICES), "all", "Train", 'what learns: "readout" trains only Why and by (the '
+                         "echo-state / reservoir setting) and keeps no optimizer state for the rest; grad/*, "
+                         "grad_norm and clipping still cover every parameter")
 
     def __post_init__(self):
         _validate_fields(self, TRAINING_SETTINGS)
@@ -364,7 +414,17 @@ def load_config(path: str | Path) -> ExperimentConfig:
 
     name = str(path)
     d = read_toml(path, name)
-    return config_from_dict(d, name)
+    return _weights_from_folder(config_from_dict(d, name), Path(path).parent)
+
+
+def _weights_from_folder(cfg: ExperimentConfig, folder: Path) -> ExperimentConfig:
+    """``model.weights`` is relative to the experiment file: made absolute as soon as it is read, so
+    whoever builds the run (CLI, app, notebook, a test) reads the file the experiment means."""
+    raw = cfg.model.weights
+    if raw is None or Path(raw).expanduser().is_absolute():
+        return cfg
+    model = replace(cfg.model, weights=str((folder / Path(raw).expanduser()).resolve()))
+    return replace(cfg, model=model)
 
 
 # --- overrides and the second run ----------------------------------------------------------------
@@ -397,6 +457,10 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
         for given, dropped in (("gain", "spectral_radius"), ("spectral_radius", "gain")):
             if section == "model" and given in table and dropped not in table:
                 old = {k: v for k, v in old.items() if k != dropped}
+        if section == "model" and table.get("weights") not in (None, old.get("weights")):
+            # New weights define the architecture: the old model's keys (its defaults included)
+            # would contradict them. Only what is given with them is compared with the file.
+            old = {}
         if section == "compare":
             merged[section] = _merge(old, table)
             continue

@@ -129,12 +129,14 @@ def write_trace(path: str | Path, trace: Mapping[str, np.ndarray], config_json: 
 
 _TRACE_ENTRY = Entry(kinds="biufc")  # dyn/*_eig are complex eigenvalues (docs/trace-keys.md)
 _TRACE_CONFIG = Entry(kinds="U", shape=(), max_bytes=4 * MAX_JSON_CHARS)
+# 0-d text keys besides config (docs/trace-keys.md): a column name.
+_TRACE_TEXT = {"data/time_name": Entry(kinds="U", shape=(), max_bytes=4 * 1024)}
 
 
 def read_trace(path: str | Path) -> dict[str, np.ndarray]:
     """Every array of a trace.npz (``config`` stays a 0-d str array; ``str(t["config"])`` is the
     JSON). Raises RunFileError for a missing, corrupt or foreign file."""
-    arrays = _load_npz(path, "trace", lambda key: _TRACE_CONFIG if key == "config" else _TRACE_ENTRY)
+    arrays = _load_npz(path, "trace", lambda key: _TRACE_CONFIG if key == "config" else _TRACE_TEXT.get(key, _TRACE_ENTRY))
     config = arrays.get("config")
     if config is None or config.ndim != 0 or config.dtype.kind != "U":
         raise RunFileError(f"{path}: not an rnn-viz trace (no 0-d string 'config' entry)")

@@ -20,10 +20,14 @@ import numpy as np
 from ..data import load_dataset
 from ..engine import DivergenceError, NetSpec, Optimizer, Truncation, init_params, train_step, whh_spectra
 from ..engine import optim
+from ..engine.network import forward
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
 from .live import LiveSettings
+from .data_trace import extend_trace
+from .parity import torch_parity
 from .record import StepRecord
+from .weights_init import import_model, trainable_names
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -31,12 +35,15 @@ _DTYPES = {"float64": np.float64, "float32": np.float32}
 class Trainer:
     """Model, optimizer and data stream of one experiment.
 
-    ``config``: a validated ExperimentConfig; ``base_dir``: where relative data paths start.
-    Seeding: ``training.seed`` spawns two independent streams, one for the initial weights and one
-    for the batches, so the same experiment always trains identically.
+    ``config``: a validated ExperimentConfig; ``base_dir``: where relative data and weights paths
+    start. Seeding: ``training.seed`` spawns two independent streams, one for the initial weights and
+    one for the batches, so the same experiment always trains identically. With ``model.weights`` the
+    file's parameters replace the initial ones (``imported``, ``import_summary`` and ``parity`` say
+    what was read); ``read_weights=False`` (a resume) builds the model from the config alone.
     """
 
-    def __init__(self, config: ExperimentConfig, base_dir: Path | str | None = None, dataset=None):
+    def __init__(self, config: ExperimentConfig, base_dir: Path | str | None = None, dataset=None,
+                 read_weights: bool = True):
         tc, mc = config.training, config.model
         self.base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
         init_seq, data_seq = np.random.SeedSequence(tc.seed).spawn(2)
@@ -50,19 +57,48 @@ class Trainer:
                 key="training.loss",
             )
         self.loss = loss
-        self.config = dataclasses.replace(config, training=dataclasses.replace(tc, loss=loss))
+        self.imported = None
+        if mc.weights is not None and read_weights:
+            mc, self.imported = import_model(mc, self.base_dir, self.dataset.input_size, self.dataset.output_size,
+                                             _DTYPES[tc.dtype])
+        elif mc.cell is None or mc.hidden_size is None or mc.num_layers is None:
+            raise ConfigError("model.cell, model.hidden_size and model.num_layers are needed to resume a run "
+                              "started from weights (its config.toml records them)", key="model.cell")
+        self.config = dataclasses.replace(config, model=mc, training=dataclasses.replace(tc, loss=loss))
         self.spec = NetSpec(mc.cell, self.dataset.input_size, mc.hidden_size, self.dataset.output_size,
                             mc.num_layers, mc.activation or "tanh")
-        self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init, mc.spectral_radius,
-                                  _DTYPES[tc.dtype], gain=mc.gain)
+        self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init or "orthogonal",
+                                  1.0 if mc.spectral_radius is None else mc.spectral_radius, _DTYPES[tc.dtype],
+                                  gain=mc.gain)
+        if self.imported is not None:
+            self.params.update(self.imported.params)
+        self.trainable = trainable_names(self.spec, mc, tc)
         self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay,
                                    tc.nesterov)
-        self.opt_state = optim.init_state(self.optimizer, self.params)
+        self.opt_state = optim.init_state(self.optimizer, self._learned(self.params))
         self.truncation = Truncation(tc.k1, tc.k2) if tc.bptt == "truncated" else None
         self._live = LiveSettings.of(tc)
         self.rng = np.random.default_rng(data_seq)
         self.step_count = 0
         self._spectra: dict | None = None  # whh_spectra of self.params once computed; None = not yet
+        self.parity = self._torch_parity() if self.imported is not None else None
+
+    def _learned(self, params: dict) -> dict:
+        """The parameters the optimizer updates (and keeps state for)."""
+        return params if self.trainable is None else {k: params[k] for k in self.trainable}
+
+    def _torch_parity(self) -> float | None:
+        inputs = self.next_batch().inputs
+        caches, y = forward(self.spec, self.params, np.asarray(inputs, dtype=self.params["Why"].dtype))
+        return torch_parity(self.imported, self.spec.activation, inputs, y.transpose(1, 0, 2),
+                            caches[-1]["h"].transpose(1, 0, 2))
+
+    @property
+    def import_summary(self) -> list[str]:
+        """What the weights file gave (empty without one): modules, sizes, what was assumed or ignored."""
+        if self.imported is None:
+            return []
+        return self.imported.summary(self.spec.activation if self.spec.cell == "rnn" else None)
 
     # -- live settings -------------------------------------------------------------------------
     @property
@@ -137,6 +173,7 @@ class Trainer:
         batch = self.next_batch() if batch is None else batch
         _, tr = evaluate(self.spec, self.params, batch.inputs, batch.targets, batch.mask, self.loss,
                          self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra)
+        tr = extend_trace(self, tr, batch, heavy)
         return StepRecord(self.step_count, read_only(tr), {}, heavy, self.optimizer.learning_rate)
 
     def propose(self, heavy: bool = False, batch=None, level: str = "full") -> dict:
@@ -157,11 +194,12 @@ class Trainer:
                 self.spec, self.params, self.opt_state, self.optimizer, batch.inputs, batch.targets,
                 batch.mask, self.loss, self.truncation, self.clip_norm, self.clip_value,
                 self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra,
-                "full" if heavy else level,
+                "full" if heavy else level, self.trainable,
             )
         except DivergenceError as err:
             self.rng.bit_generator.state = rng_state
             raise DivergenceError(err.what, self.step_count + 1, err.hint) from None
+        tr = extend_trace(self, tr, batch, heavy)
         return {"params": params, "state": state, "trace": tr, "t0": t0, "heavy": heavy, "rng": rng_state}
 
     def commit(self, proposal: dict, final: bool = False) -> StepRecord:
@@ -221,7 +259,7 @@ class Trainer:
         tr = record.trace
         _, full = evaluate(self.spec, tr_params(tr, self.spec), tr["inputs"], tr["targets"], tr["loss_mask"],
                            self.loss, self.truncation, self._flow_sample(len(tr["inputs"])))
-        return read_only(full)
+        return read_only(extend_trace(self, full, heavy=True, carry=tr))
 
     # -- checkpoints ---------------------------------------------------------------------------
     def checkpoint(self) -> dict[str, np.ndarray]:
@@ -246,9 +284,13 @@ class Trainer:
         """
         from .restore import checkpoint_config_text, restore_state
 
+        saved = from_json(checkpoint_config_text(arrays, source), source)
         if config is None:
-            config = from_json(checkpoint_config_text(arrays, source), source)
-        trainer = cls(config, base_dir)
+            config = saved
+        elif config.model.weights is not None and config.model.cell is None:
+            # The weights file decided the model when the run started and the checkpoint recorded it.
+            config = dataclasses.replace(config, model=saved.model)
+        trainer = cls(config, base_dir, read_weights=False)
         restore_state(trainer, arrays, source)
         return trainer
 

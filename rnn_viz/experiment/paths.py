@@ -32,7 +32,7 @@ from .config import ConfigError, ExperimentConfig, compare_config
 __all__ = ["OutsidePath", "outside_paths", "check_paths", "files_read", "tell", "PATH_KEYS"]
 
 # The settings that name a file to read, per [data] source ("" = the built-in text).
-PATH_KEYS = ("data.path",)
+PATH_KEYS = ("data.path", "model.weights")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,8 @@ def files_read(config: ExperimentConfig, folder: Path | str, source: str | None 
 def outside_paths(config: ExperimentConfig, folder: Path | str, source: str | None = None) -> list[OutsidePath]:
     """The file settings of ``config`` (and of its ``[compare]`` run) that leave ``folder``."""
     folder = Path(folder)
-    found = [_outside("data.path", config.data.get("path"), folder)]
+    found = [_outside("data.path", config.data.get("path"), folder),
+             _outside("model.weights", config.model.weights, folder)]
     if config.compare is not None:
         other = compare_config(config, source)
         if other is not None and other.data.get("path") != config.data.get("path"):

@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Setting", "setting", "settings_of", "show", "Choice", "Int", "Float", "Bool", "Text",
+__all__ = ["Setting", "setting", "settings_of", "show", "Choice", "Int", "Float", "Bool", "Text", "Name",
            "markdown_table", "check_value", "check_known", "MAX_INT"]
 
 MAX_INT = 2**63 - 1  # what a TOML integer can hold
@@ -116,6 +116,16 @@ class Text:
         return value if isinstance(value, str) and value.strip() else None
 
 
+@dataclass(frozen=True)
+class Name:
+    """A module name of a state dict: any string without surrounding spaces ("" = the top level)."""
+
+    allowed: str = 'a module name such as "encoder.rnn" ("" = top level)'
+
+    def check(self, value):
+        return value if isinstance(value, str) and value == value.strip() else None
+
+
 # --- one setting ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -139,6 +149,8 @@ class Setting:
     optional: bool = False
     when: Mapping[str, tuple] = dataclasses.field(default_factory=dict)
     note: str = ""  # what the docs table adds to ``allows`` (a rule involving another key)
+    filled_by: str = ""  # the key whose file decides this one when it is left out (e.g. "weights")
+    fallback: Any = None  # the value it takes when that key is not set either
 
     @property
     def key(self) -> str:
@@ -160,11 +172,19 @@ class Setting:
 
 
 def setting(allows, default, label: str, doc: str, *, widget: str | None = None, live: bool = False,
-            optional: bool = False, when: Mapping[str, tuple] | None = None, note: str = ""):
-    """A dataclass field that carries its Setting (section and name are filled in by settings_of)."""
+            optional: bool = False, when: Mapping[str, tuple] | None = None, note: str = "",
+            filled_by: str = ""):
+    """A dataclass field that carries its Setting (section and name are filled in by settings_of).
+
+    ``filled_by``: a key (say "weights") whose file decides this setting when it is left out: the
+    field then starts as None, so the record can tell "not given" from a value, and ``default``
+    becomes the Setting's ``fallback``, the value the record fills in when that key is not set."""
     if widget is None:
         widget = {Choice: "choice", Int: "int", Float: "float", Bool: "bool"}[type(allows)]
-    meta = Setting("", "", allows, default, label, doc, widget, live, optional, dict(when or {}), note)
+    fallback = default if filled_by else None
+    default = None if filled_by else default
+    meta = Setting("", "", allows, default, label, doc, widget, live, optional or bool(filled_by), dict(when or {}),
+                   note, filled_by, fallback)
     return dataclasses.field(default=default, metadata={"setting": meta})
 
 
@@ -213,6 +233,8 @@ def markdown_table(settings: tuple[Setting, ...]) -> str:
         used = "; ".join(f"only with {k} = " + " or ".join(show(v) for v in vs) for k, vs in s.when.items())
         meaning = s.doc + (f" ({used})" if used else "")
         default = "not set" if s.default is None else f"`{show(s.default)}`"
+        if s.filled_by:
+            default = f"`{show(s.fallback)}` without {s.filled_by}"
         cells = (f"`{s.name}`", default, allowed, "live" if s.live else "on Reset", meaning)
         rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows) + "\n"

@@ -59,7 +59,7 @@ class Session:
             run = Trainer(cfg, base_dir, dataset=first.dataset if same_data else None)
             same_shapes = {k: v.shape for k, v in first.params.items()} == {k: v.shape for k, v in run.params.items()}
             ma, mb = configs[0].model, cfg.model
-            equal = same_shapes and (ma.init, ma.spectral_radius, ma.gain) == (mb.init, mb.spectral_radius, mb.gain)
+            equal = same_shapes and (ma.init, ma.spectral_radius, ma.gain, ma.weights) == (mb.init, mb.spectral_radius, mb.gain, mb.weights)
             if equal:
                 run.params = {k: v.copy() for k, v in first.params.items()}
                 run._spectra = None  # computed when a metrics row needs it

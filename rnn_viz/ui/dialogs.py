@@ -54,7 +54,7 @@ def divergence_advice(error, config) -> tuple[str, str]:
     else:
         tips.append(f"Clip harder: Clip norm is {t.clip_norm:g}; try a smaller value.")
     tips.append(f"Lower the learning rate (now {t.learning_rate:g}; try {t.learning_rate / 10:g}).")
-    if m.spectral_radius > 1.0:
+    if m.spectral_radius is not None and m.spectral_radius > 1.0:  # None: the weights came from a file
         tips.append(f"Lower the spectral radius (now {m.spectral_radius:g}): below 1 the recurrent "
                     "weights shrink the signal instead of growing it (applies on Reset).")
     if m.cell == "rnn" and m.activation in ("relu", "linear"):

@@ -99,6 +99,10 @@ BAD_VALUES = [
     ("model", "spectral_radius", -0.1, "a finite number >= 0"),
     ("model", "spectral_radius", float("inf"), "a finite number >= 0"),
     ("model", "gain", -1.0, "a finite number >= 0"),
+    ("model", "bias", 0, "true or false"),
+    ("model", "weights", "", "a path to a .safetensors, .pt, .pth or .npz state dict"),
+    ("model", "weights_module", 3, 'a module name such as "encoder.rnn" ("" = top level)'),
+    ("model", "readout_module", " head", 'a Linear module name such as "head" ("" = top level, "none" = a fresh readout)'),
     ("training", "bptt", "partial", '"full", "truncated"'),
     ("training", "k1", 0, "an integer >= 1"),
     ("training", "k2", "5", "an integer >= 1"),
@@ -119,6 +123,7 @@ BAD_VALUES = [
     ("training", "val_every", 0, "an integer >= 1"),
     ("training", "nesterov", 1, "true or false"),
     ("training", "spectra_every", 0, "an integer >= 1"),
+    ("training", "train", "gates", '"all", "readout"'),
     ("preset", "title", "", "a non-empty string"),
     ("preset", "explanation", 3, "a non-empty string"),
     ("preset", "look_at", ["a"], "a non-empty string"),
@@ -157,7 +162,7 @@ def test_unknown_keys_and_sections_list_what_exists():
         "exp.toml: unknown key training.lr; allowed: bptt, k1, k2, optimizer, learning_rate")
     assert _error({"model": {"cells": "rnn"}}) == (
         "exp.toml: unknown key model.cells; allowed: cell, activation, hidden_size, num_layers, init, spectral_radius, "
-        "gain")
+        "gain, bias, weights, weights_module, readout_module")
     assert _error({"optimiser": {}}) == (
         "exp.toml: unknown section [optimiser]; allowed: [preset], [data], [model], [training], [dynamics], [compare]")
     assert _error({"seed": 1}).startswith("exp.toml: unknown section [seed]")

@@ -20,7 +20,7 @@ from rnn_viz.experiment.session import CompareTrainer
 EXPECTED = [
     "default", "1-vanishing-gradients", "2-exploding-gradients", "3-edge-of-chaos", "4-truncation-blind-spot",
     "5-gates-lstm", "5b-gates-gru", "6-init-identity-vs-small", "6b-init-identity-vs-large",
-    "7-transition-to-chaos", "8-dynamical-isometry", "9-flip-flop-fixed-points",
+    "7-transition-to-chaos", "8-dynamical-isometry", "9-flip-flop-fixed-points", "10-your-model",
 ]
 WITH_COMPARE = {"2-exploding-gradients", "4-truncation-blind-spot", "5-gates-lstm", "5b-gates-gru",
                 "6-init-identity-vs-small", "6b-init-identity-vs-large", "8-dynamical-isometry"}
@@ -226,3 +226,16 @@ def test_6_identity_init_carries_the_gradient_across_100_steps(record_property):
     assert 0.1 < identity < 10
     assert small < 1e-6
     assert large > 1e3
+
+
+# --- 10. an imported PyTorch model --------------------------------------------------------------
+
+def test_10_the_imported_model_forecasts_before_any_update_and_matches_torch(record_property):
+    cfg = preset("10-your-model")
+    trainer = Trainer(cfg)
+    assert trainer.imported is not None and trainer.config.model.cell == "gru"
+    assert (trainer.config.model.weights_module, trainer.config.model.readout_module) == ("encoder", "head")
+    assert trainer.parity < 1e-10
+    loss = float(trainer.evaluate(heavy=False).trace["loss"])
+    record_property("loss_at_import", loss)
+    assert loss < 0.1 * trainer.dataset.chance_loss  # a trained model, not a fresh one
