@@ -35,6 +35,7 @@ def _interrupted_while_starting(signum, frame):
 _MAIN_THREAD = threading.current_thread() is threading.main_thread()
 _SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_starting) if _MAIN_THREAD else None
 
+from rnn_viz.arg_types import count, positive
 from rnn_viz.data import DataError
 from rnn_viz.engine import DivergenceError, EngineError
 from rnn_viz.experiment.config import (
@@ -475,14 +476,14 @@ def _parser() -> argparse.ArgumentParser:
                                      "checkpoint.npz (docs/file-formats.md).")
     run.add_argument("experiment", metavar="EXPERIMENT",
                      help="experiment file (.toml) or preset name, e.g. default or 1-vanishing-gradients")
-    run.add_argument("--steps", type=_count, required=True, metavar="N",
+    run.add_argument("--steps", type=count, required=True, metavar="N",
                      help="updates to train (0: only the trace of the first batch)")
     run.add_argument("--out", required=True, metavar="DIR", help="directory for the run's files (must not exist)")
     run.add_argument("--force", action="store_true", help="write into DIR even if it exists (overwrites its files)")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                      help="override a setting, e.g. --set training.bptt=truncated (repeatable)")
     run.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint.npz of an earlier run")
-    run.add_argument("--checkpoint-every", type=_count, default=0, metavar="N",
+    run.add_argument("--checkpoint-every", type=count, default=0, metavar="N",
                      help="also save DIR/checkpoint.npz every N updates (default: only at the end)")
     run.add_argument("--plots", action="store_true", help="render every view to DIR (offscreen Qt)")
     run.add_argument("--compare", action="store_true",
@@ -503,33 +504,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-budget", type=_gib, default=None, metavar="GiB",
                      help="refuse experiments whose update and trace need more memory than this "
                           "(default: $RNN_VIZ_MEMORY_GB, else 80%% of the memory available)")
-    run.add_argument("--threads", type=_positive, default=1, metavar="N",
+    run.add_argument("--threads", type=positive, default=1, metavar="N",
                      help="BLAS threads (default 1, overriding OPENBLAS_NUM_THREADS and the like; "
                           "more only helps on idle cores)")
     sub.add_parser("presets", help="list the guided experiments: NAME<TAB>TITLE, one per line")
     sub.add_parser("sweep", help="one experiment per grid point: sweep.csv and a figure per measure "
                                  "(rnn-viz sweep --help)")
     return parser
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
 
 
 def _gib(text: str) -> float:

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from rnn_viz.arg_types import count, positive
 from rnn_viz.data import DataError
 from rnn_viz.engine import EngineError
 from rnn_viz.experiment import sweep
@@ -86,9 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--measure", required=True, metavar="M[,M...]",
                    help="what to measure at each point: " + ", ".join(sweep.MEASURES))
     p.add_argument("--out", required=True, metavar="DIR", help="directory for the sweep's files")
-    p.add_argument("--steps", type=_count, default=0, metavar="N",
+    p.add_argument("--steps", type=count, default=0, metavar="N",
                    help="updates per point before measuring (default 0: at the initial weights)")
-    p.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+    p.add_argument("--jobs", type=positive, default=os.cpu_count() or 1, metavar="N",
                    help="points run at once, one process each (default: the CPU count)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run the points on this Dask distributed cluster (pip install 'rnn-viz[cluster]')")
@@ -96,23 +97,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="write into DIR even if it holds an earlier sweep")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return p
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _count(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
 
 
 def main(argv: list[str], figures=None) -> int:
