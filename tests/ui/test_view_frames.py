@@ -1,0 +1,73 @@
+"""The pure halves of the views: resolve(state) -> frame, on synthetic states (no Qt widgets), and
+the view applying a frame only when it changed."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rnn_viz.engine.analysis import memory_horizon
+from rnn_viz.ui.views import gradients
+from rnn_viz.ui.views.frames import frozen, same
+from tests.ui.synthetic import make_state
+from tests.ui.test_views_three_runs import three_runs
+
+
+def test_same_compares_arrays_by_value_and_nan_equal_to_nan():
+    a = frozen([1.0, np.nan])
+    assert same(a, frozen([1.0, np.nan])) and not same(a, frozen([1.0, 2.0]))
+    assert not same(a, frozen([1, 0], dtype=np.int64)) and not same((a,), (a, a))
+    assert same({"x": (a, "t")}, {"x": (frozen([1.0, np.nan]), "t")}) and not same("a", "b")
+    with pytest.raises(ValueError):
+        a[0] = 2.0  # frames are read-only
+
+
+def test_gradient_frame_of_a_three_run_state_has_every_runs_curves():
+    state = three_runs()
+    frame = gradients.resolve(state, 1e-3)
+    assert len(frame.curves) == 3 and frame.L == 1 and frame.T == 12
+    for i, run in enumerate(state.runs):
+        np.testing.assert_allclose(10 ** frame.curves[i][0], run.trace["dL_dh_norm/0"], rtol=1e-12)
+        assert not frame.curves[i][0].flags.writeable
+        assert frame.horizons[i] == (memory_horizon(np.asarray(run.trace["dL_dh_norm/0"]), 1e-3),)
+        assert run.label in frame.horizon_text
+    assert [name for _, _, name in frame.legend] == [r.label for r in state.runs] + ["envelope"]
+    assert "dL_dh_norm/0 [truncated k1=1 k2=2]" in frame.columns
+    assert frame.rows.shape == (12, len(frame.columns))
+
+
+def test_gradient_frame_follows_the_fraction_and_the_cell():
+    state = make_state("rnn", 2, T=30, H=6)
+    loose, strict = gradients.resolve(state, 1e-1), gradients.resolve(state, 1e-6)
+    assert not same(loose, strict) and "0.1 × peak" in loose.horizon_text
+    assert all(h1 <= h2 for h1, h2 in zip(loose.horizons[0], strict.horizons[0]))
+    assert all(env is not None for env in loose.envelopes) and "σ_max" in loose.envelope_text
+    gated = gradients.resolve(make_state("lstm", 1, T=30, H=6), 1e-3)
+    assert gated.envelopes == (None,) and "not for lstm cells" in gated.envelope_text
+    assert gradients.resolve(replace(state, trace=None), 1e-3) is None
+
+
+def test_resolve_is_pure_the_same_state_gives_the_same_frame():
+    state = three_runs()
+    assert same(gradients.resolve(state), gradients.resolve(state))
+    moved = replace(state, time_step=5)  # the selected step is not part of the frame
+    assert same(gradients.resolve(state), gradients.resolve(moved))
+
+
+def test_a_view_applies_a_frame_only_when_it_changed(qtbot):
+    view = gradients.GradientProfileView()
+    qtbot.addWidget(view)
+    view.show()
+    state = make_state("rnn", 1, T=12, H=5)
+    view.render(state)
+    assert view.frames_applied == 1
+    # an equal state built from new objects: resolved again, but nothing is applied
+    copy = replace(state, trace={k: np.array(v) for k, v in state.trace.items()})
+    view.render(copy)
+    view.render(replace(copy, time_step=3))
+    assert view.frames_applied == 1 and view.selection.value() == 3
+    view.render(three_runs())
+    assert view.frames_applied == 2
+    view.fraction_box.setCurrentIndex(0)
+    assert view.frames_applied == 3 and "0.1 × peak" in view.horizon_text.plain_text
