@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine.analysis import memory_horizon
-from rnn_viz.ui.views import gradients
+from rnn_viz.ui.views import curves, gradients
 from rnn_viz.ui.views.frames import frozen, same
-from tests.ui.synthetic import make_state
+from tests.ui.synthetic import make_config, make_state
 from tests.ui.test_views_three_runs import three_runs
 
 
@@ -71,3 +71,46 @@ def test_a_view_applies_a_frame_only_when_it_changed(qtbot):
     assert view.frames_applied == 2
     view.fraction_box.setCurrentIndex(0)
     assert view.frames_applied == 3 and "0.1 × peak" in view.horizon_text.plain_text
+
+
+# ------------------------------------------------------------------------------------ curves
+def test_curves_frame_gives_each_run_its_own_clip_threshold():
+    state = three_runs()
+    configs = [make_config(clip_norm=0.0), make_config(clip_norm=1.0), make_config(clip_norm=5.0)]
+    runs = tuple(replace(r, config=c) for r, c in zip(state.runs[2:], configs[2:]))
+    state = replace(state, config=configs[0], config_b=configs[1], more_runs=runs)
+    frame = curves.resolve(state)
+    assert [r.clip for r in frame.runs] == [0.0, 1.0, 5.0]
+    assert frame.runs[1].clip_label == "B: clip_norm = 1" and "A: no clipping" in frame.grad_note
+    assert "C: clip_norm = 5" in frame.grad_note
+    assert frame.grad_span[0] <= 0.0 and frame.grad_span[1] >= np.log10(5.0)  # both lines in view
+    for i, run in enumerate(state.runs):
+        np.testing.assert_array_equal(frame.runs[i].loss[1], run.history["loss"])
+        assert not frame.runs[i].loss[1].flags.writeable
+    single = curves.resolve(make_state("rnn", 1))
+    assert len(single.runs) == 1 and single.runs[0].clip_label.startswith("clip_norm")
+
+
+def test_curves_frame_drops_what_a_log_axis_cannot_draw():
+    state = make_state("rnn", 2)
+    h = dict(state.history)
+    h["loss"] = np.where(np.arange(h["loss"].size) == 3, np.nan, h["loss"])
+    h["grad_norm"] = np.where(np.arange(h["grad_norm"].size) == 4, 0.0, h["grad_norm"])
+    frame = curves.resolve(replace(state, history=h, chance_loss=0.0))
+    assert frame.runs[0].loss[0].size == h["step"].size - 1 and 4.0 + 1 not in frame.runs[0].grad[0]
+    assert frame.chance is None and frame.layers == (0, 1)
+
+
+def test_the_curves_view_draws_one_clip_line_per_run(qtbot):
+    view = curves.TrainingCurvesView()
+    qtbot.addWidget(view)
+    view.show()
+    state = make_state("rnn", 1, compare=True)
+    view.render(replace(state, config=make_config(clip_norm=0.0), config_b=make_config(clip_norm=1.0)))
+    view.csv_table()
+    assert not view.clip_lines[0].isVisible() and view.clip_lines[1].isVisible()
+    assert view.clip_lines[1].value() == pytest.approx(0.0) and view.clip_lines[1].label.format == "B: clip_norm = 1"
+    applied = view.frames_applied
+    view.render(replace(state, config=make_config(clip_norm=0.0), config_b=make_config(clip_norm=1.0)))
+    view.csv_table()
+    assert view.frames_applied == applied  # new but equal configs: nothing to apply
