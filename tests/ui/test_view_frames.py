@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine.analysis import memory_horizon
-from rnn_viz.ui.views import curves, gradients
+from rnn_viz.ui.views import curves, flow, gradients
 from rnn_viz.ui.views.frames import frozen, same
 from tests.ui.synthetic import make_config, make_state
 from tests.ui.test_views_three_runs import three_runs
@@ -114,3 +114,41 @@ def test_the_curves_view_draws_one_clip_line_per_run(qtbot):
     view.render(replace(state, config=make_config(clip_norm=0.0), config_b=make_config(clip_norm=1.0)))
     view.csv_table()
     assert view.frames_applied == applied  # new but equal configs: nothing to apply
+
+
+# -------------------------------------------------------------------------------------- flow
+def test_flow_frames_of_each_run_of_a_three_run_state():
+    state = three_runs()
+    for run in state.runs:
+        frame, chain = flow.resolve(state, run.name, cell=(11, 4))
+        F = run.trace["flow/0"]
+        assert frame.title.startswith(f"Run {run.name} (") and frame.T == 12
+        np.testing.assert_array_equal(np.isnan(frame.log_flow), F <= 0)
+        assert frame.index.dtype == np.uint8 and np.all(frame.index[F <= 0] == flow.NO_PATH)
+        assert not frame.flow.flags.writeable and not frame.index.flags.writeable
+        inspected = dict(chain.inspected)
+        assert inspected["t"] == 11 and inspected["k"] == 4 and "h_4 → h_11" in chain.text
+        np.testing.assert_allclose(10 ** chain.bound[1][0], inspected["product"], rtol=1e-12)  # from h_t back to h_k
+    c = flow.resolve(state, "C")[0]
+    assert c.band[0].size > 0 and "truncation" in c.explanation  # run C is truncated (k2 = 2)
+
+
+def test_flow_frame_without_the_heavy_part_says_not_computed():
+    state = make_state("rnn", 1, T=10, heavy=False)
+    frame, chain = flow.resolve(state)
+    assert frame.flow is None and "not computed" in frame.title and "heavy part" in chain.text
+    frame, chain = flow.resolve(make_state("rnn", 1, T=10, loss_at="last"), cell=(4, 7))
+    assert chain.inspected == () and "after t = 4" in chain.text
+
+
+def test_flow_view_applies_the_matrix_only_when_it_changed(qtbot):
+    view = flow.FlowMatrixView()
+    qtbot.addWidget(view)
+    view.show()
+    state = make_state("rnn", 1, T=10)
+    view.render(state)
+    assert view.frames_applied == 1
+    view.render(replace(state, trace=dict(state.trace), time_step=4))  # same numbers, new mapping
+    assert view.frames_applied == 1 and view.inspected["k"] == 4
+    view.render(make_state("rnn", 1, T=10, seed=3))
+    assert view.frames_applied == 2
