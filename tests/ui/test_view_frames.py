@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine.analysis import memory_horizon
-from rnn_viz.ui.views import curves, flow, gradients
+from rnn_viz.ui.views import curves, flow, gradients, heatmaps
 from rnn_viz.ui.views.frames import frozen, same
-from tests.ui.synthetic import make_config, make_state
+from tests.ui.synthetic import make_config, make_state, make_trace
 from tests.ui.test_views_three_runs import three_runs
 
 
@@ -152,3 +152,28 @@ def test_flow_view_applies_the_matrix_only_when_it_changed(qtbot):
     assert view.frames_applied == 1 and view.inspected["k"] == 4
     view.render(make_state("rnn", 1, T=10, seed=3))
     assert view.frames_applied == 2
+
+
+# ---------------------------------------------------------------------------------- heatmaps
+def test_heatmap_frame_follows_each_runs_cell_and_sample():
+    state = make_state("rnn", 1, T=12, H=5, sample=1, compare=True)
+    state = replace(state, trace_b=make_trace("lstm", 1, T=12, H=5, seed=3), config_b=make_config("lstm", 1, 5))
+    a = heatmaps.resolve(state, "A")
+    b = heatmaps.resolve(state, "B")
+    assert a.structure[0] == "rnn" and [key for _, key, _, _ in a.panels] == ["hidden"]
+    assert b.structure[0] == "lstm" and "cell" in [key for _, key, _, _ in b.panels]
+    hidden = dict(((l, k), d) for l, k, d, _ in b.panels)[(0, "hidden")]
+    np.testing.assert_array_equal(hidden, state.trace_b["hidden/0"][1].T)
+    assert not hidden.flags.writeable and b.title.startswith("Run B (")
+
+
+def test_heatmap_scales_grow_within_a_run_and_start_afresh_for_a_new_one():
+    state = replace(make_state("rnn", 1, T=12, H=5), config=make_config("rnn", 1, 5, activation="linear"))
+    first = heatmaps.resolve(state, "A")
+    s = dict(first.scales)[("0:A", "hidden")]
+    assert dict(first.levels)["hidden"] == (-s, s) and s >= np.abs(state.trace["hidden/0"][0]).max()
+    small = dict(state.trace, **{"hidden/0": state.trace["hidden/0"] * 1e-3})
+    kept = heatmaps.resolve(replace(state, trace=small), "A", dict(first.scales))
+    assert dict(kept.levels)["hidden"] == (-s, s)  # never shrinks within a run
+    fresh = heatmaps.resolve(replace(state, trace=small, model_id=1), "A", dict(first.scales))
+    assert dict(fresh.levels)["hidden"][1] < s  # a new model: a new run id, a new scale
