@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine.analysis import memory_horizon
-from rnn_viz.ui.views import curves, flow, gradients, heatmaps
+from rnn_viz.ui.views import curves, flow, gradients, heatmaps, predictions
 from rnn_viz.ui.views.frames import frozen, same
 from tests.ui.synthetic import make_config, make_state, make_trace
 from tests.ui.test_views_three_runs import three_runs
@@ -177,3 +177,24 @@ def test_heatmap_scales_grow_within_a_run_and_start_afresh_for_a_new_one():
     assert dict(kept.levels)["hidden"] == (-s, s)  # never shrinks within a run
     fresh = heatmaps.resolve(replace(state, trace=small, model_id=1), "A", dict(first.scales))
     assert dict(fresh.levels)["hidden"][1] < s  # a new model: a new run id, a new scale
+
+
+# ------------------------------------------------------------------------------- predictions
+def test_predictions_frame_of_each_run_and_its_text():
+    state = three_runs()
+    for run in state.runs:
+        frame = predictions.resolve(state, run.name)
+        assert frame.mode == "series" and frame.title.startswith(f"Run {run.name} (")
+        np.testing.assert_array_equal(frame.outputs[0], run.trace["predictions"][1][:, 0])
+        np.testing.assert_array_equal(frame.targets[0], run.trace["targets"][1][:, 0])
+        assert frame.target_marks[0][0].size == 2 * int(run.trace["loss_mask"][1].sum())
+    vocab = ("a", "b", "c")
+    state = make_state("rnn", 1, T=16, loss="cross_entropy", vocab=vocab, sample=1)
+    frame = predictions.resolve(state)
+    tr = state.trace
+    assert frame.mode == "classes" and np.array_equal(frame.guess, np.argmax(tr["predictions"][1], axis=1))
+    right = frame.guess == tr["targets"][1]
+    assert frame.right[0].size == 2 * int((right & tr["loss_mask"][1]).sum())
+    text = predictions.resolve_text(frame, 3)
+    assert "selected step 3" in text and "input" in text
+    assert predictions.resolve_text(frame, 3) == text != predictions.resolve_text(frame, 4)
