@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine.analysis import memory_horizon
-from rnn_viz.ui.views import curves, flow, gradients, heatmaps, predictions
+from rnn_viz.ui.views import curves, flow, gradients, graph, heatmaps, predictions
 from rnn_viz.ui.views.frames import frozen, same
 from tests.ui.synthetic import make_config, make_state, make_trace
 from tests.ui.test_views_three_runs import three_runs
@@ -198,3 +198,33 @@ def test_predictions_frame_of_each_run_and_its_text():
     text = predictions.resolve_text(frame, 3)
     assert "selected step 3" in text and "input" in text
     assert predictions.resolve_text(frame, 3) == text != predictions.resolve_text(frame, 4)
+
+
+# ------------------------------------------------------------------------------------- graph
+def test_graph_frame_of_each_run_of_a_three_run_state():
+    state = three_runs()
+    for run in state.runs:
+        frame = graph.resolve(state, run.name)
+        tr = run.trace
+        np.testing.assert_allclose(frame.node_values[0], np.abs(tr["hidden/0"][1]).mean(axis=1))
+        np.testing.assert_array_equal(frame.grad[0], tr["dL_dh_norm_sample/0"][1])
+        assert frame.edge_bins.shape == frame.edge_cut.shape == (2 * 12 - 1,)
+        assert run.label.split()[0] in frame.title or "BPTT" in frame.title
+    full, cut = graph.resolve(state, "A"), graph.resolve(state, "C")
+    assert not full.edge_cut.any() and full.windows[0].size == 0
+    assert cut.windows[0].size > 0 and "k1=1 k2=2" in cut.title  # run C truncates with k2 = 2
+    last = graph.resolve(make_state("rnn", 1, T=12, bptt="truncated", k1=4, k2=4, loss_at="last"))
+    # one loss at t = 11 whose window starts at 8: the recurrent edges into steps 1..8 carry nothing
+    np.testing.assert_array_equal(last.edge_cut[:11], np.arange(1, 12) <= 8)
+
+
+def test_graph_node_scale_grows_per_run_and_starts_afresh_with_a_new_model():
+    state = replace(make_state("rnn", 1, T=12, H=5), config=make_config("rnn", 1, 5, activation="relu"))
+    big = dict(state.trace, **{"hidden/0": state.trace["hidden/0"] * 40})
+    first = graph.resolve(replace(state, trace=big), "A")
+    scale = dict(first.node_scales)["0:A"]
+    assert first.node_levels == (0.0, scale) and scale >= 10
+    kept = graph.resolve(state, "A", dict(first.node_scales))
+    fresh = graph.resolve(replace(state, model_id=1), "A", dict(first.node_scales))
+    assert kept.node_levels == (0.0, scale) and fresh.node_levels[1] < scale
+    assert graph.resolve(make_state("lstm", 1, T=12, H=5), "A").node_levels == (0.0, 1.0)
