@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.live import LIVE_KEYS
@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         c.historyChanged.connect(lambda _n: tb.set_history(c.traces.steps))
         c.diverged.connect(self._on_diverged)
         c.failed.connect(lambda title, text: show_message(self, title, text))
+        c.busyChanged.connect(self._on_busy)
         doc = self.document
         doc.opened.connect(self.guided.show_for)
         doc.valuesChanged.connect(self.panel.set_values)
@@ -341,6 +342,15 @@ class MainWindow(QMainWindow):
         self.status_rate.setText(f"{s.steps_per_second:.1f} updates/s" if s.running and s.steps_per_second else
                                  ("training\u2026" if s.running else "paused"))
         self.status_mode.setText(f"A: {s.label_a}  |  B: {s.label_b}" if s.label_b else _mode(self.controller.config))
+
+    def _on_busy(self, message: str) -> None:
+        """A model is being built off the GUI thread: say so, and wait with a busy cursor."""
+        if message:
+            self.statusBar().showMessage(message)
+            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        else:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
 
     def _on_model(self) -> None:
         c = self.controller
