@@ -81,7 +81,7 @@ def test_curves_frame_gives_each_run_its_own_clip_threshold():
     state = replace(state, config=configs[0], config_b=configs[1], more_runs=runs)
     frame = curves.resolve(state)
     assert [r.clip for r in frame.runs] == [0.0, 1.0, 5.0]
-    assert frame.runs[1].clip_label == "B: clip_norm = 1" and "A: no clipping" in frame.grad_note
+    assert frame.runs[1].clip_label == "clip B = 1" and "A: no clipping" in frame.grad_note
     assert "C: clip_norm = 5" in frame.grad_note
     assert frame.grad_span[0] <= 0.0 and frame.grad_span[1] >= np.log10(5.0)  # both lines in view
     for i, run in enumerate(state.runs):
@@ -109,7 +109,7 @@ def test_the_curves_view_draws_one_clip_line_per_run(qtbot):
     view.render(replace(state, config=make_config(clip_norm=0.0), config_b=make_config(clip_norm=1.0)))
     view.csv_table()
     assert not view.clip_lines[0].isVisible() and view.clip_lines[1].isVisible()
-    assert view.clip_lines[1].value() == pytest.approx(0.0) and view.clip_lines[1].label.format == "B: clip_norm = 1"
+    assert view.clip_lines[1].value() == pytest.approx(0.0) and view.clip_lines[1].label.format == "clip B = 1"
     applied = view.frames_applied
     view.render(replace(state, config=make_config(clip_norm=0.0), config_b=make_config(clip_norm=1.0)))
     view.csv_table()

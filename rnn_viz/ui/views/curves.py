@@ -163,9 +163,12 @@ class TrainingCurvesView(BaseView):
             self.grad_plot.addItem(grad)
             self.run_items.append((loss, val, grad))
             pen = pg.mkPen(cm.ACCENT, width=1.2, style=cm.RUN_STYLES[r % len(cm.RUN_STYLES)])
+            # Run A's label at the right end, B's at the left, further runs' in the middle: two
+            # thresholds close together must not print their labels over each other.
+            position, anchor = ((0.98, 1), (0.02, 0), (0.5, 0.5))[min(r, 2)]
             clip = pg.InfiniteLine(angle=0, movable=False, pen=pen, label="clip",
-                                   labelOpts=dict(position=max(0.98 - 0.3 * r, 0.1), color=cm.ACCENT,
-                                                  fill=LABEL_FILL, anchors=[(1, 0), (1, 1)]))
+                                   labelOpts=dict(position=position, color=cm.ACCENT, fill=LABEL_FILL,
+                                                  anchors=[(anchor, 0), (anchor, 1)]))
             clip.setVisible(False)
             self.grad_plot.addItem(clip, ignoreBounds=True)
             self.clip_lines.append(clip)
@@ -349,10 +352,9 @@ def resolve(state: ViewState) -> CurvesFrame:
         h = r.history or {}
         s = np.asarray(h.get("step", np.zeros(0)), dtype=np.float64)
         clip = _clip_norm(r.config)
-        label = f"clip_norm = {clip:g}"
         runs.append(RunCurves(
             r.name, r.label, *(_curve(_positive(s, h.get(c, np.zeros(0)))) for c in ("loss", "val_loss", "grad_norm")),
-            clip=clip, clip_label=f"{r.name}: {label}" if compare else label))
+            clip=clip, clip_label=f"clip {r.name} = {clip:g}" if compare else f"clip_norm = {clip:g}"))
     hist = state.history or {}
     step = np.asarray(hist.get("step", np.zeros(0)), dtype=np.float64)
     layers = tuple(l for l in sorted(int(k.split("/")[1]) for k in hist if k.startswith("sigma_max/")) if l < MAX_LAYERS)
