@@ -218,8 +218,12 @@ def text_label(justify: str = "left", size: str = LABEL_SIZE) -> WrappingLabel:
 class BaseView(QWidget):
     """A view: a pyqtgraph GraphicsLayoutWidget in a QWidget, drawn from a ViewState.
 
-    Subclasses build their plot items once in ``__init__`` and implement ``render``. Clicks on a
-    registered plot arrive as view coordinates through ``on_click``.
+    Subclasses build their plot items once in ``__init__`` and implement ``resolve(state)`` (pure:
+    a frozen frame, see ``frames``) and ``apply(frame)`` (only setData/setImage/setText); the frame
+    is applied only when it differs from the last one, the selected step goes to
+    ``apply_time_step``. Views with more than one frame (flow matrix and its inspector) or a redraw
+    throttle (training curves) override ``_render`` and keep the same rule. Clicks on a registered
+    plot arrive as view coordinates through ``on_click``.
     """
 
     timeStepSelected = Signal(int)
