@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from rnn_viz.engine.analysis import memory_horizon
-from rnn_viz.ui.views import curves, flow, gradients, graph, heatmaps, predictions
+from rnn_viz.ui.views import ALL_VIEWS, curves, flow, gradients, graph, heatmaps, predictions
 from rnn_viz.ui.views.frames import frozen, same
-from tests.ui.synthetic import make_config, make_state, make_trace
+from tests.ui.synthetic import make_config, make_history, make_state, make_trace
 from tests.ui.test_views_three_runs import three_runs
 
 
@@ -228,3 +228,33 @@ def test_graph_node_scale_grows_per_run_and_starts_afresh_with_a_new_model():
     fresh = graph.resolve(replace(state, model_id=1), "A", dict(first.node_scales))
     assert kept.node_levels == (0.0, scale) and fresh.node_levels[1] < scale
     assert graph.resolve(make_state("lstm", 1, T=12, H=5), "A").node_levels == (0.0, 1.0)
+
+
+def test_heatmap_frames_of_every_run_of_a_three_run_state():
+    state = three_runs()
+    for run in state.runs:
+        frame = heatmaps.resolve(state, run.name)
+        hidden = dict(((l, k), d) for l, k, d, _ in frame.panels)[(0, "hidden")]
+        np.testing.assert_array_equal(hidden, run.trace["hidden/0"][1].T)
+        assert frame.title.startswith(f"Run {run.name} (") and frame.sample == 1
+
+
+@pytest.mark.parametrize("name, cls", [(n, c) for n, c, _ in ALL_VIEWS])
+def test_every_view_applies_only_a_changed_frame(qtbot, name, cls):
+    view = cls()
+    qtbot.addWidget(view)
+    view.show()
+    state = three_runs()
+    view.render(state)
+    view.csv_table()  # flushes the curves' throttle
+    applied = view.frames_applied
+    assert applied >= 1
+    # the same numbers in new objects, and another selected step: nothing to apply again
+    copy = replace(state, trace={k: np.array(v) for k, v in state.trace.items()}, time_step=4)
+    view.render(copy)
+    view.csv_table()
+    assert view.frames_applied == applied
+    # a new update (new trace and history): applied once
+    view.render(replace(state, trace=make_trace("rnn", 1, T=12, H=5, seed=11), history=make_history(layers=1, seed=11)))
+    view.csv_table()
+    assert view.frames_applied == applied + 1
