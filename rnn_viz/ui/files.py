@@ -32,8 +32,9 @@ def _user_error_types() -> tuple[type, ...]:
     from rnn_viz.data import DataError
     from rnn_viz.engine.errors import EngineError
     from rnn_viz.experiment.io import RunFileError
+    from rnn_viz.ui.controller import BuildBusyError
 
-    return (cfgmod.ConfigError, DataError, RunFileError, EngineError, export.ExportError, OSError)
+    return (cfgmod.ConfigError, DataError, RunFileError, EngineError, export.ExportError, OSError, BuildBusyError)
 
 
 def explain_error(parent: QWidget, title: str, exc: BaseException) -> None:

@@ -70,3 +70,32 @@ def test_run_while_painting_returns_the_result_or_raises_in_the_caller(qtbot):
 
     with pytest.raises(KeyError, match="flow/0"):
         run_while_painting(fail)
+
+
+def test_a_second_build_during_the_first_is_refused_in_words(controller, monkeypatch):
+    from rnn_viz.ui.controller import BuildBusyError
+    from rnn_viz.ui.files import explain_error
+
+    original = session_mod.Session.evaluate
+    inner = {}
+
+    def second():  # runs on the GUI thread while the first build's job is in its thread
+        try:
+            controller.reset()
+        except BuildBusyError as exc:
+            inner["error"] = exc
+
+    gate = threading.Event()
+    QTimer.singleShot(0, lambda: (second(), gate.set()))
+
+    def slow(self, *args, **kwargs):
+        gate.wait(5.0)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(session_mod.Session, "evaluate", slow)
+    controller.reset()
+    assert "being built already" in str(inner["error"])
+    shown = []
+    monkeypatch.setattr("rnn_viz.ui.files.show_message", lambda parent, title, text: shown.append(text))
+    explain_error(None, "Cannot build this model", inner["error"])
+    assert shown and not shown[0].startswith("Something unexpected")
