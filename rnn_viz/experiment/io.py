@@ -128,13 +128,22 @@ def write_trace(path: str | Path, trace: Mapping[str, np.ndarray], config_json: 
 
 
 _TRACE_ENTRY = Entry(kinds="biuf")
+# Eigenvalues of W_hh and of a step Jacobian are complex (docs/trace-keys.md, dyn/*).
+_TRACE_COMPLEX = Entry(kinds="biufc")
+_COMPLEX_PREFIXES = ("dyn/whh_eig/", "dyn/step_jacobian_eig/")
 _TRACE_CONFIG = Entry(kinds="U", shape=(), max_bytes=4 * MAX_JSON_CHARS)
+
+
+def _trace_entry(key: str) -> Entry:
+    if key == "config":
+        return _TRACE_CONFIG
+    return _TRACE_COMPLEX if key.startswith(_COMPLEX_PREFIXES) else _TRACE_ENTRY
 
 
 def read_trace(path: str | Path) -> dict[str, np.ndarray]:
     """Every array of a trace.npz (``config`` stays a 0-d str array; ``str(t["config"])`` is the
     JSON). Raises RunFileError for a missing, corrupt or foreign file."""
-    arrays = _load_npz(path, "trace", lambda key: _TRACE_CONFIG if key == "config" else _TRACE_ENTRY)
+    arrays = _load_npz(path, "trace", _trace_entry)
     config = arrays.get("config")
     if config is None or config.ndim != 0 or config.dtype.kind != "U":
         raise RunFileError(f"{path}: not an rnn-viz trace (no 0-d string 'config' entry)")
