@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import html
+import math
+import time
+import types
 from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
@@ -15,17 +19,82 @@ from rnn_viz.ui.state import ViewState
 from .frames import same
 
 __all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
-           "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label"]
+           "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label", "steady_axis",
+           "thin_pen", "thin_pens", "MAX_PEN_WIDTH"]
 
 LABEL_SIZE = "9pt"
 LEGEND_SIZE = "8pt"
+# Qt's raster engine strokes a cosmetic pen up to 1 px wide with its fast line drawer and anything
+# wider as a filled outline: a 2,000-point curve paints in 0.3 ms at 1 px, 1.6 ms at 1.5 px and
+# 7 ms at 1.5 px antialiased; at 1 px a dashed curve costs what a solid one does (measured, see
+# docs/benchmarks.md). So every curve and line a view draws is capped at this width (thin_pens),
+# dashes are kept (they tell runs apart), and antialiasing stays off (pyqtgraph's default).
+MAX_PEN_WIDTH = 1.0
+PEN_ITEMS_SECONDS = 1.0
+
+
+def thin_pen(pen: QPen) -> QPen:
+    """``pen`` itself if it is a cosmetic pen at most MAX_PEN_WIDTH wide, else such a copy of it."""
+    if pen.isCosmetic() and pen.widthF() <= MAX_PEN_WIDTH:
+        return pen
+    thin = QPen(pen)
+    thin.setWidthF(min(pen.widthF(), MAX_PEN_WIDTH))
+    thin.setCosmetic(True)
+    return thin
+
+
+def pen_items(scene) -> list:
+    """The curves and infinite lines of ``scene`` that thin_pens caps. Sets of separate short
+    segments (``connect="pairs"``: edges whose width shows a magnitude, markers) keep their width:
+    they are cheap to stroke and their width carries meaning."""
+    return [item for item in scene.items() if isinstance(item, pg.InfiniteLine)
+            or (isinstance(item, pg.PlotCurveItem) and not _is_pairs(item.opts.get("connect")))]
+
+
+def _is_pairs(connect) -> bool:
+    return isinstance(connect, str) and connect == "pairs"
+
+
+def thin_pens(items) -> None:
+    """Cap the pen of every curve and infinite line in ``items`` at MAX_PEN_WIDTH. A PlotDataItem
+    keeps the pen it was given (its curve child is what paints), so legends built from it
+    (item_key) still show the colour and dash meant."""
+    for item in items:
+        pen = item.opts["pen"] if isinstance(item, pg.PlotCurveItem) else item.pen
+        if isinstance(pen, QPen) and thin_pen(pen) is not pen:
+            item.setPen(thin_pen(pen))
 
 
 def style_axis(axis: pg.AxisItem) -> None:
-    """Dark axis lines, ticks and labels on the views' white background (pyqtgraph's are light)."""
+    """Dark axis lines, ticks and labels on the views' white background (pyqtgraph's are light),
+    on an axis that re-lays its plot out only when its size really changes (steady_axis)."""
     axis.setPen(pg.mkPen(cm.FOREGROUND))
     axis.setTextPen(pg.mkPen(cm.FOREGROUND))
     axis.label.setDefaultTextColor(pg.mkColor(cm.FOREGROUND))
+    steady_axis(axis)
+
+
+def _update_label_if_changed(axis: pg.AxisItem) -> None:
+    text = axis.labelString()
+    if text != getattr(axis, "_rnn_viz_label", None):
+        axis._rnn_viz_label = text
+        type(axis)._updateLabel(axis)
+    else:  # the ticks still follow the new range
+        axis.picture = None
+        axis.update()
+
+
+def steady_axis(axis: pg.AxisItem) -> None:
+    """Keep ``axis`` from re-laying its plot out on every range change.
+
+    pyqtgraph re-sets an axis label's HTML and asks the layout for a new geometry after every range
+    change (its SI-prefix check), and fits the axis to the widest tick text both ways, so a view was
+    laid out again and painted 1.3-1.5 times per frame (measured). Here the label is redone only
+    when its text changes, and tick text only ever widens an axis: its width settles within the
+    first frames and tick text no longer moves the plot.
+    """
+    axis.setStyle(autoReduceTextSpace=False)
+    axis._updateLabel = types.MethodType(_update_label_if_changed, axis)
 
 
 class DecadeAxis(pg.AxisItem):
@@ -178,6 +247,10 @@ class WrappingLabel(pg.LabelItem):
 
     def updateMin(self):
         height = self.itemRect().height()
+        self._same_size = self._sizeHint.get(Qt.SizeHint.MinimumSize) == (self.MIN_WIDTH, height) \
+            if hasattr(self, "_sizeHint") else False
+        if self._same_size:
+            return  # asking the layout again would lay out, and repaint, the whole view
         self.setMinimumWidth(self.MIN_WIDTH)
         self.setMinimumHeight(height)
         self._sizeHint = {
@@ -187,6 +260,11 @@ class WrappingLabel(pg.LabelItem):
             Qt.SizeHint.MinimumDescent: (0, 0),
         }
         self.updateGeometry()
+
+    def updateGeometry(self):
+        # LabelItem.setText asks for a new geometry after every text; only a new size needs one.
+        if not getattr(self, "_same_size", False):
+            super().updateGeometry()
 
     @property
     def plain_text(self) -> str:
@@ -228,6 +306,9 @@ class BaseView(QWidget):
 
     timeStepSelected = Signal(int)
     OBJECT_NAME = "view"
+    # Whether the view draws a trace's heavy parts (engine.levels.HEAVY_KEYS: flow matrix, Jacobian
+    # norms): training computes them only while such a view can be seen (Controller.heavy_wanted).
+    DRAWS_HEAVY = False
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -236,6 +317,8 @@ class BaseView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground(cm.BACKGROUND)
+        # No item here is antialiased, so Qt need not widen every exposed rectangle for it.
+        self.canvas.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
         self.canvas.setObjectName(f"{self.OBJECT_NAME}Canvas")
         layout.addWidget(self.canvas)
         self._click_targets: list[tuple[pg.PlotItem, Callable[[float, float], None]]] = []
@@ -251,6 +334,8 @@ class BaseView(QWidget):
         self.frame = None  # the last frame applied (views split into resolve/apply)
         self.frames_applied = 0
         self._inputs = None
+        self._pen_items: list = []
+        self._pen_items_at = -math.inf
 
     # -- the interface the window codes against -------------------------------------------------
     def render(self, state: ViewState) -> None:
@@ -286,6 +371,19 @@ class BaseView(QWidget):
             # Non-finite values (a run on its way to diverging) are drawn as gaps, not warned about.
             with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
                 self._render(state)
+            self._thin_pens()
+
+    def _thin_pens(self) -> None:
+        # Listing the scene costs about 0.1 ms, checking the listed pens almost nothing: the list
+        # is taken again at most once a second (views add items rarely, but set pens every frame).
+        now = time.monotonic()
+        if now - self._pen_items_at > PEN_ITEMS_SECONDS:
+            self._pen_items, self._pen_items_at = pen_items(self.canvas.scene()), now
+        try:
+            thin_pens(self._pen_items)
+        except RuntimeError:  # an item deleted since the list was taken
+            self._pen_items = pen_items(self.canvas.scene())
+            thin_pens(self._pen_items)
 
     def _render(self, state: ViewState) -> None:
         """resolve -> frame, applied only when it differs from the last; the selected time step
