@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.config import ExperimentConfig
@@ -37,7 +37,12 @@ __all__ = ["Controller", "Status", "REDRAW_MS", "default_compare", "BuildBusyErr
 REDRAW_MS = 33
 # At full speed, frames (render + paint, while the worker waits) take at most this share of the
 # time: slow views lower the frame rate rather than the training rate (the issue asks >= 70%).
-FRAME_SHARE = 0.25
+FRAME_SHARE = 0.1
+
+
+def _draws_heavy(view) -> bool:
+    """A view's DRAWS_HEAVY (rnn_viz.ui.views.base.BaseView); one that does not say is assumed to."""
+    return bool(getattr(view, "DRAWS_HEAVY", True))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -140,6 +145,9 @@ class Controller(QObject):
         self._timer.setObjectName("RedrawTimer")
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._frame)
+        for view in self.views:
+            if _draws_heavy(view) and hasattr(view, "installEventFilter"):
+                view.installEventFilter(self)
 
     # --- building models ----------------------------------------------------------------------------
 
@@ -270,6 +278,7 @@ class Controller(QObject):
         if self.running or self.trainer is None:
             return
         worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps)
+        worker.heavy_wanted = self.heavy_wanted()
         worker.posted.connect(self._on_post)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
@@ -474,7 +483,24 @@ class Controller(QObject):
             worker = self._handle.worker
             # The worker trains `interval` between the end of one frame and its next post.
             worker.interval = max(REDRAW_MS / 1000, (self._frame_seconds or 0.0) * (1 - FRAME_SHARE) / FRAME_SHARE)
+            worker.heavy_wanted = self.heavy_wanted()
             worker.frame_done()
+
+    def heavy_wanted(self) -> bool:
+        """Whether a view that draws a trace's heavy parts (flow matrix, Jacobian norms) would be
+        seen: its dock neither closed nor tabbed away. Only then does training compute them."""
+        return any(_draws_heavy(v) and (not hasattr(v, "isVisibleTo") or v.isVisibleTo(v.window()))
+                   for v in self.views)
+
+    def eventFilter(self, watched, event) -> bool:
+        # A view of heavy parts coming into sight: the next traces carry them again, and a paused
+        # run's shown record gets them now (recomputed from its batch and weights, as for a new sample).
+        if event.type() == QEvent.Type.Show:
+            if self._handle is not None:
+                self._handle.worker.heavy_wanted = True
+            elif self.record is not None and not self.record.heavy:
+                QTimer.singleShot(0, self._reinspect)
+        return False
 
     def render_now(self) -> ViewState | None:
         """Draw every view from the newest state now (frames do this when something changed)."""

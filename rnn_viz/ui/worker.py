@@ -12,15 +12,18 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "TRACE_LEVEL"]
+__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "TRACE_LEVEL", "ROW_LEVEL"]
 
 SPEED_MAX = 0  # "as fast as possible": post by time, not by count
 # The one place that says how much trace the app's updates compute: what the live views draw
 # (loss_mask, window_start, inputs, targets, predictions, hidden/cell/gates, dL_dh_norm(_sample),
 # dL_dc, whh_sigma_max, and param/* to recompute heavy parts later), not the rest of trace.npz.
 TRACE_LEVEL = "live"
+# An update whose trace no view will see (most of them at full speed) needs only its metrics row:
+# the level `rnn-viz run` computes.
+ROW_LEVEL = "metrics"
 # At full speed, at most this share of the training time goes to the extra work of heavy traces.
-HEAVY_BUDGET = 0.1
+HEAVY_BUDGET = 0.03
 
 
 class _StepCost:
@@ -48,7 +51,8 @@ class _StepCost:
 class Post:
     """What the worker hands to the UI: the newest records and every metrics row since last time.
 
-    ``records``: one heavy StepRecord per run (run 0 first), or None when this post carries metrics
+    ``records``: one traced StepRecord per run (run 0 first; heavy while the worker's
+    ``heavy_wanted``), or None when this post carries metrics
     rows only. ``rows[i]``: run i's metrics rows of every update since the previous post, this one
     included, so the curves miss nothing although most traces are dropped.
     """
@@ -82,6 +86,9 @@ class TrainingWorker(QObject):
     ``speed``: updates per post (at most one post per ``interval`` seconds), or SPEED_MAX to post
     whenever ``interval`` has passed. ``max_steps``: stop after this many updates (None: run on).
     ``frame_timeout``: after each post, wait up to this long for ``frame_done()`` (0: never wait).
+    ``heavy_wanted``: whether a visible view draws the heavy parts of a trace (flow matrix, Jacobian
+    norms); the UI thread sets it each frame, and posted traces carry those parts only while it is
+    True (they cost about as much as the update itself at T = 200).
 
     Why wait: the UI thread paints through many short Python callbacks (pyqtgraph items), and each
     must win the GIL back from a busy worker, so a frame drawn while the worker computes takes ten
@@ -103,6 +110,7 @@ class TrainingWorker(QObject):
         self.max_steps = max_steps
         self.interval = interval
         self.frame_timeout = frame_timeout
+        self.heavy_wanted = True
         self._stop = threading.Event()
         self._drawn = threading.Event()
         self.done = False
@@ -141,19 +149,20 @@ class TrainingWorker(QObject):
                 # Traces for the views cost extra (flow matrix, Jacobians): take one only as often
                 # as keeps that extra within HEAVY_BUDGET of the time; the posts between carry the
                 # metrics rows alone, so curves and status stay live.
-                heavy = last or (post and now - last_trace >= max(self.interval, cost.heavy_extra / HEAVY_BUDGET))
+                traced = last or (post and now - last_trace >= max(self.interval, cost.heavy_extra / HEAVY_BUDGET))
             else:
                 # Slow motion: the user asked to watch every `speed`-th update, so each is drawn.
-                post = heavy = last or since_post + 1 >= self.speed
+                post = traced = last or since_post + 1 >= self.speed
+            heavy = traced and self.heavy_wanted
             t0 = time.perf_counter()
             try:
-                records = tuple(self._session.step(heavy=heavy, level=TRACE_LEVEL))
+                records = tuple(self._session.step(heavy=heavy, level=TRACE_LEVEL if traced else ROW_LEVEL))
             except Exception as exc:  # divergence and anything else: the UI explains, the thread survives
                 if pending:
                     self._post(pending, None, rate, final=True)
                 self.failed.emit(self.generation, exc)
                 return
-            cost.add(heavy, time.perf_counter() - t0)
+            cost.add(traced, time.perf_counter() - t0)
             pending.add(records)
             done += 1
             since_post += 1
@@ -165,7 +174,7 @@ class TrainingWorker(QObject):
                 if self.speed != SPEED_MAX and not last:
                     self._stop.wait(max(0.0, self.interval - (now - last_post)))
                 self._drawn.clear()
-                if heavy:
+                if traced:
                     self._post(pending, records, rate, final=last)
                     last_trace = now
                 else:

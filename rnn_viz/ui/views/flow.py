@@ -53,6 +53,7 @@ class FlowMatrixView(BaseView):
     """F[t, k] as a log-colour lower-triangular image, with the Jacobian-chain inspector below."""
 
     OBJECT_NAME = "flowMatrixView"
+    DRAWS_HEAVY = True
 
     def __init__(self, parent=None):
         super().__init__(parent)
