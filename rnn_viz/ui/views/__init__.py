@@ -4,6 +4,7 @@
 ``csv_table()`` (columns, rows of what is drawn) and the signal ``timeStepSelected(int)``.
 """
 from .curves import TrainingCurvesView
+from .dynamics import DynamicsView
 from .flow import FlowMatrixView
 from .gradients import GradientProfileView
 from .graph import UnrolledGraphView
@@ -12,7 +13,7 @@ from .predictions import PredictionsView
 
 __all__ = [
     "ALL_VIEWS", "UnrolledGraphView", "HiddenStateView", "GradientProfileView", "FlowMatrixView",
-    "TrainingCurvesView", "PredictionsView",
+    "TrainingCurvesView", "PredictionsView", "DynamicsView", "DYNAMICS_VIEW", "WINDOW_VIEWS",
 ]
 
 # (name, class, title): the name is file-name safe (exports use it), the title goes on the dock.
@@ -24,3 +25,8 @@ ALL_VIEWS = (
     ("curves", TrainingCurvesView, "Training curves"),
     ("predictions", PredictionsView, "Predictions"),
 )
+
+# Drawn from the dyn/ keys computed on request (rnn_viz.ui.dynamics_job), not from every update's
+# trace, so it is not one of the live views above; the window has it too.
+DYNAMICS_VIEW = ("dynamics", DynamicsView, "Dynamics")
+WINDOW_VIEWS = (*ALL_VIEWS, DYNAMICS_VIEW)
