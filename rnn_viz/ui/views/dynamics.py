@@ -161,22 +161,25 @@ def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = 
     slope = float(dyn.get(f"dyn/flow_slope/{layer}", np.nan))
     ky = float(dyn.get(f"dyn/kaplan_yorke/{layer}", np.nan))
     top = f"λ₁ = {lam[0]:.3g}" if lam.size else "λ₁ = -"
-    lyap_title = f"Lyapunov spectrum, layer {layer}: {top}, flow slope {slope:.3g}/step, D_KY = {ky:.3g}"
+    lyap_title = f"Lyapunov: {top}"
+    lyap_detail = f"{top}, slope of log F per lag {slope:.3g}, Kaplan–Yorke dimension {ky:.3g}"
     whh = tuple(np.asarray(z, dtype=np.complex128) for z in np.asarray(dyn[f"dyn/whh_eig/{layer}"]))
     gates = GATE_NAMES.get(cell, tuple(f"block {g}" for g in range(len(whh))))[: len(whh)]
     step_eig = np.asarray(dyn[f"dyn/step_jacobian_eig/{layer}"], dtype=np.complex128)
     step = int(dyn.get("dyn/step", -1))
     rho = float(np.abs(step_eig).max()) if step_eig.size else float("nan")
-    eig_title = f"Eigenvalues: W_hh blocks, step Jacobian at t = {step} (max |λ| {rho:.3g})"
+    eig_title = "Eigenvalues"
+    eig_detail = f"step Jacobian at t = {step}: max |λ| {rho:.3g}"
     sv = np.asarray(dyn[f"dyn/jacobian_sv/{layer}"], dtype=np.float64)
     edges, counts, bad = _histogram(sv)
     lag = int(dyn.get("dyn/lag", 0))
-    sv_title = f"Singular values of ∂s_T/∂s_(T−{lag}), log10" + (f" ({bad} zero or overflowed)" if bad else "")
+    sv_title = f"Singular values, lag {lag}" + (f" ({bad} zero or inf)" if bad else "")
 
     none = (EMPTY, EMPTY)
     cloud = path = stable = saddle = slow = none
     fp_rows: list[tuple[str, np.ndarray]] = []
     pca_title = "Fixed points: not computed"
+    fp_detail = "no fixed points in this analysis"
     if "dyn/fp/pca" in dyn:
         axes = np.asarray(dyn["dyn/fp/pca"], dtype=np.float64)[:2]
         states = _stacked_states(trace, cell, L)
@@ -204,10 +207,12 @@ def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = 
                         ("slow_q", np.asarray(dyn["dyn/slow/q"]))]
         x_star = np.asarray(dyn.get("dyn/fp/input", EMPTY))
         shown = "0" if x_star.size and not np.any(x_star) else ", ".join(f"{v:.3g}" for v in x_star)
-        pca_title = (f"Fixed points at x* = {shown}: {int(is_stable.sum())} stable, {int((~is_stable).sum())} "
-                     f"saddle{'s' if (~is_stable).sum() != 1 else ''}"
-                     + (f", {slow_xy.shape[0]} slow" if slow_xy.shape[0] else "") + " (PC1, PC2 of the visited states)")
-    status = (f"{prefix}computed{when} · {L} layer{'s' if L > 1 else ''}, {cell}; fixed points of the whole stack")
+        pca_title = (f"{int(is_stable.sum())} stable, {int((~is_stable).sum())} saddle{'s' if (~is_stable).sum() != 1 else ''}"
+                     + (f", {slow_xy.shape[0]} slow" if slow_xy.shape[0] else ""))
+        fp_detail = f"fixed points at x* = {shown} on PC1, PC2 of the visited states"
+    status = (f"{prefix}Layer {layer}: {lyap_detail}; dashed: flow slope. Eigenvalues: dots W_hh, ✕ {eig_detail}. "
+              f"σ of ∂s_T/∂s_(T−{lag}). {fp_detail[0].upper() + fp_detail[1:]}: ● stable, ✕ saddle, ○ slow. "
+              f"Computed{when or ' with the trace'}.")
     return DynamicsFrame(f"{prefix}Dynamics", status, L, lam, slope, lyap_title, whh, gates, step_eig, eig_title,
                          edges, counts, sv_title, cloud, path, stable, saddle, slow, pca_title,
                          _table(lam, whh, gates, step_eig, sv, fp_rows))
@@ -251,7 +256,8 @@ class DynamicsView(BaseView):
         bar.addStretch(1)
         self.layout().insertLayout(0, bar)
 
-        self.lyap_plot = style_plot(self.canvas.addPlot(row=0, col=0), left="λ_i (per step)", bottom="i")
+        self.lyap_plot = style_plot(self.canvas.addPlot(row=0, col=0), left="λ_i per step", bottom="i")
+        self.follow_data(self.lyap_plot)
         self.lyap_item = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(cm.layer_color(0)), pen=None)
         self.lyap_line = pg.PlotCurveItem(pen=pg.mkPen(cm.layer_color(0), width=1))
         self.slope_line = pg.InfiniteLine(angle=0, movable=False,
@@ -291,6 +297,9 @@ class DynamicsView(BaseView):
         dot = lambda color: f"<span style='color:{pg.mkColor(color).name()}'>●</span>"
         self._pca_legend = legend_html([(dot(cm.layer_color(1)), "stable"), (dot(cm.ACCENT).replace("●", "✕"), "saddle"),
                                         ("○", "slow"), (dot(cm.layer_color(0)).replace("●", "━━"), "sample")])
+        for plot in (self.lyap_plot, self.eig_plot, self.sv_plot, self.pca_plot):
+            for name in ("left", "bottom"):
+                plot.getAxis(name).enableAutoSIPrefix(False)
         self.status = text_label(size="8pt")
         self.canvas.addItem(self.status, row=2, col=0, colspan=2)
         self._eig_legend = None
@@ -343,22 +352,27 @@ class DynamicsView(BaseView):
             self.layer_box.setCurrentIndex(self._layer)
             self.layer_box.blockSignals(False)
         i = np.arange(frame.exponents.size, dtype=np.float64)
+        if frame.exponents.size:
+            values = np.concatenate([frame.exponents, [frame.flow_slope, 0.0]])
+            values = values[np.isfinite(values)]
+            lo, hi = float(values.min()), float(values.max())
+            pad = max(0.05 * (hi - lo), 1e-3)
+            self.set_span(self.lyap_plot, x=(-0.5, i.size - 0.5), y=(lo - pad, hi + pad))
         self.lyap_item.setData(i, frame.exponents)
         self.lyap_line.setData(i, frame.exponents)
         finite = np.isfinite(frame.flow_slope)
         self.slope_line.setVisible(bool(finite))
         if finite:
             self.slope_line.setValue(frame.flow_slope)
-        set_title(self.lyap_plot, frame.lyapunov_title, legend=legend_html(
+        set_title(self.lyap_plot, frame.lyapunov_title, tip=legend_html(
             [(f"<span style='color:{pg.mkColor(cm.layer_color(0)).name()}'>●</span>", "λ_i"),
-             (f"<span style='color:{pg.mkColor(cm.ACCENT).name()}'><b>‑ ‑</b></span>", "slope of log F per lag")]))
+             (f"<span style='color:{pg.mkColor(cm.ACCENT).name()}'><b>‑ ‑</b></span>", "flow slope")]))
         for g, item in enumerate(self.whh_items):
             item.setData(*(_xy(frame.whh[g]) if g < len(frame.whh) else (EMPTY, EMPTY)))
         self.step_item.setData(*_xy(frame.step_eig))
-        legend = legend_html([(f"<span style='color:{pg.mkColor(cm.layer_color(g)).name()}'>●</span>", f"W_hh {name}"
-                               if name != "W_hh" else "W_hh") for g, name in enumerate(frame.gate_names)]
-                             + [("✕", "step Jacobian")])
-        set_title(self.eig_plot, frame.eig_title, legend=legend)
+        legend = legend_html([(f"<span style='color:{pg.mkColor(cm.layer_color(g)).name()}'>●</span>", name)
+                              for g, name in enumerate(frame.gate_names)] + [("✕", "step J")])
+        set_title(self.eig_plot, frame.eig_title, tip=legend)
         self.sv_item.setData(frame.sv_edges, frame.sv_counts)
         set_title(self.sv_plot, frame.sv_title)
         self.cloud_item.setData(*frame.cloud)
@@ -366,7 +380,7 @@ class DynamicsView(BaseView):
         self.stable_item.setData(*frame.stable)
         self.saddle_item.setData(*frame.saddle)
         self.slow_item.setData(*frame.slow)
-        set_title(self.pca_plot, frame.pca_title, legend=self._pca_legend)
+        set_title(self.pca_plot, frame.pca_title, tip=self._pca_legend)
         self.status.setText(frame.status)
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
