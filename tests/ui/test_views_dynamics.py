@@ -141,3 +141,23 @@ def test_a_setting_that_does_not_fit_is_said_in_words(qtbot, tmp_path):
     assert "exponents" in window.dynamics.error
     assert "Cannot compute the dynamics" in window.dynamics.view.status.plain_text
     assert window.dynamics.view.compute_button.isEnabled()
+
+
+def test_new_updates_do_not_redraw_a_computed_result(qtbot, analysed):
+    from dataclasses import replace
+
+    from rnn_viz.ui.views.dynamics import DynamicsView
+
+    cfg, _, trace, dyn = analysed
+    view = DynamicsView()
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.show()
+    view.set_results({"0:A": DynamicsResult(trace, dyn, 3)})
+    state = _state(cfg, trace)
+    view.render(state)
+    drawn = view.frame
+    view.render(replace(state, trace=dict(trace)))  # the next update's trace: same result shown
+    assert view.frame is drawn
+    view.render(replace(state, sample=1))  # another sample: its trajectory
+    assert view.frame is not drawn and "update 3" in view.frame.status

@@ -334,7 +334,8 @@ class DynamicsView(BaseView):
         run, _, prefix = self.run_selector.select(state)
         r = state.run(run)
         result = self._results.get(r.id)
-        key = (id(result), id(r.trace), r.id, state.sample, self._layer, prefix)
+        # A computed result draws its own trace: new updates' traces change nothing until recomputed.
+        key = (id(result), id(r.trace) if result is None else None, r.id, state.sample, self._layer, prefix)
         if key == self._key:
             return
         self._key = key
