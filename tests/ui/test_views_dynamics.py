@@ -161,3 +161,26 @@ def test_new_updates_do_not_redraw_a_computed_result(qtbot, analysed):
     assert view.frame is drawn
     view.render(replace(state, sample=1))  # another sample: its trajectory
     assert view.frame is not drawn and "update 3" in view.frame.status
+
+
+def test_compare_mode_computes_every_run_and_the_view_picks_one(qtbot, tmp_path):
+    from rnn_viz.ui.views import WINDOW_VIEWS
+    from tests.ui.app_fixtures import step
+
+    window = make_window(qtbot, tmp_path, config=small_config(training={"k1": 2, "k2": 4}), views=WINDOW_VIEWS)
+    window.acts.compare.trigger()
+    step(qtbot, window, 2)
+    runner, view = window.dynamics, window.dynamics.view
+    qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
+    with qtbot.waitSignal(runner.finished, timeout=60_000):
+        window.dynamics_action.trigger()
+    c = window.controller
+    state = c.render_now()
+    assert set(view.results()) == {r.id for r in state.runs}
+    box = view.run_selector.box
+    box.setCurrentIndex(box.findData("B"))
+    view.redraw()
+    trainer_b = c.session.runs[1]
+    want = analyse(trainer_b, state.runs[1].trace)
+    np.testing.assert_allclose(view.frame.exponents, want["dyn/lyapunov/0"])
+    assert view.frame.title.startswith("Run B")
