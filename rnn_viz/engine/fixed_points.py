@@ -4,9 +4,12 @@ The state of the whole stack is s = (s^0, ..., s^{L-1}) with s^l = h (rnn, gru) 
 D = L * S. One step with the input held at x* is the map s -> F(s, x*); a fixed point has
 q(s) = 0.5 ||F(s, x*) - s||^2 = 0. Starting from states the network visited, q is minimised by
 Levenberg-Marquardt on the residual F(s) - s (batched over the starts), which turns into Newton's
-method as the damping falls, so both stable points and saddles are polished to q_tolerance. Points
-above the tolerance (slow points, local minima of q) are left out; the rest are deduplicated and
-classified by the eigenvalues of dF/ds (stable when max |lambda| < 1).
+method as the damping falls, so both stable points and saddles are polished to q_tolerance. The
+points at or below the tolerance are the fixed points; those above it but at or below ``slow_q`` are
+slow points (Sussillo and Barak 2013: local minima of q where the flow nearly stops, e.g. the ghost
+of a fixed point that a saddle-node bifurcation removed), kept apart; the rest are dropped. Both are
+deduplicated (a slow point within the dedupe distance of a fixed point is the same point, not yet
+polished) and classified by the eigenvalues of dF/ds (stable when max |lambda| < 1).
 """
 from __future__ import annotations
 
@@ -68,13 +71,15 @@ def pca_axes(states: np.ndarray, n: int = 3) -> np.ndarray:
 
 def find_fixed_points(spec, params: dict, visited: np.ndarray, x_star: np.ndarray, starts: int,
                       q_tolerance: float, dedupe_distance: float, rng: np.random.Generator,
-                      max_iterations: int = MAX_ITERATIONS) -> dict[str, np.ndarray]:
+                      max_iterations: int = MAX_ITERATIONS, slow_q: float | None = None) -> dict[str, np.ndarray]:
     """Fixed points of the stack under constant input ``x_star`` (I,), from ``starts`` visited states.
 
     visited: (N, D) states to start from (:func:`visited_states`), drawn by ``rng`` without
     replacement when N >= starts. Returns the ``dyn/fp/`` arrays: ``state`` (P, D), ``q`` (P,),
     ``max_abs_eig`` (P,), ``unstable`` (P,) int64 (eigenvalues with |lambda| > 1), ``input`` (I,),
-    ``pca`` (3, D) the visited states' principal axes. Points are ordered by q.
+    ``pca`` (3, D) the visited states' principal axes. Points are ordered by q. With ``slow_q``
+    (> q_tolerance) also the slow points, q in (q_tolerance, slow_q]: ``dyn/slow/state`` (Q, D),
+    ``dyn/slow/q``, ``dyn/slow/max_abs_eig`` (Q,), ``dyn/slow/unstable`` (Q,) int64.
     """
     x_star = np.asarray(x_star, dtype=np.float64)
     if x_star.shape != (spec.input_size,):
@@ -114,20 +119,28 @@ def find_fixed_points(spec, params: dict, visited: np.ndarray, x_star: np.ndarra
             mu[where[~better]] *= 4.0
             if np.all(mu[active] > 1e12):
                 break
-    keep = np.nonzero(np.isfinite(q) & (q <= q_tolerance))[0]
-    keep = keep[np.argsort(q[keep], kind="stable")]
+    limit = q_tolerance if slow_q is None else max(q_tolerance, slow_q)
+    keep = np.nonzero(np.isfinite(q) & (q <= limit))[0]
+    keep = keep[np.argsort(q[keep], kind="stable")]  # fixed points first: a slow copy of one is dropped
     chosen: list[int] = []
     for i in keep:
         if all(np.linalg.norm(s[i] - s[j]) > dedupe_distance for j in chosen):
             chosen.append(int(i))
-    points = s[chosen]
-    if points.shape[0]:
-        _, Jp = stack_step(spec, params, points, x_star)
-        moduli = np.abs(np.linalg.eigvals(Jp))
-        max_abs, unstable = moduli.max(1), (moduli > 1.0).sum(1).astype(np.int64)
-    else:
-        max_abs, unstable = np.zeros(0), np.zeros(0, dtype=np.int64)
-    return {
-        "dyn/fp/state": points.reshape(-1, D), "dyn/fp/q": q[chosen], "dyn/fp/max_abs_eig": max_abs,
-        "dyn/fp/unstable": unstable, "dyn/fp/input": x_star, "dyn/fp/pca": pca_axes(visited),
-    }
+    fixed = [i for i in chosen if q[i] <= q_tolerance]
+    slow = [i for i in chosen if q[i] > q_tolerance]
+    out = {"dyn/fp/state": s[fixed].reshape(-1, D), "dyn/fp/q": q[fixed]}
+    out["dyn/fp/max_abs_eig"], out["dyn/fp/unstable"] = _classify(spec, params, s[fixed], x_star)
+    out.update({"dyn/fp/input": x_star, "dyn/fp/pca": pca_axes(visited)})
+    if slow_q is not None:
+        out.update({"dyn/slow/state": s[slow].reshape(-1, D), "dyn/slow/q": q[slow]})
+        out["dyn/slow/max_abs_eig"], out["dyn/slow/unstable"] = _classify(spec, params, s[slow], x_star)
+    return out
+
+
+def _classify(spec, params: dict, points: np.ndarray, x_star: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """max |lambda| (P,) and the count of |lambda| > 1 (P,) int64 of dF/ds at each of points (P, D)."""
+    if not points.shape[0]:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    _, Jp = stack_step(spec, params, points, x_star)
+    moduli = np.abs(np.linalg.eigvals(Jp))
+    return moduli.max(1), (moduli > 1.0).sum(1).astype(np.int64)

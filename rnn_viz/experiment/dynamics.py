@@ -46,5 +46,5 @@ def analyse(trainer, trace: Mapping[str, np.ndarray], fixed_points: bool = True)
         caches, _ = network.forward(spec, params, inputs.astype(params["Why"].dtype))
         out.update(find_fixed_points(spec, params, visited_states(spec, caches), np.array(d.fixed_point_input),
                                      d.fixed_point_starts, d.q_tolerance, d.dedupe_distance,
-                                     np.random.default_rng(_FIXED_POINT_SEED)))
+                                     np.random.default_rng(_FIXED_POINT_SEED), slow_q=d.slow_q))
     return out

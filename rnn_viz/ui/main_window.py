@@ -31,9 +31,9 @@ APP_TITLE = "rnn-viz"
 
 
 def _default_views():
-    from rnn_viz.ui.views import ALL_VIEWS
+    from rnn_viz.ui.views import WINDOW_VIEWS
 
-    return ALL_VIEWS
+    return WINDOW_VIEWS
 
 
 class MainWindow(QMainWindow):
@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
         self.files.install_export_menus()
         self.files.refresh_recent_menu()
         self.files.fill_presets_menu()
+        from rnn_viz.ui.dynamics_job import install_dynamics
+
+        self.dynamics = install_dynamics(self)
         self._restore_window()
         self._open_initial(path, start_config)
 
@@ -120,10 +123,12 @@ class MainWindow(QMainWindow):
     LAYOUT = ((34, (("graph", 65), ("predictions", 35))),
               (66, (("heatmaps", 25), ("gradients", 25), ("flow", 27), ("curves", 23))))
 
+    TABBED = {"dynamics": "flow"}  # a view shown as a tab behind another (computed on request)
+
     def _layout_rows(self) -> list[list[str]]:
         d = self.view_docks
         rows = [[name for name, _ in row if name in d] for _, row in self.LAYOUT]
-        placed = {n for row in rows for n in row}
+        placed = {n for row in rows for n in row} | {n for n, behind in self.TABBED.items() if behind in d}
         rows[-1] += [n for n in d if n not in placed]  # views this layout does not know go last
         return [r for r in rows if r]
 
@@ -143,6 +148,10 @@ class MainWindow(QMainWindow):
         for row in rows:
             for left, right in zip(row, row[1:]):
                 self.splitDockWidget(d[left], d[right], Qt.Orientation.Horizontal)
+        for name, behind in self.TABBED.items():
+            if name in d and behind in d:
+                self.tabifyDockWidget(d[behind], d[name])
+                d[behind].raise_()
 
     def _default_sizes(self) -> None:
         """The settings column narrow, the rows and columns shared as in LAYOUT (once shown)."""

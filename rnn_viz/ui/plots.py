@@ -60,7 +60,8 @@ def render_run_plots(out_dir: Path, trace: Mapping[str, np.ndarray], metrics_pat
     from rnn_viz.experiment.io import read_metrics
     from rnn_viz.ui import export
     from rnn_viz.ui.state import ViewState
-    from rnn_viz.ui.views import ALL_VIEWS
+    from rnn_viz.ui.views import ALL_VIEWS, DYNAMICS_VIEW
+    from rnn_viz.ui.views.dynamics import dyn_keys
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -71,14 +72,16 @@ def render_run_plots(out_dir: Path, trace: Mapping[str, np.ndarray], metrics_pat
     state = ViewState(trace=trace, history=history, config=mapping, time_step=T - 1, sample=int(trace.get("flow_sample", 0)),
                       chance_loss=chance_loss, chance_accuracy=chance_acc, vocab=vocab)
     written: list[Path] = []
-    for name, cls, _title in ALL_VIEWS:
+    # The Dynamics view only when the trace carries its keys (rnn-viz run --dynamics), in every format.
+    views = [(v, formats) for v in ALL_VIEWS] + ([(DYNAMICS_VIEW, export.FORMATS)] if dyn_keys(trace) else [])
+    for (name, cls, _title), view_formats in views:
         view = cls()
         view.resize(*size)
         view.show()  # offscreen: lays the plots out at this size; nothing reaches a screen
         app.processEvents()
         view.render(state)
         app.processEvents()
-        for fmt in formats:
+        for fmt in view_formats:
             path = out_dir / f"{export.safe_name(name)}.{fmt}"
             export.export_view(view, path, fmt, width=size[0])
             written.append(path)

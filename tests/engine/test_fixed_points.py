@@ -93,3 +93,43 @@ def test_wrong_input_size_is_refused():
     p = init_params(spec, np.random.default_rng(0))
     with pytest.raises(EngineError, match="needs 2 value"):
         fp.find_fixed_points(spec, p, np.zeros((4, 3)), np.zeros(1), 4, 1e-10, 1e-3, np.random.default_rng(0))
+
+
+def test_the_ghost_of_a_vanished_fixed_point_is_kept_as_a_slow_point():
+    # h -> tanh(2 h + b): at b = 0.5328 the negative stable point and the saddle merge and vanish; at
+    # b = 0.55 their ghost remains where F' = 1: 2 h + b = -acosh(sqrt 2), q = 0.5 (F(h) - h)^2 ~ 3.7e-5.
+    spec = NetSpec("rnn", 1, 1, 1)
+    p = init_params(spec, np.random.default_rng(0), "orthogonal", 1.0)
+    p["Whh.0"], p["bh.0"] = np.array([[2.0]]), np.array([0.55])
+    visited = np.linspace(-1, 1, 41)[:, None]
+    args = (spec, p, visited, np.zeros(1), 41, 1e-10, 1e-3, np.random.default_rng(1))
+    out = fp.find_fixed_points(*args, slow_q=1e-4)
+    # the one fixed point left: h = tanh(2 h + 0.55) near 0.98, stable
+    assert out["dyn/fp/state"].shape == (1, 1) and out["dyn/fp/unstable"][0] == 0
+    h = out["dyn/fp/state"][0, 0]
+    assert abs(np.tanh(2 * h + 0.55) - h) < 1e-9 and h > 0.9
+    ghost = (-np.arccosh(np.sqrt(2.0)) - 0.55) / 2
+    q_ghost = 0.5 * (np.tanh(2 * ghost + 0.55) - ghost) ** 2
+    assert out["dyn/slow/state"].shape == (1, 1)
+    np.testing.assert_allclose(out["dyn/slow/state"][0, 0], ghost, atol=1e-4)
+    np.testing.assert_allclose(out["dyn/slow/q"][0], q_ghost, rtol=1e-4)
+    assert 1e-10 < out["dyn/slow/q"][0] <= 1e-4
+    # dF/dh = 2 (1 - tanh^2) = 1 at the ghost: marginal, so max |lambda| ~ 1 and no more
+    assert out["dyn/slow/max_abs_eig"][0] == pytest.approx(1.0, abs=1e-3)
+    assert out["dyn/slow/unstable"].dtype == np.int64
+    # below the ghost's q the slow point is not kept; without slow_q there are no dyn/slow keys
+    assert fp.find_fixed_points(*args, slow_q=1e-5)["dyn/slow/state"].shape == (0, 1)
+    plain = fp.find_fixed_points(*args)
+    assert not any(k.startswith("dyn/slow/") for k in plain)
+    np.testing.assert_array_equal(plain["dyn/fp/state"], out["dyn/fp/state"])
+
+
+def test_a_slow_copy_of_a_fixed_point_is_merged_into_it():
+    spec = NetSpec("rnn", 1, 1, 1)
+    p = init_params(spec, np.random.default_rng(0), "orthogonal", 1.0)
+    p["Whh.0"] = np.array([[0.5]])
+    # one iteration: starts near 0 get q far below slow_q but not yet below q_tolerance
+    out = fp.find_fixed_points(spec, p, np.linspace(-0.01, 0.01, 9)[:, None], np.zeros(1), 9, 1e-30, 1e-3,
+                               np.random.default_rng(2), max_iterations=1, slow_q=1.0)
+    total = out["dyn/fp/state"].shape[0] + out["dyn/slow/state"].shape[0]
+    assert total == 1

@@ -27,9 +27,11 @@ def test_dynamics_keys_and_shapes(tmp_path, capsys, cell, layers):
     S = 2 * H if cell == "lstm" else H
     got = {k: v.shape for k, v in dyn_keys(trace).items()}
     P = got["dyn/fp/q"][0]
+    Q = got["dyn/slow/q"][0]
     expected = {"dyn/lag": (), "dyn/step": (), "dyn/fp/state": (P, layers * S), "dyn/fp/q": (P,),
                 "dyn/fp/max_abs_eig": (P,), "dyn/fp/unstable": (P,), "dyn/fp/input": (1,),
-                "dyn/fp/pca": (3, layers * S)}
+                "dyn/fp/pca": (3, layers * S), "dyn/slow/state": (Q, layers * S), "dyn/slow/q": (Q,),
+                "dyn/slow/max_abs_eig": (Q,), "dyn/slow/unstable": (Q,)}
     for l in range(layers):
         expected.update({f"dyn/lyapunov/{l}": (min(H, 10),), f"dyn/kaplan_yorke/{l}": (), f"dyn/flow_slope/{l}": (),
                          f"dyn/jacobian_sv/{l}": (S,), f"dyn/whh_eig/{l}": (G, H),

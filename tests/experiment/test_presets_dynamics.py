@@ -83,17 +83,16 @@ def test_8_orthogonal_keeps_every_singular_value_gaussian_spreads_them(record_pr
 
 # --- 9. memory as fixed points -----------------------------------------------------------------
 
-def test_9_trained_flip_flop_has_exactly_eight_stable_fixed_points(record_property):
-    trainer = Trainer(preset("9-flip-flop-fixed-points"))
-    for record in train(trainer, 1500, heavy_last=False):
-        pass
-    record_property("final_loss", record.loss)
-    assert record.loss < 0.1  # chance (predict 0) is 0.90
+def _eight_memories(trainer, record_property):
+    """The shown batch's fixed points: exactly 8 stable, one per sign pattern of the 3 outputs."""
     trace = trainer.evaluate(heavy=False).trace
+    record_property("final_loss", float(trace["loss"]))
+    assert float(trace["loss"]) < 0.1  # chance (predict 0) is 0.90
     dyn = analyse(trainer, trace)
     moduli, unstable = dyn["dyn/fp/max_abs_eig"], dyn["dyn/fp/unstable"]
     record_property("fixed_points", len(moduli))
     record_property("saddles", int((unstable > 0).sum()))
+    record_property("slow_points", int(dyn["dyn/slow/q"].size))
     assert np.all(dyn["dyn/fp/q"] <= 1e-10)
     assert int((moduli < 1 - 1e-3).sum()) == 8
     assert np.array_equal(unstable > 0, moduli > 1)
@@ -102,3 +101,29 @@ def test_9_trained_flip_flop_has_exactly_eight_stable_fixed_points(record_proper
     stable = dyn["dyn/fp/state"][moduli < 1 - 1e-3]
     signs = {tuple(np.sign(h @ trainer.params["Why"].T + trainer.params["by"]).astype(int)) for h in stable}
     assert len(signs) == 8
+
+
+def test_9_opens_trained_with_exactly_eight_stable_fixed_points(record_property):
+    cfg = preset("9-flip-flop-fixed-points")
+    assert cfg.model.weights is not None and cfg.model.weights.endswith("9-flip-flop-fixed-points.safetensors")
+    trainer = Trainer(cfg)
+    assert trainer.spec.cell == "rnn" and trainer.spec.hidden_size == 32 and trainer.spec.activation == "tanh"
+    _eight_memories(trainer, record_property)
+
+
+def test_9_the_script_that_made_the_weights_trains_a_network_with_eight_stable_fixed_points(record_property):
+    # scripts/train_preset_9.py's recipe, trained here as the test did before the weights shipped
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "train_preset_9.py"
+    spec = importlib.util.spec_from_file_location("train_preset_9", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    trainer = script.trained()
+    assert trainer.step_count == 1500 and trainer.config.model.weights is None
+    _eight_memories(trainer, record_property)
+    # the shipped file holds a network of the recipe's shape (the same numbers on this machine)
+    shipped = Trainer(preset("9-flip-flop-fixed-points"))
+    assert shipped.params.keys() == trainer.params.keys()
+    assert all(shipped.params[k].shape == trainer.params[k].shape for k in trainer.params)

@@ -8,6 +8,7 @@ arrays and strings, see ``frames``), tested without Qt, and the view's ``apply(f
 hands the frame to its plot items, called only when the frame changed. Runs are ``state.runs``.
 """
 from .curves import TrainingCurvesView
+from .dynamics import DynamicsView
 from .flow import FlowMatrixView
 from .gradients import GradientProfileView
 from .graph import UnrolledGraphView
@@ -16,7 +17,7 @@ from .predictions import PredictionsView
 
 __all__ = [
     "ALL_VIEWS", "UnrolledGraphView", "HiddenStateView", "GradientProfileView", "FlowMatrixView",
-    "TrainingCurvesView", "PredictionsView",
+    "TrainingCurvesView", "PredictionsView", "DynamicsView", "DYNAMICS_VIEW", "WINDOW_VIEWS",
 ]
 
 # (name, class, title): the name is file-name safe (exports use it), the title goes on the dock.
@@ -28,3 +29,8 @@ ALL_VIEWS = (
     ("curves", TrainingCurvesView, "Training curves"),
     ("predictions", PredictionsView, "Predictions"),
 )
+
+# Drawn from the dyn/ keys computed on request (rnn_viz.ui.dynamics_job), not from every update's
+# trace, so it is not one of the live views above; the window has it too.
+DYNAMICS_VIEW = ("dynamics", DynamicsView, "Dynamics")
+WINDOW_VIEWS = (*ALL_VIEWS, DYNAMICS_VIEW)
