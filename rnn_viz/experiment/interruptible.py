@@ -35,12 +35,14 @@ def restore(trainer, saved: dict) -> None:
 
 def step(session, should_stop: Callable[[], bool], **kwargs) -> tuple:
     """``session.step(**kwargs)``, abandoned with Cancelled as soon as ``should_stop()`` is true;
-    then every run is exactly as before the call."""
-    saved = [snapshot(run) for run in session.runs]
+    then every run is exactly as before the call. Anything with a ``step`` method will do; its
+    ``runs`` (Trainers), if it has them, are what is restored."""
+    runs = tuple(getattr(session, "runs", ()))
+    saved = [snapshot(run) for run in runs]
     try:
         with checking(should_stop):
             return session.step(**kwargs)
     except Cancelled:
-        for run, state in zip(session.runs, saved):
+        for run, state in zip(runs, saved):
             restore(run, state)
         raise
