@@ -24,6 +24,11 @@ def style_axis(axis: pg.AxisItem) -> None:
     axis.setPen(pg.mkPen(cm.FOREGROUND))
     axis.setTextPen(pg.mkPen(cm.FOREGROUND))
     axis.label.setDefaultTextColor(pg.mkColor(cm.FOREGROUND))
+    if axis.orientation in ("left", "right"):
+        # A vertical axis sized to its labels, whose labels depend on the plot's height, whose height
+        # depends on the title's wrapping, whose width depends on the axis: without a fixed point that
+        # cycled for ever in a narrow dock (issue 11). Text space that only grows ends the cycle.
+        axis.setStyle(autoReduceTextSpace=False)
 
 
 class DecadeAxis(pg.AxisItem):
