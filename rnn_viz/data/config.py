@@ -93,6 +93,16 @@ SCHEMAS: dict[str, list[Key]] = {
 
 MIN_SEQ_LEN = {"adding": 2, "temporal_order": 10}
 
+# Keys a task derives from others (source -> {derived key: the keys it follows}); the one place
+# the copy task's rule T = length + delay + length is stated: validation below applies it, the
+# settings panel greys the derived key out and drops it when one of its inputs is edited.
+DERIVED_KEYS: dict[str, dict[str, tuple[str, ...]]] = {"copy": {"seq_len": ("length", "delay")}}
+
+
+def derived_keys(source: str | None) -> dict[str, tuple[str, ...]]:
+    """{derived key: the keys it is computed from} for the task ``source`` (empty for most)."""
+    return DERIVED_KEYS.get(source or "", {})
+
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
@@ -199,7 +209,7 @@ def resolve_data_section(section: Mapping[str, Any] | None) -> dict[str, Any]:
             f"data.min_period: {out['min_period']} is longer than data.max_period = {out['max_period']}; "
             "the shortest period must not exceed the longest"
         )
-    if source == "copy":
+    if "seq_len" in derived_keys(source):
         _resolve_copy_length(section, out)
     return out
 

@@ -27,11 +27,12 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.config import ExperimentConfig
 from rnn_viz.experiment.live import LiveRef, LiveSettings
+from rnn_viz.ui.background import run_while_painting
 from rnn_viz.ui.history import MetricsHistory, TraceHistory
 from rnn_viz.ui.state import ViewState
 from rnn_viz.ui.worker import SPEED_MAX, TrainingWorker, WorkerHandle
 
-__all__ = ["Controller", "Status", "REDRAW_MS", "default_compare"]
+__all__ = ["Controller", "Status", "REDRAW_MS", "default_compare", "BuildBusyError", "BUILD_MESSAGE"]
 
 REDRAW_MS = 33
 # At full speed, frames (render + paint, while the worker waits) take at most this share of the
@@ -86,6 +87,13 @@ def _session_module():
     return session
 
 
+BUILD_MESSAGE = "Building the model and computing the flow matrix\u2026"
+
+
+class BuildBusyError(RuntimeError):
+    """A second model was asked for while the first is still being built."""
+
+
 class Controller(QObject):
     """Drives training for a window. ``views``: objects with ``render(ViewState)``."""
 
@@ -97,6 +105,7 @@ class Controller(QObject):
     selectionChanged = Signal(int, int)  # time step, sample
     diverged = Signal(object, object)  # DivergenceError, the config it happened with
     failed = Signal(str, str)  # title, message in plain words
+    busyChanged = Signal(str)  # what the controller is computing off the GUI thread ("" when done)
 
     def __init__(self, config: ExperimentConfig, base_dir: Path, views: Sequence = (), parent=None):
         super().__init__(parent)
@@ -126,6 +135,7 @@ class Controller(QObject):
         self._config_map_b: Mapping | None = None
         self._last_frame = 0.0
         self._frame_seconds: float | None = None
+        self._building = False  # a model is being built off the GUI thread
         self._timer = QTimer(self)
         self._timer.setObjectName("RedrawTimer")
         self._timer.setSingleShot(True)
@@ -161,21 +171,41 @@ class Controller(QObject):
         compare = self.compare if compare is None else compare
         if compare:
             config = default_compare(config)
-        # Everything that can fail happens before anything is replaced: a bad setting leaves the
-        # old model, its histories and a running worker exactly as they were.
-        if compare:
-            trainer = _session_module().CompareTrainer(config, cfgmod.compare_config(config), self.base_dir)
-        else:
-            trainer = _loop().Trainer(config, self.base_dir)
-        self._install(trainer, config, compare)
+        base_dir = self.base_dir
 
-    def _install(self, trainer, config: ExperimentConfig, compare: bool) -> None:
-        session = trainer if compare else _session_module().Session((trainer,))
-        configs = (config, cfgmod.compare_config(config)) if compare else (config,)
-        sample = min(self.sample, max(0, int(config.data.get("batch_size", 1)) - 1))
-        # Run B's settings are run A's under its [compare] section's own values.
-        session.set_live(tuple(LiveSettings.of(c.training).replace(flow_sample=sample) for c in configs))
-        records = session.evaluate(heavy=True)  # the last step that can fail
+        def build():
+            if compare:
+                return _session_module().CompareTrainer(config, cfgmod.compare_config(config), base_dir)
+            return _loop().Trainer(config, base_dir)
+
+        self._install(build, lambda trainer: config, compare)
+
+    def _install(self, build, config_of, compare: bool) -> None:
+        """Build a trainer (``build()``), evaluate its first full trace, and only then replace the
+        current model. The building and the trace (the flow matrix is the heavy part) run off the
+        GUI thread; everything that can fail happens before anything is replaced, so a bad setting
+        or file leaves the old model, its histories and a running worker exactly as they were."""
+        if self._building:
+            raise BuildBusyError("a model is being built already; try again when it is ready")
+        sample_wanted = self.sample
+
+        def job():
+            trainer = build()
+            config = config_of(trainer)
+            session = trainer if compare else _session_module().Session((trainer,))
+            configs = (config, cfgmod.compare_config(config)) if compare else (config,)
+            sample = min(sample_wanted, max(0, int(config.data.get("batch_size", 1)) - 1))
+            # Run B's settings are run A's under its [compare] section's own values.
+            session.set_live(tuple(LiveSettings.of(c.training).replace(flow_sample=sample) for c in configs))
+            return trainer, session, config, sample, session.evaluate(heavy=True)  # the last step that can fail
+
+        self._building = True
+        self.busyChanged.emit(BUILD_MESSAGE)
+        try:
+            trainer, session, config, sample, records = run_while_painting(job)
+        finally:
+            self._building = False
+            self.busyChanged.emit("")
         self.stop()
         self.generation += 1  # records still in flight from the old model are dropped
         self.trainer, self.session, self.config, self.compare = trainer, session, config, compare
@@ -195,9 +225,9 @@ class Controller(QObject):
         self._emit_status()
 
     def load_checkpoint(self, arrays: Mapping) -> None:
-        trainer = _loop().Trainer.from_checkpoint(arrays, self.base_dir)
-        self._install(trainer, dataclasses.replace(trainer.config, training=trainer.live.into(trainer.config.training)),
-                      False)
+        base_dir = self.base_dir
+        self._install(lambda: _loop().Trainer.from_checkpoint(arrays, base_dir),
+                      lambda t: dataclasses.replace(t.config, training=t.live.into(t.config.training)), False)
 
     def checkpoint(self) -> dict:
         """The trainer's state for a checkpoint (training pauses for it and goes on afterwards)."""

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from rnn_viz.data.config import DATA_SOURCES, SCHEMAS
+from rnn_viz.data.config import DATA_SOURCES, SCHEMAS, derived_keys
 from rnn_viz.experiment.config import MODEL_SETTINGS, TRAINING_SETTINGS
 from rnn_viz.experiment.schema import MAX_INT, Float, Int, Setting, without_unused
 
@@ -389,8 +389,10 @@ class SettingsPanel(QWidget):
             self._rebuild_data(value)
         else:
             self._values[f.section][f.key] = value
-            if f.section == "data" and self._values["data"].get("source") == "copy" and f.key in ("length", "delay"):
-                self._values["data"].pop("seq_len", None)  # derived: length + delay + length
+            if f.section == "data":
+                for derived, inputs in derived_keys(self._values["data"].get("source")).items():
+                    if f.key in inputs:
+                        self._values["data"].pop(derived, None)  # the data layer recomputes it
         if f.section == "model" and f.key == "cell":
             self._values["model"] = without_unused(MODEL_SETTINGS, self._values["model"])
             if value == "rnn":
@@ -408,8 +410,8 @@ class SettingsPanel(QWidget):
                 self._set_row_visible(f.section, f.key, used)
             elif f.setting.when:
                 self._set_row_enabled(f.section, f.key, used)
-        if self._values["data"].get("source") == "copy":
-            self._set_row_enabled("data", "seq_len", False)
+        for derived in derived_keys(self._values["data"].get("source")):
+            self._set_row_enabled("data", derived, False)
 
     def _set_row_enabled(self, section: str, key: str, enabled: bool) -> None:
         for w in self._rows.get((section, key), ()):

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.live import LIVE_KEYS
@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.app_settings = settings or AppSettings()
-        self.prompts = Prompts(self, self.app_settings)
+        prompts = Prompts(self, self.app_settings)
         self._equations = None
 
         self.views: list[tuple[str, QWidget, str]] = []
@@ -88,10 +88,13 @@ class MainWindow(QMainWindow):
         start_config = config or cfgmod.default_config()
         self.controller = Controller(start_config, base_dir, [v for _, v, _ in self.views], self)
         self.document = Document(start_config, self)
+        self.files = files.FileActions(self.document, self.controller, files.FileUI(
+            prompts=prompts, parent=self, status=lambda text: self.statusBar().showMessage(text, 5000),
+            recent=self.app_settings, menus=self.menus, views=self.views))
         self._connect()
-        files.install_export_menus(self)
-        files.refresh_recent_menu(self)
-        files.fill_presets_menu(self)
+        self.files.install_export_menus()
+        self.files.refresh_recent_menu()
+        self.files.fill_presets_menu()
         self._restore_window()
         self._open_initial(path, start_config)
 
@@ -161,19 +164,19 @@ class MainWindow(QMainWindow):
         a.step.triggered.connect(self._step)
         a.reset.triggered.connect(self.reset_model)
         a.compare.toggled.connect(self.set_compare)
-        a.open_experiment.triggered.connect(lambda: files.open_experiment(self))
-        a.save_experiment.triggered.connect(lambda: files.save_experiment(self))
-        a.save_experiment_as.triggered.connect(lambda: files.save_experiment(self, ask=True))
-        a.open_sequence.triggered.connect(lambda: files.open_sequence(self))
-        a.save_checkpoint.triggered.connect(lambda: files.save_checkpoint(self))
-        a.load_checkpoint.triggered.connect(lambda: files.load_checkpoint(self))
-        a.export_all.triggered.connect(lambda: files.export_all_views(self))
+        a.open_experiment.triggered.connect(lambda: self.files.open_experiment())
+        a.save_experiment.triggered.connect(lambda: self.files.save_experiment())
+        a.save_experiment_as.triggered.connect(lambda: self.files.save_experiment(ask=True))
+        a.open_sequence.triggered.connect(lambda: self.files.open_sequence())
+        a.save_checkpoint.triggered.connect(lambda: self.files.save_checkpoint())
+        a.load_checkpoint.triggered.connect(lambda: self.files.load_checkpoint())
+        a.export_all.triggered.connect(lambda: self.files.export_all_views())
         a.quit.triggered.connect(self.close)
         a.restore_layout.triggered.connect(self.restore_default_layout)
         a.equations.triggered.connect(self.show_equations)
         a.about.triggered.connect(self._about)
         self.panel.edited.connect(self.on_settings_edited)
-        self.panel.browseRequested.connect(lambda: files.open_sequence(self))
+        self.panel.browseRequested.connect(lambda: self.files.open_sequence())
         tb.speedChanged.connect(c.set_speed)
         tb.timeStepChanged.connect(c.set_time_step)
         tb.sampleChanged.connect(c.set_sample)
@@ -187,6 +190,7 @@ class MainWindow(QMainWindow):
         c.historyChanged.connect(lambda _n: tb.set_history(c.traces.steps))
         c.diverged.connect(self._on_diverged)
         c.failed.connect(lambda title, text: show_message(self, title, text))
+        c.busyChanged.connect(self._on_busy)
         doc = self.document
         doc.opened.connect(self.guided.show_for)
         doc.valuesChanged.connect(self.panel.set_values)
@@ -206,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def _open_initial(self, path: Path | None, config) -> None:
         if path is not None:
-            if not files.open_experiment(self, Path(path), ask=False):
+            if not self.files.open_experiment(Path(path), ask=False):
                 self._build_default(config)
         else:
             self._build_default(config)
@@ -250,14 +254,14 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.title()}[*] \u2013 {APP_TITLE}")
         self.setWindowModified(self.document.is_dirty())
 
-    def maybe_save(self, what: str) -> bool:
-        """True if it is fine to throw the current experiment away (saved, discarded or unchanged)."""
-        if not self.is_dirty():
-            return True
-        answer = self.prompts.unsaved_changes(what)
-        if answer == "save":
-            return files.save_experiment(self)
-        return answer == "discard"
+    @property
+    def prompts(self):
+        """The dialogs the file actions ask through (tests put a fake in their place)."""
+        return self.files.ui.prompts
+
+    @prompts.setter
+    def prompts(self, prompts) -> None:
+        self.files.ui.prompts = prompts
 
     # --- settings and model -------------------------------------------------------------------------
 
@@ -289,14 +293,7 @@ class MainWindow(QMainWindow):
         return self.apply_config(self.document.edited)
 
     def apply_config(self, config, compare: bool | None = None) -> bool:
-        compare = (config.compare is not None) if compare is None else compare
-        try:
-            self.controller.reset(config, compare=compare)
-        except Exception as exc:
-            files.explain_error(self, "Cannot build this model", exc)
-            return False
-        self.document.applied_config(self.controller.config)
-        return True
+        return self.files.apply_config(config, compare)
 
     def set_compare(self, on: bool) -> None:
         """Compare mode on: run A full BPTT, run B truncated with the current k1/k2 (or the
@@ -309,7 +306,7 @@ class MainWindow(QMainWindow):
             try:
                 config = default_compare(self.document.edited)
             except cfgmod.ConfigError as exc:
-                files.explain_error(self, "Cannot start compare mode", exc)
+                self.files.explain_error("Cannot start compare mode", exc)
                 self._sync_compare_action()
                 return
         else:
@@ -345,6 +342,15 @@ class MainWindow(QMainWindow):
         self.status_rate.setText(f"{s.steps_per_second:.1f} updates/s" if s.running and s.steps_per_second else
                                  ("training\u2026" if s.running else "paused"))
         self.status_mode.setText(f"A: {s.label_a}  |  B: {s.label_b}" if s.label_b else _mode(self.controller.config))
+
+    def _on_busy(self, message: str) -> None:
+        """A model is being built off the GUI thread: say so, and wait with a busy cursor."""
+        if message:
+            self.statusBar().showMessage(message)
+            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        else:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
 
     def _on_model(self) -> None:
         c = self.controller
@@ -412,10 +418,10 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         # Leave the drop handler before a modal preview opens.
-        QTimer.singleShot(0, lambda: files.open_dropped(self, path))
+        QTimer.singleShot(0, lambda: self.files.open_dropped(path))
 
     def closeEvent(self, event) -> None:
-        if not self.maybe_save("quitting"):
+        if not self.files.maybe_save("quitting"):
             event.ignore()
             return
         self.controller.shutdown()

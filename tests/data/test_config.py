@@ -121,3 +121,20 @@ def test_copy_seq_len_that_contradicts_length_and_delay_is_refused():
 def test_copy_seq_len_too_short_for_the_string():
     with pytest.raises(DataError, match=r"data\.seq_len: .*at least 2 \* 5 = 10"):
         resolve_data_section({"source": "copy", "length": 5, "seq_len": 8})
+
+
+def test_derived_keys_name_exactly_the_inputs_validation_reads():
+    """The settings panel drops a derived key when one of its inputs changes; validation must then
+    recompute it from those inputs, and from nothing else a panel edit could leave stale."""
+    from rnn_viz.data.config import DERIVED_KEYS, SCHEMAS, derived_keys
+    assert derived_keys("copy") == {"seq_len": ("length", "delay")} and derived_keys("sine") == {}
+    for source, rules in DERIVED_KEYS.items():
+        base = resolve_data_section({"source": source})
+        for derived, inputs in rules.items():
+            for key in inputs:
+                edited = resolve_data_section({"source": source, key: base[key] + 1})
+                assert edited[derived] != base[derived], (source, derived, key)
+            others = [k.name for k in SCHEMAS[source] if k.kind == "int" and k.name not in (*inputs, derived)]
+            for key in others:
+                edited = resolve_data_section({"source": source, key: base[key] + 1})
+                assert edited[derived] == base[derived], (source, derived, key)

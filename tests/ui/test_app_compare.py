@@ -42,7 +42,7 @@ def test_compare_section_is_saved_and_reopens_in_compare_mode(qtbot, tmp_path):
     window.acts.compare.trigger()
     path = tmp_path / "pair.toml"
     window.prompts.save_answer = path
-    assert files.save_experiment(window)
+    assert window.files.save_experiment()
     saved = cfgmod.load_config(path)
     assert saved.compare["training"]["bptt"] == "truncated"
 

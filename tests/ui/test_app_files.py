@@ -39,7 +39,7 @@ def _error_text(window) -> str:
 def test_open_good_sequence_previews_then_trains_on_it(qtbot, window, tmp_path):
     path = _series_csv(tmp_path / "weather.csv")
     window.prompts.preview_edit = lambda s: {**s, "inputs": ["temp", "load"], "targets": ["temp"], "seq_len": 20}
-    assert files.open_sequence(window, path)
+    assert window.files.open_sequence(path)
     ds = window.controller.dataset
     assert (ds.input_size, ds.output_size) == (2, 1)
     assert window.controller.config.data["source"] == "file"
@@ -74,7 +74,7 @@ def test_bad_sequence_is_explained_and_the_app_keeps_its_state(qtbot, window, tm
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
     trainer, config = window.controller.trainer, window.controller.config
-    assert not files.open_sequence(window, path)
+    assert not window.files.open_sequence(path)
     text = _error_text(window)
     assert "bad.csv" in text and expected in text.lower()
     assert window.controller.trainer is trainer and window.controller.config is config
@@ -84,7 +84,7 @@ def test_bad_sequence_is_explained_and_the_app_keeps_its_state(qtbot, window, tm
 def test_unsupported_file_type_is_refused(window, tmp_path):
     path = tmp_path / "notes.docx"
     path.write_bytes(b"PK\x03\x04")
-    assert not files.open_sequence(window, path)
+    assert not window.files.open_sequence(path)
     assert ".csv" in _error_text(window)
 
 
@@ -110,16 +110,16 @@ def test_save_and_open_experiment_round_trip_with_unsaved_prompt(qtbot, window, 
     assert window.is_dirty() and window.isWindowModified()
     target = tmp_path / "mine.toml"
     window.prompts.save_answer = target
-    assert files.save_experiment(window)
+    assert window.files.save_experiment()
     assert not window.is_dirty() and window.experiment_path == target
     assert cfgmod.load_config(target).model.hidden_size == 7
 
     window.panel.widget("training", "seed").setValue(11)
     window.prompts.unsaved_answer = "cancel"
-    assert not files.open_experiment(window, target)
+    assert not window.files.open_experiment(target)
     assert ("unsaved", "opening another experiment") in window.prompts.asked
     window.prompts.unsaved_answer = "discard"
-    assert files.open_experiment(window, target)
+    assert window.files.open_experiment(target)
     assert window.controller.config.training.seed == 3 and window.controller.trainer.spec.hidden_size == 7
     assert window.app_settings.recent_files()[0] == target.resolve()
     assert window.menus["recent"].actions()[0].objectName() == "RecentFile0"
@@ -137,7 +137,7 @@ def test_bad_experiment_file_is_explained(window, tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text("[model]\ncell = \"transformer\"\n", encoding="utf-8")
     trainer = window.controller.trainer
-    assert not files.open_experiment(window, path)
+    assert not window.files.open_experiment(path)
     text = _error_text(window)
     assert "broken.toml" in text and "model.cell" in text
     assert window.controller.trainer is trainer
@@ -147,12 +147,12 @@ def test_checkpoint_resumes_exactly(qtbot, window, tmp_path):
     step(qtbot, window, 2)
     ckpt = tmp_path / "run.npz"
     window.prompts.save_answer = ckpt
-    assert files.save_checkpoint(window)
+    assert window.files.save_checkpoint()
     step(qtbot, window, 2)
     continued = window.controller.metrics.columns()["loss"][-2:].copy()
 
     window.prompts.open_answer = ckpt
-    assert files.load_checkpoint(window)
+    assert window.files.load_checkpoint()
     assert window.controller.trainer.step_count == 2
     step(qtbot, window, 2)
     np.testing.assert_array_equal(window.controller.metrics.columns()["loss"], continued)
@@ -180,7 +180,7 @@ def test_guided_experiments_open_from_the_menu_as_templates(qtbot, window):
     # Save never overwrites the shipped file: it asks where the user's copy goes.
     assert window.experiment_path is None
     window.prompts.save_answer = None
-    assert not files.save_experiment(window)
+    assert not window.files.save_experiment()
     assert ("save", "experiment") in window.prompts.asked
 
 
@@ -188,7 +188,7 @@ def test_guided_dock_shows_the_preset_and_measures_the_edge_of_chaos(qtbot, wind
     dock, panel = window.guided.dock, window.guided.panel
     assert dock.isHidden()  # no guided experiment open yet
     preset = files.PRESETS_DIR / "3-edge-of-chaos.toml"
-    assert files.open_experiment(window, preset)
+    assert window.files.open_experiment(preset)
     assert not dock.isHidden() and panel.title.text() == cfgmod.load_config(preset).preset.title
     assert panel.plot_visible and [rho for rho, _ in panel.points] == [1.0]
     # Moving the spectral radius re-initialises at once and adds a point near y = log(rho).
@@ -200,5 +200,5 @@ def test_guided_dock_shows_the_preset_and_measures_the_edge_of_chaos(qtbot, wind
     # An experiment without [preset] hides the dock again.
     plain = tmp_path / "plain.toml"
     plain.write_text(cfgmod.to_toml(small_config()), encoding="utf-8")
-    assert files.open_experiment(window, plain)
+    assert window.files.open_experiment(plain)
     assert dock.isHidden()

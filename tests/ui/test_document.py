@@ -38,6 +38,6 @@ def test_panel_title_and_save_follow_the_document(qtbot, tmp_path):
     window.panel.widget("data", "max_period").setValue(40.0)
     assert doc.error is None and not window.panel.error_label.isVisibleTo(window.panel)
     target = tmp_path / "mine.toml"
-    assert files.save_experiment(window, path=target)
+    assert window.files.save_experiment(path=target)
     assert doc.path == target and not doc.is_dirty() and window.windowTitle().startswith("mine.toml")
     assert cfgmod.load_config(target).model.hidden_size == 9

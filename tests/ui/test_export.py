@@ -99,7 +99,7 @@ def test_export_all_from_the_window_and_the_right_click_menu(qtbot, tmp_path):
     out = tmp_path / "figures"
     window.prompts.directory_answer = out
     window.prompts.png_answer = (480, 0, 120.0)
-    written = files.export_all_views(window)
+    written = window.files.export_all_views()
     names = {p.name for p in written}
     for name, _, _ in ALL_VIEWS:
         assert {f"{name}.png", f"{name}.svg", f"{name}.csv"} <= names

@@ -2,6 +2,10 @@
 
 ``render(state)`` (cheap when nothing changed), ``export_item()`` (the pyqtgraph item to export),
 ``csv_table()`` (columns, rows of what is drawn) and the signal ``timeStepSelected(int)``.
+
+Each view module has a pure ``resolve(state, ...) -> frame`` (a frozen dataclass of read-only
+arrays and strings, see ``frames``), tested without Qt, and the view's ``apply(frame)`` that only
+hands the frame to its plot items, called only when the frame changed. Runs are ``state.runs``.
 """
 from .curves import TrainingCurvesView
 from .flow import FlowMatrixView

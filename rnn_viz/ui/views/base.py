@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
+from .frames import same
+
 __all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
            "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label"]
 
@@ -221,8 +223,12 @@ def text_label(justify: str = "left", size: str = LABEL_SIZE) -> WrappingLabel:
 class BaseView(QWidget):
     """A view: a pyqtgraph GraphicsLayoutWidget in a QWidget, drawn from a ViewState.
 
-    Subclasses build their plot items once in ``__init__`` and implement ``render``. Clicks on a
-    registered plot arrive as view coordinates through ``on_click``.
+    Subclasses build their plot items once in ``__init__`` and implement ``resolve(state)`` (pure:
+    a frozen frame, see ``frames``) and ``apply(frame)`` (only setData/setImage/setText); the frame
+    is applied only when it differs from the last one, the selected step goes to
+    ``apply_time_step``. Views with more than one frame (flow matrix and its inspector) or a redraw
+    throttle (training curves) override ``_render`` and keep the same rule. Clicks on a registered
+    plot arrive as view coordinates through ``on_click``.
     """
 
     timeStepSelected = Signal(int)
@@ -247,6 +253,9 @@ class BaseView(QWidget):
         self._wanted: dict[pg.PlotItem, dict[str, tuple[float, float]]] = {}
         self._applied: dict[pg.PlotItem, dict[str, tuple[float, float]]] = {}
         self._groups: dict[pg.PlotItem, tuple[pg.PlotItem, ...]] = {}
+        self.frame = None  # the last frame applied (views split into resolve/apply)
+        self.frames_applied = 0
+        self._inputs = None
 
     # -- the interface the window codes against -------------------------------------------------
     def render(self, state: ViewState) -> None:
@@ -283,8 +292,37 @@ class BaseView(QWidget):
             with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
                 self._render(state)
 
-    def _render(self, state: ViewState) -> None:  # pragma: no cover - every view overrides
+    def _render(self, state: ViewState) -> None:
+        """resolve -> frame, applied only when it differs from the last; the selected time step
+        (which changes far more often than the data) goes to ``apply_time_step`` alone."""
+        inputs = self.inputs(state)
+        if inputs is None or self._inputs is None or not _identical(inputs, self._inputs):
+            self._inputs = inputs
+            frame = self.resolve(state)
+            if self.frame is None or not same(frame, self.frame):
+                self.frame = frame
+                self.frames_applied += 1
+                self.apply(frame)
+        if self.time_step_changed(state):
+            self.apply_time_step(state.time_step)
+
+    def inputs(self, state: ViewState):
+        """What ``resolve`` reads, compared by identity (arrays and mappings are new objects when
+        they change) to skip resolving an unchanged state; None: always resolve."""
+        return None
+
+    def resolve(self, state: ViewState):  # pragma: no cover - every split view overrides
         raise NotImplementedError
+
+    def apply(self, frame) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def apply_time_step(self, t: int) -> None:
+        """Move the selected-step marker(s) to ``t``."""
+
+    def invalidate(self) -> None:
+        """Resolve again on the next draw (a control of the view, such as a fraction, changed)."""
+        self._inputs = None
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:  # pragma: no cover
         raise NotImplementedError
@@ -360,3 +398,19 @@ class BaseView(QWidget):
             return False
         self._time_step = state.time_step
         return True
+
+
+def _identical(a: tuple, b: tuple) -> bool:
+    """Same length and each item the same object, or equal when it is a plain value (str, number,
+    or a tuple of them)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x is y:
+            continue
+        if isinstance(x, tuple) and isinstance(y, tuple):
+            if not _identical(x, y):
+                return False
+        elif not (isinstance(x, (str, int, float)) and type(x) is type(y) and x == y):
+            return False
+    return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,9 +23,10 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
+from .frames import frozen, same
 from .base import BaseView, decade_axis, item_key, legend_html, line_key, set_title, style_plot, text_label
 
-__all__ = ["TrainingCurvesView"]
+__all__ = ["TrainingCurvesView", "CurvesFrame", "RunCurves", "resolve"]
 
 TRAIN, VAL = cm.LAYER_COLORS[0], cm.LAYER_COLORS[1]
 HISTORY_REDRAW_MS = 200
@@ -126,12 +128,8 @@ class TrainingCurvesView(BaseView):
                                                                           fill=LABEL_FILL))
         self.loss_plot.addItem(self.chance_line, ignoreBounds=True)
 
-        self.clip_line = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(cm.ACCENT, width=1.2),
-                                         label="clip", labelOpts=dict(position=0.98, color=cm.ACCENT,
-                                                                      fill=LABEL_FILL,
-                                                                      anchors=[(1, 0), (1, 1)]))
-        self.grad_plot.addItem(self.clip_line, ignoreBounds=True)
-
+        # Per run: its own clip threshold (runs of a comparison may clip differently).
+        self.clip_lines: list[pg.InfiniteLine] = []
         self._ensure_runs(2)
         self.sigma_items = [pg.PlotDataItem(pen=cm.layer_pen(l, width=WIDTH)) for l in range(MAX_LAYERS)]
         self.rho_items = [pg.PlotDataItem(pen=cm.layer_pen(l, run_b=True, width=WIDTH))
@@ -164,6 +162,16 @@ class TrainingCurvesView(BaseView):
             self.loss_plot.addItem(val)
             self.grad_plot.addItem(grad)
             self.run_items.append((loss, val, grad))
+            pen = pg.mkPen(cm.ACCENT, width=1.2, style=cm.RUN_STYLES[r % len(cm.RUN_STYLES)])
+            # Run A's label at the right end, B's at the left, further runs' in the middle: two
+            # thresholds close together must not print their labels over each other.
+            position, anchor = ((0.98, 1), (0.02, 0), (0.5, 0.5))[min(r, 2)]
+            clip = pg.InfiniteLine(angle=0, movable=False, pen=pen, label="clip",
+                                   labelOpts=dict(position=position, color=cm.ACCENT, fill=LABEL_FILL,
+                                                  anchors=[(anchor, 0), (anchor, 1)]))
+            clip.setVisible(False)
+            self.grad_plot.addItem(clip, ignoreBounds=True)
+            self.clip_lines.append(clip)
 
     # Run A's and run B's items by name (tests and exports read them).
     loss_a = property(lambda self: self.run_items[0][0])
@@ -172,17 +180,20 @@ class TrainingCurvesView(BaseView):
     loss_b = property(lambda self: self.run_items[1][0])
     val_b = property(lambda self: self.run_items[1][1])
     grad_b = property(lambda self: self.run_items[1][2])
+    clip_line = property(lambda self: self.clip_lines[0])
 
     # -- drawing ---------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
         histories = (state.history, *(r.history for r in state.runs[1:]))
-        key = (histories, state.config, state.chance_loss, tuple(r.label for r in state.runs))
+        configs = tuple(r.config for r in state.runs)  # each run's own clip threshold
+        key = (histories, configs, state.chance_loss, tuple(r.label for r in state.runs))
         last = self._last
-        # Histories and config by identity (the controller hands out new objects when they change).
-        if (last is not None and len(key[0]) == len(last[0]) and all(a is b for a, b in zip(key[0], last[0]))
-                and key[1] is last[1] and key[2:] == last[2:]):
+        # Histories and configs by identity (the controller hands out new objects when they change).
+        same_configs = last is not None and len(configs) == len(last[1]) and all(a is b for a, b in zip(configs, last[1]))
+        if (same_configs and len(key[0]) == len(last[0]) and all(a is b for a, b in zip(key[0], last[0]))
+                and key[2:] == last[2:]):
             return
-        only_grew = (last is not None and key[1] is last[1] and key[2:] == last[2:] and len(key[0]) == len(last[0])
+        only_grew = (same_configs and key[2:] == last[2:] and len(key[0]) == len(last[0])
                      and all(_same_run(a, b) for a, b in zip(key[0], last[0])))
         self._last = key
         self._state = state
@@ -198,7 +209,11 @@ class TrainingCurvesView(BaseView):
         if self._state is not None:
             self._drawn_at = time.perf_counter()
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                self._draw(self._state)
+                frame = resolve(self._state)
+            if self.frame is None or not same(frame, self.frame):
+                self.frame = frame
+                self.frames_applied += 1
+                self.apply(frame)
 
     def export_item(self):
         item = super().export_item()
@@ -206,69 +221,48 @@ class TrainingCurvesView(BaseView):
             self._draw_now()
         return item
 
-    def _draw(self, state: ViewState) -> None:
-        hist = state.history or {}
-        step = np.asarray(hist.get("step", np.zeros(0)), dtype=np.float64)
-        compare = state.compare
-        self._ensure_runs(len(state.runs))
+    def apply(self, frame: "CurvesFrame") -> None:
+        self._ensure_runs(len(frame.runs))
         for i, items in enumerate(self.run_items):
-            shown = i < len(state.runs)
-            h = (state.runs[i].history or {}) if shown else {}
-            if i == 0:
-                h = hist
-            s = np.asarray(h.get("step", np.zeros(0)), dtype=np.float64)
-            for item, column in zip(items, ("loss", "val_loss", "grad_norm")):
+            shown = i < len(frame.runs)
+            run = frame.runs[i] if shown else None
+            for item, xy in zip(items, (run.loss, run.val, run.grad) if shown else (None,) * 3):
                 if shown:
-                    item.setData(*_positive(s, h.get(column, np.zeros(0))))
+                    item.setData(*xy)
                 item.setVisible(shown)
-
-        layers = sorted(int(k.split("/")[1]) for k in hist if k.startswith("sigma_max/"))
+            clip_line = self.clip_lines[i]
+            clipped = shown and run.clip > 0
+            clip_line.setVisible(clipped)
+            if clipped:
+                clip_line.setValue(math.log10(run.clip))  # the axis is log10: lines live in its units
+                clip_line.label.setFormat(run.clip_label)
         for l in range(MAX_LAYERS):
-            shown = l in layers
+            shown = l in frame.layers
+            rho = frame.rho[frame.layers.index(l)] if shown else None
             self.sigma_items[l].setVisible(shown)
-            self.rho_items[l].setVisible(shown and f"rho/{l}" in hist)
+            self.rho_items[l].setVisible(rho is not None)
             if shown:
-                self.sigma_items[l].setData(*_finite(step, hist[f"sigma_max/{l}"]))
-                if f"rho/{l}" in hist:
-                    self.rho_items[l].setData(*_finite(step, hist[f"rho/{l}"]))
-
-        chance = state.chance_loss
-        self.chance_line.setVisible(chance is not None and chance > 0)
-        if chance is not None and chance > 0:
-            self.chance_line.setValue(math.log10(chance))  # the axis is log10: lines live in its units
+                self.sigma_items[l].setData(*frame.sigma[frame.layers.index(l)])
+            if rho is not None:
+                self.rho_items[l].setData(*rho)
+        chance = frame.chance
+        self.chance_line.setVisible(chance is not None)
+        if chance is not None:
+            self.chance_line.setValue(math.log10(chance))
             self.chance_line.label.setFormat(f"chance {chance:.3g}")
-        training = state.config.get("training", {}) if state.config else {}
-        clip = float(training.get("clip_norm") or 0.0)
-        self.clip_line.setVisible(clip > 0)
-        if clip > 0:
-            self.clip_line.setValue(math.log10(clip))
-            self.clip_line.label.setFormat(f"clip_norm = {clip:g}")
-        note = f"red line: clip_norm = {clip:g}" if clip > 0 else "no clipping (Clip norm = 0)"
-        set_title(self.grad_plot, "Gradient norm", legend=note, tip=GRAD_TIP)
-        self._update_spans(state, step, layers, clip)
-        self._update_legends(state, layers, compare)
+        set_title(self.grad_plot, "Gradient norm", legend=frame.grad_note, tip=GRAD_TIP)
+        self.set_span(self.loss_plot, x=frame.x_span, y=frame.loss_span)
+        self.set_span(self.grad_plot, y=frame.grad_span)
+        self.set_span(self.spectra_plot, y=frame.spectra_span)
+        self._update_legends(frame)
 
-    def _update_spans(self, state: ViewState, step: np.ndarray, layers: list[int], clip: float) -> None:
-        """Rounded ranges: the update axis grows in tenths of a 1-2-5 step, the log axes in decades."""
-        hist = state.history or {}
-        others = [r.history or {} for r in state.runs[1:]]
-        last = max([float(np.nanmax(step, initial=1.0))]
-                   + [float(np.nanmax(np.asarray(h.get("step", [1.0]), dtype=float), initial=1.0)) for h in others])
-        unit = ro.nice_ceiling(last / 10)
-        self.set_span(self.loss_plot, x=(0.0, math.ceil(last / unit) * unit))
-        chance = [state.chance_loss] if state.chance_loss else []
-        losses = [h.get(k, []) for h in (hist, *others) for k in ("loss", "val_loss")]
-        self.set_span(self.loss_plot, y=ro.decade_span(*losses, chance, max_decades=MAX_DECADES))
-        grads = [h.get("grad_norm", []) for h in (hist, *others)]
-        self.set_span(self.grad_plot, y=ro.decade_span(*grads, [clip] if clip > 0 else [], max_decades=MAX_DECADES))
-        spectra = [hist[f"{k}/{l}"] for l in layers for k in ("sigma_max", "rho") if f"{k}/{l}" in hist]
-        self.set_span(self.spectra_plot, y=ro.nice_span(*spectra, [1.0]))
-
-    def _update_legends(self, state: ViewState, layers: list[int], compare: bool) -> None:
-        key = (tuple(layers), compare, tuple((r.name, r.label) for r in state.runs))
+    def _update_legends(self, frame: "CurvesFrame") -> None:
+        compare = len(frame.runs) > 1
+        key = (frame.layers, tuple((r.name, r.label) for r in frame.runs))
         if key == self._legend_key:
             return
         self._legend_key = key
+        layers = frame.layers
         set_title(self.loss_plot, "Loss", tip=LOSS_TIP,
                   legend=legend_html([(item_key(self.loss_a), "train"), (item_key(self.val_a), "validation")]))
         black, dashed = line_key(cm.FOREGROUND), line_key(_dashed(cm.FOREGROUND))
@@ -278,7 +272,7 @@ class TrainingCurvesView(BaseView):
         self.runs_text.setVisible(compare)
         self.runs_text.setText(
             "Loss and gradient norm: " + legend_html([(line_key(_run_pen(cm.FOREGROUND, i)), f"{r.name}: {r.label}")
-                                                      for i, r in enumerate(state.runs)])
+                                                      for i, r in enumerate(frame.runs)])
             if compare else "")
 
     def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
@@ -303,3 +297,88 @@ class TrainingCurvesView(BaseView):
         if self._state is None:
             return ["step"], np.zeros((0, 1))
         return self._make_table(self._state)
+
+
+Curve = tuple[np.ndarray, np.ndarray]  # (x, y): read-only, only the points drawn
+
+
+@dataclass(frozen=True, slots=True)
+class RunCurves:
+    """One run's curves: (updates, values) of its loss, validation loss and gradient norm (only
+    the finite, positive points: the axes are log), and its own clip threshold (0: no clipping)."""
+
+    name: str
+    label: str
+    loss: Curve
+    val: Curve
+    grad: Curve
+    clip: float
+    clip_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class CurvesFrame:
+    """What the view draws. ``sigma``/``rho``: per layer of ``layers``, run A's (update, value)
+    pairs (``rho`` None without that column); ``chance``: the chance loss or None; spans in view
+    units (log10 on the log axes); ``grad_note``: the legend under the gradient plot's title."""
+
+    runs: tuple[RunCurves, ...]
+    layers: tuple[int, ...]
+    sigma: tuple[Curve, ...]
+    rho: tuple[Curve | None, ...]
+    chance: float | None
+    x_span: tuple[float, float]
+    loss_span: tuple[float, float]
+    grad_span: tuple[float, float]
+    spectra_span: tuple[float, float]
+    grad_note: str
+
+
+def _curve(xy: tuple[np.ndarray, np.ndarray]) -> Curve:
+    return frozen(xy[0]), frozen(xy[1])
+
+
+def _clip_norm(config) -> float:
+    training = config.get("training", {}) if config else {}
+    return float(training.get("clip_norm") or 0.0)
+
+
+def resolve(state: ViewState) -> CurvesFrame:
+    """Pure: the frame of ``state``. Each run draws its own history and its own clip threshold
+    (from its own experiment: run B may clip to norm 1 while run A does not clip)."""
+    compare = state.compare
+    runs = []
+    for r in state.runs:
+        h = r.history or {}
+        s = np.asarray(h.get("step", np.zeros(0)), dtype=np.float64)
+        clip = _clip_norm(r.config)
+        runs.append(RunCurves(
+            r.name, r.label, *(_curve(_positive(s, h.get(c, np.zeros(0)))) for c in ("loss", "val_loss", "grad_norm")),
+            clip=clip, clip_label=f"clip {r.name} = {clip:g}" if compare else f"clip_norm = {clip:g}"))
+    hist = state.history or {}
+    step = np.asarray(hist.get("step", np.zeros(0)), dtype=np.float64)
+    layers = tuple(l for l in sorted(int(k.split("/")[1]) for k in hist if k.startswith("sigma_max/")) if l < MAX_LAYERS)
+    sigma = tuple(_curve(_finite(step, hist[f"sigma_max/{l}"])) for l in layers)
+    rho = tuple(_curve(_finite(step, hist[f"rho/{l}"])) if f"rho/{l}" in hist else None for l in layers)
+    chance = state.chance_loss if state.chance_loss is not None and state.chance_loss > 0 else None
+
+    if compare:
+        grad_note = "red lines: " + "; ".join(
+            f"{r.name}: clip_norm = {r.clip:g}" if r.clip > 0 else f"{r.name}: no clipping" for r in runs)
+    else:
+        clip = runs[0].clip
+        grad_note = f"red line: clip_norm = {clip:g}" if clip > 0 else "no clipping (Clip norm = 0)"
+    # Rounded ranges: the update axis grows in tenths of a 1-2-5 step, the log axes in decades.
+    histories = [r.history or {} for r in state.runs]
+    last = max(float(np.nanmax(np.asarray(h.get("step", [1.0]), dtype=float), initial=1.0)) for h in histories)
+    unit = ro.nice_ceiling(last / 10)
+    losses = [h.get(k, []) for h in histories for k in ("loss", "val_loss")]
+    grads = [h.get("grad_norm", []) for h in histories]
+    clips = [r.clip for r in runs if r.clip > 0]
+    spectra = [hist[f"{k}/{l}"] for l in layers for k in ("sigma_max", "rho") if f"{k}/{l}" in hist]
+    return CurvesFrame(
+        runs=tuple(runs), layers=layers, sigma=sigma, rho=rho, chance=chance,
+        x_span=(0.0, math.ceil(last / unit) * unit),
+        loss_span=ro.decade_span(*losses, [chance] if chance else [], max_decades=MAX_DECADES),
+        grad_span=ro.decade_span(*grads, clips, max_decades=MAX_DECADES),
+        spectra_span=ro.nice_span(*spectra, [1.0]), grad_note=grad_note)

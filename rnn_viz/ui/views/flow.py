@@ -11,6 +11,8 @@ Jacobian norms ||dh_s/dh_{s-1}|| along the path, their running product from h_t 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
@@ -21,11 +23,12 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
+from .frames import frozen, same
 from .base import (BaseView, decade_axis, item_key, legend_html, selection_line, set_title, step_axes, style_axis,
                    style_plot, text_label)
 from .runs import RunSelector
 
-__all__ = ["FlowMatrixView", "DECADES"]
+__all__ = ["FlowMatrixView", "FlowFrame", "ChainFrame", "resolve", "resolve_flow", "resolve_chain", "DECADES"]
 
 DECADES = 8
 NO_PATH = 255  # image index of cells without a path, drawn grey
@@ -118,27 +121,27 @@ class FlowMatrixView(BaseView):
         self.canvas.addItem(self.chain_text, row=3, col=0, colspan=2)
         self.on_click(self.plot, self._cell_clicked)
 
-        self._flow_trace = None      # the trace the drawn flow came from (heavy keys may be absent later)
         self._heavy: dict[str, object] = {}  # per run id: its last trace with the heavy keys
-        self._prefix = ""            # the title's "Run B (...) · " in compare mode
-        self._config = None
-        self._flow: np.ndarray | None = None
-        self.log_flow: np.ndarray | None = None  # (T, T) log10 F, NaN where F = 0: what the image shows
-        self._jac: np.ndarray | None = None
-        self._flow_sample = 0
+        self._source = None           # (trace, prefix, layer) the matrix frame was resolved from
+        self.flow_frame: FlowFrame | None = None
+        self.chain_frame: ChainFrame | None = None
         self._layer = 0
         self._row: int | None = None  # t of the inspected cell; None = the last loss step
         self._col = 0                 # k of the inspected cell
         self._T = 0
-        self._state: ViewState | None = None
-        self.inspected: dict[str, object] = {}
-        self._band_key: tuple | None = None
-        self._window_start: np.ndarray | None = None
         self._mark: tuple[float, float] | None = None
+
+    @property
+    def log_flow(self) -> np.ndarray | None:
+        """(T, T) log10 F, NaN where F = 0: what the image shows."""
+        return self.flow_frame.log_flow if self.flow_frame is not None else None
+
+    @property
+    def inspected(self) -> dict[str, object]:
+        return dict(self.chain_frame.inspected) if self.chain_frame is not None else {}
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        self._state = state
         run, trace, prefix = self.run_selector.select(state)
         # Keep only the runs of this state (a later compare run, or a new model, is a new run).
         self._heavy = {r.id: self._heavy[r.id] for r in state.runs if r.id in self._heavy}
@@ -147,162 +150,209 @@ class FlowMatrixView(BaseView):
                 self._heavy[r.id] = r.trace
         if trace is None:
             return
-        source = self._heavy.get(state.run(run).id)
-        if source is not None:
-            if source is not self._flow_trace or prefix != self._prefix:
-                self._prefix = prefix
-                self._load(source)
-        elif trace is not self._flow_trace or prefix != self._prefix:
-            # this run has not sent a flow matrix yet: show nothing rather than the other run's
-            self._prefix = prefix
-            self._flow_trace = trace
-            self._forget_flow()
-            self._set_title("Gradient flow: not computed yet")
-            self.chain_text.setText("The flow matrix comes with the heavy part of a trace, which this "
-                                    "update does not carry yet.")
+        # this run has not sent a flow matrix yet: show nothing rather than the other run's
+        source = self._heavy.get(state.run(run).id, trace)
         if self.time_step_changed(state):
             self.selection.setValue(state.time_step)
             self._col = state.time_step
-            self._inspect()
+        self._update(source, prefix)
 
-    def _load(self, trace) -> None:
-        L = ro.layer_count(trace)
-        if self.layer_box.count() != L:
+    def _update(self, source, prefix: str) -> None:
+        """Resolve the matrix when its source changed, the chain always (both cheap to compare);
+        apply each only when it differs from what is drawn."""
+        key = (source, prefix, self._layer)
+        if self._source is None or any(a is not b for a, b in zip(key, self._source)):
+            self._source = key
+            frame = resolve_flow(source, self._layer, prefix)
+            if self.flow_frame is None or not same(frame, self.flow_frame):
+                self.frames_applied += 1
+                self._apply_flow(frame)
+        self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
+
+    def _apply_flow(self, frame: FlowFrame) -> None:
+        old, self.flow_frame = self.flow_frame, frame
+        if self.layer_box.count() != frame.L:
             self.layer_box.blockSignals(True)
             self.layer_box.clear()
-            for l in range(L):
+            for l in range(frame.L):
                 self.layer_box.addItem(str(l), l)
-            self._layer = min(self._layer, L - 1)
+            self._layer = min(self._layer, frame.L - 1)
             self.layer_box.setCurrentIndex(self._layer)
             self.layer_box.blockSignals(False)
-        self._flow_trace = trace
-        l = self._layer
-        flow = np.asarray(trace[f"flow/{l}"], dtype=np.float64)
-        self._flow = flow
-        self._jac = np.asarray(trace[f"jacobian_norm/{l}"], dtype=np.float64) \
-            if f"jacobian_norm/{l}" in trace else None
-        self._flow_sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
-        T = flow.shape[0]
+        set_title(self.plot, frame.title, tip=TIP)
+        self.explanation.setText(frame.explanation)
+        if frame.flow is None:
+            self.image.clear()
+            self.band.setData([], [])
+            self._mark = None
+            self.cell_mark.setData([], [])
+            return
+        T = frame.T
         if T != self._T:
             self._T = T
             self.plot.setXRange(-0.5, T - 0.5, padding=0.02)
             self.plot.setYRange(-0.5, T - 0.5, padding=0.02)
             self._row = None if self._row is None or self._row >= T else self._row
-        self.log_flow = ro.log10_or_nan(flow)
-        lo, hi = ro.log_levels(flow, DECADES)
-        if tuple(self.color_bar.levels()) != (lo, hi):
-            self.color_bar.setLevels((lo, hi))
-        with np.errstate(invalid="ignore"):
-            index = np.clip(np.rint((self.log_flow - lo) / (hi - lo) * (NO_PATH - 1)), 0, NO_PATH - 1)
-        index = np.where(np.isnan(self.log_flow), NO_PATH, index).astype(np.uint8)
-        self.image.setImage(index, autoLevels=False, levels=(0, 255), rect=QRectF(-0.5, -0.5, T, T))
+        if tuple(self.color_bar.levels()) != frame.levels:
+            self.color_bar.setLevels(frame.levels)
+        self.image.setImage(frame.index, autoLevels=False, levels=(0, 255), rect=QRectF(-0.5, -0.5, T, T))
+        if old is None or old.flow is None or not same(frame.band, old.band):  # windows rarely change
+            self.band.setData(*frame.band, connect="pairs")
 
-        steps = ro.loss_steps(trace["loss_mask"], min(self._flow_sample, trace["loss_mask"].shape[0] - 1))
-        ws = np.asarray(trace["window_start"])
-        self._window_start = ws
-        band_key = (steps.tobytes(), ws.tobytes())
-        if band_key != self._band_key:  # masks and windows rarely change between updates
-            self._band_key = band_key
-            if ro.is_truncated(ws, steps):
-                rows = np.nonzero(steps)[0]
-                x = np.repeat(ws[rows] - 0.5, 2).astype(np.float64)
-                y = np.column_stack([rows - 0.5, rows + 0.5]).ravel().astype(np.float64)
-                self.band.setData(x, y, connect="pairs")
-            else:
-                self.band.setData([], [])
-        self._set_title(f"F[t, k] = ||dL_t/dh_k||, sample {self._flow_sample}")
-        self.explanation.setText("Grey: no path (k > t, cut by truncation, or no loss at t); dark outline: "
-                                 "where each row's truncation window starts. Click a cell to see its "
-                                 "Jacobian chain below." if ro.is_truncated(ws, steps) else
-                                 "Grey: no path (k > t, or no loss at t). Click a cell to see its "
-                                 "Jacobian chain below.")
-        self._default_row = ro.last_loss_step(np.diag(flow) > 0)
-        self._inspect()
-
-    def _set_title(self, text: str) -> None:
-        set_title(self.plot, self._prefix + text, tip=TIP)
-
-    def _forget_flow(self) -> None:
-        if self._flow is None:
+    def _apply_chain(self, chain: ChainFrame) -> None:
+        if self.chain_frame is not None and same(chain, self.chain_frame):
             return
-        self._flow = self.log_flow = self._jac = None
-        self._window_start, self._band_key, self._mark = None, None, None
-        self.image.clear()
-        self.band.setData([], [])
-        self.cell_mark.setData([], [])
-        self.explanation.setText("")
-        self._clear_inspector("")
+        self.chain_frame = chain
+        if chain.mark is not None and chain.mark != self._mark:
+            self._mark = chain.mark
+            self.cell_mark.setData([chain.mark[0]], [chain.mark[1]])
+        self.actual_item.setData(*chain.actual)
+        self.factors_item.setData(*chain.factors)
+        self.bound_item.setData(*chain.bound)
+        if chain.span is not None:
+            self.set_span(self.chain_plot, x=chain.span[0], y=chain.span[1])
+        self.chain_text.setText(chain.text)
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)
-        trace = self._flow_trace
-        if trace is not None and f"flow/{self._layer}" in trace:
-            self._load(trace)
+        if self._source is not None and f"flow/{self._layer}" in self._source[0]:
+            self._update(self._source[0], self._source[1])
 
     # -- the inspector ---------------------------------------------------------------------------
     def _cell_clicked(self, x: float, y: float) -> None:
         t, k = int(round(y)), int(round(x))
-        if self._flow is None or not (0 <= k <= t < self._T):
+        if self.flow_frame is None or self.flow_frame.flow is None or not (0 <= k <= t < self._T):
             return
         self._row, self._col = t, k
-        self._inspect()
+        self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
         self.timeStepSelected.emit(k)
 
-    def _inspect(self) -> None:
-        """Draw the chain of Jacobian norms for the inspected cell and say what it multiplies to."""
-        flow, jac = self._flow, self._jac
-        empty = ([], [])
-        if flow is None:
-            return
-        t = self._row if self._row is not None else self._default_row
-        k = self._col
-        if t is None:
-            self._clear_inspector("no loss step in this sample: F is all zero")
-            return
-        mark = (float(min(k, t)), float(t))
-        if mark != self._mark:
-            self._mark = mark
-            self.cell_mark.setData([mark[0]], [mark[1]])
-        if not 0 <= k <= t:
-            self._clear_inspector(f"step k = {k} comes after t = {t}: no path; click a cell on or left of "
-                                  "the diagonal")
-            return
-        ratio = ro.flow_ratio(flow, k, t)
-        steps = np.arange(k, t + 1, dtype=np.float64)
-        actual = flow[t, k:t + 1] / flow[t, t] if flow[t, t] > 0 else np.full(steps.size, np.nan)
-        self.actual_item.setData(steps, ro.log10_or_nan(actual))
-        self.inspected = {"t": t, "k": k, "ratio": ratio}
-        if jac is None:
-            self.factors_item.setData(np.zeros(1), np.zeros(0))
-            self.bound_item.setData(*empty)
-            self.chain_text.setText(f"path h_{k} → h_{t}: actual F[t,k]/F[t,t] = {ratio:.3g} "
-                                    "(no Jacobian norms in this trace)")
-            return
-        factors, product = jacobian_chain(jac, k, t)
-        _, bound = ro.running_chain_bound(jac, k, t)
-        # a zero factor (no step before 0) would be -inf: draw it at the bottom of any sane range
-        self.factors_item.setData(np.arange(k + 0.5, t + 1.0), np.maximum(np.log10(np.maximum(factors, 1e-300)), -300))
-        self.bound_item.setData(steps, ro.log10_or_nan(bound))
-        self.set_span(self.chain_plot, x=(k - 0.5, t + 0.5), y=ro.decade_span(factors, bound, actual, [1.0]))
-        decay = per_step_decay(flow, t)
-        decay_text = f"; row t decays ×{np.exp(decay):.3g} per step" if np.isfinite(decay) else ""
-        if self._window_start is not None and k < self._window_start[t]:
-            decay_text += f" (k is cut off: the truncation window of t starts at {self._window_start[t]})"
-        self.inspected.update(factors=factors, product=product)
-        self.chain_text.setText(
-            f"path h_{k} → h_{t} (layer {self._layer}, sample {self._flow_sample}): product of {factors.size} "
-            f"Jacobian norms = {product:.3g} (upper bound); actual F[t,k]/F[t,t] = {ratio:.3g}{decay_text}")
-
-    def _clear_inspector(self, text: str) -> None:
-        self.factors_item.setData(np.zeros(1), np.zeros(0))
-        for item in (self.bound_item, self.actual_item):
-            item.setData([], [])
-        self.inspected = {}
-        self.chain_text.setText(text)
-
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
-        if self._flow is None:
+        frame = self.flow_frame
+        if frame is None or frame.flow is None:
             return ["t"], np.zeros((0, 1))
-        T = self._flow.shape[0]
+        T = frame.T
         return (["t"] + [f"F[t,{k}]" for k in range(T)],
-                np.column_stack([np.arange(T, dtype=np.float64), self._flow]))
+                np.column_stack([np.arange(T, dtype=np.float64), frame.flow]))
+
+
+EMPTY = (frozen([]), frozen([]))
+NO_BARS = (frozen([0.0]), frozen([]))  # a step-mode curve: one more edge than values
+
+
+@dataclass(frozen=True, slots=True)
+class FlowFrame:
+    """The matrix of one layer of one run's heavy trace. ``flow``/``log_flow``: (T, T) F and log10 F
+    (NaN where F = 0), None when the run sent no flow matrix yet; ``index``: (T, T) uint8 colour
+    indices (NO_PATH: grey); ``band``: (x, y) pairs outlining truncation windows; ``jac``: (T,)
+    step-Jacobian norms or None; ``default_row``: the last loss step, the row inspected first."""
+
+    title: str
+    explanation: str
+    L: int
+    T: int
+    sample: int
+    flow: np.ndarray | None = None
+    log_flow: np.ndarray | None = None
+    index: np.ndarray | None = None
+    levels: tuple[float, float] = (-DECADES, 0.0)
+    band: tuple[np.ndarray, np.ndarray] = EMPTY
+    jac: np.ndarray | None = None
+    window_start: np.ndarray | None = None
+    default_row: int | None = None
+    layer: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChainFrame:
+    """The inspector of cell (t, k): the marked cell, (x, log10 y) of the actual ratio, the
+    factors (step-mode edges and values) and their running product, the chain plot's span, its
+    text, and ``inspected`` ((name, value) pairs: t, k, ratio, factors, product)."""
+
+    mark: tuple[float, float] | None
+    actual: tuple[np.ndarray, np.ndarray]
+    factors: tuple[np.ndarray, np.ndarray]
+    bound: tuple[np.ndarray, np.ndarray]
+    span: tuple[tuple[float, float], tuple[float, float]] | None
+    text: str
+    inspected: tuple[tuple[str, object], ...] = ()
+
+
+def resolve_flow(trace, layer: int = 0, prefix: str = "") -> FlowFrame:
+    """Pure: the matrix frame of ``trace`` (a run's last trace with the heavy keys, or one without
+    them: then "not computed yet"). ``prefix``: the title's "Run B (...) · " in compare mode."""
+    L = ro.layer_count(trace)
+    if f"flow/{layer}" not in trace:
+        return FlowFrame(prefix + "Gradient flow: not computed yet", "", L, 0, 0)
+    flow = frozen(trace[f"flow/{layer}"])
+    jac = frozen(trace[f"jacobian_norm/{layer}"]) if f"jacobian_norm/{layer}" in trace else None
+    sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
+    T = flow.shape[0]
+    log_flow = frozen(ro.log10_or_nan(flow))
+    lo, hi = ro.log_levels(flow, DECADES)
+    with np.errstate(invalid="ignore"):
+        index = np.clip(np.rint((log_flow - lo) / (hi - lo) * (NO_PATH - 1)), 0, NO_PATH - 1)
+    index = frozen(np.where(np.isnan(log_flow), NO_PATH, index), dtype=np.uint8)
+    steps = ro.loss_steps(trace["loss_mask"], min(sample, trace["loss_mask"].shape[0] - 1))
+    ws = frozen(trace["window_start"], dtype=np.int64)
+    truncated = ro.is_truncated(ws, steps)
+    band = EMPTY
+    if truncated:
+        rows = np.nonzero(steps)[0]
+        band = (frozen(np.repeat(ws[rows] - 0.5, 2)), frozen(np.column_stack([rows - 0.5, rows + 0.5]).ravel()))
+    explanation = ("Grey: no path (k > t, cut by truncation, or no loss at t); dark outline: where each row's "
+                   "truncation window starts. Click a cell to see its Jacobian chain below." if truncated else
+                   "Grey: no path (k > t, or no loss at t). Click a cell to see its Jacobian chain below.")
+    return FlowFrame(prefix + f"F[t, k] = ||dL_t/dh_k||, sample {sample}", explanation, L, T, sample,
+                     flow, log_flow, index, (float(lo), float(hi)), band, jac, ws,
+                     ro.last_loss_step(np.diag(flow) > 0), layer)
+
+
+def resolve_chain(frame: FlowFrame | None, row: int | None, k: int) -> ChainFrame:
+    """Pure: the inspector of cell (``row`` or the frame's default row, ``k``)."""
+    def empty(text: str, mark=None) -> ChainFrame:
+        return ChainFrame(mark, EMPTY, NO_BARS, EMPTY, None, text)
+
+    if frame is None or frame.flow is None:
+        return empty("" if frame is None or not frame.title.endswith("not computed yet") else
+                     "The flow matrix comes with the heavy part of a trace, which this update does not carry yet.")
+    flow, jac = frame.flow, frame.jac
+    t = row if row is not None else frame.default_row
+    if t is None:
+        return empty("no loss step in this sample: F is all zero")
+    mark = (float(min(k, t)), float(t))
+    if not 0 <= k <= t:
+        return empty(f"step k = {k} comes after t = {t}: no path; click a cell on or left of the diagonal", mark)
+    ratio = ro.flow_ratio(flow, k, t)
+    steps = np.arange(k, t + 1, dtype=np.float64)
+    actual = flow[t, k:t + 1] / flow[t, t] if flow[t, t] > 0 else np.full(steps.size, np.nan)
+    actual_xy = (frozen(steps), frozen(ro.log10_or_nan(actual)))
+    if jac is None:
+        return ChainFrame(mark, actual_xy, NO_BARS, EMPTY, None,
+                          f"path h_{k} → h_{t}: actual F[t,k]/F[t,t] = {ratio:.3g} (no Jacobian norms in this trace)",
+                          (("t", t), ("k", k), ("ratio", ratio)))
+    factors, product = jacobian_chain(jac, k, t)
+    _, bound = ro.running_chain_bound(jac, k, t)
+    # a zero factor (no step before 0) would be -inf: draw it at the bottom of any sane range
+    bars = (frozen(np.arange(k + 0.5, t + 1.0)), frozen(np.maximum(np.log10(np.maximum(factors, 1e-300)), -300)))
+    span = ((k - 0.5, t + 0.5), ro.decade_span(factors, bound, actual, [1.0]))
+    decay = per_step_decay(flow, t)
+    decay_text = f"; row t decays ×{np.exp(decay):.3g} per step" if np.isfinite(decay) else ""
+    if frame.window_start is not None and k < frame.window_start[t]:
+        decay_text += f" (k is cut off: the truncation window of t starts at {frame.window_start[t]})"
+    text = (f"path h_{k} → h_{t} (layer {frame.layer}, sample {frame.sample}): product of {factors.size} "
+            f"Jacobian norms = {product:.3g} (upper bound); actual F[t,k]/F[t,t] = {ratio:.3g}{decay_text}")
+    return ChainFrame(mark, actual_xy, bars, (frozen(steps), frozen(ro.log10_or_nan(bound))), span, text,
+                      (("t", t), ("k", k), ("ratio", ratio), ("factors", frozen(factors)), ("product", float(product))))
+
+
+def resolve(state: ViewState, run: str = "A", layer: int = 0, cell: tuple[int, int] | None = None
+            ) -> tuple[FlowFrame, ChainFrame] | None:
+    """Pure: both frames of run ``run``'s trace in ``state`` (None without a trace); ``cell``: the
+    inspected (t, k), by default (the last loss step, the selected time step)."""
+    trace = state.run(run).trace
+    if trace is None:
+        return None
+    frame = resolve_flow(trace, layer, RunSelector.title_prefix(state, run))
+    row, k = cell if cell is not None else (None, state.time_step)
+    return frame, resolve_chain(frame, row, k)

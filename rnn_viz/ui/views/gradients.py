@@ -8,6 +8,8 @@ anchored at the last loss step t': it bounds the path from that one loss back th
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -18,9 +20,10 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
+from .frames import frozen
 from .base import BaseView, decade_axis, item_key, legend_html, selection_line, set_title, style_plot, text_label
 
-__all__ = ["GradientProfileView", "HORIZON_FRACTIONS"]
+__all__ = ["GradientProfileView", "GradientsFrame", "resolve", "HORIZON_FRACTIONS"]
 
 HORIZON_FRACTIONS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6)
 DEFAULT_FRACTION = 1e-3
@@ -83,8 +86,6 @@ class GradientProfileView(BaseView):
         self._marks_key = None
         self._legend_key = None
         self.legend_names: list[str] = []
-        self._last = None
-        self._state: ViewState | None = None
         self._T = 0
         self._table: tuple[list[str], np.ndarray] = (["t"], np.zeros((0, 1)))
 
@@ -93,9 +94,8 @@ class GradientProfileView(BaseView):
         return float(self.fraction_box.currentData())
 
     def _fraction_changed(self) -> None:
-        if self._state is not None:
-            self._last = None
-            self.render(self._state)
+        self.invalidate()
+        self.redraw()
 
     @property
     def curves_a(self) -> list[pg.PlotCurveItem]:
@@ -129,145 +129,181 @@ class GradientProfileView(BaseView):
             for curves in self.run_curves:
                 curves[l].setVisible(l < L)
 
-    def _update_legend(self, L: int, state: ViewState, shown: list[int], show_envelope: bool) -> None:
-        compare = state.compare
-        key = (L, tuple((r.name, r.label) for r in state.runs), tuple(shown), show_envelope)
-        if key == self._legend_key:
-            return
-        self._legend_key = key
-        entries = []
-        for l in range(L):
-            # one layer compared: the run names alone say which curve is which
-            layer = "" if compare and L == 1 else f"layer {l}, "
-            for i, run in enumerate(state.runs):
-                if i == 0 and not compare:
-                    entries.append((item_key(self.run_curves[0][l]), f"layer {l}"))
-                elif i in shown:
-                    entries.append((item_key(self.run_curves[i][l]), f"{layer}{run.label}"))
-            if show_envelope:
-                entries.append((item_key(self.envelopes[l]), f"{layer}envelope"))
-        self.legend_names = [name for _, name in entries]
-        set_title(self.plot, TITLE, legend=legend_html(entries))
-
     # -- drawing ---------------------------------------------------------------------------------
-    def _render(self, state: ViewState) -> None:
-        self._state = state
-        trace = state.trace
-        if trace is None:
-            return
+    def inputs(self, state: ViewState):
         # traces and config by identity (new objects when they change), labels by value
-        key = (tuple(r.label for r in state.runs), state.config, *(r.trace for r in state.runs))
-        last = self._last
-        if (last is None or len(key) != len(last) or key[0] != last[0]
-                or any(x is not y for x, y in zip(key[1:], last[1:]))):
-            self._last = key
-            self._draw(state)
-        if self.time_step_changed(state):
-            self.selection.setValue(state.time_step)
+        return (tuple(r.label for r in state.runs), state.config, self.fraction, *(r.trace for r in state.runs))
 
-    def _draw(self, state: ViewState) -> None:
-        trace = state.trace
-        L = ro.layer_count(trace)
-        T = int(trace["loss_mask"].shape[1])
-        self._T = T
-        self._ensure_items(L, len(state.runs))
-        t = np.arange(T, dtype=np.float64)
-        cell = ro.cell_kind(trace)
-        model = state.config.get("model", {}) if state.config else {}
-        activation = model.get("activation") or "tanh"
-        steps = ro.loss_steps(trace["loss_mask"])
-        anchor = ro.last_loss_step(steps)
-        show_envelope = cell == "rnn" and anchor is not None
-        gamma = ACTIVATION_DERIVATIVE_BOUND.get(activation, 1.0)
-        fraction = self.fraction
+    def resolve(self, state: ViewState) -> "GradientsFrame | None":
+        return resolve(state, self.fraction)
 
-        cols, table, plotted = ["t"], [t], []
-        runs = state.runs
-        horizons = [[] for _ in runs]
-        profiles = [[] for _ in runs]
-        for l in range(L):
-            for i, run in enumerate(runs):
-                item = self.run_curves[i][l]
-                tr = run.trace
-                if tr is None or f"dL_dh_norm/{l}" not in tr:
+    def apply(self, frame: "GradientsFrame | None") -> None:
+        if frame is None:
+            return
+        self._T = frame.T
+        self._ensure_items(frame.L, len(frame.curves))
+        for i, curves in enumerate(self.run_curves):
+            for l, item in enumerate(curves):
+                y = frame.curves[i][l] if i < len(frame.curves) and l < frame.L else None
+                if y is None:
                     item.setData([], [])
                     item.setVisible(False)
-                    continue
-                profile = np.asarray(tr[f"dL_dh_norm/{l}"], dtype=np.float64)
-                item.setData(np.arange(profile.size, dtype=np.float64), ro.log10_or_nan(profile))
-                item.setVisible(True)
-                cols.append(f"dL_dh_norm/{l}" if i == 0 else f"dL_dh_norm/{l} [{run.label}]")
-                table.append(profile if profile.size == T else np.resize(np.nan, T))
-                horizons[i].append(memory_horizon(profile, fraction))
-                profiles[i].append(profile)
-                plotted.append(profile)
-            profile = profiles[0][l]
-            env = self._draw_envelope(l, trace, profile, anchor, gamma) if show_envelope else np.full(T, np.nan)
-            self.envelopes[l].setVisible(show_envelope)
-            if show_envelope:
-                cols.append(f"envelope/{l}")
-                table.append(env)
-                plotted.append(10 ** self.envelopes[l].getData()[1])  # the part drawn stays inside the axes
-        for curves in self.run_curves[len(runs):]:
-            for item in curves:
-                item.setData([], [])
-                item.setVisible(False)
-        self._mark_horizons([np.asarray(trace[f"dL_dh_norm/{l}"]) for l in range(L)], horizons[0])
-        self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.decade_span(*plotted))
-        shown = [i for i in range(len(runs)) if profiles[i]]
-        self._update_legend(L, state, shown, show_envelope)
-        self._table = (cols, np.column_stack(table))
-
-        if show_envelope:
-            sig = ", ".join(f"{float(trace[f'whh_sigma_max/{l}']):.3g}" for l in range(L))
-            self.envelope_text.setText(
-                f"dotted: ||dL/dh_t'|| (γ·σ_max(W_hh))^(t'−t), t' = {anchor} (last loss step), γ = {gamma:g} "
-                f"({activation}), σ_max = {sig}: bounds the path from the loss at t' back through one "
-                f"layer, not the sum over all losses")
-        elif cell != "rnn":
-            self.envelope_text.setText(f"no envelope: Pascanu's bound holds for vanilla rnn layers, "
-                                       f"not for {cell} cells")
-        else:
-            self.envelope_text.setText("no envelope: this batch has no loss step")
-        others = [i for i in shown if i > 0]
-        run_a = f", {runs[0].label}" if others else ""
-        text = f"memory horizon (signal ≥ {fraction:g} × peak){run_a}: " + ", ".join(
-            _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles[0], horizons[0])))
-        for i in others:
-            text += f"; {runs[i].label}: " + ", ".join(
-                _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles[i], horizons[i])))
-        self.horizon_text.setText(text)
-        self.horizons = tuple(horizons) if len(horizons) > 1 else (horizons[0], [])
-
-    def _draw_envelope(self, l: int, trace, profile: np.ndarray, anchor: int, gamma: float) -> np.ndarray:
-        """(T,) envelope of layer l (NaN off the anchor's backward window); drawn clipped to the
-        profile's own decades so a fast-vanishing bound does not squash the axis."""
-        T = profile.size
-        start = int(np.asarray(trace["window_start"])[anchor])
-        k = np.arange(start, anchor + 1)
-        values = np.full(T, np.nan)
-        values[k] = profile[anchor] * envelope(float(trace[f"whh_sigma_max/{l}"]), anchor - k, gamma)
-        good = profile[np.isfinite(profile) & (profile > 0)]
-        shown = ro.log10_or_nan(values)
-        if good.size:
-            lo, hi = np.log10(good.min()) - 1, np.log10(good.max()) + 1
-            shown[(shown < lo) | (shown > hi)] = np.nan
-        self.envelopes[l].setData(np.arange(T, dtype=np.float64), shown)
-        return values
-
-    def _mark_horizons(self, profiles: list[np.ndarray], horizons: list[int]) -> None:
-        """A triangle on each layer's first step below the fraction (none if the signal reaches t = 0)."""
-        x, y, brushes = [], [], []
-        for l, (profile, horizon) in enumerate(zip(profiles, horizons)):
-            step = (int(np.argmax(profile)) if profile.size else 0) - horizon
-            if horizon and step >= 0 and profile[step] > 0:
-                x.append(float(step))
-                y.append(float(np.log10(profile[step])))
-                brushes.append(pg.mkBrush(cm.layer_color(l)))
+                else:
+                    item.setData(np.arange(y.size, dtype=np.float64), y)
+                    item.setVisible(True)
+        for l in range(frame.L):
+            env = frame.envelopes[l]
+            self.envelopes[l].setVisible(env is not None)
+            if env is not None:
+                self.envelopes[l].setData(np.arange(env.size, dtype=np.float64), env)
+        x, y, layers = frame.marks
         key = (tuple(x), tuple(y))
         if key != self._marks_key:  # a scatter update costs ~0.5 ms; horizons rarely move
             self._marks_key = key
-            self.horizon_marks.setData(x, y, brush=brushes)
+            self.horizon_marks.setData(list(x), list(y), brush=[pg.mkBrush(cm.layer_color(l)) for l in layers])
+        self.set_span(self.plot, x=frame.x_span, y=frame.y_span)
+        if frame.legend != self._legend_key:
+            self._legend_key = frame.legend
+            entries = [(item_key(self.envelopes[l] if run < 0 else self.run_curves[run][l]), name)
+                       for run, l, name in frame.legend]
+            self.legend_names = [name for _, _, name in frame.legend]
+            set_title(self.plot, TITLE, legend=legend_html(entries))
+        self.envelope_text.setText(frame.envelope_text)
+        self.horizon_text.setText(frame.horizon_text)
+        self._table = (list(frame.columns), frame.rows)
+        self.horizons = tuple(list(h) for h in frame.horizons) if len(frame.horizons) > 1 else (list(frame.horizons[0]), [])
+
+    def apply_time_step(self, t: int) -> None:
+        self.selection.setValue(t)
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
         return self._table
+
+
+@dataclass(frozen=True, slots=True)
+class GradientsFrame:
+    """What the view draws. ``curves[run][layer]``: (T,) log10 ||dL/dh_t|| or None (no such key);
+    ``envelopes[layer]``: (T,) log10 envelope clipped to the profile's decades, or None; ``marks``:
+    (x, log10 y, layer) of the horizon triangles; ``legend``: (run index, -1 = envelope, layer,
+    name); ``horizons[run]``: the horizon of each layer; ``columns``/``rows``: the CSV table."""
+
+    T: int
+    L: int
+    curves: tuple[tuple[np.ndarray | None, ...], ...]
+    envelopes: tuple[np.ndarray | None, ...]
+    marks: tuple[tuple[float, ...], tuple[float, ...], tuple[int, ...]]
+    x_span: tuple[float, float]
+    y_span: tuple[float, float]
+    legend: tuple[tuple[int, int, str], ...]
+    envelope_text: str
+    horizon_text: str
+    horizons: tuple[tuple[int, ...], ...]
+    columns: tuple[str, ...]
+    rows: np.ndarray
+
+
+def resolve(state: ViewState, fraction: float = DEFAULT_FRACTION) -> GradientsFrame | None:
+    """Pure: the frame of ``state`` (None before a first trace). Every run of ``state.runs`` gets
+    its curves; the envelope is run A's (its gamma from run A's own activation)."""
+    trace = state.trace
+    if trace is None:
+        return None
+    L = ro.layer_count(trace)
+    T = int(trace["loss_mask"].shape[1])
+    t = np.arange(T, dtype=np.float64)
+    cell = ro.cell_kind(trace)
+    model = state.config.get("model", {}) if state.config else {}
+    activation = model.get("activation") or "tanh"
+    anchor = ro.last_loss_step(ro.loss_steps(trace["loss_mask"]))
+    show_envelope = cell == "rnn" and anchor is not None
+    gamma = ACTIVATION_DERIVATIVE_BOUND.get(activation, 1.0)
+    runs = state.runs
+    cols, table, plotted = ["t"], [t], []
+    curves = [[None] * L for _ in runs]
+    horizons = [[] for _ in runs]
+    profiles = [[] for _ in runs]
+    envelopes: list[np.ndarray | None] = []
+    for l in range(L):
+        for i, run in enumerate(runs):
+            tr = run.trace
+            if tr is None or f"dL_dh_norm/{l}" not in tr:
+                continue
+            profile = np.asarray(tr[f"dL_dh_norm/{l}"], dtype=np.float64)
+            curves[i][l] = frozen(ro.log10_or_nan(profile))
+            cols.append(f"dL_dh_norm/{l}" if i == 0 else f"dL_dh_norm/{l} [{run.label}]")
+            table.append(profile if profile.size == T else np.resize(np.nan, T))
+            horizons[i].append(memory_horizon(profile, fraction))
+            profiles[i].append(profile)
+            plotted.append(profile)
+        if show_envelope:
+            values, shown = _envelope(l, trace, profiles[0][l], anchor, gamma)
+            envelopes.append(frozen(shown))
+            cols.append(f"envelope/{l}")
+            table.append(values)
+            plotted.append(10 ** shown)  # the part drawn stays inside the axes
+        else:
+            envelopes.append(None)
+    shown_runs = [i for i in range(len(runs)) if profiles[i]]
+    compare = state.compare
+    legend = []
+    for l in range(L):
+        layer = "" if compare and L == 1 else f"layer {l}, "  # one layer compared: run names suffice
+        for i, run in enumerate(runs):
+            if i == 0 and not compare:
+                legend.append((0, l, f"layer {l}"))
+            elif i in shown_runs:
+                legend.append((i, l, f"{layer}{run.label}"))
+        if show_envelope:
+            legend.append((-1, l, f"{layer}envelope"))
+
+    if show_envelope:
+        sig = ", ".join(f"{float(trace[f'whh_sigma_max/{l}']):.3g}" for l in range(L))
+        envelope_text = (
+            f"dotted: ||dL/dh_t'|| (γ·σ_max(W_hh))^(t'−t), t' = {anchor} (last loss step), γ = {gamma:g} "
+            f"({activation}), σ_max = {sig}: bounds the path from the loss at t' back through one "
+            f"layer, not the sum over all losses")
+    elif cell != "rnn":
+        envelope_text = f"no envelope: Pascanu's bound holds for vanilla rnn layers, not for {cell} cells"
+    else:
+        envelope_text = "no envelope: this batch has no loss step"
+    others = [i for i in shown_runs if i > 0]
+    run_a = f", {runs[0].label}" if others else ""
+    text = f"memory horizon (signal ≥ {fraction:g} × peak){run_a}: " + ", ".join(
+        _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles[0], horizons[0])))
+    for i in others:
+        text += f"; {runs[i].label}: " + ", ".join(
+            _horizon(l, p, h, fraction) for l, (p, h) in enumerate(zip(profiles[i], horizons[i])))
+    return GradientsFrame(
+        T=T, L=L, curves=tuple(tuple(c) for c in curves), envelopes=tuple(envelopes),
+        marks=_marks([np.asarray(trace[f"dL_dh_norm/{l}"]) for l in range(L)], horizons[0]),
+        x_span=(-0.5, T - 0.5), y_span=ro.decade_span(*plotted), legend=tuple(legend),
+        envelope_text=envelope_text, horizon_text=text, horizons=tuple(tuple(h) for h in horizons),
+        columns=tuple(cols), rows=frozen(np.column_stack(table)))
+
+
+def _envelope(l: int, trace, profile: np.ndarray, anchor: int, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) envelope of layer l (NaN off the anchor's backward window), and (T,) its log10 as drawn:
+    clipped to the profile's own decades so a fast-vanishing bound does not squash the axis."""
+    T = profile.size
+    start = int(np.asarray(trace["window_start"])[anchor])
+    k = np.arange(start, anchor + 1)
+    values = np.full(T, np.nan)
+    values[k] = profile[anchor] * envelope(float(trace[f"whh_sigma_max/{l}"]), anchor - k, gamma)
+    good = profile[np.isfinite(profile) & (profile > 0)]
+    shown = ro.log10_or_nan(values)
+    if good.size:
+        lo, hi = np.log10(good.min()) - 1, np.log10(good.max()) + 1
+        shown[(shown < lo) | (shown > hi)] = np.nan
+    return values, shown
+
+
+def _marks(profiles: list[np.ndarray], horizons: list[int]):
+    """A triangle on each layer's first step below the fraction (none if the signal reaches t = 0)."""
+    x, y, layers = [], [], []
+    for l, (profile, horizon) in enumerate(zip(profiles, horizons)):
+        step = (int(np.argmax(profile)) if profile.size else 0) - horizon
+        if horizon and step >= 0 and profile[step] > 0:
+            x.append(float(step))
+            y.append(float(np.log10(profile[step])))
+            layers.append(l)
+    return tuple(x), tuple(y), tuple(layers)

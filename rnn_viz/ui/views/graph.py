@@ -18,6 +18,8 @@ Zoomed out below a few pixels per step the node symbols give way to a colour ban
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
@@ -28,10 +30,11 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
+from .frames import frozen, same
 from .base import BaseView, selection_line, set_title, style_axis, style_plot, text_label
 from .runs import RunSelector
 
-__all__ = ["UnrolledGraphView"]
+__all__ = ["UnrolledGraphView", "GraphFrame", "resolve"]
 
 N_BINS = 5
 NODE_LEVELS = 64
@@ -57,20 +60,15 @@ class UnrolledGraphView(BaseView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._trace = None
-        self._sample = None
-        self._config = None
-        self._prefix = None
         self.run_selector = RunSelector("graphRun")
         self.run_selector.changed.connect(self.redraw)
         self.layout().insertWidget(0, self.run_selector)
         self._T = 0
         self._L = 0
-        self._node_scales: dict[tuple[int, str], float] = {}  # (model, run) -> a scale that only grows
+        self._node_scales: dict[str, float] = {}  # run id -> a scale that only grows (a new model: new ids)
         self._node_values = np.zeros((0, 0))
         self._grad = np.zeros((0, 0))
         self._loss_at = np.zeros(0, bool)
-        self._carries = np.zeros(0, bool)
         self._detailed = True
         self._edge_scale = 1.0
         self._loss_brush, self._plain_brush = pg.mkBrush(cm.FOREGROUND), pg.mkBrush("w")
@@ -173,37 +171,34 @@ class UnrolledGraphView(BaseView):
         run, trace, prefix = self.run_selector.select(state)
         if trace is None:
             return
-        if (trace is not self._trace or state.sample != self._sample or state.config is not self._config
-                or prefix != self._prefix):
-            self._draw(state, trace, run, prefix)
+        inputs = (trace, state.sample, state.run(run).config, prefix, state.run(run).id)
+        if self._inputs is None or any(a is not b for a, b in zip(inputs, self._inputs)):
+            self._inputs = inputs
+            frame = resolve(state, run, self._node_scales)
+            self._node_scales = dict(frame.node_scales)
+            if self.frame is None or not same(frame, self.frame):
+                self.frames_applied += 1
+                self.apply(frame)
         if self.time_step_changed(state):
             self.selection.setValue(state.time_step)
 
-    def _draw(self, state: ViewState, trace, run: str, prefix: str) -> None:
-        L = ro.layer_count(trace)
-        T = int(trace["loss_mask"].shape[1])
-        b = min(state.sample, trace["loss_mask"].shape[0] - 1)
+    def apply(self, frame: "GraphFrame") -> None:
+        old, self.frame = self.frame, None
+        T, L = frame.T, frame.L
         reshaped = (T, L) != (self._T, self._L)
         if reshaped:
-            self._trace = None  # the range change below must not draw old data on the new geometry
-            self._set_geometry(T, L)
-        self._trace, self._sample, self._config, self._prefix = trace, state.sample, state.config, prefix
-
-        loss_at = ro.loss_steps(trace["loss_mask"], b)
-        window_start = np.asarray(trace["window_start"])
+            self._set_geometry(T, L)  # with no frame: the range change must not draw old data
+        self.frame = frame
+        self._loss_at, self._window_start = frame.loss_at, frame.window_start
         # Masks and windows rarely change between updates; redraw what depends on them only then.
-        if reshaped or not (np.array_equal(loss_at, self._loss_at)
-                            and np.array_equal(window_start, self._window_start)):
-            self._loss_at, self._window_start = loss_at, window_start
-            self._carries = ro.recurrent_edge_carries(window_start, loss_at)
+        if reshaped or old is None or not (same(frame.loss_at, old.loss_at)
+                                           and same(frame.window_start, old.window_start)):
             self._draw_loss_steps()
             self._draw_windows()
-        self._node_values = np.stack([ro.mean_abs(trace[f"hidden/{l}"][b]) for l in range(L)])
-        self._grad = np.stack([np.asarray(trace[f"dL_dh_norm_sample/{l}"][b], dtype=np.float64)
-                               for l in range(L)])
-        self._draw_nodes(state, run)
+        self._node_values, self._grad = frame.node_values, frame.grad
+        self._draw_nodes(frame)
         self._draw_edges()
-        set_title(self.plot, prefix + self._title(state, run, b))
+        set_title(self.plot, frame.title)
 
     def _set_geometry(self, T: int, L: int) -> None:
         """Node and edge positions for T steps and L layers (only when the shape changes)."""
@@ -233,26 +228,11 @@ class UnrolledGraphView(BaseView):
         self.plot.setXRange(-0.5, T - 0.5, padding=0.01)
         self._update_level_of_detail()
 
-    def _node_levels(self, state: ViewState, run: str) -> tuple[float, float]:
-        cell = ro.cell_kind(self._trace)
-        activation = ro.run_activation(state, run)
-        if cell != "rnn" or activation in BOUNDED_ACTIVATIONS:
-            return 0.0, 1.0
-        # Unbounded activations: a scale that only grows, so colours stay comparable between updates,
-        # and starts afresh with a new model (a diverged run's scale would leave the next one blank).
-        owner = (state.model_id, run)
-        self._node_scales = {k: v for k, v in self._node_scales.items() if k[0] == state.model_id}
-        scale = max(self._node_scales.get(owner, 1.0), ro.nice_ceiling(float(self._node_values.max(initial=0))))
-        self._node_scales[owner] = scale
-        return 0.0, scale
-
-    def _draw_nodes(self, state: ViewState, run: str) -> None:
-        lo, hi = self._node_levels(state, run)
+    def _draw_nodes(self, frame: "GraphFrame") -> None:
+        lo, hi = frame.node_levels
         if (lo, hi) != tuple(self.node_bar.levels()):
             self.node_bar.setLevels((lo, hi))
-        # a non-finite activation (a run about to diverge) takes the lowest colour rather than failing
-        scaled = np.nan_to_num(np.clip((self._node_values - lo) / (hi - lo), 0, 1), nan=0.0)
-        self._node_idx = np.rint(scaled * (NODE_LEVELS - 1)).astype(np.int64)
+        self._node_idx = frame.node_idx
         for l, band in enumerate(self.bands):
             if l < self._L:
                 # rect with every setImage: ImageItem scales its rect by the image's current shape
@@ -268,7 +248,7 @@ class UnrolledGraphView(BaseView):
     def _place_nodes(self) -> None:
         """Node symbols for the visible steps only: scatter plots cost per point, and zoomed in only
         a few dozen steps are on screen, however long the sequence."""
-        if not self._detailed or self._trace is None:
+        if not self._detailed or self.frame is None:
             return
         first, end = self._visible_steps()
         key = (first, end, self._node_size)
@@ -287,14 +267,8 @@ class UnrolledGraphView(BaseView):
             self._placed_io = key
 
     def _draw_edges(self) -> None:
-        """Bin every drawn edge by the decade of its gradient and hand each bin to its curve."""
-        L, T = self._L, self._T
-        mags, cut = [], []
-        for l in range(L):
-            mags += [self._grad[l, 1:], self._grad[l]]
-            cut += [~self._carries[1:], np.zeros(T, bool)]
-        cut = np.concatenate(cut)
-        bins = ro.decade_bins(np.where(cut, 0.0, np.concatenate(mags)), N_BINS)
+        """Hand each decade bin of edges (the frame's) to its curve."""
+        bins, cut = self.frame.edge_bins, self.frame.edge_cut
         # Zoomed out, vertical edges would fill the rows solid: keep only the recurrent ones.
         shown = np.ones_like(cut) if self._detailed else self._recurrent
         for i, item in enumerate(self.edge_items):
@@ -317,10 +291,7 @@ class UnrolledGraphView(BaseView):
         self._placed_io = None
 
     def _draw_windows(self) -> None:
-        truncated = ro.is_truncated(self._window_start, self._loss_at)
-        starts, ends = ro.truncation_windows(self._window_start, self._loss_at)
-        if not truncated:
-            starts, ends = starts[:0], ends[:0]
+        starts, ends = self.frame.windows
         top = self._L + 1.45
         for parity, item in enumerate(self._window_paths):
             path = QPainterPath()
@@ -331,19 +302,6 @@ class UnrolledGraphView(BaseView):
         y = -0.62 - 0.15 * lane
         self.reach_item.setData(np.column_stack([starts - 0.3, ends + 0.3]).ravel(),
                                 np.column_stack([y, y]).ravel())
-
-    def _title(self, state: ViewState, run: str, b: int) -> str:
-        config = state.run(run).config
-        training = config.get("training", {}) if config else {}
-        if not training:  # no config for this run here: its windows say whether it truncates
-            truncated = ro.is_truncated(self._window_start, self._loss_at)
-            return f"Unrolled network · sample {b} · {'truncated BPTT' if truncated else 'full BPTT'}"
-        mode = training.get("bptt", "full")
-        if mode == "truncated":
-            mode = f"truncated BPTT k1={training.get('k1')} k2={training.get('k2')}"
-        else:
-            mode = "full BPTT"
-        return f"Unrolled network · sample {b} · {mode}"
 
     # -- interaction ---------------------------------------------------------------------------
     def _update_level_of_detail(self, *args) -> None:
@@ -365,7 +323,7 @@ class UnrolledGraphView(BaseView):
                 item.setPen(_edge_pen(i, scale))
         if detailed != self._detailed:
             self._detailed = detailed
-            if self._trace is not None:
+            if self.frame is not None:
                 self._draw_edges()
                 self._draw_loss_steps()
         self._place_nodes()
@@ -379,20 +337,19 @@ class UnrolledGraphView(BaseView):
 
     def hover_text(self, t: int, row: int) -> str:
         """The values at node (t, row); row 0 = x_t, 1..L = layers, L+1 = y_t."""
-        if self._trace is None or not (0 <= t < self._T and 0 <= row <= self._L + 1):
+        f = self.frame
+        if f is None or not (0 <= t < f.T and 0 <= row <= f.L + 1):
             return ""
-        b = min(self._sample, self._trace["loss_mask"].shape[0] - 1)
         if row == 0:
-            x = np.asarray(self._trace["inputs"][b, t])
-            return f"x_t at t = {t}: ||x_t|| = {np.linalg.norm(x):.3g}"
-        if row == self._L + 1:
-            loss = "carries a loss" if self._loss_at[t] else "no loss"
-            y = np.asarray(self._trace["predictions"][b, t]).ravel()
+            return f"x_t at t = {t}: ||x_t|| = {f.input_norms[t]:.3g}"
+        if row == f.L + 1:
+            loss = "carries a loss" if f.loss_at[t] else "no loss"
+            y = f.outputs[t]
             shown = ", ".join(f"{v:.3g}" for v in y[:3]) + (" ..." if y.size > 3 else "")
             return f"y_t at t = {t} ({loss}): [{shown}]"
         l = row - 1
-        return (f"layer {l}, t = {t}: mean |h_t| = {self._node_values[l, t]:.3g}, "
-                f"||dL/dh_t|| = {self._grad[l, t]:.3g} (sample {b})")
+        return (f"layer {l}, t = {t}: mean |h_t| = {f.node_values[l, t]:.3g}, "
+                f"||dL/dh_t|| = {f.grad[l, t]:.3g} (sample {f.sample})")
 
     def _hovered(self, pos) -> None:
         vb = self.plot.getViewBox()
@@ -405,7 +362,7 @@ class UnrolledGraphView(BaseView):
         self.readout.setText(self.hover_text(t, row) if near else "")
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
-        if self._trace is None:
+        if self.frame is None:
             return ["t"], np.zeros((0, 1))
         L, T = self._L, self._T
         cols = ["t", "loss_step", "window_start"]
@@ -413,3 +370,93 @@ class UnrolledGraphView(BaseView):
         rows = np.column_stack([np.arange(T), self._loss_at, self._window_start, self._node_values.T,
                                 self._grad.T]).astype(np.float64)
         return cols, rows
+
+
+@dataclass(frozen=True, slots=True)
+class GraphFrame:
+    """What the view draws for one run's selected sample. ``node_values``/``grad``: (L, T) mean
+    |h_t| and ||dL/dh_t||; ``node_idx``: (L, T) colour index of each node on ``node_levels``;
+    ``loss_at``: (T,) loss steps; ``edge_bins``/``edge_cut``: per edge in the view's order (per
+    layer T-1 recurrent then T input edges) its decade bin (-1: no gradient) and whether no
+    backward window crosses it; ``windows``: (starts, ends) of truncation windows (empty: full
+    BPTT); ``input_norms``: (T,) ||x_t||; ``outputs``: (T, O) predictions (hover readouts);
+    ``node_scales``: run id -> the growing node scale after this frame."""
+
+    T: int
+    L: int
+    sample: int
+    title: str
+    node_values: np.ndarray
+    grad: np.ndarray
+    node_levels: tuple[float, float]
+    node_idx: np.ndarray
+    loss_at: np.ndarray
+    window_start: np.ndarray
+    edge_bins: np.ndarray
+    edge_cut: np.ndarray
+    windows: tuple[np.ndarray, np.ndarray]
+    input_norms: np.ndarray
+    outputs: np.ndarray
+    node_scales: tuple[tuple[str, float], ...]
+
+
+def _title(config, window_start, loss_at, b: int) -> str:
+    training = config.get("training", {}) if config else {}
+    if not training:  # no config for this run here: its windows say whether it truncates
+        mode = "truncated BPTT" if ro.is_truncated(window_start, loss_at) else "full BPTT"
+    elif training.get("bptt", "full") == "truncated":
+        mode = f"truncated BPTT k1={training.get('k1')} k2={training.get('k2')}"
+    else:
+        mode = "full BPTT"
+    return f"Unrolled network · sample {b} · {mode}"
+
+
+def resolve(state: ViewState, run: str = "A", node_scales=None) -> GraphFrame | None:
+    """Pure: the frame of run ``run``'s selected sample (None without a trace). ``node_scales``:
+    {run id: scale} reached so far; only this run's entry counts, so a new model starts afresh."""
+    r = state.run(run)
+    trace = r.trace
+    if trace is None:
+        return None
+    L = ro.layer_count(trace)
+    T = int(trace["loss_mask"].shape[1])
+    b = min(state.sample, trace["loss_mask"].shape[0] - 1)
+    loss_at = frozen(ro.loss_steps(trace["loss_mask"], b), dtype=bool)
+    window_start = frozen(trace["window_start"], dtype=np.int64)
+    carries = ro.recurrent_edge_carries(window_start, loss_at)
+    values = np.stack([ro.mean_abs(trace[f"hidden/{l}"][b]) for l in range(L)])
+    grad = np.stack([np.asarray(trace[f"dL_dh_norm_sample/{l}"][b], dtype=np.float64) for l in range(L)])
+
+    scales = {}
+    if ro.cell_kind(trace) != "rnn" or ro.run_activation(state, run) in BOUNDED_ACTIVATIONS:
+        levels = (0.0, 1.0)
+    else:
+        # Unbounded activations: a scale that only grows, so colours stay comparable between
+        # updates, and starts afresh with a new model (a diverged run's would leave the next blank).
+        old = (node_scales or {}).get(r.id, 1.0)
+        scale = max(old, ro.nice_ceiling(float(values.max(initial=0))))
+        scales[r.id] = scale
+        levels = (0.0, scale)
+    lo, hi = levels
+    # a non-finite activation (a run about to diverge) takes the lowest colour rather than failing
+    scaled = np.nan_to_num(np.clip((values - lo) / (hi - lo), 0, 1), nan=0.0)
+    node_idx = np.rint(scaled * (NODE_LEVELS - 1)).astype(np.int64)
+
+    mags, cut = [], []
+    for l in range(L):
+        mags += [grad[l, 1:], grad[l]]
+        cut += [~carries[1:], np.zeros(T, bool)]
+    cut = np.concatenate(cut)
+    bins = ro.decade_bins(np.where(cut, 0.0, np.concatenate(mags)), N_BINS)
+    starts, ends = ro.truncation_windows(window_start, loss_at)
+    if not ro.is_truncated(window_start, loss_at):
+        starts, ends = starts[:0], ends[:0]
+    inputs = np.asarray(trace["inputs"][b], dtype=np.float64).reshape(T, -1)
+    outputs = np.asarray(trace["predictions"][b], dtype=np.float64).reshape(T, -1)
+    return GraphFrame(
+        T=T, L=L, sample=b, title=RunSelector.title_prefix(state, run) + _title(r.config, window_start, loss_at, b),
+        node_values=frozen(values), grad=frozen(grad), node_levels=(float(lo), float(hi)),
+        node_idx=frozen(node_idx, dtype=np.int64), loss_at=loss_at, window_start=window_start,
+        edge_bins=frozen(bins, dtype=np.int64), edge_cut=frozen(cut, dtype=bool),
+        windows=(frozen(starts), frozen(ends)), input_norms=frozen(np.linalg.norm(inputs, axis=1)),
+        outputs=frozen(outputs), node_scales=tuple(scales.items()))

@@ -28,10 +28,11 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
+from .frames import frozen, same
 from .base import BaseView, selection_line, style_axis, style_plot, text_label
 from .runs import RunSelector
 
-__all__ = ["HiddenStateView"]
+__all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
 
 SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z")}
 GATE_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
@@ -108,20 +109,16 @@ class HiddenStateView(BaseView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._structure = None
-        self._trace = None
-        self._sample = None
-        self._config = None
         self._T = 0
         self._shape: tuple[int, int] | None = None
-        # Growing scales per (model, run, column): a new model or the other run starts afresh.
-        self._scales: dict[tuple[int, str, str], float] = {}
+        # Growing scales per (run id, column): a new model (new run ids) or another run starts afresh.
+        self._scales: dict[tuple[str, str], float] = {}
         self._panels: list[tuple[int, _Column, pg.PlotItem, pg.ImageItem]] = []
         self._lines: list[pg.InfiniteLine] = []
         self._bars: dict[str, pg.ColorBarItem] = {}
         self._separators: list[list[pg.InfiniteLine]] = []
         self._data: dict[tuple[int, str], np.ndarray] = {}
         self._table_args: tuple[str, int, int] | None = None
-        self._prefix = None
         self.run_selector = RunSelector("heatmapRun")
         self.run_selector.changed.connect(self.redraw)
         self.layout().insertWidget(0, self.run_selector)
@@ -134,7 +131,7 @@ class HiddenStateView(BaseView):
         self.canvas.clear()
         self._click_targets.clear()
         self._panels, self._lines, self._separators = [], [], []
-        self._bars, self._scales = {}, {}
+        self._bars = {}
         columns = _columns(cell, activation, cell_grad)
         self.canvas.addItem(self.title, row=0, col=0, colspan=len(columns))
         first = None
@@ -174,43 +171,32 @@ class HiddenStateView(BaseView):
         self.canvas.addItem(self.readout, row=L + 2, col=0, colspan=len(columns))
         self._columns = columns
 
-    def _levels(self, column: _Column, data: list[np.ndarray], owner: tuple[int, str]) -> tuple[float, float]:
-        if column.fixed is not None:
-            return column.fixed
-        if column.log:
-            return ro.log_levels(np.abs(np.concatenate([d.ravel() for d in data])), DC_DECADES)
-        biggest = max((float(np.max(np.abs(d), initial=0.0)) for d in data), default=0.0)
-        key = (*owner, column.key)
-        scale = max(self._scales.get(key, 0.0), ro.nice_ceiling(biggest))
-        self._scales[key] = scale
-        return (0.0, scale) if column.positive else (-scale, scale)
-
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
         run, trace, prefix = self.run_selector.select(state)
         if trace is None:
             return
-        if (trace is not self._trace or state.sample != self._sample or state.config is not self._config
-                or prefix != self._prefix):
-            self._draw(state, trace, run, prefix)
+        inputs = (trace, state.sample, state.run(run).config, prefix, state.run(run).id)
+        if self._inputs is None or any(a is not b for a, b in zip(inputs, self._inputs)):
+            self._inputs = inputs
+            frame = resolve(state, run, self._scales)
+            self._scales = dict(frame.scales)
+            if self.frame is None or not same(frame, self.frame):
+                self.frames_applied += 1
+                self.apply(frame)
         if self.time_step_changed(state):
             for line in self._lines:
                 line.setValue(state.time_step)
 
-    def _draw(self, state: ViewState, trace, run: str, prefix: str) -> None:
-        cell = ro.cell_kind(trace)
-        activation = ro.run_activation(state, run) if cell == "rnn" else "fixed"
-        L = ro.layer_count(trace)
-        structure = (cell, activation, L, cell == "lstm" and "dL_dc/0" in trace)
-        if structure != self._structure:
-            self._build(*structure)
-            self._structure = structure
+    def apply(self, frame: "HeatmapFrame") -> None:
+        self.frame = frame
+        if frame.structure != self._structure:
+            self._build(*frame.structure)
+            self._structure = frame.structure
             self._shape = None
             self._time_step = None
-        self._trace, self._sample, self._config, self._prefix = trace, state.sample, state.config, prefix
-        b = min(state.sample, trace["loss_mask"].shape[0] - 1)
-        T = int(trace["loss_mask"].shape[1])
-        H = int(trace["hidden/0"].shape[2])
+        cell = frame.structure[0]
+        T, H = frame.T, frame.H
         if (T, H) != self._shape:
             self._shape = (T, H)
             for layer, column, plot, _ in self._panels:
@@ -218,28 +204,19 @@ class HiddenStateView(BaseView):
                 plot.setXRange(-0.5, T - 0.5, padding=0)
                 plot.setYRange(-0.5, rows - 0.5, padding=0)
         self._T = T
-        self._data = {(layer, col.key): _panel_data(trace, col, cell, layer, b)
-                      for layer, col, _, _ in self._panels}
-        self._scales = {k: v for k, v in self._scales.items() if k[0] == state.model_id}
-        for column in self._columns:
-            levels = self._levels(column, [d for (_, key), d in self._data.items() if key == column.key],
-                                  (state.model_id, run))
-            bar = self._bars[column.key]
-            if tuple(bar.levels()) != levels:
-                bar.setLevels(levels)
+        self._data = {(layer, key): data for layer, key, data, _ in frame.panels}
+        shown = {(layer, key): image for layer, key, _, image in frame.panels}
+        levels = dict(frame.levels)
+        for key, bar in self._bars.items():
+            if tuple(bar.levels()) != levels[key]:
+                bar.setLevels(levels[key])
         for (layer, column, plot, image), seps in zip(self._panels, self._separators):
-            data = self._data[(layer, column.key)]
-            shown = np.log10(np.maximum(np.abs(data), TINY)) if column.log else data
-            image.setImage(shown, autoLevels=False, levels=self._bars[column.key].levels(),
+            data = shown[(layer, column.key)]
+            image.setImage(data, autoLevels=False, levels=levels[column.key],
                            rect=QRectF(-0.5, -0.5, T, data.shape[0]))
             for i, sep in enumerate(seps):
                 sep.setValue((i + 1) * H - 0.5)
-        # the dock is titled "Hidden states" already; a short title fits a narrow dock on one line
-        title = f"{prefix}Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
-        if any(col.fixed is None and not col.log for col in self._columns):
-            title += ("<br><span style='font-size:8pt'>s: a 1-2-5 scale that grows to the largest |value| "
-                      "seen and never shrinks</span>")
-        self.title.setText(title)
+        self.title.setText(frame.title)
         self._table_args = (cell, H, T)
 
     def _make_table(self, cell: str, H: int, T: int) -> tuple[list[str], np.ndarray]:
@@ -264,7 +241,7 @@ class HiddenStateView(BaseView):
                 t, row = int(round(p.x())), int(round(p.y()))
                 data = self._data.get((layer, column.key))
                 if data is not None and 0 <= t < data.shape[1] and 0 <= row < data.shape[0]:
-                    H = int(self._trace["hidden/0"].shape[2])
+                    H = self.frame.H
                     name = _row_names(column, self._structure[0], H)[row]
                     self.readout.setText(f"layer {layer}, {column.title} {name} at t = {t}: "
                                          f"{data[row, t]:.4g}")
@@ -275,3 +252,70 @@ class HiddenStateView(BaseView):
         if self._table_args is None:
             return ["t"], np.zeros((0, 1))
         return self._make_table(*self._table_args)
+
+
+@dataclass(frozen=True, slots=True)
+class HeatmapFrame:
+    """What the view draws for one run and sample. ``structure``: (cell, activation, layers, has
+    dL/dc), which decides the panels; ``panels``: (layer, column key, (rows, T) values, (rows, T)
+    image as drawn: log10 |value| for a log column); ``levels``: (column key, (lo, hi));
+    ``scales``: ((run id, column key), s) of the growing scales after this frame."""
+
+    structure: tuple[str, str, int, bool]
+    T: int
+    H: int
+    sample: int
+    panels: tuple[tuple[int, str, np.ndarray, np.ndarray], ...]
+    levels: tuple[tuple[str, tuple[float, float]], ...]
+    title: str
+    scales: tuple[tuple[tuple[str, str], float], ...]
+
+
+def _levels(column: _Column, data: list[np.ndarray], scale: float) -> tuple[tuple[float, float], float]:
+    """(levels, the growing scale after them) of one column given its scale so far."""
+    if column.fixed is not None:
+        return column.fixed, scale
+    if column.log:
+        lo, hi = ro.log_levels(np.abs(np.concatenate([d.ravel() for d in data])), DC_DECADES)
+        return (float(lo), float(hi)), scale
+    biggest = max((float(np.max(np.abs(d), initial=0.0)) for d in data), default=0.0)
+    scale = max(scale, ro.nice_ceiling(biggest))
+    return ((0.0, scale) if column.positive else (-scale, scale)), scale
+
+
+def resolve(state: ViewState, run: str = "A", scales=None) -> HeatmapFrame | None:
+    """Pure: the frame of run ``run`` of ``state`` for the selected sample (None without a
+    trace). ``scales``: {(run id, column key): s} the growing scales reached so far; only this
+    run's entries count (another run id, e.g. a new model's, starts afresh)."""
+    r = state.run(run)
+    trace = r.trace
+    if trace is None:
+        return None
+    cell = ro.cell_kind(trace)
+    activation = ro.run_activation(state, run) if cell == "rnn" else "fixed"
+    L = ro.layer_count(trace)
+    structure = (cell, activation, L, cell == "lstm" and "dL_dc/0" in trace)
+    columns = _columns(cell, activation, structure[3])
+    b = min(state.sample, trace["loss_mask"].shape[0] - 1)
+    T = int(trace["loss_mask"].shape[1])
+    H = int(trace["hidden/0"].shape[2])
+    data = {(layer, col.key): frozen(_panel_data(trace, col, cell, layer, b))
+            for layer in range(L - 1, -1, -1) for col in columns}
+    old = {k: v for k, v in (scales or {}).items() if k[0] == r.id}
+    levels, new_scales = [], {}
+    for col in columns:
+        lv, s = _levels(col, [d for (_, key), d in data.items() if key == col.key], old.get((r.id, col.key), 0.0))
+        levels.append((col.key, lv))
+        if col.fixed is None and not col.log:
+            new_scales[(r.id, col.key)] = s
+    panels = tuple((layer, col.key, data[(layer, col.key)],
+                    frozen(np.log10(np.maximum(np.abs(data[(layer, col.key)]), TINY))) if col.log
+                    else data[(layer, col.key)])
+                   for layer in range(L - 1, -1, -1) for col in columns)
+    prefix = RunSelector.title_prefix(state, run)
+    # the dock is titled "Hidden states" already; a short title fits a narrow dock on one line
+    title = f"{prefix}Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
+    if any(col.fixed is None and not col.log for col in columns):
+        title += ("<br><span style='font-size:8pt'>s: a 1-2-5 scale that grows to the largest |value| "
+                  "seen and never shrinks</span>")
+    return HeatmapFrame(structure, T, H, b, panels, tuple(levels), title, tuple(new_scales.items()))

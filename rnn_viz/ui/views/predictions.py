@@ -9,6 +9,7 @@ around the selected step; without one, class indices. In compare mode a selector
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,10 +19,12 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, item_key, legend_html, selection_line, set_title, step_axes, style_plot, text_label
+from .base import (BaseView, _identical, item_key, legend_html, selection_line, set_title, step_axes, style_plot,
+                   text_label)
+from .frames import frozen, same
 from .runs import RunSelector
 
-__all__ = ["PredictionsView"]
+__all__ = ["PredictionsView", "PredictionsFrame", "resolve", "resolve_text"]
 
 MAX_OUTPUTS = 4
 TEXT_WINDOW = 64       # characters shown around the selected step
@@ -54,7 +57,6 @@ class PredictionsView(BaseView):
         self.run_selector = RunSelector("predictionsRun")
         self.run_selector.changed.connect(self.redraw)
         self.layout().insertWidget(0, self.run_selector)
-        self._prefix = None
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=step_axes("bottom")), bottom="time step t")
         self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
@@ -75,13 +77,8 @@ class PredictionsView(BaseView):
         self._mode: str | None = None
         self._legend_key = None
         self.legend = ""  # HTML legend line under the title
-        self._trace = None
-        self._sample = None
-        self._vocab = None
         self._T = 0
-        self._text_step: int | None = None
-        self._table = lambda: (["t"], np.zeros((0, 1)))
-        self._classes: dict[str, np.ndarray] = {}
+        self._text: str | None = None
 
     def _ensure_outputs(self, n: int) -> None:
         while len(self.outputs) < n:
@@ -101,68 +98,39 @@ class PredictionsView(BaseView):
         run, trace, prefix = self.run_selector.select(state)
         if trace is None:
             return
-        changed = (trace is not self._trace or state.sample != self._sample or state.vocab != self._vocab
-                   or prefix != self._prefix)
-        if changed:
-            self._trace, self._sample, self._vocab, self._prefix = trace, state.sample, state.vocab, prefix
-            self._draw(state, trace)
+        inputs = (trace, state.sample, state.vocab, prefix)
+        if self._inputs is None or not _identical(inputs, self._inputs):
+            self._inputs = inputs
+            frame = resolve(state, run)
+            if self.frame is None or not same(frame, self.frame):
+                self.frames_applied += 1
+                self.apply(frame)
         if self.time_step_changed(state):
             self.selection.setValue(state.time_step)
-        if self._mode == "classes" and (changed or self._text_step != state.time_step):
-            self._text_step = state.time_step
-            self._draw_text(state.time_step)
+        if self.frame.mode == "classes":
+            text = resolve_text(self.frame, state.time_step)
+            if text != self._text:
+                self._text = text
+                self.text.setText(text)
 
-    def _draw(self, state: ViewState, trace) -> None:
-        b = min(state.sample, trace["loss_mask"].shape[0] - 1)
-        targets = np.asarray(trace["targets"])
-        mask = np.asarray(trace["loss_mask"][b], dtype=bool)
-        T = mask.size
-        self._T = T
-        mode = "classes" if targets.ndim == 2 else "series"
-        self._set_mode(mode, state, min(targets.shape[2], MAX_OUTPUTS) if mode == "series" else 0)
-        t = np.arange(T, dtype=np.float64)
-        pred = np.asarray(trace["predictions"][b], dtype=np.float64)
-        if mode == "series":
-            target = np.asarray(targets[b], dtype=np.float64)
-            n = min(target.shape[1], MAX_OUTPUTS)
-            for o in range(n):
-                self.targets[o].setData(t, target[:, o])
-                self.target_marks[o].setData(*_bars(t[mask], target[mask, o]))
-                self.outputs[o].setData(t, pred[:, o])
-            cols = ["t", "loss_step"] + [f"target/{o}" for o in range(n)] + [f"prediction/{o}" for o in range(n)]
-            self._table = lambda: (cols, np.column_stack([t, mask, target[:, :n], pred[:, :n]]).astype(np.float64))
-            more = f" · first {n} of {target.shape[1]} outputs" if target.shape[1] > n else ""
-            self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.nice_span(target[:, :n], pred[:, :n]))
-            set_title(self.plot, f"{self._prefix}Predictions · sample {b}{more}", legend=self.legend, tip=SERIES_TIP)
-            return
-        target = np.asarray(targets[b], dtype=np.int64)
-        p = ro.target_probability(pred, target)
-        guess = np.argmax(pred, axis=1)
-        right = guess == target
-        self.p_target.setData(t, p)
-        self.set_span(self.plot, x=(-0.5, T - 0.5), y=(RUG["wrong"] - 0.03, 1.0))
-        for item, lane, keep in ((self.right_marks, "right", mask & right), (self.wrong_marks, "wrong", mask & ~right)):
-            item.setData(*_bars(t[keep], np.full(int(keep.sum()), RUG[lane])))
-        self._classes = {"target": target, "guess": guess, "mask": mask, "p": p}
-        inputs = np.asarray(trace["inputs"][b])
-        vocab = state.vocab
-        if vocab is not None and inputs.shape[1] == len(vocab):
-            self._classes["input"] = np.argmax(inputs, axis=1)
-        self._table = lambda: self._class_table(t, mask, target, guess, p, vocab)
-        set_title(self.plot, f"{self._prefix}Predictions · sample {b}", legend=self.legend, tip=CLASSES_TIP)
+    def apply(self, frame: "PredictionsFrame") -> None:
+        self.frame = frame
+        self._T = frame.T
+        self._set_mode(frame.mode, len(frame.targets))
+        t = np.arange(frame.T, dtype=np.float64)
+        for o, (target, marks, output) in enumerate(zip(frame.targets, frame.target_marks, frame.outputs)):
+            self.targets[o].setData(t, target)
+            self.target_marks[o].setData(*marks)
+            self.outputs[o].setData(t, output)
+        if frame.mode == "classes":
+            self.p_target.setData(t, frame.p_target)
+            self.right_marks.setData(*frame.right)
+            self.wrong_marks.setData(*frame.wrong)
+        self.set_span(self.plot, x=(-0.5, frame.T - 0.5), y=frame.y_span)
+        set_title(self.plot, frame.title, legend=self.legend, tip=SERIES_TIP if frame.mode == "series" else CLASSES_TIP)
+        self._text = None
 
-    @staticmethod
-    def _class_table(t, mask, target, guess, p, vocab) -> tuple[list[str], np.ndarray]:
-        cols = ["t", "loss_step", "target", "predicted", "p_target"]
-        rows = np.column_stack([t, mask, target, guess, p]).astype(object)
-        if vocab is not None:
-            cols += ["target_char", "predicted_char"]
-            chars = np.array([[vocab[i] if i < len(vocab) else "?" for i in target],
-                              [vocab[i] if i < len(vocab) else "?" for i in guess]], dtype=object).T
-            rows = np.concatenate([rows, chars], axis=1)
-        return cols, rows
-
-    def _set_mode(self, mode: str, state: ViewState, n_outputs: int) -> None:
+    def _set_mode(self, mode: str, n_outputs: int) -> None:
         self._ensure_outputs(n_outputs)
         for o, items in enumerate(zip(self.targets, self.target_marks, self.outputs)):
             for item in items:
@@ -191,38 +159,120 @@ class PredictionsView(BaseView):
             self.legend = legend_html(entries)
         self._mode = mode
 
-    def _draw_text(self, step: int) -> None:
-        """Rows of characters (or class indices) around ``step``: input, target, argmax output."""
-        c = self._classes
-        T = c["target"].size
-        vocab = self._vocab
-        width = TEXT_WINDOW if vocab is not None else CLASS_WINDOW
-        first = int(np.clip(step - width // 2, 0, max(T - width, 0)))
-        span = range(first, min(first + width, T))
-
-        digits = len(str(max(int(c["target"].max(initial=0)), int(c["guess"].max(initial=0)))))
-
-        def cell(i: int, value: int, row: str) -> str:
-            if vocab is not None and value < len(vocab):
-                s = _glyph(vocab[value])
-            else:  # class indices, padded so the rows stay aligned
-                s = f"{value:>{digits}}".replace(" ", "&nbsp;") + "&nbsp;"
-            style = []
-            if row == "guess" and c["mask"][i]:
-                style.append(f"color:{RIGHT if value == c['target'][i] else WRONG}")
-            if i == step:
-                style.append("background-color:#f4c7e0")
-            return f"<span style='{';'.join(style)}'>{s}</span>" if style else s
-
-        rows = []
-        if "input" in c:
-            rows.append(("input ", "".join(cell(i, c["input"][i], "input") for i in span)))
-        rows.append(("target", "".join(cell(i, c["target"][i], "target") for i in span)))
-        rows.append(("output", "".join(cell(i, c["guess"][i], "guess") for i in span)))
-        body = "<br>".join(f"{name}&nbsp;&nbsp;{text}" for name, text in rows)
-        where = f"steps {span.start}..{span.stop - 1} of {T}"
-        self.text.setText(f"<span style='font-family:monospace'>{body}</span><br>"
-                          f"<span style='font-size:8pt'>{where}; highlighted: selected step {step}</span>")
-
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
-        return self._table()
+        frame = self.frame
+        if frame is None:
+            return ["t"], np.zeros((0, 1))
+        t = np.arange(frame.T, dtype=np.float64)
+        if frame.mode == "series":
+            n = len(frame.targets)
+            cols = ["t", "loss_step"] + [f"target/{o}" for o in range(n)] + [f"prediction/{o}" for o in range(n)]
+            return cols, np.column_stack([t, frame.mask, *frame.targets, *frame.outputs]).astype(np.float64)
+        return _class_table(t, frame.mask, frame.target, frame.guess, frame.p_target, frame.vocab)
+
+
+def _class_table(t, mask, target, guess, p, vocab) -> tuple[list[str], np.ndarray]:
+    cols = ["t", "loss_step", "target", "predicted", "p_target"]
+    rows = np.column_stack([t, mask, target, guess, p]).astype(object)
+    if vocab is not None:
+        cols += ["target_char", "predicted_char"]
+        chars = np.array([[vocab[i] if i < len(vocab) else "?" for i in target],
+                          [vocab[i] if i < len(vocab) else "?" for i in guess]], dtype=object).T
+        rows = np.concatenate([rows, chars], axis=1)
+    return cols, rows
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionsFrame:
+    """What the view draws for one run's selected sample. ``mode``: "series" (mse: per output
+    up to MAX_OUTPUTS, (T,) target and output, and the (x, y) bars of targets on loss steps) or
+    "classes" (cross-entropy: (T,) p(target), target, argmax and input classes, the right and
+    wrong rug bars). ``mask``: (T,) loss steps."""
+
+    mode: str
+    T: int
+    title: str
+    y_span: tuple[float, float]
+    mask: np.ndarray
+    targets: tuple[np.ndarray, ...] = ()
+    target_marks: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    outputs: tuple[np.ndarray, ...] = ()
+    p_target: np.ndarray | None = None
+    target: np.ndarray | None = None
+    guess: np.ndarray | None = None
+    input: np.ndarray | None = None
+    right: tuple[np.ndarray, np.ndarray] | None = None
+    wrong: tuple[np.ndarray, np.ndarray] | None = None
+    vocab: tuple[str, ...] | None = None
+
+
+def _pairs(xy) -> tuple[np.ndarray, np.ndarray]:
+    return frozen(xy[0]), frozen(xy[1])
+
+
+def resolve(state: ViewState, run: str = "A") -> PredictionsFrame | None:
+    """Pure: the frame of run ``run``'s selected sample in ``state`` (None without a trace)."""
+    trace = state.run(run).trace
+    if trace is None:
+        return None
+    prefix = RunSelector.title_prefix(state, run)
+    b = min(state.sample, trace["loss_mask"].shape[0] - 1)
+    targets = np.asarray(trace["targets"])
+    mask = frozen(trace["loss_mask"][b], dtype=bool)
+    T = mask.size
+    t = np.arange(T, dtype=np.float64)
+    pred = np.asarray(trace["predictions"][b], dtype=np.float64)
+    if targets.ndim == 3:
+        target = np.asarray(targets[b], dtype=np.float64)
+        n = min(target.shape[1], MAX_OUTPUTS)
+        more = f" · first {n} of {target.shape[1]} outputs" if target.shape[1] > n else ""
+        return PredictionsFrame(
+            "series", T, f"{prefix}Predictions · sample {b}{more}", ro.nice_span(target[:, :n], pred[:, :n]), mask,
+            targets=tuple(frozen(target[:, o]) for o in range(n)),
+            target_marks=tuple(_pairs(_bars(t[mask], target[mask, o])) for o in range(n)),
+            outputs=tuple(frozen(pred[:, o]) for o in range(n)))
+    target = np.asarray(targets[b], dtype=np.int64)
+    guess = np.argmax(pred, axis=1)
+    right = guess == target
+    inputs = np.asarray(trace["inputs"][b])
+    vocab = state.vocab
+    lanes = {lane: _pairs(_bars(t[keep], np.full(int(keep.sum()), RUG[lane])))
+             for lane, keep in (("right", mask & right), ("wrong", mask & ~right))}
+    return PredictionsFrame(
+        "classes", T, f"{prefix}Predictions · sample {b}", (RUG["wrong"] - 0.03, 1.0), mask,
+        p_target=frozen(ro.target_probability(pred, target)), target=frozen(target, dtype=np.int64),
+        guess=frozen(guess, dtype=np.int64),
+        input=frozen(np.argmax(inputs, axis=1), dtype=np.int64) if vocab is not None and inputs.shape[1] == len(vocab) else None,
+        right=lanes["right"], wrong=lanes["wrong"], vocab=vocab)
+
+
+def resolve_text(frame: PredictionsFrame, step: int) -> str:
+    """Pure: rows of characters (or class indices) around ``step``: input, target, argmax output."""
+    T = frame.target.size
+    vocab = frame.vocab
+    width = TEXT_WINDOW if vocab is not None else CLASS_WINDOW
+    first = int(np.clip(step - width // 2, 0, max(T - width, 0)))
+    span = range(first, min(first + width, T))
+    digits = len(str(max(int(frame.target.max(initial=0)), int(frame.guess.max(initial=0)))))
+
+    def cell(i: int, value: int, row: str) -> str:
+        if vocab is not None and value < len(vocab):
+            s = _glyph(vocab[value])
+        else:  # class indices, padded so the rows stay aligned
+            s = f"{value:>{digits}}".replace(" ", "&nbsp;") + "&nbsp;"
+        style = []
+        if row == "guess" and frame.mask[i]:
+            style.append(f"color:{RIGHT if value == frame.target[i] else WRONG}")
+        if i == step:
+            style.append("background-color:#f4c7e0")
+        return f"<span style='{';'.join(style)}'>{s}</span>" if style else s
+
+    rows = []
+    if frame.input is not None:
+        rows.append(("input ", "".join(cell(i, frame.input[i], "input") for i in span)))
+    rows.append(("target", "".join(cell(i, frame.target[i], "target") for i in span)))
+    rows.append(("output", "".join(cell(i, frame.guess[i], "guess") for i in span)))
+    body = "<br>".join(f"{name}&nbsp;&nbsp;{text}" for name, text in rows)
+    where = f"steps {span.start}..{span.stop - 1} of {T}"
+    return (f"<span style='font-family:monospace'>{body}</span><br>"
+            f"<span style='font-size:8pt'>{where}; highlighted: selected step {step}</span>")
