@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 
 from rnn_viz.data.weights import read_state_dict
-from rnn_viz.ui import files
 from tests.ui.app_fixtures import make_window, step
 
 PRESET = Path(__file__).resolve().parents[2] / "resources" / "presets" / "10-your-model.toml"
@@ -15,7 +14,7 @@ PRESET = Path(__file__).resolve().parents[2] / "resources" / "presets" / "10-you
 def test_opening_an_experiment_with_weights_trains_the_imported_model(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path)
     window.prompts.unsaved_answer = "discard"
-    assert files.open_experiment(window, PRESET)
+    assert window.files.open_experiment(PRESET)
     trainer = window.controller.trainer
     assert trainer.imported is not None and trainer.spec.cell == "gru"
     state = read_state_dict(PRESET.with_suffix(".safetensors"))
