@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import backward_steps as steps
+from .cancel import polled
 from .errors import EngineError
 from .workspace import scratch
 
@@ -113,7 +114,7 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     # the alive ranges as plain ints, once, instead of a search per step
     first = chains.owner.tolist()
     last = np.searchsorted(chains.start, np.arange(T), side="right").tolist()
-    for t in reversed(range(T)):
+    for t in polled(reversed(range(T))):
         a, b = first[t], last[t]
         own = 0  # the chain that owns step t is the first alive one
         if t < lo_chunk:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import activations
+from .cancel import polled
 
 
 def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.ndarray | None) -> dict:
@@ -40,7 +41,7 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
     # the gated cells' per-step temporaries, made once
     work, negative, w2 = np.empty_like(z), np.empty(z.shape, bool), np.empty((B, H), xproj.dtype)
     if cell == "rnn":
-        for t in range(T):
+        for t in polled(range(T)):
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
             activations.apply(act, z, out=h[t])
@@ -49,7 +50,7 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
         cbuf[0] = 0.0
         c, c_prev = cbuf[1:], cbuf[:-1]
         tanh_c, gates = np.empty_like(h), np.empty_like(xproj)
-        for t in range(T):
+        for t in polled(range(T)):
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
             g = gates[t]
@@ -63,7 +64,7 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
         cache.update(c=c, c_prev=c_prev, tanh_c=tanh_c, gates=gates)
     elif cell == "gru":
         gates, hn = np.empty_like(xproj), np.empty_like(h)
-        for t in range(T):
+        for t in polled(range(T)):
             np.matmul(h_prev[t], WhhT, out=z)
             g = gates[t]
             rz = np.add(xproj[t, :, : 2 * H], z[:, : 2 * H], out=work[:, : 2 * H])

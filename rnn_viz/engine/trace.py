@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import bptt, cells
+from .cancel import poll
 
 SATURATION_LEVEL = 0.99
 
@@ -38,6 +39,7 @@ def step_contribution_norms(dah: np.ndarray, h_prev: np.ndarray, route: str | No
     out = np.empty(T, dtype=dah.dtype)
     step = max(1, _DIRECT_CHUNK_ELEMENTS // (GH * H))
     for t0 in range(0, T, step):
+        poll()
         prod = dah[t0 : t0 + step].transpose(0, 2, 1) @ h_prev[t0 : t0 + step]  # (chunk, G*H, H)
         out[t0 : t0 + step] = np.sqrt(np.einsum("tij,tij->t", prod, prod))
     return out
@@ -99,6 +101,12 @@ def jacobian_norms(spec, params: dict, caches: list[dict], b: int) -> list[np.nd
             rows = np.concatenate([np.concatenate([hh, ch], -1), np.concatenate([hc, cc], -1)], 0)
         else:
             _, _, rows, _, _ = cells.step_backward(spec.cell, spec.activation, eye, None, at, Whh)
-        rows = np.broadcast_to(rows, (rows.shape[0], T, 1, rows.shape[-1]))[:, :, 0, :]
-        norms.append(np.linalg.norm(rows.transpose(1, 0, 2), ord=2, axis=(1, 2)))
+        rows = np.broadcast_to(rows, (rows.shape[0], T, 1, rows.shape[-1]))[:, :, 0, :].transpose(1, 0, 2)
+        # one SVD per step: at H = 1024 a step costs ~0.3 s, so the steps go in chunks that poll
+        chunk = max(1, _DIRECT_CHUNK_ELEMENTS // (rows.shape[1] * rows.shape[2]))
+        out = np.empty(T, dtype=rows.dtype)
+        for t0 in range(0, T, chunk):
+            poll()
+            out[t0 : t0 + chunk] = np.linalg.norm(rows[t0 : t0 + chunk], ord=2, axis=(1, 2))
+        norms.append(out)
     return norms

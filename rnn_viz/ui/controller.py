@@ -206,6 +206,10 @@ class Controller(QObject):
             sample = min(sample_wanted, max(0, int(config.data.get("batch_size", 1)) - 1))
             # Run B's settings are run A's under its [compare] section's own values.
             session.set_live(tuple(LiveSettings.of(c.training).replace(flow_sample=sample) for c in configs))
+            # an update and its trace that cannot fit in memory are refused in words, before the trace
+            from rnn_viz.experiment.budget import check_runs
+
+            check_runs(session.runs)
             return trainer, session, config, sample, session.evaluate(heavy=True)  # the last step that can fail
 
         self._building = True

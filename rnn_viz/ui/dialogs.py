@@ -108,6 +108,14 @@ class Prompts:
         return {QMessageBox.StandardButton.Save: "save",
                 QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
 
+    def confirm(self, title: str, text: str) -> bool:
+        """A yes/no question whose safe answer (No) is the default: reading a file a shared file named."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.parent)
+        box.setObjectName("ConfirmDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return QMessageBox.StandardButton(box.exec()) == QMessageBox.StandardButton.Yes
+
     def png_options(self, width: int, height: int) -> tuple[int, int, float] | None:
         dialog = PngOptionsDialog(width, height, self.parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:

@@ -18,8 +18,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGraphicsItem, QMenu, QWidget
 
 from rnn_viz.experiment import config as cfgmod
+from rnn_viz.experiment.paths import check_paths
 from rnn_viz.experiment.presets import PRESETS_DIR, preset_paths
 from rnn_viz.ui import export
+from rnn_viz.ui.confirm import approve_outside, checkpoint_files_approved
 from rnn_viz.ui.dialogs import show_message
 from rnn_viz.ui.preview import SEQUENCE_SUFFIXES
 
@@ -34,7 +36,10 @@ def _user_error_types() -> tuple[type, ...]:
     from rnn_viz.experiment.io import RunFileError
     from rnn_viz.ui.controller import BuildBusyError
 
-    return (cfgmod.ConfigError, DataError, RunFileError, EngineError, export.ExportError, OSError, BuildBusyError)
+    from rnn_viz.experiment.budget import BudgetError
+
+    return (cfgmod.ConfigError, DataError, RunFileError, EngineError, export.ExportError, OSError, BuildBusyError,
+            BudgetError)
 
 
 def explain_error(parent: QWidget, title: str, exc: BaseException) -> None:
@@ -141,6 +146,8 @@ class FileActions:
         path = Path(path)
         try:
             config = cfgmod.load_config(path)
+            # a data or weights file outside the experiment's folder is read only once the user agrees
+            check_paths(config, path.resolve().parent, approve_outside(self.ui.prompts), source=str(path))
         except cfgmod.ConfigError as exc:
             self.explain_error("Cannot open this experiment", exc)
             return False
@@ -282,6 +289,10 @@ class FileActions:
                 return False
         try:
             arrays = read(path)
+            # the experiment inside a checkpoint was never chosen by this user: ask before it reads files
+            if not checkpoint_files_approved(self.ui.prompts, arrays, self.controller.base_dir, str(path)):
+                self.ui.status(f"Not loaded: {path} (its files were not read)")
+                return False
             self.controller.load_checkpoint(arrays)
         except Exception as exc:
             self.explain_error("Cannot load this checkpoint", exc)

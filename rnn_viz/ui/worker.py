@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "TRACE_LEVEL", "ROW_LEVEL"]
+__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "TRACE_LEVEL", "ROW_LEVEL", "running_threads"]
 
 SPEED_MAX = 0  # "as fast as possible": post by time, not by count
 # The one place that says how much trace the app's updates compute: what the live views draw
@@ -135,6 +135,10 @@ class TrainingWorker(QObject):
             self.finished.emit(self.generation)
 
     def _loop(self) -> None:
+        # Pause, Reset and closing must not wait for a long update (a minute at seq_len 22,000):
+        # the stop flag is the engine's cancellation check, and a cancelled update changes nothing.
+        from rnn_viz.experiment import interruptible
+
         pending = _Pending()
         done = since_post = 0
         last_post = last_trace = time.perf_counter()
@@ -157,7 +161,10 @@ class TrainingWorker(QObject):
             heavy = traced and self.heavy_wanted
             t0 = time.perf_counter()
             try:
-                records = tuple(self._session.step(heavy=heavy, level=TRACE_LEVEL if traced else ROW_LEVEL))
+                records = tuple(interruptible.step(self._session, self._stop.is_set, heavy=heavy,
+                                                   level=TRACE_LEVEL if traced else ROW_LEVEL))
+            except interruptible.Cancelled:
+                break  # stopped in the middle of the update: none of it was kept
             except Exception as exc:  # divergence and anything else: the UI explains, the thread survives
                 if pending:
                     self._post(pending, None, rate, final=True)
@@ -203,11 +210,24 @@ class TrainingWorker(QObject):
         self.posted.emit(Post(self.generation, records, tuple(tuple(r) for r in pending.rows), rate, final))
 
 
+# Every handle whose thread was started, until its thread is seen ended: a QThread object destroyed
+# while its thread runs aborts the process, so a handle is never freed before that.
+_STARTED: set = set()
+
+
+def running_threads() -> list[QThread]:
+    """The training threads still running (after every stop this is empty: tests check it)."""
+    for handle in [h for h in _STARTED if not h.thread.isRunning()]:
+        _STARTED.discard(handle)
+    return [h.thread for h in _STARTED]
+
+
 class WorkerHandle:
     """A worker and its QThread, started together and stopped together.
 
     ``stop()`` requests a cooperative stop and waits for the thread, so a Reset or closing the window
-    never destroys a running thread.
+    never destroys a running thread. The stop also cancels an update in progress (the engine polls
+    it every few time steps), so the wait is short even in the middle of a long update.
     """
 
     def __init__(self, worker: TrainingWorker):
@@ -220,13 +240,17 @@ class WorkerHandle:
         worker.finished.connect(self.thread.quit)
 
     def start(self) -> None:
+        running_threads()  # forget the handles of threads that have ended
+        _STARTED.add(self)
         self.thread.start()
 
     def is_running(self) -> bool:
         return self.thread.isRunning()
 
-    def stop(self, timeout_ms: int = 60_000) -> bool:
-        """Ask the worker to stop after its current update and wait for the thread; True if it ended."""
+    def stop(self, timeout_ms: int | None = None) -> bool:
+        """Ask the worker to stop (cancelling an update in progress) and wait for the thread, without
+        a deadline unless ``timeout_ms``; True if it ended. A thread still running afterwards stays
+        referenced (``running_threads``) until it ends, never destroyed."""
         self.worker.request_stop()
         self.thread.quit()
-        return self.thread.wait(timeout_ms)
+        return self.thread.wait() if timeout_ms is None else self.thread.wait(timeout_ms)

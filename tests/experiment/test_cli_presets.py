@@ -1,5 +1,6 @@
 """Presets by name (issue 10): `rnn-viz presets`, and `run`, `gui` and the bare `rnn-viz NAME`
 resolving an existing file first, then a preset's name (with or without .toml); `python -m rnn_viz`."""
+import os
 import subprocess
 import sys
 import types
@@ -109,3 +110,20 @@ def test_python_dash_m_rnn_viz_is_the_command():
     result = subprocess.run([sys.executable, "-m", "rnn_viz", "presets"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("default\t")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_gui_of_a_fifo_says_what_it_is_and_never_opens_it(capsys, monkeypatch, tmp_path):
+    """`rnn-viz gui FIFO.toml` used to block in read() before the window; now it names what is there."""
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    opened = []
+    fake = types.ModuleType("rnn_viz.ui.app")
+    fake.run_app = lambda path: opened.append(path) or 0
+    monkeypatch.setitem(sys.modules, "rnn_viz.ui.app", fake)
+    fifo = tmp_path / "shared.toml"
+    os.mkfifo(fifo)
+    for argv in (("gui", str(fifo)), (str(fifo),)):
+        code, err = run(capsys, *argv)
+        assert code == 2 and "is a FIFO (named pipe), not a regular file" in err and "no such" not in err
+        assert len(err.strip().splitlines()) == 1
+    assert opened == []

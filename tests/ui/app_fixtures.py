@@ -71,6 +71,11 @@ class FakePrompts:
         self.unsaved_answer = "discard"
         self.png_answer = (320, 200, 150.0)
         self.preview_edit = None  # callable(section) -> section, or None to accept as shown
+        self.confirm_answer = True  # what confirm() answers
+
+    def confirm(self, title, text):
+        self.asked.append(("confirm", title, text))
+        return self.confirm_answer
 
     def open_path(self, kind, title):
         self.asked.append(("open", kind))

@@ -91,7 +91,9 @@ def steady_axis(axis: pg.AxisItem) -> None:
     change (its SI-prefix check), and fits the axis to the widest tick text both ways, so a view was
     laid out again and painted 1.3-1.5 times per frame (measured). Here the label is redone only
     when its text changes, and tick text only ever widens an axis: its width settles within the
-    first frames and tick text no longer moves the plot.
+    first frames and tick text no longer moves the plot. Text space that only grows also ends a
+    resize cycle (issue 11): a vertical axis sized to its labels, whose labels depend on the plot's
+    height, whose height depends on the title's wrapping, whose width depends on the axis.
     """
     axis.setStyle(autoReduceTextSpace=False)
     axis._updateLabel = types.MethodType(_update_label_if_changed, axis)
