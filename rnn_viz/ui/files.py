@@ -19,10 +19,13 @@ from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.presets import PRESETS_DIR, preset_paths
 from rnn_viz.ui import export
 from rnn_viz.ui.dialogs import show_message
+from rnn_viz.ui.errors import error_text
 from rnn_viz.ui.preview import SEQUENCE_SUFFIXES
 
+WEIGHTS_DROP_SUFFIXES = (".safetensors", ".pt", ".pth")  # dropped: import (.npz stays a sequence)
+
 __all__ = [
-    "open_experiment", "save_experiment", "open_sequence", "open_dropped", "save_checkpoint",
+    "open_experiment", "save_experiment", "open_sequence", "open_dropped", "import_model", "save_checkpoint",
     "load_checkpoint", "export_view", "export_all_views", "install_export_menus", "refresh_recent_menu",
     "fill_presets_menu", "explain_error", "dropped_path", "PRESETS_DIR",
 ]
@@ -30,21 +33,9 @@ __all__ = [
 EXPERIMENT_SUFFIXES = (".toml",)
 
 
-def _user_error_types() -> tuple[type, ...]:
-    from rnn_viz.data import DataError
-    from rnn_viz.engine.errors import EngineError
-    from rnn_viz.experiment.io import RunFileError
-
-    return (cfgmod.ConfigError, DataError, RunFileError, EngineError, export.ExportError, OSError)
-
-
 def explain_error(window, title: str, exc: BaseException) -> None:
-    """Show an error in a dialog: the typed errors' own messages, anything else named plainly."""
-    if isinstance(exc, _user_error_types()):
-        text = str(exc)
-    else:
-        text = f"Something unexpected went wrong ({type(exc).__name__}): {exc}"
-    show_message(window, title, text)
+    """Show an error in a dialog (error_text)."""
+    show_message(window, title, error_text(exc))
 
 
 # --- experiments ------------------------------------------------------------------------------------
@@ -201,7 +192,7 @@ def dropped_path(mime) -> Path | None:
     if len(urls) != 1:
         return None
     path = Path(urls[0].toLocalFile())
-    if path.suffix.lower() in SEQUENCE_SUFFIXES + EXPERIMENT_SUFFIXES:
+    if path.suffix.lower() in SEQUENCE_SUFFIXES + EXPERIMENT_SUFFIXES + WEIGHTS_DROP_SUFFIXES:
         return path
     return None
 
@@ -209,7 +200,37 @@ def dropped_path(mime) -> Path | None:
 def open_dropped(window, path: Path) -> bool:
     if path.suffix.lower() in EXPERIMENT_SUFFIXES:
         return open_experiment(window, path)
+    if path.suffix.lower() in WEIGHTS_DROP_SUFFIXES:
+        return import_model(window, path)
     return open_sequence(window, path)
+
+
+def import_model(window, path: Path | None = None) -> bool:
+    """File > Import trained model (and a dropped weights file): choose the file, then the data in
+    the dialog; on Accept the window opens the experiment (unsaved, ``[model] weights``). A bad
+    file is one message naming the file and key, and the window keeps what it showed."""
+    from rnn_viz.experiment.parity import parity_line
+
+    if not window.maybe_save("importing a model"):
+        return False
+    if path is None:
+        path = window.prompts.open_path("weights", "Import trained model")
+        if path is None:
+            return False
+    try:
+        config = window.prompts.import_model(Path(path), window.document.edited, window.controller.base_dir)
+    except Exception as exc:  # DataError/ConfigError from reading the file, naming it and the key
+        explain_error(window, "Cannot import this model", exc)
+        return False
+    if config is None:
+        return False
+    if not window.apply_config(config, compare=False):
+        return False
+    c = window.controller
+    window.document.open(None, c.config)
+    line, _ = parity_line(c.trainer.parity, c.config.training.dtype)
+    window.statusBar().showMessage(f"Imported {Path(path).name}: {line}", 15000)
+    return True
 
 
 # --- checkpoints --------------------------------------------------------------------------------------

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         a.save_experiment.triggered.connect(lambda: files.save_experiment(self))
         a.save_experiment_as.triggered.connect(lambda: files.save_experiment(self, ask=True))
         a.open_sequence.triggered.connect(lambda: files.open_sequence(self))
+        a.import_model.triggered.connect(lambda: files.import_model(self))
         a.save_checkpoint.triggered.connect(lambda: files.save_checkpoint(self))
         a.load_checkpoint.triggered.connect(lambda: files.load_checkpoint(self))
         a.export_all.triggered.connect(lambda: files.export_all_views(self))
