@@ -5,6 +5,8 @@ carries a loss) and the model's output (solid). Classes (cross-entropy): the pro
 gives the target class at each step, a rug under it marking the loss steps whose argmax is right
 (upper lane) or wrong (lower lane), and (with a vocabulary) the input, target and argmax characters
 around the selected step; without one, class indices. In compare mode a selector picks the run shown.
+For a file, a second selector shows a training or a validation window, in the file's units against
+its time column (prediction_series.resolve_sequence: the pure part).
 """
 from __future__ import annotations
 
@@ -13,12 +15,15 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, item_key, legend_html, selection_line, set_title, step_axes, style_plot, text_label
+from .base import (BaseView, StepAxis, item_key, legend_html, selection_line, set_title, step_axes, style_axis,
+                   style_plot, text_label)
+from .prediction_series import SOURCES, resolve_sequence, sources
 from .runs import RunSelector
 
 __all__ = ["PredictionsView"]
@@ -54,13 +59,25 @@ class PredictionsView(BaseView):
         self.run_selector = RunSelector("predictionsRun")
         self.run_selector.changed.connect(self.redraw)
         self.layout().insertWidget(0, self.run_selector)
+        self.sequence = QComboBox()
+        self.sequence.setObjectName("predictionsSequence")
+        self.sequence.setToolTip("Draw a window of the training batch, or one of the held-out validation "
+                                 "windows (how the model does on data it does not train on)")
+        for source in SOURCES:
+            self.sequence.addItem(f"{source} sequence", source)
+        self.sequence.setHidden(True)  # only a file's trace has validation windows (val/*)
+        self.sequence.currentIndexChanged.connect(lambda _: self.redraw())
+        self.layout().insertWidget(1, self.sequence)
+        self._source = None
+        self._dates = False
+        self._x = np.zeros(0)
         self._prefix = None
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=step_axes("bottom")), bottom="time step t")
         self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
         self.text = text_label(size="10pt")
         self.canvas.addItem(self.text, row=1, col=0)
-        self.on_click(self.plot, lambda x, y: self.emit_step(x, self._T))
+        self.on_click(self.plot, lambda x, y: self._click(x))
 
         # Plain curves (connect="pairs" for marks): a scatter plot costs ~1 ms per update per 200 points.
         self.targets: list[pg.PlotCurveItem] = []
@@ -101,55 +118,76 @@ class PredictionsView(BaseView):
         run, trace, prefix = self.run_selector.select(state)
         if trace is None:
             return
+        offered = sources(trace)
+        if self.sequence.isHidden() != (len(offered) < 2):
+            self.sequence.setHidden(len(offered) < 2)
+        source = self.sequence.currentData() if self.sequence.currentData() in offered else offered[0]
         changed = (trace is not self._trace or state.sample != self._sample or state.vocab != self._vocab
-                   or prefix != self._prefix)
+                   or prefix != self._prefix or source != self._source)
         if changed:
             self._trace, self._sample, self._vocab, self._prefix = trace, state.sample, state.vocab, prefix
+            self._source = source
             self._draw(state, trace)
-        if self.time_step_changed(state):
-            self.selection.setValue(state.time_step)
+        if self.time_step_changed(state) or changed:
+            self.selection.setValue(self._x[min(state.time_step, self._x.size - 1)] if self._x.size else state.time_step)
         if self._mode == "classes" and (changed or self._text_step != state.time_step):
             self._text_step = state.time_step
             self._draw_text(state.time_step)
 
+    def _click(self, x: float) -> None:
+        if self._x.size:
+            self.emit_step(float(np.argmin(np.abs(self._x - x))), self._T)
+
+    def _set_time_axis(self, frame) -> None:
+        """A date axis for a date column, else whole-number ticks; named after the column."""
+        if frame.dates != self._dates:
+            self._dates = frame.dates
+            axis = pg.DateAxisItem("bottom", utcOffset=0) if frame.dates else StepAxis("bottom")
+            self.plot.setAxisItems({"bottom": axis})
+            style_axis(axis)
+        self.plot.setLabel("bottom", frame.x_name, color=cm.FOREGROUND)
+
     def _draw(self, state: ViewState, trace) -> None:
-        b = min(state.sample, trace["loss_mask"].shape[0] - 1)
-        targets = np.asarray(trace["targets"])
-        mask = np.asarray(trace["loss_mask"][b], dtype=bool)
+        frame = resolve_sequence(trace, self._source or "training", state.sample)
+        b, mask, pred = frame.index, frame.mask, frame.predictions
         T = mask.size
         self._T = T
-        mode = "classes" if targets.ndim == 2 else "series"
-        self._set_mode(mode, state, min(targets.shape[2], MAX_OUTPUTS) if mode == "series" else 0)
-        t = np.arange(T, dtype=np.float64)
-        pred = np.asarray(trace["predictions"][b], dtype=np.float64)
+        mode = "classes" if frame.targets.ndim == 1 else "series"
+        self._set_mode(mode, state, min(frame.targets.shape[1], MAX_OUTPUTS) if mode == "series" else 0)
+        self._set_time_axis(frame)
+        t = self._x = frame.x
+        half = float(np.median(np.diff(t))) / 2 if T > 1 else 0.5
+        span = (float(t[0]) - half, float(t[-1]) + half)
+        which = f"validation window {b} of {frame.count}" if frame.source == "validation" else f"sample {b}"
         if mode == "series":
-            target = np.asarray(targets[b], dtype=np.float64)
+            target = frame.targets
             n = min(target.shape[1], MAX_OUTPUTS)
             for o in range(n):
                 self.targets[o].setData(t, target[:, o])
-                self.target_marks[o].setData(*_bars(t[mask], target[mask, o]))
+                self.target_marks[o].setData(*_bars(t[mask], target[mask, o], 0.35 * 2 * half))
                 self.outputs[o].setData(t, pred[:, o])
             cols = ["t", "loss_step"] + [f"target/{o}" for o in range(n)] + [f"prediction/{o}" for o in range(n)]
             self._table = lambda: (cols, np.column_stack([t, mask, target[:, :n], pred[:, :n]]).astype(np.float64))
             more = f" · first {n} of {target.shape[1]} outputs" if target.shape[1] > n else ""
-            self.set_span(self.plot, x=(-0.5, T - 0.5), y=ro.nice_span(target[:, :n], pred[:, :n]))
-            set_title(self.plot, f"{self._prefix}Predictions · sample {b}{more}", legend=self.legend, tip=SERIES_TIP)
+            self.set_span(self.plot, x=span, y=ro.nice_span(target[:, :n], pred[:, :n]))
+            units = f" · {frame.units}" if frame.units else ""
+            set_title(self.plot, f"{self._prefix}Predictions · {which}{more}{units}", legend=self.legend, tip=SERIES_TIP)
             return
-        target = np.asarray(targets[b], dtype=np.int64)
+        target = frame.targets
         p = ro.target_probability(pred, target)
         guess = np.argmax(pred, axis=1)
         right = guess == target
         self.p_target.setData(t, p)
-        self.set_span(self.plot, x=(-0.5, T - 0.5), y=(RUG["wrong"] - 0.03, 1.0))
+        self.set_span(self.plot, x=span, y=(RUG["wrong"] - 0.03, 1.0))
         for item, lane, keep in ((self.right_marks, "right", mask & right), (self.wrong_marks, "wrong", mask & ~right)):
-            item.setData(*_bars(t[keep], np.full(int(keep.sum()), RUG[lane])))
+            item.setData(*_bars(t[keep], np.full(int(keep.sum()), RUG[lane]), 0.35 * 2 * half))
         self._classes = {"target": target, "guess": guess, "mask": mask, "p": p}
-        inputs = np.asarray(trace["inputs"][b])
+        inputs = frame.inputs
         vocab = state.vocab
         if vocab is not None and inputs.shape[1] == len(vocab):
             self._classes["input"] = np.argmax(inputs, axis=1)
         self._table = lambda: self._class_table(t, mask, target, guess, p, vocab)
-        set_title(self.plot, f"{self._prefix}Predictions · sample {b}", legend=self.legend, tip=CLASSES_TIP)
+        set_title(self.plot, f"{self._prefix}Predictions · {which}", legend=self.legend, tip=CLASSES_TIP)
 
     @staticmethod
     def _class_table(t, mask, target, guess, p, vocab) -> tuple[list[str], np.ndarray]:
