@@ -170,6 +170,10 @@ class Controller(QObject):
         self._install(trainer, config, compare)
 
     def _install(self, trainer, config: ExperimentConfig, compare: bool) -> None:
+        if not compare and config.model.weights is not None:
+            # The weights file decided the architecture: the panel, title and status show it (cell,
+            # sizes, layers, modules), not the keys the experiment left unset.
+            config = dataclasses.replace(config, model=trainer.config.model)
         session = trainer if compare else _session_module().Session((trainer,))
         configs = (config, cfgmod.compare_config(config)) if compare else (config,)
         sample = min(self.sample, max(0, int(config.data.get("batch_size", 1)) - 1))

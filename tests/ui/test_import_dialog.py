@@ -80,6 +80,9 @@ def test_import_opens_the_model_as_an_unsaved_experiment_saved_like_any_other(qt
     state = read_state_dict(weights)
     np.testing.assert_array_equal(trainer.params["Whh.0"], state["encoder.weight_hh_l0"].astype(np.float64))
     assert window.document.path is None and ("import", "model.safetensors") in window.prompts.asked
+    shown = window.document.edited.model  # the panel shows what the file decided, not unset keys
+    assert (shown.cell, shown.hidden_size, shown.num_layers) == ("gru", 16, 1)
+    assert "gru 16x1" in window.status_mode.text()
     out = tmp_path / "mine.toml"
     assert files.save_experiment(window, path=out)
     again = cfgmod.load_config(out)
