@@ -11,9 +11,19 @@ import numpy as np
 
 from .dataset import Batch, Dataset
 
-__all__ = ["MAX_VAL_TRACE", "has_windows", "window_keys", "validation_batch", "validation_keys"]
+__all__ = ["INDEX_TIME_NAMES", "time_is_dates", "MAX_VAL_TRACE", "has_windows", "window_keys", "validation_batch", "validation_keys"]
 
 MAX_VAL_TRACE = 16
+
+
+# data/time_name of a time axis that counts (file rows, steps of a sequence); any other name is a
+# date column's header and data/time holds Unix seconds (series.py's _time_axis).
+INDEX_TIME_NAMES = ("row", "step")
+
+
+def time_is_dates(time_name: str) -> bool:
+    """True when data/time holds Unix seconds (a date column), False for row or step numbers."""
+    return str(time_name) not in INDEX_TIME_NAMES
 
 
 def has_windows(dataset: Dataset) -> bool:

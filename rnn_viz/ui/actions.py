@@ -19,6 +19,7 @@ class Actions:
     save_experiment: QAction
     save_experiment_as: QAction
     open_sequence: QAction
+    import_model: QAction
     save_checkpoint: QAction
     load_checkpoint: QAction
     export_all: QAction
@@ -59,6 +60,9 @@ def build_actions(window: QMainWindow) -> Actions:
                                    "Save the settings under a new name", QKeySequence.StandardKey.SaveAs),
         open_sequence=_action(window, "OpenSequenceAction", "Open sequence\u2026",
                               "Train on your own sequences (.csv, .tsv, .npy, .npz, .txt)", "Ctrl+O"),
+        import_model=_action(window, "ImportModelAction", "Import trained model\u2026",
+                             "Inspect your own PyTorch RNN, LSTM or GRU: a state dict (.safetensors, .pt, "
+                             ".pth, .npz), then the data to run it on", "Ctrl+I"),
         save_checkpoint=_action(window, "SaveCheckpointAction", "Save checkpoint\u2026",
                                 "Save weights, optimizer and random state so training resumes exactly"),
         load_checkpoint=_action(window, "LoadCheckpointAction", "Load checkpoint\u2026",
@@ -91,6 +95,7 @@ def build_menus(window: QMainWindow, a: Actions, view_docks, settings_dock) -> d
     file_menu.addAction(a.save_experiment_as)
     file_menu.addSeparator()
     file_menu.addAction(a.open_sequence)
+    file_menu.addAction(a.import_model)
     file_menu.addSeparator()
     file_menu.addAction(a.save_checkpoint)
     file_menu.addAction(a.load_checkpoint)

@@ -187,7 +187,14 @@ class Controller(QObject):
                 return _session_module().CompareTrainer(config, cfgmod.compare_config(config), base_dir)
             return _loop().Trainer(config, base_dir)
 
-        self._install(build, lambda trainer: config, compare)
+        def config_of(trainer) -> ExperimentConfig:
+            if not compare and config.model.weights is not None:
+                # The weights file decided the architecture: the panel, title and status show it
+                # (cell, sizes, layers, modules), not the keys the experiment left unset.
+                return dataclasses.replace(config, model=trainer.config.model)
+            return config
+
+        self._install(build, config_of, compare)
 
     def _install(self, build, config_of, compare: bool) -> None:
         """Build a trainer (``build()``), evaluate its first full trace, and only then replace the

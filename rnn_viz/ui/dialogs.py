@@ -18,6 +18,7 @@ FILE_FILTERS = {
     "experiment": "Experiment files (*.toml);;All files (*)",
     "sequence": "Sequences (*.csv *.tsv *.npy *.npz *.txt);;All files (*)",
     "checkpoint": "Checkpoints (*.npz);;All files (*)",
+    "weights": "PyTorch state dicts (*.safetensors *.pt *.pth *.npz);;All files (*)",
     "png": "PNG image (*.png)",
     "svg": "SVG image (*.svg)",
     "csv": "CSV table (*.csv)",
@@ -129,6 +130,19 @@ class Prompts:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.data_section()
+
+    def import_model(self, weights: Path, base, base_dir: Path):
+        """The experiment to open from a weights file (ImportModelDialog), or None if cancelled."""
+        from rnn_viz.ui.import_dialog import ImportModelDialog
+
+        def choose_file():
+            path = self.open_path("sequence", "Data for the imported model")
+            return None if path is None else self.sequence_preview(path, dict(base.data), base_dir)
+
+        dialog = ImportModelDialog(weights, base, base_dir, choose_file, self.parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.config()
 
 
 class PngOptionsDialog(QDialog):

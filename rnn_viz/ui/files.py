@@ -23,32 +23,19 @@ from rnn_viz.experiment.presets import PRESETS_DIR, preset_paths
 from rnn_viz.ui import export
 from rnn_viz.ui.confirm import approve_outside, checkpoint_files_approved
 from rnn_viz.ui.dialogs import show_message
+from rnn_viz.ui.errors import error_text
 from rnn_viz.ui.preview import SEQUENCE_SUFFIXES
+
+WEIGHTS_DROP_SUFFIXES = (".safetensors", ".pt", ".pth")  # dropped: import (.npz stays a sequence)
 
 __all__ = ["FileActions", "FileUI", "explain_error", "dropped_path", "PRESETS_DIR"]
 
 EXPERIMENT_SUFFIXES = (".toml",)
 
 
-def _user_error_types() -> tuple[type, ...]:
-    from rnn_viz.data import DataError
-    from rnn_viz.engine.errors import EngineError
-    from rnn_viz.experiment.io import RunFileError
-    from rnn_viz.ui.controller import BuildBusyError
-
-    from rnn_viz.experiment.budget import BudgetError
-
-    return (cfgmod.ConfigError, DataError, RunFileError, EngineError, export.ExportError, OSError, BuildBusyError,
-            BudgetError)
-
-
 def explain_error(parent: QWidget, title: str, exc: BaseException) -> None:
-    """Show an error in a dialog: the typed errors' own messages, anything else named plainly."""
-    if isinstance(exc, _user_error_types()):
-        text = str(exc)
-    else:
-        text = f"Something unexpected went wrong ({type(exc).__name__}): {exc}"
-    show_message(parent, title, text)
+    """Show an error in a dialog (error_text)."""
+    show_message(parent, title, error_text(exc))
 
 
 @dataclasses.dataclass(eq=False)
@@ -95,7 +82,7 @@ def dropped_path(mime) -> Path | None:
     if len(urls) != 1:
         return None
     path = Path(urls[0].toLocalFile())
-    if path.suffix.lower() in SEQUENCE_SUFFIXES + EXPERIMENT_SUFFIXES:
+    if path.suffix.lower() in SEQUENCE_SUFFIXES + EXPERIMENT_SUFFIXES + WEIGHTS_DROP_SUFFIXES:
         return path
     return None
 
@@ -257,7 +244,36 @@ class FileActions:
     def open_dropped(self, path: Path) -> bool:
         if path.suffix.lower() in EXPERIMENT_SUFFIXES:
             return self.open_experiment(path)
+        if path.suffix.lower() in WEIGHTS_DROP_SUFFIXES:
+            return self.import_model(path)
         return self.open_sequence(path)
+
+    def import_model(self, path: Path | None = None) -> bool:
+        """File > Import trained model (and a dropped weights file): choose the file, then the data in
+        the dialog; on Accept the window opens the experiment (unsaved, ``[model] weights``). A bad
+        file is one message naming the file and key, and the window keeps what it showed."""
+        from rnn_viz.experiment.parity import parity_line
+
+        if not self.maybe_save("importing a model"):
+            return False
+        if path is None:
+            path = self.ui.prompts.open_path("weights", "Import trained model")
+            if path is None:
+                return False
+        try:
+            config = self.ui.prompts.import_model(Path(path), self.document.edited, self.controller.base_dir)
+        except Exception as exc:  # DataError/ConfigError from reading the file, naming it and the key
+            self.explain_error("Cannot import this model", exc)
+            return False
+        if config is None:
+            return False
+        if not self.apply_config(config, compare=False):
+            return False
+        c = self.controller
+        self.document.open(None, c.config)
+        line, _ = parity_line(c.trainer.parity, c.config.training.dtype)
+        self.ui.status(f"Imported {Path(path).name}: {line}")
+        return True
 
     def save_checkpoint(self, path: Path | None = None) -> bool:
         from rnn_viz.experiment.io import save_checkpoint as write

@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         a.save_experiment.triggered.connect(lambda: self.files.save_experiment())
         a.save_experiment_as.triggered.connect(lambda: self.files.save_experiment(ask=True))
         a.open_sequence.triggered.connect(lambda: self.files.open_sequence())
+        a.import_model.triggered.connect(lambda: self.files.import_model())
         a.save_checkpoint.triggered.connect(lambda: self.files.save_checkpoint())
         a.load_checkpoint.triggered.connect(lambda: self.files.load_checkpoint())
         a.export_all.triggered.connect(lambda: self.files.export_all_views())

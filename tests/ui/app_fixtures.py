@@ -72,6 +72,7 @@ class FakePrompts:
         self.png_answer = (320, 200, 150.0)
         self.preview_edit = None  # callable(section) -> section, or None to accept as shown
         self.confirm_answer = True  # what confirm() answers
+        self.import_edit = None  # callable(ImportModelDialog) to change its choices, or None
 
     def confirm(self, title, text):
         self.asked.append(("confirm", title, text))
@@ -106,6 +107,18 @@ class FakePrompts:
         section = dialog.data_section()
         dialog.deleteLater()
         return self.preview_edit(section) if self.preview_edit else section
+
+    def import_model(self, weights, base, base_dir):
+        from rnn_viz.ui.import_dialog import ImportModelDialog
+
+        self.asked.append(("import", Path(weights).name))
+        dialog = ImportModelDialog(weights, base, base_dir)  # raises for a bad file like the real one
+        self.last_import = dialog
+        if self.import_edit is not None:
+            self.import_edit(dialog)
+        config = dialog.config()
+        dialog.deleteLater()
+        return config
 
 
 def make_window(qtbot, tmp_path: Path, config=None, views=STANDIN_VIEWS, path: Path | None = None):

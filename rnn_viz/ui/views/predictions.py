@@ -5,6 +5,8 @@ carries a loss) and the model's output (solid). Classes (cross-entropy): the pro
 gives the target class at each step, a rug under it marking the loss steps whose argmax is right
 (upper lane) or wrong (lower lane), and (with a vocabulary) the input, target and argmax characters
 around the selected step; without one, class indices. In compare mode a selector picks the run shown.
+For a file, a second selector shows a training or a validation window, in the file's units against
+its time column (prediction_series.resolve_sequence: the pure part).
 """
 from __future__ import annotations
 
@@ -14,14 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import (BaseView, _identical, item_key, legend_html, selection_line, set_title, step_axes, style_plot,
-                   text_label)
+from .base import (BaseView, StepAxis, _identical, item_key, legend_html, selection_line, set_title, step_axes,
+                   style_axis, style_plot, text_label)
 from .frames import frozen, same
+from .prediction_series import SOURCES, resolve_sequence, sources
 from .runs import RunSelector
 
 __all__ = ["PredictionsView", "PredictionsFrame", "resolve", "resolve_text"]
@@ -57,12 +61,22 @@ class PredictionsView(BaseView):
         self.run_selector = RunSelector("predictionsRun")
         self.run_selector.changed.connect(self.redraw)
         self.layout().insertWidget(0, self.run_selector)
+        self.sequence = QComboBox()
+        self.sequence.setObjectName("predictionsSequence")
+        self.sequence.setToolTip("Draw a window of the training batch, or one of the held-out validation "
+                                 "windows (how the model does on data it does not train on)")
+        for source in SOURCES:
+            self.sequence.addItem(f"{source} sequence", source)
+        self.sequence.setHidden(True)  # only a file's trace has validation windows (val/*)
+        self.sequence.currentIndexChanged.connect(lambda _: self.redraw())
+        self.layout().insertWidget(1, self.sequence)
+        self._dates = False
         self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=step_axes("bottom")), bottom="time step t")
         self.follow_data(self.plot)
         self.selection = selection_line(self.plot)
         self.text = text_label(size="10pt")
         self.canvas.addItem(self.text, row=1, col=0)
-        self.on_click(self.plot, lambda x, y: self.emit_step(x, self._T))
+        self.on_click(self.plot, lambda x, y: self._click(x))
 
         # Plain curves (connect="pairs" for marks): a scatter plot costs ~1 ms per update per 200 points.
         self.targets: list[pg.PlotCurveItem] = []
@@ -98,26 +112,47 @@ class PredictionsView(BaseView):
         run, trace, prefix = self.run_selector.select(state)
         if trace is None:
             return
-        inputs = (trace, state.sample, state.vocab, prefix)
+        offered = sources(trace)
+        if self.sequence.isHidden() != (len(offered) < 2):
+            self.sequence.setHidden(len(offered) < 2)
+        source = self.sequence.currentData() if self.sequence.currentData() in offered else offered[0]
+        inputs = (trace, state.sample, state.vocab, prefix, source)
+        applied = False
         if self._inputs is None or not _identical(inputs, self._inputs):
             self._inputs = inputs
-            frame = resolve(state, run)
+            frame = resolve(state, run, source)
             if self.frame is None or not same(frame, self.frame):
                 self.frames_applied += 1
                 self.apply(frame)
-        if self.time_step_changed(state):
-            self.selection.setValue(state.time_step)
+                applied = True
+        if self.time_step_changed(state) or applied:
+            x = self.frame.x  # the selected step drawn where the step is (a date, a row of the file)
+            self.selection.setValue(float(x[min(state.time_step, x.size - 1)]) if x.size else state.time_step)
         if self.frame.mode == "classes":
             text = resolve_text(self.frame, state.time_step)
             if text != self._text:
                 self._text = text
                 self.text.setText(text)
 
+    def _click(self, x: float) -> None:
+        if self.frame is not None and self.frame.x.size:
+            self.emit_step(float(np.argmin(np.abs(self.frame.x - x))), self._T)
+
+    def _set_time_axis(self, frame: "PredictionsFrame") -> None:
+        """A date axis for a date column, else whole-number ticks; named after the column."""
+        if frame.dates != self._dates:
+            self._dates = frame.dates
+            axis = pg.DateAxisItem("bottom", utcOffset=0) if frame.dates else StepAxis("bottom")
+            self.plot.setAxisItems({"bottom": axis})
+            style_axis(axis)
+        self.plot.setLabel("bottom", frame.x_name, color=cm.FOREGROUND)
+
     def apply(self, frame: "PredictionsFrame") -> None:
         self.frame = frame
         self._T = frame.T
         self._set_mode(frame.mode, len(frame.targets))
-        t = np.arange(frame.T, dtype=np.float64)
+        self._set_time_axis(frame)
+        t = frame.x
         for o, (target, marks, output) in enumerate(zip(frame.targets, frame.target_marks, frame.outputs)):
             self.targets[o].setData(t, target)
             self.target_marks[o].setData(*marks)
@@ -126,7 +161,7 @@ class PredictionsView(BaseView):
             self.p_target.setData(t, frame.p_target)
             self.right_marks.setData(*frame.right)
             self.wrong_marks.setData(*frame.wrong)
-        self.set_span(self.plot, x=(-0.5, frame.T - 0.5), y=frame.y_span)
+        self.set_span(self.plot, x=frame.x_span, y=frame.y_span)
         set_title(self.plot, frame.title, legend=self.legend, tip=SERIES_TIP if frame.mode == "series" else CLASSES_TIP)
         self._text = None
 
@@ -163,7 +198,7 @@ class PredictionsView(BaseView):
         frame = self.frame
         if frame is None:
             return ["t"], np.zeros((0, 1))
-        t = np.arange(frame.T, dtype=np.float64)
+        t = frame.x  # the file's time column (Unix seconds, rows) or the time step
         if frame.mode == "series":
             n = len(frame.targets)
             cols = ["t", "loss_step"] + [f"target/{o}" for o in range(n)] + [f"prediction/{o}" for o in range(n)]
@@ -187,13 +222,19 @@ class PredictionsFrame:
     """What the view draws for one run's selected sample. ``mode``: "series" (mse: per output
     up to MAX_OUTPUTS, (T,) target and output, and the (x, y) bars of targets on loss steps) or
     "classes" (cross-entropy: (T,) p(target), target, argmax and input classes, the right and
-    wrong rug bars). ``mask``: (T,) loss steps."""
+    wrong rug bars). ``mask``: (T,) loss steps. ``x`` (T,): where each step is drawn (the time
+    step, or a file's time column: Unix seconds when ``dates``, else rows), ``x_name`` the bottom
+    axis label, ``x_span`` its range (half a step beyond either end)."""
 
     mode: str
     T: int
     title: str
     y_span: tuple[float, float]
     mask: np.ndarray
+    x: np.ndarray
+    x_name: str
+    dates: bool
+    x_span: tuple[float, float]
     targets: tuple[np.ndarray, ...] = ()
     target_marks: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     outputs: tuple[np.ndarray, ...] = ()
@@ -210,36 +251,41 @@ def _pairs(xy) -> tuple[np.ndarray, np.ndarray]:
     return frozen(xy[0]), frozen(xy[1])
 
 
-def resolve(state: ViewState, run: str = "A") -> PredictionsFrame | None:
-    """Pure: the frame of run ``run``'s selected sample in ``state`` (None without a trace)."""
+def resolve(state: ViewState, run: str = "A", source: str = "training") -> PredictionsFrame | None:
+    """Pure: the frame of run ``run``'s selected sample in ``state`` (None without a trace), from
+    its training batch or (``source`` "validation", a file's trace) its validation windows."""
     trace = state.run(run).trace
     if trace is None:
         return None
     prefix = RunSelector.title_prefix(state, run)
-    b = min(state.sample, trace["loss_mask"].shape[0] - 1)
-    targets = np.asarray(trace["targets"])
-    mask = frozen(trace["loss_mask"][b], dtype=bool)
+    seq = resolve_sequence(trace, source, state.sample)
+    b, mask, pred = seq.index, frozen(seq.mask, dtype=bool), seq.predictions
     T = mask.size
-    t = np.arange(T, dtype=np.float64)
-    pred = np.asarray(trace["predictions"][b], dtype=np.float64)
-    if targets.ndim == 3:
-        target = np.asarray(targets[b], dtype=np.float64)
+    t = np.asarray(seq.x, dtype=np.float64)
+    half = float(np.median(np.diff(t))) / 2 if T > 1 else 0.5  # a step's half width, in the axis' units
+    bar = 0.35 * 2 * half
+    axis = dict(x=frozen(t), x_name=seq.x_name, dates=seq.dates, x_span=(float(t[0]) - half, float(t[-1]) + half))
+    which = f"validation window {b} of {seq.count}" if seq.source == "validation" else f"sample {b}"
+    if seq.targets.ndim == 2:
+        target = seq.targets
         n = min(target.shape[1], MAX_OUTPUTS)
         more = f" · first {n} of {target.shape[1]} outputs" if target.shape[1] > n else ""
+        units = f" · {seq.units}" if seq.units else ""
         return PredictionsFrame(
-            "series", T, f"{prefix}Predictions · sample {b}{more}", ro.nice_span(target[:, :n], pred[:, :n]), mask,
+            "series", T, f"{prefix}Predictions · {which}{more}{units}", ro.nice_span(target[:, :n], pred[:, :n]),
+            mask, **axis,
             targets=tuple(frozen(target[:, o]) for o in range(n)),
-            target_marks=tuple(_pairs(_bars(t[mask], target[mask, o])) for o in range(n)),
+            target_marks=tuple(_pairs(_bars(t[mask], target[mask, o], bar)) for o in range(n)),
             outputs=tuple(frozen(pred[:, o]) for o in range(n)))
-    target = np.asarray(targets[b], dtype=np.int64)
+    target = seq.targets
     guess = np.argmax(pred, axis=1)
     right = guess == target
-    inputs = np.asarray(trace["inputs"][b])
+    inputs = seq.inputs
     vocab = state.vocab
-    lanes = {lane: _pairs(_bars(t[keep], np.full(int(keep.sum()), RUG[lane])))
+    lanes = {lane: _pairs(_bars(t[keep], np.full(int(keep.sum()), RUG[lane]), bar))
              for lane, keep in (("right", mask & right), ("wrong", mask & ~right))}
     return PredictionsFrame(
-        "classes", T, f"{prefix}Predictions · sample {b}", (RUG["wrong"] - 0.03, 1.0), mask,
+        "classes", T, f"{prefix}Predictions · {which}", (RUG["wrong"] - 0.03, 1.0), mask, **axis,
         p_target=frozen(ro.target_probability(pred, target)), target=frozen(target, dtype=np.int64),
         guess=frozen(guess, dtype=np.int64),
         input=frozen(np.argmax(inputs, axis=1), dtype=np.int64) if vocab is not None and inputs.shape[1] == len(vocab) else None,
