@@ -62,11 +62,18 @@ def block_chains(T: int, truncation: Truncation | None) -> Chains:
     return Chains(lo, np.minimum(T, lo + k1), np.maximum(0, lo + k1 - k2), np.arange(T, dtype=np.intp) // k1)
 
 
-def per_step_chains(blocks: Chains) -> Chains:
-    """One chain per loss step t, reaching back as far as t's block does (for the flow matrix)."""
+def per_step_chains(blocks: Chains, rows: np.ndarray | None = None) -> Chains:
+    """One chain per loss step t, reaching back as far as t's block does (for the flow matrix).
+
+    rows: (R,) increasing loss steps to keep (None: all T). A step between kept rows is owned by the
+    next kept one; the caller zeroes its loss so it adds nothing (``trace.flow_matrices``).
+    """
     T = len(blocks.owner)
     steps = np.arange(T, dtype=np.intp)
-    return Chains(steps, steps + 1, blocks.window_start(), steps)
+    if rows is None:
+        return Chains(steps, steps + 1, blocks.window_start(), steps)
+    rows = np.asarray(rows, dtype=np.intp)
+    return Chains(rows, rows + 1, blocks.window_start()[rows], np.searchsorted(rows, steps, side="left"))
 
 
 def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Chains,
@@ -116,6 +123,8 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     last = np.searchsorted(chains.start, np.arange(T), side="right").tolist()
     for t in polled(reversed(range(T))):
         a, b = first[t], last[t]
+        if a >= b:  # no chain alive (only with kept flow rows: after the last one or between windows)
+            continue
         own = 0  # the chain that owns step t is the first alive one
         if t < lo_chunk:
             lo_chunk = max(0, t + 1 - K)

@@ -24,12 +24,14 @@ def whh_spectra(spec, params: dict) -> dict[str, np.ndarray]:
 
 def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: np.ndarray, loss: str,
              truncation: bptt.Truncation | None = None, flow_sample: int | None = None,
-             spectra: dict | None = None, level: str = "full"):
+             spectra: dict | None = None, level: str = "full", flow_rows: int | None = None):
     """Loss, gradient and trace of one batch at fixed parameters.
 
     inputs (B, T, I); targets (B, T, O) float or (B, T) int; mask (B, T) bool. ``truncation`` None
     means full BPTT. ``flow_sample`` (a sample index) adds the heavy parts. ``spectra``: the result
     of whh_spectra for these parameters, if already known (else computed when the level needs it).
+    ``flow_rows`` (an int R): instead of ``flow/<l>`` (T, T), keep R of the flow sample's loss steps
+    (``flow_rows`` (R,), ``flow_window/<l>`` (R, T)); for a T whose (T, T) matrix does not fit.
     ``level``: "metrics", "live" or "full" (levels.TRACE_LEVELS); keys outside it are not computed.
     Returns (grads, trace): grads a dict of parameter gradients (the truncated gradient under
     truncation), trace a read-only mapping with the level's keys of docs/trace-keys.md.
@@ -97,8 +99,11 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
                     tr[f"{key}/{l}"] = np.array(fn(W)) if value is None else value
     if flow_sample is not None:
         tr["flow_sample"] = np.array(flow_sample)
-        for l, F in enumerate(trace.flow_matrices(spec, params, caches, dh_out, chains, flow_sample)):
-            tr[f"flow/{l}"] = F
+        rows = None if flow_rows is None else trace.kept_flow_rows(mask[flow_sample], flow_rows)
+        if rows is not None:
+            tr["flow_rows"] = rows
+        for l, F in enumerate(trace.flow_matrices(spec, params, caches, dh_out, chains, flow_sample, rows)):
+            tr[f"flow/{l}" if rows is None else f"flow_window/{l}"] = F
         for l, n in enumerate(trace.jacobian_norms(spec, params, caches, flow_sample)):
             tr[f"jacobian_norm/{l}"] = n
     return grads, MappingProxyType(tr)
@@ -107,8 +112,8 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
 def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, inputs, targets, mask,
                loss: str, truncation: bptt.Truncation | None = None, clip_norm: float = 0.0,
                clip_value: float = 0.0, flow_sample: int | None = None, spectra: dict | None = None,
-               level: str = "full", trainable: tuple[str, ...] | None = None):
-    """evaluate() (trace keys of ``level``), then one optimizer update with clipping.
+               level: str = "full", trainable: tuple[str, ...] | None = None, flow_rows: int | None = None):
+    """evaluate() (trace keys of ``level``, ``flow_rows`` as there), then one optimizer update with clipping.
 
     ``trainable``: the parameters the update changes (None = all); the others are returned as they
     are and ``opt_state`` holds buffers for the trainable ones only. The gradient norm, the trace's
@@ -119,7 +124,8 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
     """
     # Overflow is expected on the way to divergence; the finite checks below report it in words.
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra, level)
+        grads, tr = evaluate(spec, params, inputs, targets, mask, loss, truncation, flow_sample, spectra, level,
+                             flow_rows)
     if not np.isfinite(tr["loss"]):
         raise DivergenceError("loss")
     norm = float(tr["grad_norm"])

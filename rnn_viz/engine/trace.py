@@ -68,16 +68,38 @@ def sample_caches(caches: list[dict], b: int) -> list[dict]:
     return [{k: v[:, b : b + 1] for k, v in cache.items()} for cache in caches]
 
 
-def flow_matrices(spec, params: dict, caches: list[dict], dh_out: np.ndarray, blocks: bptt.Chains, b: int) -> list[np.ndarray]:
+# The most flow rows a trace keeps when the (T, T) matrix does not fit (flow_rows, flow_window/<l>).
+MAX_FLOW_ROWS = 2048
+
+
+def kept_flow_rows(loss_mask: np.ndarray, most: int = MAX_FLOW_ROWS) -> np.ndarray:
+    """(R,) int64 loss steps of one sample's loss_mask (T,) bool, R <= most, evenly spread, the last kept."""
+    steps = np.flatnonzero(np.asarray(loss_mask, dtype=bool)).astype(np.int64)
+    if len(steps) <= most:
+        return steps
+    # indices counted back from the last step so that it is always among them
+    pick = (len(steps) - 1) - np.round(np.linspace(0, len(steps) - 1, most)).astype(np.int64)[::-1]
+    return steps[np.unique(pick)]
+
+
+def flow_matrices(spec, params: dict, caches: list[dict], dh_out: np.ndarray, blocks: bptt.Chains, b: int,
+                  rows: np.ndarray | None = None) -> list[np.ndarray]:
     """F[t, k] = ||dL_t/dh_k|| per layer for sample b, as (T, T) arrays.
 
     L_t is sample b's loss term at step t with the loss's normalisation (dh_out: (B, T, H) already
     carries it; time-major (T, B, H)). Row t is carried back to its block's window start and no further, so truncation
     shows as a band; rows of steps without a loss are zero. One sweep with a chain per loss step.
+    rows: (R,) increasing steps; then only those rows, as (R, T) arrays (``flow_window/<l>``).
     """
+    dh = dh_out[:, b : b + 1]
+    if rows is not None:
+        # a step between kept rows is owned by the next kept chain: its loss must not enter it
+        keep = np.zeros(dh.shape[0], dtype=bool)
+        keep[np.asarray(rows, dtype=np.intp)] = True
+        dh = np.where(keep[:, None, None], dh, 0.0).astype(dh.dtype, copy=False)
     out = bptt.sweep(
-        spec, params, sample_caches(caches, b), dh_out[:, b : b + 1], bptt.per_step_chains(blocks),
-        want_weight_terms=False, record_chain_norms=True,
+        spec, params, sample_caches(caches, b), dh, bptt.per_step_chains(blocks, rows),
+        want_weight_terms=False, record_chain_norms=True, want_dh=rows is None,
     )
     return out["chain_norms"]
 

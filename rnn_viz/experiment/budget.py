@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from rnn_viz.data.reading import available_memory
+from rnn_viz.engine.trace import MAX_FLOW_ROWS
 
 __all__ = ["MemoryEstimate", "estimate", "estimate_trainer", "budget_bytes", "check", "check_runs", "BudgetError",
            "BUDGET_ENV", "DEFAULT_FRACTION"]
@@ -74,29 +75,33 @@ _ADVICE = {
 
 
 def estimate(cell: str, batch_size: int, seq_len: int, hidden_size: int, num_layers: int,
-             input_size: int, output_size: int, itemsize: int = 8, compare_runs: int = 1) -> MemoryEstimate:
+             input_size: int, output_size: int, itemsize: int = 8, compare_runs: int = 1,
+             flow_rows: int | None = None) -> MemoryEstimate:
     """Peak memory of one update plus its heavy trace (flow matrix, Jacobian norms), from shapes.
 
     ``itemsize``: 8 for float64, 4 for float32 (the heavy parts are float64 either way);
-    ``compare_runs``: how many runs train side by side.
+    ``compare_runs``: how many runs train side by side; ``flow_rows``: R kept flow rows (R x T) instead
+    of the (T x T) matrix (Trainer.flow_rows).
     """
     B, T, H, L = int(batch_size), int(seq_len), int(hidden_size), int(num_layers)
+    rows = T if flow_rows is None else min(int(flow_rows), T)
     n = int(compare_runs)
     return MemoryEstimate(
         activations=int(n * _ACTIVATION[cell] * B * T * H * L * itemsize),
         gram=int(n * _GRAM_STACKS * T * B * B * itemsize),
         io=int(n * _IO_COPIES * B * T * (int(input_size) + int(output_size)) * itemsize),
-        flow=int(n * _FLOW_COPIES * L * T * T * 8),
+        flow=int(n * _FLOW_COPIES * L * rows * T * 8),
         jacobian=int(n * _JACOBIAN[cell] * L * T * H * H * 8),
     )
 
 
-def estimate_trainer(trainer, compare_runs: int = 1) -> MemoryEstimate:
+def estimate_trainer(trainer, compare_runs: int = 1, flow_rows: int | None = None) -> MemoryEstimate:
     """:func:`estimate` for a built Trainer (its shapes are known before its first update)."""
     spec, data = trainer.spec, trainer.config.data
     itemsize = 4 if trainer.config.training.dtype == "float32" else 8
     return estimate(spec.cell, data["batch_size"], trainer.dataset.seq_len, spec.hidden_size, spec.num_layers,
-                    spec.input_size, spec.output_size, itemsize, compare_runs)
+                    spec.input_size, spec.output_size, itemsize, compare_runs,
+                    getattr(trainer, "flow_rows", None) if flow_rows is None else flow_rows)
 
 
 def budget_bytes(gib: float | None = None, environ=None) -> tuple[int, str]:
@@ -136,6 +141,17 @@ def check(need: MemoryEstimate, budget: int, source: str) -> None:
 def check_runs(trainers, gib: float | None = None) -> None:
     """BudgetError unless the built, not yet updated ``trainers`` (side by side) fit the budget
     (``gib``: ``--memory-budget``, else RNN_VIZ_MEMORY_GB, else 80% of the available memory)."""
-    need = [estimate_trainer(t) for t in trainers]
-    total = MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in ("activations", "gram", "io", "flow", "jacobian")))
-    check(total, *budget_bytes(gib))
+    trainers = list(trainers)
+    budget, source = budget_bytes(gib)
+
+    def total(rows):
+        need = [estimate_trainer(t, flow_rows=rows) for t in trainers]
+        return MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in ("activations", "gram", "io", "flow", "jacobian")))
+
+    full = total(None)
+    if full.total > budget and total(MAX_FLOW_ROWS).total <= budget:
+        # the (T, T) flow matrix is what does not fit: the heavy traces keep MAX_FLOW_ROWS of its rows
+        for t in trainers:
+            t.flow_rows = MAX_FLOW_ROWS
+        return
+    check(full, budget, source)

@@ -73,6 +73,9 @@ class Trainer:
         if self.imported is not None:
             self.params.update(self.imported.params)
         self.trainable = trainable_names(self.spec, mc, tc)
+        # None: heavy traces hold flow/<l> (T, T); an int R (set by budget.check_runs when that matrix
+        # does not fit): flow_rows and flow_window/<l> (R, T) instead
+        self.flow_rows: int | None = None
         self.optimizer = Optimizer(tc.optimizer, tc.learning_rate, tc.momentum, tc.beta1, tc.beta2, tc.eps, tc.decay,
                                    tc.nesterov)
         self.opt_state = optim.init_state(self.optimizer, self._learned(self.params))
@@ -172,7 +175,8 @@ class Trainer:
         parameters; no update."""
         batch = self.next_batch() if batch is None else batch
         _, tr = evaluate(self.spec, self.params, batch.inputs, batch.targets, batch.mask, self.loss,
-                         self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra)
+                         self.truncation, self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra,
+                         flow_rows=self.flow_rows)
         tr = extend_trace(self, tr, batch, heavy)
         return StepRecord(self.step_count, read_only(tr), {}, heavy, self.optimizer.learning_rate)
 
@@ -194,7 +198,7 @@ class Trainer:
                 self.spec, self.params, self.opt_state, self.optimizer, batch.inputs, batch.targets,
                 batch.mask, self.loss, self.truncation, self.clip_norm, self.clip_value,
                 self._flow_sample(len(batch.inputs)) if heavy else None, self._spectra,
-                "full" if heavy else level, self.trainable,
+                "full" if heavy else level, self.trainable, self.flow_rows,
             )
         except DivergenceError as err:
             self.rng.bit_generator.state = rng_state
@@ -258,7 +262,7 @@ class Trainer:
             return record.trace
         tr = record.trace
         _, full = evaluate(self.spec, tr_params(tr, self.spec), tr["inputs"], tr["targets"], tr["loss_mask"],
-                           self.loss, self.truncation, self._flow_sample(len(tr["inputs"])))
+                           self.loss, self.truncation, self._flow_sample(len(tr["inputs"])), flow_rows=self.flow_rows)
         return read_only(extend_trace(self, full, heavy=True, carry=tr))
 
     # -- checkpoints ---------------------------------------------------------------------------

@@ -174,4 +174,9 @@ def measured_decay(trace: Mapping[str, np.ndarray], layer: int = 0) -> float:
     t = decay_row(trace)
     if t is None:
         return math.nan
+    if f"flow/{layer}" not in trace and f"flow_window/{layer}" in trace:
+        # a long T keeps some rows only (flow_rows, always with the last loss step): that row as row t
+        i = int(np.searchsorted(trace["flow_rows"], t))
+        row = np.asarray(trace[f"flow_window/{layer}"])[i]
+        return per_step_decay(np.broadcast_to(row, (t + 1, row.size)), t)
     return per_step_decay(np.asarray(trace[f"flow/{layer}"]), t)

@@ -2,6 +2,7 @@
 refusal with exit 2 before anything is trained or written."""
 import tracemalloc
 
+import numpy as np
 import pytest
 
 from rnn_viz.experiment import budget
@@ -54,9 +55,9 @@ def test_budget_sources(monkeypatch):
 
 def test_an_experiment_over_budget_exits_2_naming_need_budget_and_setting(tmp_path, capsys):
     code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", tmp_path / "o", *SMALL,
-                    "--set", "data.seq_len=100000", "--set", "data.batch_size=1", "--memory-budget", "4")
-    assert code == 2
-    assert_one_line_error(err, "needs about 149.2 GiB", "budget is 4.0 GiB (--memory-budget 4)",
+                    "--set", "data.seq_len=100000", "--set", "data.batch_size=1", "--memory-budget", "1")
+    assert code == 2  # even the flow window (2048 x T) does not fit 1 GiB (at 4 GiB it runs with it)
+    assert_one_line_error(err, "needs about 149.2 GiB", "budget is 1.0 GiB (--memory-budget 1)",
                           "the flow matrix", "lower data.seq_len")
     assert not (tmp_path / "o").exists()
 
@@ -73,3 +74,23 @@ def test_the_environment_variable_sets_the_budget(tmp_path, capsys, monkeypatch)
 def test_a_bad_memory_budget_flag_is_a_usage_error(capsys):
     code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", "x", "--memory-budget", "-2")
     assert code == 2 and "expected a number of GiB > 0" in err
+
+
+def test_a_flow_matrix_over_budget_runs_with_its_kept_rows(tmp_path, capsys):
+    from rnn_viz.engine.trace import MAX_FLOW_ROWS
+    from rnn_viz.experiment.io import read_trace
+    sets = ["data.seq_len=2500", "data.batch_size=1"]
+    cfg = apply_overrides(default_config(), SMALL[1:-1:2] + sets)
+    trainer = Trainer(cfg)
+    full, window = budget.estimate_trainer(trainer), budget.estimate_trainer(trainer, flow_rows=MAX_FLOW_ROWS)
+    assert window.flow == 2 * MAX_FLOW_ROWS * 2500 * 8 * trainer.spec.num_layers < full.flow
+    gib = (full.total + window.total) / 2 / budget.GiB  # T x T does not fit, R x T does
+    args = [a for s in sets for a in ("--set", s)]
+    code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", tmp_path / "o", *SMALL, *args,
+                    "--memory-budget", f"{gib:.6f}")
+    assert code == 0, err
+    tr = read_trace(tmp_path / "o" / "trace.npz")
+    assert not any(k.startswith("flow/") for k in tr)
+    rows = tr["flow_rows"]
+    assert rows.dtype == np.int64 and len(rows) == MAX_FLOW_ROWS and rows[-1] == np.flatnonzero(tr["loss_mask"][int(tr["flow_sample"])])[-1]
+    assert tr["flow_window/0"].shape == (MAX_FLOW_ROWS, 2500)

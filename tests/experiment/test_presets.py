@@ -138,6 +138,15 @@ def test_3_measured_decay_is_log_rho(rho, record_property):
     assert abs(decay - math.log(rho)) < 0.01
 
 
+def test_3_measured_decay_reads_the_kept_flow_rows_when_only_those_are_there():
+    full = at_init(preset("3-edge-of-chaos", "model.spectral_radius=0.8"))
+    trainer = Trainer(preset("3-edge-of-chaos", "model.spectral_radius=0.8"))
+    trainer.flow_rows = 5
+    window = trainer.evaluate(heavy=True).trace
+    assert "flow/0" not in window and len(window["flow_rows"]) == 5
+    assert presets.measured_decay(window) == pytest.approx(presets.measured_decay(full), rel=1e-12)
+
+
 def test_3_a_summed_profile_is_not_exact_but_one_row_is():
     # Why the measurement takes one loss term: ||dL/dh_t|| sums paths of every length.
     tr = at_init(preset("3-edge-of-chaos", "model.spectral_radius=0.8"))

@@ -123,3 +123,27 @@ def test_a_short_path_is_labelled_on_whole_steps(view, qtbot):
     lo, hi = view.chain_plot.viewRange()[0]
     ticks = [v for _, values in axis.tickValues(lo, hi, axis.width()) for v in values]
     assert ticks and all(float(v).is_integer() for v in ticks)
+
+
+def test_a_trace_with_only_the_kept_rows_draws_those_rows(view):
+    from rnn_viz.ui.views.flow import resolve_chain, resolve_flow
+    state = make_state("gru", 2, T=15, flow_sample=1)
+    full = dict(state.trace)
+    kept = np.array([2, 6, 10, 14], dtype=np.int64)
+    window = {k: v for k, v in full.items() if not k.startswith("flow/")}
+    window["flow_rows"] = kept
+    for l in range(2):
+        window[f"flow_window/{l}"] = full[f"flow/{l}"][kept]
+    frame, whole = resolve_flow(window, 1), resolve_flow(full, 1)
+    assert frame.rows.tolist() == kept.tolist() and frame.T == 15 and frame.flow.shape == (4, 15)
+    assert np.array_equal(frame.log_flow, whole.log_flow[kept], equal_nan=True)
+    assert np.array_equal(frame.index, whole.index[kept]) and frame.levels == whole.levels
+    assert frame.default_row == whole.default_row == 14
+    for row, k in ((None, 3), (14, 9), (6, 2)):  # kept rows: the same inspector as the whole matrix
+        got, want = resolve_chain(frame, row, k), resolve_chain(whole, row, k)
+        assert got.text == want.text and [n for n, _ in got.inspected] == [n for n, _ in want.inspected]
+        for (_, a), (_, b) in zip(got.inspected, want.inspected):
+            np.testing.assert_array_equal(a, b)
+    assert dict(resolve_chain(frame, 7, 3).inspected)["t"] == 6  # the nearest kept row stands in
+    view.render(replace(state, trace=window))
+    assert view.image.image.shape == (4, 15) and view.csv_table()[1][:, 0].tolist() == kept.tolist()

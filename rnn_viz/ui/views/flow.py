@@ -147,7 +147,7 @@ class FlowMatrixView(BaseView):
         # Keep only the runs of this state (a later compare run, or a new model, is a new run).
         self._heavy = {r.id: self._heavy[r.id] for r in state.runs if r.id in self._heavy}
         for r in state.runs:
-            if r.trace is not None and "flow/0" in r.trace:
+            if r.trace is not None and ("flow/0" in r.trace or "flow_window/0" in r.trace):
                 self._heavy[r.id] = r.trace
         if trace is None:
             return
@@ -216,7 +216,8 @@ class FlowMatrixView(BaseView):
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)
-        if self._source is not None and f"flow/{self._layer}" in self._source[0]:
+        if self._source is not None and (f"flow/{self._layer}" in self._source[0]
+                                         or f"flow_window/{self._layer}" in self._source[0]):
             self._update(self._source[0], self._source[1])
 
     # -- the inspector ---------------------------------------------------------------------------
@@ -233,8 +234,8 @@ class FlowMatrixView(BaseView):
         if frame is None or frame.flow is None:
             return ["t"], np.zeros((0, 1))
         T = frame.T
-        return (["t"] + [f"F[t,{k}]" for k in range(T)],
-                np.column_stack([np.arange(T, dtype=np.float64), frame.flow]))
+        t = np.arange(T, dtype=np.float64) if frame.rows is None else frame.rows.astype(np.float64)
+        return ["t"] + [f"F[t,{k}]" for k in range(T)], np.column_stack([t, frame.flow])
 
 
 EMPTY = (frozen([]), frozen([]))
@@ -246,7 +247,9 @@ class FlowFrame:
     """The matrix of one layer of one run's heavy trace. ``flow``/``log_flow``: (T, T) F and log10 F
     (NaN where F = 0), None when the run sent no flow matrix yet; ``index``: (T, T) uint8 colour
     indices (NO_PATH: grey); ``band``: (x, y) pairs outlining truncation windows; ``jac``: (T,)
-    step-Jacobian norms or None; ``default_row``: the last loss step, the row inspected first."""
+    step-Jacobian norms or None; ``default_row``: the last loss step, the row inspected first.
+    ``rows``: (R,) the loss steps kept when the trace holds only those (flow_rows; then flow, log_flow
+    and index are (R, T), drawn stretched over the T rows: the kept rows are evenly spread), else None."""
 
     title: str
     explanation: str
@@ -262,6 +265,7 @@ class FlowFrame:
     window_start: np.ndarray | None = None
     default_row: int | None = None
     layer: int = 0
+    rows: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,12 +287,15 @@ def resolve_flow(trace, layer: int = 0, prefix: str = "") -> FlowFrame:
     """Pure: the matrix frame of ``trace`` (a run's last trace with the heavy keys, or one without
     them: then "not computed yet"). ``prefix``: the title's "Run B (...) · " in compare mode."""
     L = ro.layer_count(trace)
-    if f"flow/{layer}" not in trace:
+    kept = None
+    if f"flow/{layer}" not in trace and f"flow_window/{layer}" in trace and "flow_rows" in trace:
+        kept = frozen(trace["flow_rows"], dtype=np.int64)  # a long T: only these rows were computed
+    elif f"flow/{layer}" not in trace:
         return FlowFrame(prefix + "Gradient flow: not computed yet", "", L, 0, 0)
-    flow = frozen(trace[f"flow/{layer}"])
+    flow = frozen(trace[f"flow/{layer}"] if kept is None else trace[f"flow_window/{layer}"])
     jac = frozen(trace[f"jacobian_norm/{layer}"]) if f"jacobian_norm/{layer}" in trace else None
     sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
-    T = flow.shape[0]
+    T = flow.shape[1]
     log_flow = frozen(ro.log10_or_nan(flow))
     lo, hi = ro.log_levels(flow, DECADES)
     with np.errstate(invalid="ignore"):
@@ -304,9 +311,14 @@ def resolve_flow(trace, layer: int = 0, prefix: str = "") -> FlowFrame:
     explanation = ("Grey: no path (k > t, cut by truncation, or no loss at t); dark outline: where each row's "
                    "truncation window starts. Click a cell to see its Jacobian chain below." if truncated else
                    "Grey: no path (k > t, or no loss at t). Click a cell to see its Jacobian chain below.")
+    if kept is None:
+        default = ro.last_loss_step(np.diag(flow) > 0)
+    else:
+        last = ro.last_loss_step(flow[np.arange(len(kept)), kept] > 0)
+        default = None if last is None else int(kept[last])
+        explanation += f" Only {len(kept)} of the loss steps' rows are kept at this length (flow_rows)."
     return FlowFrame(prefix + f"F[t, k] = ||dL_t/dh_k||, sample {sample}", explanation, L, T, sample,
-                     flow, log_flow, index, (float(lo), float(hi)), band, jac, ws,
-                     ro.last_loss_step(np.diag(flow) > 0), layer)
+                     flow, log_flow, index, (float(lo), float(hi)), band, jac, ws, default, layer, kept)
 
 
 def resolve_chain(frame: FlowFrame | None, row: int | None, k: int) -> ChainFrame:
@@ -321,6 +333,10 @@ def resolve_chain(frame: FlowFrame | None, row: int | None, k: int) -> ChainFram
     t = row if row is not None else frame.default_row
     if t is None:
         return empty("no loss step in this sample: F is all zero")
+    if frame.rows is not None:  # only the kept rows: the kept step nearest t stands in as row t
+        i = int(np.argmin(np.abs(frame.rows - t)))
+        t = int(frame.rows[i])
+        flow = np.broadcast_to(flow[i], (t + 1, flow.shape[1]))
     mark = (float(min(k, t)), float(t))
     if not 0 <= k <= t:
         return empty(f"step k = {k} comes after t = {t}: no path; click a cell on or left of the diagonal", mark)
