@@ -415,6 +415,19 @@ class BaseView(QWidget):
     def apply_time_step(self, t: int) -> None:
         """Move the selected-step marker(s) to ``t``."""
 
+    # True while the view is being exported: texts that address someone at the screen ("Click a
+    # cell ...", "Hover a node ...") are left out of a file.
+    export_mode = False
+
+    def set_export_mode(self, on: bool) -> None:
+        """Leave out (True) or show again (False) the view's interactive hints."""
+        if bool(on) != self.export_mode:
+            self.export_mode = bool(on)
+            self.apply_export_mode(self.export_mode)
+
+    def apply_export_mode(self, on: bool) -> None:
+        """Hide or show the hint items; views that have hints override this."""
+
     def invalidate(self) -> None:
         """Resolve again on the next draw (a control of the view, such as a fraction, changed)."""
         self._inputs = None
