@@ -1,7 +1,19 @@
 """Hidden activations of the vanilla cell, with derivatives expressed through the output value."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+# The values each nonlinearity can take, (lo, hi), infinite where unbounded: the one place views read
+# a quantity's natural range from (the colour scales' ``fixed`` mode). ``sigmoid`` is the gated
+# cells' gate function, the others the vanilla cell's activations (network.ACTIVATIONS).
+OUTPUT_RANGES = {
+    "tanh": (-1.0, 1.0),
+    "sigmoid": (0.0, 1.0),
+    "relu": (0.0, math.inf),
+    "linear": (-math.inf, math.inf),
+}
 
 
 def apply(name: str, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

@@ -72,3 +72,30 @@ class AppSettings:
 
     def set_value(self, key: str, value) -> None:
         self._q.setValue(key, value)
+
+    # -- colour scales and shown panels of the views (the modes: views.colour_scale.MODES) ---------
+    def colour_scale(self, view: str, quantity: str):
+        """The colour scale chosen for ``quantity`` of ``view`` (a colour_scale.Scale), or None if
+        none was chosen (or the stored one is not valid any more)."""
+        from rnn_viz.ui.views.colour_scale import MODES, Scale, parse_range
+
+        mode = self._q.value(f"colour_scale/{view}/{quantity}/mode")
+        if mode not in MODES:
+            return None
+        typed = parse_range(str(self._q.value(f"colour_scale/{view}/{quantity}/range", "") or ""))
+        return Scale(mode, typed)
+
+    def set_colour_scale(self, view: str, quantity: str, scale) -> None:
+        self._q.setValue(f"colour_scale/{view}/{quantity}/mode", scale.mode)
+        self._q.setValue(f"colour_scale/{view}/{quantity}/range",
+                         "" if scale.typed is None else f"{scale.typed[0]!r}, {scale.typed[1]!r}")
+
+    def hidden_panels(self, view: str) -> set[str]:
+        """The panels (column keys) the user hid in ``view``."""
+        value = self._q.value(f"panels/{view}/hidden", [])
+        if isinstance(value, str):  # a one-item list comes back as a lone string
+            value = [value]
+        return {str(v) for v in (value or []) if v}
+
+    def set_hidden_panels(self, view: str, keys) -> None:
+        self._q.setValue(f"panels/{view}/hidden", sorted(keys))

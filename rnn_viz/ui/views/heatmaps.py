@@ -1,17 +1,21 @@
 """Hidden-state heatmaps: time x unit for every layer, plus gates and cell state for LSTM/GRU.
 
 One row of panels per layer (the top layer on top, as in the unrolled graph), one column per
-quantity, each column with one fixed colour scale drawn as a colour bar under it:
+quantity, each column with one colour scale drawn as a colour bar under it, titled with its mode
+(``colour_scale``: fixed, auto or percentile, chosen per column in the "Colours" menu and
+remembered):
 
-- ``h_t``: tanh-bounded cells (rnn tanh, lstm, gru) on [-1, 1], diverging; rnn relu on [0, s]
-  (sequential); rnn linear on [-s, s] (diverging). s grows in 1-2-5 steps to cover the largest |h|
-  seen and never shrinks, so colours stay comparable between updates.
-- LSTM ``c_t`` (unbounded): [-s, s] diverging, s as above.
-- LSTM ``|dL/dc_t|`` (the cell-state adjoint, when the trace has ``dL_dc/<l>``): log10, the 8 decades
-  below the decade above the largest value of this update (like the flow matrix), so the signal
-  carried back along the cell state shows across orders of magnitude.
-- sigmoid gates (LSTM i, f, o; GRU r, z): [0, 1], sequential.
-- candidate (LSTM g, GRU n, tanh): [-1, 1], diverging.
+- ``h_t``: tanh (rnn tanh, lstm, gru) -1..1, diverging; rnn relu 0..inf (sequential); rnn linear
+  unbounded (diverging).
+- LSTM ``c_t``: unbounded, diverging.
+- LSTM ``|dL/dc_t|`` (the cell-state adjoint, when the trace has ``dL_dc/<l>``): log10 over
+  DC_DECADES decades, so the signal carried back along the cell state shows across orders of
+  magnitude.
+- sigmoid gates (LSTM i, f, o; GRU r, z): 0..1, sequential.
+- candidate (LSTM g, GRU n, tanh): -1..1, diverging.
+
+The ranges come from the engine's activation definitions; a bounded quantity starts in ``fixed``,
+an unbounded one in ``auto``. The "Panels" menu hides columns that do not fit a small dock.
 
 All for the selected sample, of run A or (compare mode, chosen in the view) run B: the panels follow
 the chosen run's cell, so an RNN against an LSTM shows the LSTM's cell state when run B is chosen.
@@ -24,13 +28,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
+from . import colour_scale as cs
 from . import readouts as ro
 from .frames import frozen, same
 from .base import BaseView, selection_line, style_axis, style_plot, text_label
 from .runs import RunSelector
+from .scale_controls import PanelButton, ScaleButton, ScaleChoices
 
 __all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
 
@@ -41,37 +49,38 @@ DC_DECADES = 8
 TINY = 1e-300  # |dL/dc| of exactly 0 (no path) takes the lowest colour
 
 
+COLUMN_KEYS = ("hidden", "cell", "dc", "gates", "candidate")
+VIEW_NAME = "heatmaps"  # the view's name in the settings (colour scales, hidden panels)
+
+
 @dataclass(frozen=True)
 class _Column:
     """One quantity drawn for every layer: how to take it from the trace and how to colour it."""
 
-    key: str          # "hidden", "cell", "dc", "gates", "candidate"
+    key: str          # one of COLUMN_KEYS
     title: str        # short: column titles set the layout's minimum width
-    scale: str        # under the colour bar: what the colours span
+    what: str         # in the colour bar's title, after the mode: the quantity's range or unit
+    quantity: cs.Quantity
     colormap: str
-    fixed: tuple[float, float] | None  # fixed levels, or None for a growing symmetric/positive scale
-    positive: bool = False              # growing scale [0, s] instead of [-s, s]
-    log: bool = False                   # drawn as log10 |value| over the DC_DECADES below the top decade
+
+    @property
+    def log(self) -> bool:
+        return self.quantity.decades is not None
 
 
 def _columns(cell: str, activation: str, cell_grad: bool = False) -> list[_Column]:
-    if cell == "rnn" and activation == "relu":
-        h = _Column("hidden", "h_t", "relu: 0..s", cm.UNIT, None, positive=True)
-    elif cell == "rnn" and activation == "linear":
-        h = _Column("hidden", "h_t", "linear: ±s", cm.SIGNED, None)
-    else:
-        h = _Column("hidden", "h_t", "tanh: ±1", cm.SIGNED, (-1.0, 1.0))
-    cols = [h]
+    act = activation if cell == "rnn" else "tanh"
+    h_map = cm.UNIT if cs.Quantity.of(act).value_range[0] >= 0 else cm.SIGNED
+    cols = [_Column("hidden", "h_t", act, cs.Quantity.of(act), h_map)]
     if cell == "lstm":
-        cols.append(_Column("cell", "c_t (cell)", "±s", cm.SIGNED, None))
+        cols.append(_Column("cell", "c_t (cell)", "", cs.Quantity.of("linear"), cm.SIGNED))
         if cell_grad:
-            cols.append(_Column("dc", "dL/dc_t", f"log10 |dL/dc|, {DC_DECADES} decades", cm.MAGNITUDE, None,
-                                log=True))
+            cols.append(_Column("dc", "dL/dc_t", "log10", cs.Quantity.log(DC_DECADES), cm.MAGNITUDE))
     if cell in SIGMOID_GATES:
         names = ", ".join(SIGMOID_GATES[cell])
-        cols.append(_Column("gates", f"gates {names}", "sigmoid: 0..1", cm.UNIT, (0.0, 1.0)))
+        cols.append(_Column("gates", f"gates {names}", "", cs.Quantity.of("sigmoid"), cm.UNIT))
         cand = CANDIDATE[cell]
-        cols.append(_Column("candidate", f"candidate {cand}", "tanh: ±1", cm.SIGNED, (-1.0, 1.0)))
+        cols.append(_Column("candidate", f"candidate {cand}", "", cs.Quantity.of("tanh"), cm.SIGNED))
     return cols
 
 
@@ -111,7 +120,7 @@ class HiddenStateView(BaseView):
         self._structure = None
         self._T = 0
         self._shape: tuple[int, int] | None = None
-        # Growing scales per (run id, column): a new model (new run ids) or another run starts afresh.
+        # Auto scales per (run id, column): a new model (new run ids) or another run starts afresh.
         self._scales: dict[tuple[str, str], float] = {}
         self._panels: list[tuple[int, _Column, pg.PlotItem, pg.ImageItem]] = []
         self._lines: list[pg.InfiniteLine] = []
@@ -119,20 +128,66 @@ class HiddenStateView(BaseView):
         self._separators: list[list[pg.InfiniteLine]] = []
         self._data: dict[tuple[int, str], np.ndarray] = {}
         self._table_args: tuple[str, int, int] | None = None
+        self._settings = None
+        self.choices = ScaleChoices(VIEW_NAME, COLUMN_KEYS)
+        self.hidden_panels: set[str] = set()
         self.run_selector = RunSelector("heatmapRun")
         self.run_selector.changed.connect(self.redraw)
-        self.layout().insertWidget(0, self.run_selector)
+        self.panel_button = PanelButton("heatmapPanels")
+        self.panel_button.changed.connect(self.set_hidden_panels)
+        self.scale_button = ScaleButton("heatmapColours", self._levels_of)
+        self.scale_button.changed.connect(self._scale_chosen)
+        controls = QWidget()
+        row = QHBoxLayout(controls)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(2)
+        row.addWidget(self.run_selector, 1)
+        row.addStretch(0)
+        row.addWidget(self.panel_button)
+        row.addWidget(self.scale_button)
+        self.layout().insertWidget(0, controls)
         self.title = text_label(justify="center", size="10pt")
         self.readout = text_label()
         self.canvas.scene().sigMouseMoved.connect(self._hovered)
 
-    # -- structure (rebuilt only when the cell, activation or layer count changes) --------------
-    def _build(self, cell: str, activation: str, L: int, cell_grad: bool) -> None:
+    # -- choices (colour scales, shown panels), remembered in the window's settings -------------
+    def use_settings(self, settings) -> None:
+        """Read and from now on keep the colour scales and hidden panels in ``settings`` (AppSettings)."""
+        self._settings = settings
+        self.choices.use_settings(settings)
+        self.hidden_panels = settings.hidden_panels(VIEW_NAME)
+        self.invalidate()
+        self.redraw()
+
+    def set_hidden_panels(self, keys) -> None:
+        """Hide the columns ``keys`` (COLUMN_KEYS) and show the others."""
+        self.hidden_panels = set(keys)
+        if self._settings is not None:
+            self._settings.set_hidden_panels(VIEW_NAME, self.hidden_panels)
+        self.invalidate()
+        self.redraw()
+
+    def set_scale(self, key: str, scale: cs.Scale) -> None:
+        """Colour column ``key`` on ``scale`` (as the Colours menu does)."""
+        self.choices.choose(key, scale)
+        self._scale_chosen(key)
+
+    def _scale_chosen(self, key: str) -> None:
+        # a newly chosen auto scale starts from the frame shown, not from an older auto state
+        self._scales = {k: v for k, v in self._scales.items() if k[1] != key}
+        self.invalidate()
+        self.redraw()
+
+    def _levels_of(self, key: str) -> tuple[float, float] | None:
+        return dict(self.frame.levels).get(key) if self.frame is not None else None
+
+    # -- structure (rebuilt only when the cell, activation, layers or shown columns change) -----
+    def _build(self, cell: str, activation: str, L: int, cell_grad: bool, shown: tuple[str, ...]) -> None:
         self.canvas.clear()
         self._click_targets.clear()
         self._panels, self._lines, self._separators = [], [], []
         self._bars = {}
-        columns = _columns(cell, activation, cell_grad)
+        columns = [c for c in _columns(cell, activation, cell_grad) if c.key in shown]
         self.canvas.addItem(self.title, row=0, col=0, colspan=len(columns))
         first = None
         for r, layer in enumerate(range(L - 1, -1, -1)):
@@ -160,9 +215,8 @@ class HiddenStateView(BaseView):
                 self._separators.append(seps)
                 self.on_click(plot, lambda x, y: self.emit_step(x, self._T))
         for c, column in enumerate(columns):
-            levels = column.fixed or ((0.0, 1.0) if column.positive else (-1.0, 1.0))
-            bar = pg.ColorBarItem(values=levels, colorMap=cm.colormap(column.colormap), interactive=False,
-                                  orientation="horizontal", width=10, label=column.scale)
+            bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cm.colormap(column.colormap), interactive=False,
+                                  orientation="horizontal", width=10, label=" ")
             for name in ("bottom", "top", "left", "right"):
                 style_axis(bar.getAxis(name))
             bar.setImageItem([img for _, col, _, img in self._panels if col is column])
@@ -170,6 +224,13 @@ class HiddenStateView(BaseView):
             self._bars[column.key] = bar
         self.canvas.addItem(self.readout, row=L + 2, col=0, colspan=len(columns))
         self._columns = columns
+
+    def _sync_menus(self, structure) -> None:
+        cell, activation, _, cell_grad, shown = structure
+        every = _columns(cell, activation, cell_grad)
+        self.panel_button.set_panels([(c.key, c.title) for c in every], self.hidden_panels)
+        self.scale_button.set_quantities([(c.key, c.title, c.quantity) for c in every if c.key in shown],
+                                         self.choices)
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
@@ -179,7 +240,7 @@ class HiddenStateView(BaseView):
         inputs = (trace, state.sample, state.run(run).config, prefix, state.run(run).id)
         if self._inputs is None or any(a is not b for a, b in zip(inputs, self._inputs)):
             self._inputs = inputs
-            frame = resolve(state, run, self._scales)
+            frame = resolve(state, run, self._scales, self.choices.chosen(), self.hidden_panels)
             self._scales = dict(frame.scales)
             if self.frame is None or not same(frame, self.frame):
                 self.frames_applied += 1
@@ -195,6 +256,7 @@ class HiddenStateView(BaseView):
             self._structure = frame.structure
             self._shape = None
             self._time_step = None
+        self._sync_menus(frame.structure)
         cell = frame.structure[0]
         T, H = frame.T, frame.H
         if (T, H) != self._shape:
@@ -207,9 +269,13 @@ class HiddenStateView(BaseView):
         self._data = {(layer, key): data for layer, key, data, _ in frame.panels}
         shown = {(layer, key): image for layer, key, _, image in frame.panels}
         levels = dict(frame.levels)
-        for key, bar in self._bars.items():
+        for key, text in frame.bar_titles:
+            bar = self._bars[key]
             if tuple(bar.levels()) != levels[key]:
                 bar.setLevels(levels[key])
+            axis = bar.getAxis("bottom")
+            if axis.labelText != text:
+                axis.setLabel(text)
         for (layer, column, plot, image), seps in zip(self._panels, self._separators):
             data = shown[(layer, column.key)]
             image.setImage(data, autoLevels=False, levels=levels[column.key],
@@ -257,11 +323,12 @@ class HiddenStateView(BaseView):
 @dataclass(frozen=True, slots=True)
 class HeatmapFrame:
     """What the view draws for one run and sample. ``structure``: (cell, activation, layers, has
-    dL/dc), which decides the panels; ``panels``: (layer, column key, (rows, T) values, (rows, T)
-    image as drawn: log10 |value| for a log column); ``levels``: (column key, (lo, hi));
-    ``scales``: ((run id, column key), s) of the growing scales after this frame."""
+    dL/dc, shown column keys), which decides the panels; ``panels``: (layer, column key, (rows, T)
+    values, (rows, T) image as drawn: log10 |value| for a log column); ``levels``: (column key,
+    (lo, hi)); ``bar_titles``: (column key, colour bar title naming its mode); ``scales``:
+    ((run id, column key), auto state) of the auto columns after this frame."""
 
-    structure: tuple[str, str, int, bool]
+    structure: tuple[str, str, int, bool, tuple[str, ...]]
     T: int
     H: int
     sample: int
@@ -269,24 +336,15 @@ class HeatmapFrame:
     levels: tuple[tuple[str, tuple[float, float]], ...]
     title: str
     scales: tuple[tuple[tuple[str, str], float], ...]
+    bar_titles: tuple[tuple[str, str], ...] = ()
 
 
-def _levels(column: _Column, data: list[np.ndarray], scale: float) -> tuple[tuple[float, float], float]:
-    """(levels, the growing scale after them) of one column given its scale so far."""
-    if column.fixed is not None:
-        return column.fixed, scale
-    if column.log:
-        lo, hi = ro.log_levels(np.abs(np.concatenate([d.ravel() for d in data])), DC_DECADES)
-        return (float(lo), float(hi)), scale
-    biggest = max((float(np.max(np.abs(d), initial=0.0)) for d in data), default=0.0)
-    scale = max(scale, ro.nice_ceiling(biggest))
-    return ((0.0, scale) if column.positive else (-scale, scale)), scale
-
-
-def resolve(state: ViewState, run: str = "A", scales=None) -> HeatmapFrame | None:
+def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=()) -> HeatmapFrame | None:
     """Pure: the frame of run ``run`` of ``state`` for the selected sample (None without a
-    trace). ``scales``: {(run id, column key): s} the growing scales reached so far; only this
-    run's entries count (another run id, e.g. a new model's, starts afresh)."""
+    trace). ``scales``: {(run id, column key): auto state} reached so far; only this run's entries
+    count (another run id, e.g. a new model's, starts afresh). ``chosen``: {column key:
+    colour_scale.Scale} the user's choices (others: the quantity's default mode); ``hidden``: the
+    column keys not to draw (all of them hidden: every column is drawn)."""
     r = state.run(run)
     trace = r.trace
     if trace is None:
@@ -294,19 +352,25 @@ def resolve(state: ViewState, run: str = "A", scales=None) -> HeatmapFrame | Non
     cell = ro.cell_kind(trace)
     activation = ro.run_activation(state, run) if cell == "rnn" else "fixed"
     L = ro.layer_count(trace)
-    structure = (cell, activation, L, cell == "lstm" and "dL_dc/0" in trace)
-    columns = _columns(cell, activation, structure[3])
+    cell_grad = cell == "lstm" and "dL_dc/0" in trace
+    every = _columns(cell, activation, cell_grad)
+    columns = [c for c in every if c.key not in hidden] or every
+    structure = (cell, activation, L, cell_grad, tuple(c.key for c in columns))
     b = min(state.sample, trace["loss_mask"].shape[0] - 1)
     T = int(trace["loss_mask"].shape[1])
     H = int(trace["hidden/0"].shape[2])
     data = {(layer, col.key): frozen(_panel_data(trace, col, cell, layer, b))
             for layer in range(L - 1, -1, -1) for col in columns}
     old = {k: v for k, v in (scales or {}).items() if k[0] == r.id}
-    levels, new_scales = [], {}
+    chosen = chosen or {}
+    levels, titles, new_scales = [], [], {}
     for col in columns:
-        lv, s = _levels(col, [d for (_, key), d in data.items() if key == col.key], old.get((r.id, col.key), 0.0))
+        scale = chosen.get(col.key) or cs.Scale(col.quantity.default_mode)
+        lv, s = cs.levels(col.quantity, scale, [d for (_, key), d in data.items() if key == col.key],
+                          old.get((r.id, col.key)))
         levels.append((col.key, lv))
-        if col.fixed is None and not col.log:
+        titles.append((col.key, cs.label(scale, lv, col.what)))
+        if s is not None:
             new_scales[(r.id, col.key)] = s
     panels = tuple((layer, col.key, data[(layer, col.key)],
                     frozen(np.log10(np.maximum(np.abs(data[(layer, col.key)]), TINY))) if col.log
@@ -315,7 +379,5 @@ def resolve(state: ViewState, run: str = "A", scales=None) -> HeatmapFrame | Non
     prefix = RunSelector.title_prefix(state, run)
     # the dock is titled "Hidden states" already; a short title fits a narrow dock on one line
     title = f"{prefix}Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
-    if any(col.fixed is None and not col.log for col in columns):
-        title += ("<br><span style='font-size:8pt'>s: a 1-2-5 scale that grows to the largest |value| "
-                  "seen and never shrinks</span>")
-    return HeatmapFrame(structure, T, H, b, panels, tuple(levels), title, tuple(new_scales.items()))
+    return HeatmapFrame(structure, T, H, b, panels, tuple(levels), title, tuple(new_scales.items()),
+                        tuple(titles))
