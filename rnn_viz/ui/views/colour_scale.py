@@ -159,11 +159,13 @@ def format_range(lo: float, hi: float) -> str:
     return f"{_num(lo)}…{_num(hi)}"
 
 
-def label(scale: Scale, lv: tuple[float, float], what: str = "") -> str:
-    """The colour bar's title: the mode first (short words, so a narrow bar can wrap between them),
-    then what it spans, e.g. ``auto · −2…2``, ``1–99 % · 0.04…0.93``, ``fixed · log10 −8…0``."""
+def label(scale: Scale, what: str = "") -> str:
+    """The colour bar's title: the mode, short enough for an 80 px bar (its ticks give the range),
+    e.g. ``auto``, ``1–99 %``, ``fixed (typed)``, ``auto · log10`` with ``what`` = "log10"."""
     mode = "1–99 %" if scale.mode == "percentile" else scale.mode
-    return f"{mode} · {what + ' ' if what else ''}{format_range(*lv)}"
+    if scale.mode == "fixed" and scale.typed is not None:
+        mode += " (typed)"
+    return f"{mode} · {what}" if what else mode
 
 
 def parse_range(text: str) -> tuple[float, float] | None:

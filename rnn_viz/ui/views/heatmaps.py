@@ -39,6 +39,7 @@ from .frames import frozen, same
 from .base import BaseView, selection_line, style_axis, style_plot, text_label
 from .runs import RunSelector
 from .scale_controls import PanelButton, ScaleButton, ScaleChoices
+from .tick_fit import fit_ticks
 
 __all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
 
@@ -53,13 +54,18 @@ COLUMN_KEYS = ("hidden", "cell", "dc", "gates", "candidate")
 VIEW_NAME = "heatmaps"  # the view's name in the settings (colour scales, hidden panels)
 
 
+def layer_key(layer: int) -> str:
+    """The name of a layer's row of panels among the hidden panels."""
+    return f"layer:{layer}"
+
+
 @dataclass(frozen=True)
 class _Column:
     """One quantity drawn for every layer: how to take it from the trace and how to colour it."""
 
     key: str          # one of COLUMN_KEYS
     title: str        # short: column titles set the layout's minimum width
-    what: str         # in the colour bar's title, after the mode: the quantity's range or unit
+    what: str         # in the colour bar's title, after the mode: its unit if not the value's
     quantity: cs.Quantity
     colormap: str
 
@@ -71,16 +77,16 @@ class _Column:
 def _columns(cell: str, activation: str, cell_grad: bool = False) -> list[_Column]:
     act = activation if cell == "rnn" else "tanh"
     h_map = cm.UNIT if cs.Quantity.of(act).value_range[0] >= 0 else cm.SIGNED
-    cols = [_Column("hidden", "h_t", act, cs.Quantity.of(act), h_map)]
+    cols = [_Column("hidden", "h_t", "", cs.Quantity.of(act), h_map)]
     if cell == "lstm":
-        cols.append(_Column("cell", "c_t (cell)", "", cs.Quantity.of("linear"), cm.SIGNED))
+        cols.append(_Column("cell", "c_t", "", cs.Quantity.of("linear"), cm.SIGNED))
         if cell_grad:
-            cols.append(_Column("dc", "dL/dc_t", "log10", cs.Quantity.log(DC_DECADES), cm.MAGNITUDE))
+            cols.append(_Column("dc", "|dL/dc_t|", "log10", cs.Quantity.log(DC_DECADES), cm.MAGNITUDE))
     if cell in SIGMOID_GATES:
-        names = ", ".join(SIGMOID_GATES[cell])
-        cols.append(_Column("gates", f"gates {names}", "", cs.Quantity.of("sigmoid"), cm.UNIT))
+        # short titles: a column can be 80 px wide; the gate names label the gates' rows
+        cols.append(_Column("gates", "gates", "", cs.Quantity.of("sigmoid"), cm.UNIT))
         cand = CANDIDATE[cell]
-        cols.append(_Column("candidate", f"candidate {cand}", "", cs.Quantity.of("tanh"), cm.SIGNED))
+        cols.append(_Column("candidate", f"{cand}_t", "", cs.Quantity.of("tanh"), cm.SIGNED))
     return cols
 
 
@@ -182,7 +188,8 @@ class HiddenStateView(BaseView):
         return dict(self.frame.levels).get(key) if self.frame is not None else None
 
     # -- structure (rebuilt only when the cell, activation, layers or shown columns change) -----
-    def _build(self, cell: str, activation: str, L: int, cell_grad: bool, shown: tuple[str, ...]) -> None:
+    def _build(self, cell: str, activation: str, L: int, cell_grad: bool, shown: tuple[str, ...],
+               layers: tuple[int, ...]) -> None:
         self.canvas.clear()
         self._click_targets.clear()
         self._panels, self._lines, self._separators = [], [], []
@@ -190,13 +197,16 @@ class HiddenStateView(BaseView):
         columns = [c for c in _columns(cell, activation, cell_grad) if c.key in shown]
         self.canvas.addItem(self.title, row=0, col=0, colspan=len(columns))
         first = None
-        for r, layer in enumerate(range(L - 1, -1, -1)):
+        bottom = layers[-1]
+        for r, layer in enumerate(layers):
             for c, column in enumerate(columns):
                 plot = style_plot(self.canvas.addPlot(row=r + 1, col=c),
                                   title=column.title if r == 0 else None,
-                                  left=f"layer {layer}: unit" if c == 0 else None,
-                                  bottom="time step t" if layer == 0 else None)
+                                  left=f"layer {layer}" if c == 0 else None,
+                                  # every bottom plot labelled, so the rows line up across columns
+                                  bottom=("time step t" if c == 0 else "t") if layer == bottom else None)
                 plot.getViewBox().invertY(True)  # unit 0 at the top, like a matrix
+                self._compact_axes(plot, column, cell, c, layer == bottom)
                 image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
                 image.setLookupTable(cm.lookup_table(column.colormap))
                 plot.addItem(image)
@@ -219,16 +229,36 @@ class HiddenStateView(BaseView):
                                   orientation="horizontal", width=10, label=" ")
             for name in ("bottom", "top", "left", "right"):
                 style_axis(bar.getAxis(name))
+            fit_ticks(bar.getAxis("bottom"))
             bar.setImageItem([img for _, col, _, img in self._panels if col is column])
-            self.canvas.addItem(bar, row=L + 1, col=c)
+            self.canvas.addItem(bar, row=len(layers) + 1, col=c)
             self._bars[column.key] = bar
-        self.canvas.addItem(self.readout, row=L + 2, col=0, colspan=len(columns))
+        self.canvas.addItem(self.readout, row=len(layers) + 2, col=0, colspan=len(columns))
         self._columns = columns
 
+    @staticmethod
+    def _compact_axes(plot: pg.PlotItem, column: _Column, cell: str, c: int, bottom_row: bool) -> None:
+        """Tick labels only where they say something: time under the bottom row (the columns share
+        their time axis), unit numbers on the first column, gate names on the gates' blocks; the
+        other columns have the first column's units (the hover readout names each row)."""
+        x, y = plot.getAxis("bottom"), plot.getAxis("left")
+        fit_ticks(x)
+        if not bottom_row:
+            x.setStyle(showValues=False)
+            x.setHeight(6)
+        if column.key == "gates":
+            y.setTicks(None)  # set per frame: the block centres depend on H
+        elif c == 0:
+            fit_ticks(y)
+        else:
+            y.setStyle(showValues=False)
+            y.setWidth(6)
+
     def _sync_menus(self, structure) -> None:
-        cell, activation, _, cell_grad, shown = structure
+        cell, activation, L, cell_grad, shown, _ = structure
         every = _columns(cell, activation, cell_grad)
-        self.panel_button.set_panels([(c.key, c.title) for c in every], self.hidden_panels)
+        layers = [(layer_key(l), f"layer {l}") for l in range(L - 1, -1, -1)] if L > 1 else []
+        self.panel_button.set_panels([(c.key, c.title) for c in every], self.hidden_panels, layers)
         self.scale_button.set_quantities([(c.key, c.title, c.quantity) for c in every if c.key in shown],
                                          self.choices)
 
@@ -265,17 +295,23 @@ class HiddenStateView(BaseView):
                 rows = H * (len(SIGMOID_GATES[cell]) if column.key == "gates" else 1)
                 plot.setXRange(-0.5, T - 0.5, padding=0)
                 plot.setYRange(-0.5, rows - 0.5, padding=0)
+                if column.key == "gates":
+                    names = SIGMOID_GATES[cell]
+                    plot.getAxis("left").setTicks([[((g + 0.5) * H - 0.5, n) for g, n in enumerate(names)], []])
         self._T = T
         self._data = {(layer, key): data for layer, key, data, _ in frame.panels}
         shown = {(layer, key): image for layer, key, _, image in frame.panels}
         levels = dict(frame.levels)
-        for key, text in frame.bar_titles:
+        for key, text, mode in frame.bar_titles:
             bar = self._bars[key]
             if tuple(bar.levels()) != levels[key]:
                 bar.setLevels(levels[key])
             axis = bar.getAxis("bottom")
             if axis.labelText != text:
-                axis.setLabel(text)
+                axis.setLabel(text, **{"font-size": "8pt"})
+            tip = f"colour scale {cs.format_range(*levels[key])}: {cs.MODE_TIPS[mode]} (Colours menu)"
+            if bar.toolTip() != tip:
+                bar.setToolTip(tip)
         for (layer, column, plot, image), seps in zip(self._panels, self._separators):
             data = shown[(layer, column.key)]
             image.setImage(data, autoLevels=False, levels=levels[column.key],
@@ -323,12 +359,12 @@ class HiddenStateView(BaseView):
 @dataclass(frozen=True, slots=True)
 class HeatmapFrame:
     """What the view draws for one run and sample. ``structure``: (cell, activation, layers, has
-    dL/dc, shown column keys), which decides the panels; ``panels``: (layer, column key, (rows, T)
+    dL/dc, shown column keys, shown layers top first), which decides the panels; ``panels``: (layer, column key, (rows, T)
     values, (rows, T) image as drawn: log10 |value| for a log column); ``levels``: (column key,
-    (lo, hi)); ``bar_titles``: (column key, colour bar title naming its mode); ``scales``:
+    (lo, hi)); ``bar_titles``: (column key, colour bar title naming its mode, the mode); ``scales``:
     ((run id, column key), auto state) of the auto columns after this frame."""
 
-    structure: tuple[str, str, int, bool, tuple[str, ...]]
+    structure: tuple[str, str, int, bool, tuple[str, ...], tuple[int, ...]]
     T: int
     H: int
     sample: int
@@ -336,7 +372,7 @@ class HeatmapFrame:
     levels: tuple[tuple[str, tuple[float, float]], ...]
     title: str
     scales: tuple[tuple[tuple[str, str], float], ...]
-    bar_titles: tuple[tuple[str, str], ...] = ()
+    bar_titles: tuple[tuple[str, str, str], ...] = ()
 
 
 def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=()) -> HeatmapFrame | None:
@@ -344,7 +380,8 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     trace). ``scales``: {(run id, column key): auto state} reached so far; only this run's entries
     count (another run id, e.g. a new model's, starts afresh). ``chosen``: {column key:
     colour_scale.Scale} the user's choices (others: the quantity's default mode); ``hidden``: the
-    column keys not to draw (all of them hidden: every column is drawn)."""
+    column keys and ``layer_key(l)`` of the layers not to draw (all columns or all layers hidden:
+    all of them are drawn)."""
     r = state.run(run)
     trace = r.trace
     if trace is None:
@@ -355,12 +392,13 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     cell_grad = cell == "lstm" and "dL_dc/0" in trace
     every = _columns(cell, activation, cell_grad)
     columns = [c for c in every if c.key not in hidden] or every
-    structure = (cell, activation, L, cell_grad, tuple(c.key for c in columns))
+    layers = tuple(l for l in range(L - 1, -1, -1) if layer_key(l) not in hidden) or tuple(range(L - 1, -1, -1))
+    structure = (cell, activation, L, cell_grad, tuple(c.key for c in columns), layers)
     b = min(state.sample, trace["loss_mask"].shape[0] - 1)
     T = int(trace["loss_mask"].shape[1])
     H = int(trace["hidden/0"].shape[2])
     data = {(layer, col.key): frozen(_panel_data(trace, col, cell, layer, b))
-            for layer in range(L - 1, -1, -1) for col in columns}
+            for layer in layers for col in columns}
     old = {k: v for k, v in (scales or {}).items() if k[0] == r.id}
     chosen = chosen or {}
     levels, titles, new_scales = [], [], {}
@@ -369,13 +407,13 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
         lv, s = cs.levels(col.quantity, scale, [d for (_, key), d in data.items() if key == col.key],
                           old.get((r.id, col.key)))
         levels.append((col.key, lv))
-        titles.append((col.key, cs.label(scale, lv, col.what)))
+        titles.append((col.key, cs.label(scale, col.what), scale.mode))
         if s is not None:
             new_scales[(r.id, col.key)] = s
     panels = tuple((layer, col.key, data[(layer, col.key)],
                     frozen(np.log10(np.maximum(np.abs(data[(layer, col.key)]), TINY))) if col.log
                     else data[(layer, col.key)])
-                   for layer in range(L - 1, -1, -1) for col in columns)
+                   for layer in layers for col in columns)
     prefix = RunSelector.title_prefix(state, run)
     # the dock is titled "Hidden states" already; a short title fits a narrow dock on one line
     title = f"{prefix}Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"

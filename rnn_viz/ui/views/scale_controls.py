@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMenu, QMessageBox, QToolButton, QWidget
 
-from .colour_scale import MODE_TIPS, MODES, Quantity, Scale, format_range, parse_range
+from .colour_scale import MODE_TIPS, MODES, Quantity, Scale, parse_range
 
 __all__ = ["ScaleChoices", "ScaleButton", "PanelButton"]
 
@@ -112,8 +112,7 @@ class ScaleButton(QWidget):
     def _ask_range(self, key: str, quantity: Quantity) -> None:
         now = self._levels_now(key)
         text, ok = QInputDialog.getText(self, "Colour range", "Fixed colour range, low and high "
-                                        "(e.g. -2, 2):", text=format_range(*now).replace("…", ", ")
-                                        .replace("−", "-") if now else "")
+                                        "(e.g. -2, 2):", text=f"{now[0]:.4g}, {now[1]:.4g}" if now else "")
         if not ok:
             return
         typed = parse_range(text)
@@ -139,26 +138,32 @@ class PanelButton(QWidget):
         self._items: tuple = ()
         self.actions: dict[str, QAction] = {}
 
-    def set_panels(self, items: list[tuple[str, str]], hidden: set[str]) -> None:
-        state = (tuple(items), frozenset(hidden))
+    def set_panels(self, items: list[tuple[str, str]], hidden: set[str],
+                   rows: list[tuple[str, str]] = ()) -> None:
+        """``items``: (key, title) of the columns, ``rows``: of the rows (layers), each group with
+        at least one shown; ``hidden``: the keys hidden now."""
+        state = (tuple(items), tuple(rows), frozenset(hidden))
         if state == self._items:
             return
         self._items = state
         self.menu.clear()
         self.actions = {}
-        shown = [k for k, _ in items if k not in hidden]
-        for key, title in items:
-            act = self.menu.addAction(title)
-            act.setCheckable(True)
-            act.setChecked(key not in hidden)
-            act.setEnabled(not (key in shown and len(shown) == 1))
-            act.toggled.connect(lambda on, k=key: self.toggle(k, on))
-            self.actions[key] = act
-        self.setVisible(len(items) > 1)
+        for group in (items, rows):
+            if self.actions and group:
+                self.menu.addSeparator()
+            shown = [k for k, _ in group if k not in hidden]
+            for key, title in group:
+                act = self.menu.addAction(title)
+                act.setCheckable(True)
+                act.setChecked(key not in hidden)
+                act.setEnabled(not (key in shown and len(shown) == 1))
+                act.toggled.connect(lambda on, k=key: self.toggle(k, on))
+                self.actions[key] = act
+        self.setVisible(len(items) + len(rows) > 1)
 
     def toggle(self, key: str, on: bool) -> None:
-        items, hidden = self._items
+        items, rows, hidden = self._items
         hidden = set(hidden) - {key} if on else set(hidden) | {key}
-        if all(k in hidden for k, _ in items):
+        if any(group and all(k in hidden for k, _ in group) for group in (items, rows)):
             return
         self.changed.emit(hidden)

@@ -1,0 +1,51 @@
+"""Tick spacing that leaves room for the tick labels, so they never run together on a narrow axis.
+
+pyqtgraph always draws its top tick level, however crowded: on an 80 px wide heatmap the time axis
+read "01020304050" and a colour bar "0.20.40.60.8". ``fit_ticks(axis)`` makes an axis widen its
+major spacing in 1-2-5 steps until the widest label of the range, plus a gap, fits between ticks.
+"""
+from __future__ import annotations
+
+import math
+import types
+
+import pyqtgraph as pg
+from PySide6.QtGui import QFont, QFontMetricsF
+
+__all__ = ["fit_ticks", "GAP_PX"]
+
+GAP_PX = 8.0  # free pixels between two neighbouring tick labels
+
+
+def _label_extent(axis: pg.AxisItem, lo: float, hi: float, spacing: float) -> float:
+    """Pixels one tick label takes along the axis (width on a horizontal axis, height on a vertical)."""
+    metrics = QFontMetricsF(axis.style.get("tickFont") or QFont())
+    if axis.orientation in ("left", "right"):
+        return metrics.height()
+    texts = axis.tickStrings([lo, hi, lo + spacing], 1.0, spacing)
+    return max(metrics.horizontalAdvance(t) for t in texts)
+
+
+def _fitting_spacing(axis: pg.AxisItem, minVal: float, maxVal: float, size: float):
+    levels = type(axis).tickSpacing(axis, minVal, maxVal, size)
+    span = maxVal - minVal
+    if not levels or size <= 0 or not math.isfinite(span) or span <= 0:
+        return levels
+    spacing, offset = levels[0]
+    px_per_unit = size / span
+    need = _label_extent(axis, minVal, maxVal, spacing) + GAP_PX
+    step = spacing
+    while step * px_per_unit < need:
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        step *= 2.5 if round(mantissa) == 2 else 2.0
+    if step == spacing:
+        return levels
+    # the finer levels stay as unlabelled ticks (maxTextLevel = 0 below)
+    return [(step, 0.0), *[lv for lv in levels if lv[0] < step][:1]]
+
+
+def fit_ticks(axis: pg.AxisItem) -> pg.AxisItem:
+    """Make ``axis`` label only ticks far enough apart for their labels (see the module doc)."""
+    axis.tickSpacing = types.MethodType(_fitting_spacing, axis)
+    axis.setStyle(maxTextLevel=0)
+    return axis
