@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self.view_docks: dict[str, QDockWidget] = {}
         for name, cls, title in (views or _default_views()):
             view = cls()
+            if hasattr(view, "use_settings"):  # a view that remembers choices (colour scales, panels)
+                view.use_settings(self.app_settings)
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}Dock")
             dock.setWidget(view)

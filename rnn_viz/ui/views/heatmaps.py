@@ -28,8 +28,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-from PySide6.QtWidgets import QHBoxLayout, QWidget
-
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
@@ -38,7 +36,7 @@ from . import readouts as ro
 from .frames import frozen, same
 from .base import BaseView, selection_line, style_axis, style_plot, text_label
 from .runs import RunSelector
-from .scale_controls import PanelButton, ScaleButton, ScaleChoices
+from .scale_controls import PanelButton, ScaleButton, ScaleChoices, controls_row
 from .tick_fit import fit_ticks
 
 __all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
@@ -143,15 +141,7 @@ class HiddenStateView(BaseView):
         self.panel_button.changed.connect(self.set_hidden_panels)
         self.scale_button = ScaleButton("heatmapColours", self._levels_of)
         self.scale_button.changed.connect(self._scale_chosen)
-        controls = QWidget()
-        row = QHBoxLayout(controls)
-        row.setContentsMargins(0, 0, 4, 0)
-        row.setSpacing(2)
-        row.addWidget(self.run_selector, 1)
-        row.addStretch(0)
-        row.addWidget(self.panel_button)
-        row.addWidget(self.scale_button)
-        self.layout().insertWidget(0, controls)
+        self.layout().insertWidget(0, controls_row(self.run_selector, self.panel_button, self.scale_button))
         self.title = text_label(justify="center", size="10pt")
         self.readout = text_label()
         self.canvas.scene().sigMouseMoved.connect(self._hovered)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMenu, QMessageBox, QTo
 
 from .colour_scale import MODE_TIPS, MODES, Quantity, Scale, parse_range
 
-__all__ = ["ScaleChoices", "ScaleButton", "PanelButton"]
+__all__ = ["ScaleChoices", "ScaleButton", "PanelButton", "controls_row"]
 
 
 class ScaleChoices:
@@ -167,3 +167,16 @@ class PanelButton(QWidget):
         if any(group and all(k in hidden for k, _ in group) for group in (items, rows)):
             return
         self.changed.emit(hidden)
+
+
+def controls_row(run_selector: QWidget, *buttons: QWidget) -> QWidget:
+    """One row above a view's plots: the run selector (shown in compare mode only) on the left and
+    ``buttons`` on the right."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 4, 0)
+    layout.setSpacing(2)
+    layout.addWidget(run_selector, 1)
+    for button in buttons:
+        layout.addWidget(button)
+    return row
