@@ -64,7 +64,7 @@ class UnrolledGraphView(BaseView):
         self.run_selector = RunSelector("graphRun")
         self.run_selector.changed.connect(self.redraw)
         self.node_scale = ScaleChoices("graph", ("nodes",))
-        self.scale_button = ScaleButton("graphColours", lambda key: self.frame and self.frame.node_levels)
+        self.scale_button = ScaleButton("graphColours", self.node_scale, lambda key: self.frame and self.frame.node_levels)
         self.scale_button.changed.connect(self._node_scale_chosen)
         self.layout().insertWidget(0, controls_row(self.run_selector, self.scale_button))
         self._T = 0
@@ -249,7 +249,7 @@ class UnrolledGraphView(BaseView):
             self.node_bar.setLevels((lo, hi))
         if self.node_bar.getAxis("right").labelText != frame.node_bar_title:
             self.node_bar.getAxis("right").setLabel(frame.node_bar_title)
-        self.scale_button.set_quantities([("nodes", "nodes", frame.node_quantity)], self.node_scale)
+        self.scale_button.set_quantities([("nodes", "nodes", frame.node_quantity)])
         self._node_idx = frame.node_idx
         for l, band in enumerate(self.bands):
             if l < self._L:

@@ -139,7 +139,7 @@ class HiddenStateView(BaseView):
         self.run_selector.changed.connect(self.redraw)
         self.panel_button = PanelButton("heatmapPanels")
         self.panel_button.changed.connect(self.set_hidden_panels)
-        self.scale_button = ScaleButton("heatmapColours", self._levels_of)
+        self.scale_button = ScaleButton("heatmapColours", self.choices, self._levels_of)
         self.scale_button.changed.connect(self._scale_chosen)
         self.layout().insertWidget(0, controls_row(self.run_selector, self.panel_button, self.scale_button))
         self.title = text_label(justify="center", size="10pt")
@@ -249,8 +249,7 @@ class HiddenStateView(BaseView):
         every = _columns(cell, activation, cell_grad)
         layers = [(layer_key(l), f"layer {l}") for l in range(L - 1, -1, -1)] if L > 1 else []
         self.panel_button.set_panels([(c.key, c.title) for c in every], self.hidden_panels, layers)
-        self.scale_button.set_quantities([(c.key, c.title, c.quantity) for c in every if c.key in shown],
-                                         self.choices)
+        self.scale_button.set_quantities([(c.key, c.title, c.quantity) for c in every if c.key in shown])
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:

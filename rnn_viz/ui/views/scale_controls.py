@@ -58,13 +58,14 @@ def _button(name: str, text: str, tip: str, parent) -> tuple[QToolButton, QMenu]
 class ScaleButton(QWidget):
     """A "Colours" tool button: per quantity a submenu of the modes and "Type a range…".
 
-    ``set_quantities([(key, title, quantity)], choices)`` rebuilds it; ``changed(key)`` fires after
-    the user picked (the choice is already in ``choices``). ``levels_now(key)`` gives the levels
-    drawn, to pre-fill the range dialog."""
+    ``set_quantities([(key, title, quantity)])`` rebuilds it; ``changed(key)`` fires after the user
+    picked (the choice is already in ``choices``). ``levels_now(key)`` gives the levels drawn, to
+    pre-fill the range dialog."""
 
     changed = Signal(str)
 
-    def __init__(self, name: str, levels_now: Callable[[str], tuple[float, float] | None], parent=None):
+    def __init__(self, name: str, choices: ScaleChoices,
+                 levels_now: Callable[[str], tuple[float, float] | None], parent=None):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -73,14 +74,14 @@ class ScaleButton(QWidget):
         layout.addWidget(self.button)
         self._levels_now = levels_now
         self._shown: tuple = ()
-        self._choices: ScaleChoices | None = None
+        self._choices = choices
         self.actions: dict[tuple[str, str], QAction] = {}
 
-    def set_quantities(self, items: list[tuple[str, str, Quantity]], choices: ScaleChoices) -> None:
-        shown = tuple((k, t, q, choices.scale(k, q)) for k, t, q in items)
-        if shown == self._shown and choices is self._choices:
+    def set_quantities(self, items: list[tuple[str, str, Quantity]]) -> None:
+        shown = tuple((k, t, q, self._choices.scale(k, q)) for k, t, q in items)
+        if shown == self._shown:
             return
-        self._shown, self._choices = shown, choices
+        self._shown = shown
         self.menu.clear()
         self.actions = {}
         for key, title, quantity, scale in shown:
@@ -101,8 +102,7 @@ class ScaleButton(QWidget):
 
     def pick(self, key: str, mode: str, typed: tuple[float, float] | None = None) -> None:
         """Choose ``mode`` for ``key`` (``typed``: the range of ``fixed``; kept from before if None)."""
-        assert self._choices is not None
-        old = next((s for k, _, _, s in self._shown if k == key), None)
+        old = self._choices.chosen().get(key)
         if typed is None and mode == "fixed" and old is not None:
             typed = old.typed
         self._choices.choose(key, Scale(mode, typed))
