@@ -107,3 +107,65 @@ def test_a_new_model_starts_its_colour_scales_afresh(view):
     fresh["hidden/0"] = np.abs(state.trace["hidden/0"]) * 3.0
     view.render(replace(state, trace=fresh, config=config, model_id=2))
     assert view._bars["hidden"].levels() == (0.0, 5.0)
+
+
+# ------------------------------------------------------------------- legible at a dock's size
+def text_rects(view):
+    """(text, scene rect) of every text the canvas shows: tick labels (from generateDrawSpecs),
+    axis labels, plot and view titles."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QImage, QPainter
+
+    QApplication.processEvents()
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    out = []
+    try:
+        for item in view.canvas.scene().items():
+            if isinstance(item, pg.AxisItem) and item.isVisible():
+                if item.style["showValues"]:
+                    specs = item.generateDrawSpecs(painter)
+                    for rect, _, text in (specs[2] if specs else []):
+                        out.append((text, item.mapRectToScene(rect)))
+                if item.label.isVisible() and item.labelText.strip():
+                    out.append((item.labelText, item.label.sceneBoundingRect()))
+    finally:
+        painter.end()
+    titles = [p.titleLabel for _, _, p, _ in view._panels] + [view.title]
+    for label in titles:
+        if label.isVisible() and label.text:
+            out.append((label.text, label.item.sceneBoundingRect()))
+    return out
+
+
+def overlaps(rects):
+    bad = []
+    for i, (a, ra) in enumerate(rects):
+        for b, rb in rects[i + 1:]:
+            inter = ra.intersected(rb)
+            if inter.width() > 0.5 and inter.height() > 0.5:
+                bad.append((a, b))
+    return bad
+
+
+@pytest.mark.parametrize("cell, layers", [("lstm", 1), ("lstm", 2), ("gru", 2), ("rnn", 2)])
+@pytest.mark.parametrize("size, T", [((400, 300), 50), ((420, 320), 400), ((600, 450), 1000)])
+def test_tick_labels_and_titles_never_run_together(qtbot, cell, layers, size, T):
+    view = HiddenStateView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    state = make_state(cell, layers, T=T, H=32 if T < 1000 else 16)
+    view.render(state)
+    for _ in range(3):  # the layout settles over a few passes (titles wrap, axes widen)
+        QApplication.processEvents()
+    rects = text_rects(view)
+    assert len(rects) > 4 * len(view._bars)
+    assert overlaps(rects) == []
+    # nothing drawn outside the canvas (text cut at the dock edge)
+    canvas = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
+    cut = [t for t, r in rects if not canvas.adjusted(-1, -1, 1, 1).contains(r)]
+    assert cut == []
+    # each colour bar labels at least one value, and its title says the mode
+    for key, bar in view._bars.items():
+        assert bar.getAxis("bottom").labelText in ("fixed", "auto", "auto · log10")

@@ -37,7 +37,7 @@ from .frames import frozen, same
 from .base import BaseView, selection_line, style_axis, style_plot, text_label
 from .runs import RunSelector
 from .scale_controls import PanelButton, ScaleButton, ScaleChoices, controls_row
-from .tick_fit import fit_ticks
+from .tick_fit import block_ticks, fit_ticks
 
 __all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
 
@@ -236,11 +236,9 @@ class HiddenStateView(BaseView):
         if not bottom_row:
             x.setStyle(showValues=False)
             x.setHeight(6)
-        if column.key == "gates":
-            y.setTicks(None)  # set per frame: the block centres depend on H
-        elif c == 0:
+        if c == 0 and column.key != "gates":
             fit_ticks(y)
-        else:
+        elif column.key != "gates":  # the gates get their names per frame (block_ticks)
             y.setStyle(showValues=False)
             y.setWidth(6)
 
@@ -285,8 +283,7 @@ class HiddenStateView(BaseView):
                 plot.setXRange(-0.5, T - 0.5, padding=0)
                 plot.setYRange(-0.5, rows - 0.5, padding=0)
                 if column.key == "gates":
-                    names = SIGMOID_GATES[cell]
-                    plot.getAxis("left").setTicks([[((g + 0.5) * H - 0.5, n) for g, n in enumerate(names)], []])
+                    block_ticks(plot.getAxis("left"), SIGMOID_GATES[cell], H)
         self._T = T
         self._data = {(layer, key): data for layer, key, data, _ in frame.panels}
         shown = {(layer, key): image for layer, key, _, image in frame.panels}

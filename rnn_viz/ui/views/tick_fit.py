@@ -12,7 +12,7 @@ import types
 import pyqtgraph as pg
 from PySide6.QtGui import QFont, QFontMetricsF
 
-__all__ = ["fit_ticks", "GAP_PX"]
+__all__ = ["fit_ticks", "block_ticks", "GAP_PX"]
 
 GAP_PX = 8.0  # free pixels between two neighbouring tick labels
 
@@ -48,4 +48,35 @@ def fit_ticks(axis: pg.AxisItem) -> pg.AxisItem:
     """Make ``axis`` label only ticks far enough apart for their labels (see the module doc)."""
     axis.tickSpacing = types.MethodType(_fitting_spacing, axis)
     axis.setStyle(maxTextLevel=0)
+    return axis
+
+
+def _block_values(axis: pg.AxisItem, minVal: float, maxVal: float, size: float):
+    names, rows = axis._rnn_viz_blocks
+    span = maxVal - minVal
+    if size <= 0 or not math.isfinite(span) or span <= 0:
+        return [(None, [])]
+    block_px = rows * size / span
+    need = _label_extent(axis, minVal, maxVal, 1.0) + 2.0
+    every = max(1, math.ceil(need / block_px))  # as many names as fit, evenly spaced
+    centres = [(i + 0.5) * rows - 0.5 for i in range(0, len(names), every)]
+    return [(None, [c for c in centres if minVal <= c <= maxVal])]
+
+
+def _block_strings(axis: pg.AxisItem, values, scale, spacing):
+    names, rows = axis._rnn_viz_blocks
+    return [names[int(round((v + 0.5) / rows - 0.5))] if 0 <= round((v + 0.5) / rows - 0.5) < len(names)
+            else "" for v in values]
+
+
+def block_ticks(axis: pg.AxisItem, names: tuple[str, ...], rows: int) -> pg.AxisItem:
+    """Label ``axis`` with ``names`` at the centres of consecutive blocks of ``rows`` rows (the
+    gates' blocks of H units), leaving out names that would touch their neighbours."""
+    first = not hasattr(axis, "_rnn_viz_blocks")
+    axis._rnn_viz_blocks = (tuple(names), int(rows))
+    if first:
+        axis.tickValues = types.MethodType(_block_values, axis)
+        axis.tickStrings = types.MethodType(_block_strings, axis)
+    axis.picture = None
+    axis.update()
     return axis
