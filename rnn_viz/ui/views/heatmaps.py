@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
@@ -141,9 +142,14 @@ class HiddenStateView(BaseView):
         self.panel_button.changed.connect(self.set_hidden_panels)
         self.scale_button = ScaleButton("heatmapColours", self.choices, self._levels_of)
         self.scale_button.changed.connect(self._scale_chosen)
-        self.layout().insertWidget(0, controls_row(self.run_selector, self.panel_button, self.scale_button))
+        # The hover readout sits in the controls row: in the canvas it took a line of plot height.
+        self.readout = QLabel("")
+        self.readout.setObjectName("heatmapReadout")
+        self.readout.setMinimumWidth(0)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.layout().insertWidget(0, controls_row(self.run_selector, self.readout, self.panel_button,
+                                                   self.scale_button))
         self.title = text_label(justify="center", size="10pt")
-        self.readout = text_label()
         self.canvas.scene().sigMouseMoved.connect(self._hovered)
 
     # -- choices (colour scales, shown panels), remembered in the window's settings -------------
@@ -223,7 +229,6 @@ class HiddenStateView(BaseView):
             bar.setImageItem([img for _, col, _, img in self._panels if col is column])
             self.canvas.addItem(bar, row=len(layers) + 1, col=c)
             self._bars[column.key] = bar
-        self.canvas.addItem(self.readout, row=len(layers) + 2, col=0, colspan=len(columns))
         self._columns = columns
 
     @staticmethod
@@ -232,13 +237,19 @@ class HiddenStateView(BaseView):
         their time axis), unit numbers on the first column, gate names on the gates' blocks; the
         other columns have the first column's units (the hover readout names each row)."""
         x, y = plot.getAxis("bottom"), plot.getAxis("left")
+        if not plot.titleLabel.text:  # an empty title still took a line of height from the plot
+            plot.layout.removeItem(plot.titleLabel)
+            plot.titleLabel.setVisible(False)
         fit_ticks(x)
         if not bottom_row:
             x.setStyle(showValues=False)
             x.setHeight(6)
-        if c == 0 and column.key != "gates":
+        if column.key == "gates":  # one-letter gate names, set per frame (block_ticks)
+            if c > 0:  # the first column's axis also holds the layer's label
+                y.setWidth(18)
+        elif c == 0:
             fit_ticks(y)
-        elif column.key != "gates":  # the gates get their names per frame (block_ticks)
+        else:
             y.setStyle(showValues=False)
             y.setWidth(6)
 
@@ -331,8 +342,8 @@ class HiddenStateView(BaseView):
                 if data is not None and 0 <= t < data.shape[1] and 0 <= row < data.shape[0]:
                     H = self.frame.H
                     name = _row_names(column, self._structure[0], H)[row]
-                    self.readout.setText(f"layer {layer}, {column.title} {name} at t = {t}: "
-                                         f"{data[row, t]:.4g}")
+                    # short: it shares a row with the run selector and the menus
+                    self.readout.setText(f"layer {layer} {column.title} {name}, t = {t}: {data[row, t]:.4g}")
                     return
         self.readout.setText("")
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMenu, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox, QToolButton, QWidget
 
 from .colour_scale import MODE_TIPS, MODES, Quantity, Scale, parse_range
 
@@ -169,14 +169,23 @@ class PanelButton(QWidget):
         self.changed.emit(hidden)
 
 
-def controls_row(run_selector: QWidget, *buttons: QWidget) -> QWidget:
-    """One row above a view's plots: the run selector (shown in compare mode only) on the left and
-    ``buttons`` on the right."""
+def controls_row(run_selector: QWidget, *widgets: QWidget) -> QWidget:
+    """One row above a view's plots: the run selector (shown in compare mode only) on the left,
+    ``widgets`` after it; the first QLabel among them (a readout) takes the free width, else a
+    stretch does."""
     row = QWidget()
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 4, 0)
     layout.setSpacing(2)
-    layout.addWidget(run_selector, 1)
-    for button in buttons:
-        layout.addWidget(button)
+    layout.addWidget(run_selector)
+    stretched = False
+    for widget in widgets:
+        if isinstance(widget, QLabel) and not stretched:
+            layout.addWidget(widget, 1)
+            stretched = True
+        else:
+            if not stretched:
+                layout.addStretch(1)
+                stretched = True
+            layout.addWidget(widget)
     return row
