@@ -166,6 +166,11 @@ def test_tick_labels_and_titles_never_run_together(qtbot, cell, layers, size, T)
     canvas = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
     cut = [t for t, r in rects if not canvas.adjusted(-1, -1, 1, 1).contains(r)]
     assert cut == []
+    texts = [t for t, _ in rects]
+    if size[1] >= 450 and cell != "rnn":  # room for the gates' names on their blocks
+        names = {"lstm": ["i", "f", "o"], "gru": ["r", "z"]}[cell]
+        assert all(texts.count(n) == layers for n in names)
+    assert "time step t" in texts and all(f"layer {l}" in texts for l in range(layers))
     # each colour bar labels at least one value, and its title says the mode
     for key, bar in view._bars.items():
         assert bar.getAxis("bottom").labelText in ("fixed", "auto", "auto · log10")

@@ -28,12 +28,12 @@ def _label_extent(axis: pg.AxisItem, lo: float, hi: float, spacing: float) -> fl
 
 def _fitting_spacing(axis: pg.AxisItem, minVal: float, maxVal: float, size: float):
     levels = type(axis).tickSpacing(axis, minVal, maxVal, size)
-    span = maxVal - minVal
+    span = abs(maxVal - minVal)
     if not levels or size <= 0 or not math.isfinite(span) or span <= 0:
         return levels
     spacing, offset = levels[0]
     px_per_unit = size / span
-    need = _label_extent(axis, minVal, maxVal, spacing) + GAP_PX
+    need = _label_extent(axis, min(minVal, maxVal), max(minVal, maxVal), spacing) + GAP_PX
     step = spacing
     while step * px_per_unit < need:
         mantissa = step / 10 ** math.floor(math.log10(step))
@@ -53,6 +53,7 @@ def fit_ticks(axis: pg.AxisItem) -> pg.AxisItem:
 
 def _block_values(axis: pg.AxisItem, minVal: float, maxVal: float, size: float):
     names, rows = axis._rnn_viz_blocks
+    minVal, maxVal = min(minVal, maxVal), max(minVal, maxVal)  # an inverted axis passes them swapped
     span = maxVal - minVal
     if size <= 0 or not math.isfinite(span) or span <= 0:
         return [(None, [])]
