@@ -98,6 +98,16 @@ def test_percentile_of_a_large_frame_uses_a_strided_sample_and_stays_close():
     assert abs(lo - exact[0]) < 0.02 and abs(hi - exact[1]) < 0.02
 
 
+def test_percentile_of_many_large_panels_samples_each_panel_alike():
+    layers = [rng.normal(size=(384, 400)), rng.normal(size=(384, 400)) + 1]
+    before = [d.copy() for d in layers]
+    k = sum(d.size for d in layers) // cs.EXACT_LIMIT
+    sample = np.concatenate([d.ravel()[::k] for d in layers])
+    got = cs.levels(cs.Quantity.of("linear"), cs.Scale("percentile"), layers)[0]
+    assert got == tuple(float(v) for v in np.percentile(sample, [1, 99]))
+    assert all(np.array_equal(d, b) for d, b in zip(layers, before))  # the panels are untouched
+
+
 def test_percentile_of_a_constant_or_empty_frame_is_still_a_range():
     assert cs.percentile_levels(np.full(10, 0.5)) == (-0.5, 1.5)
     assert cs.percentile_levels(np.zeros(0)) == (0.0, 1.0)
