@@ -99,3 +99,10 @@ class AppSettings:
 
     def set_hidden_panels(self, view: str, keys) -> None:
         self._q.setValue(f"panels/{view}/hidden", sorted(keys))
+
+    def side_by_side(self, view: str) -> bool:
+        """Whether ``view`` draws the runs of compare mode side by side (default) or one at a time."""
+        return str(self._q.value(f"panels/{view}/side_by_side", "true")).lower() not in ("false", "0")
+
+    def set_side_by_side(self, view: str, on: bool) -> None:
+        self._q.setValue(f"panels/{view}/side_by_side", "true" if on else "false")

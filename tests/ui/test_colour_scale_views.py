@@ -147,7 +147,8 @@ def test_a_new_model_in_the_window_resets_auto_and_the_history_slider_does_not(q
     assert len(window.controller.traces) >= 2
     window.controller.set_history_index(0)
     window.controller.render_now()
-    assert view._inputs[0] is window.controller.traces[0].trace  # the remembered update is drawn
+    remembered = window.controller.traces[0].trace["hidden/0"][window.controller.sample].T
+    assert np.array_equal(view._data[(0, "hidden")], remembered)  # the remembered update is drawn
     assert view._bars["hidden"].levels() == (-1000.0, 1000.0)  # the same model: auto kept
     window.acts.reset.trigger()
     qtbot.waitUntil(lambda: window.controller.generation != model, timeout=10_000)

@@ -131,7 +131,7 @@ def text_rects(view):
                     out.append((item.labelText, item.label.sceneBoundingRect()))
     finally:
         painter.end()
-    titles = [p.titleLabel for _, _, p, _ in view._panels] + [view.title]
+    titles = [p.titleLabel for _, _, p, _ in view._panels] + [g.title for g in view.grids]
     for label in titles:
         if label.isVisible() and label.text:
             out.append((label.text, label.item.sceneBoundingRect()))
@@ -174,3 +174,53 @@ def test_tick_labels_and_titles_never_run_together(qtbot, cell, layers, size, T)
     # each colour bar labels at least one value, and its title says the mode
     for key, bar in view._bars.items():
         assert bar.getAxis("bottom").labelText in ("fixed", "auto", "auto · log10")
+
+
+# ------------------------------------------------------------------------ compare: side by side
+def test_compare_mode_draws_the_runs_side_by_side_with_their_own_titles(qtbot):
+    from dataclasses import replace
+
+    from tests.ui.synthetic import make_trace
+
+    view = HiddenStateView()
+    qtbot.addWidget(view)
+    view.resize(900, 450)
+    view.show()
+    state = make_state("rnn", 1, T=10, H=4, sample=1, compare=True)
+    lstm = make_trace("lstm", 1, T=10, H=4, seed=4)
+    view.render(replace(state, trace_b=lstm, label_b="LSTM"))
+    assert len(view.grids) == 2 and view.side_button.isVisible() and not view.run_selector.isVisible()
+    a, b = view.grids
+    assert {c.key for _, c, _, _ in a.panels} == {"hidden"}
+    assert {c.key for _, c, _, _ in b.panels} >= {"hidden", "cell", "gates", "candidate"}
+    assert np.array_equal(a.data[(0, "hidden")], state.trace["hidden/0"][1].T)
+    assert np.array_equal(b.data[(0, "cell")], lstm["cell/0"][1].T)
+    assert a.title.plain_text.startswith("Run A (") and b.title.plain_text.startswith("Run B (LSTM)")
+    QApplication.processEvents()
+    # side by side: the titles share a line, every B panel right of every A panel
+    ta, tb = a.title.sceneBoundingRect(), b.title.sceneBoundingRect()
+    assert abs(ta.top() - tb.top()) < 1 and ta.right() <= tb.left() + 1
+    right_of_a = max(p.sceneBoundingRect().right() for _, _, p, _ in a.panels)
+    assert all(p.sceneBoundingRect().left() >= right_of_a - 1 for _, _, p, _ in b.panels)
+    assert overlaps(text_rects(view)) == []
+    # one at a time again: the selector chooses
+    view.side_button.click()
+    assert len(view.grids) == 1 and view.run_selector.isVisible()
+    view.render(make_state("rnn", 1, T=10, H=4))  # leaving compare mode
+    assert len(view.grids) == 1 and not view.side_button.isVisible()
+
+
+def test_side_by_side_keeps_each_runs_auto_scale(qtbot):
+    from dataclasses import replace
+
+    view = HiddenStateView()
+    qtbot.addWidget(view)
+    view.show()
+    state = replace(make_state("rnn", 1, T=8, H=3, compare=True),
+                    config=make_config("rnn", 1, 3, activation="linear"),
+                    config_b=make_config("rnn", 1, 3, activation="linear"))
+    big_b = dict(state.trace_b, **{"hidden/0": state.trace_b["hidden/0"] * 300})
+    view.render(replace(state, trace_b=big_b))
+    s_a = view.grids[0].bars["hidden"].levels()[1]
+    s_b = view.grids[1].bars["hidden"].levels()[1]
+    assert s_b >= 100 * s_a / 2 and {k[0] for k in view._scales} == {"0:A", "0:B"}

@@ -16,6 +16,8 @@ SELECTORS = {FlowMatrixView: "flowRun", HiddenStateView: "heatmapRun", UnrolledG
 def shown(qtbot, cls):
     widget = cls()
     qtbot.addWidget(widget)
+    if isinstance(widget, HiddenStateView):
+        widget.set_side_by_side(False)  # one run at a time, chosen in the selector (side by side: its own tests)
     widget.resize(800, 600)
     widget.show()
     return widget

@@ -14,8 +14,10 @@ levels here, so every colour bar follows the same rules. ``MODES`` is the one li
   checkpoint, import, compare toggle), so a new model starts afresh and the history slider does not.
 - ``percentile``: (1st, 99th) percentile of the finite values of the current frame (what the colour
   bar covers: every layer's panel of the column), exactly ``np.percentile``'s default (linear)
-  method; above ``EXACT_LIMIT`` values an evenly strided sample of about that many is used, which
-  keeps a redraw cheap at T = 1000 (see benchmarks/colour_scales.py).
+  method; above ``EXACT_LIMIT`` values, of every k-th value of each panel (k = values //
+  EXACT_LIMIT), which keeps a redraw cheap at T = 1000 (benchmarks/colour_scales.py: the LSTM
+  gates at T = 1000, H = 128, 2 layers, 768,000 values, in a few ms instead of ~30 ms, levels
+  within 1e-3 of the exact ones).
 
 A log quantity (LSTM |dL/dc|) is coloured in log10 units: ``fixed`` defaults to the ``decades``
 below 10^0, ``auto`` grows its top decade (hi = max(hi so far, ceil(log10 max)), lo = hi - decades),
@@ -42,7 +44,7 @@ MODE_TIPS = {
     "percentile": "percentile: the 1st to 99th percentile of the frame shown",
 }
 PERCENTILES = (1.0, 99.0)
-EXACT_LIMIT = 1 << 18  # values per frame above which percentiles come from a strided sample
+EXACT_LIMIT = 1 << 16  # values per frame above which percentiles come from a strided sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +90,34 @@ class Scale:
             raise ValueError(f"colour scale {self.mode!r}; allowed: {', '.join(MODES)}")
 
 
-def _finite(data) -> np.ndarray:
-    """One flat float64 array of the finite values of ``data`` (an array or a list of arrays)."""
-    if isinstance(data, np.ndarray):
-        flat = np.asarray(data, dtype=np.float64).ravel()
-    else:
-        flat = np.concatenate([np.asarray(d, dtype=np.float64).ravel() for d in data]) if len(data) else np.zeros(0)
+def _finite(data, limit: int | None = None) -> np.ndarray:
+    """One flat float64 array of the finite values of ``data`` (an array or a list of arrays);
+    with ``limit``, of every k-th value of each array when there are more than ``limit`` in all."""
+    arrays = [data] if isinstance(data, np.ndarray) else list(data)
+    total = sum(np.size(d) for d in arrays)
+    stride = total // limit if limit and total > limit else 1
+    flat = [np.asarray(d, dtype=np.float64).ravel()[::stride] for d in arrays]
+    flat = np.concatenate(flat) if len(flat) != 1 else flat[0]
     ok = np.isfinite(flat)
     return flat if ok.all() else flat[ok]
+
+
+def _largest_magnitude(data) -> float:
+    """max |value| over the finite values of ``data`` (0 for none), without copying when all are finite."""
+    arrays = [data] if isinstance(data, np.ndarray) else list(data)
+    big = 0.0
+    for d in arrays:
+        d = np.asarray(d)
+        if d.size == 0:
+            continue
+        hi, lo = float(d.max()), float(d.min())
+        if not (np.isfinite(hi) and np.isfinite(lo)):
+            good = d[np.isfinite(d)]
+            if good.size == 0:
+                continue
+            hi, lo = float(good.max()), float(good.min())
+        big = max(big, hi, -lo)
+    return big
 
 
 def _fixed(q: Quantity, typed) -> tuple[float, float]:
@@ -133,19 +155,19 @@ def levels(q: Quantity, scale: Scale, data, previous: float | None = None
     top decade of a log quantity; None: a new model). The state returned is None except in auto."""
     if scale.mode == "fixed":
         return _fixed(q, scale.typed), None
-    values = _finite(data)
     if q.decades is not None:
-        values = np.abs(values)
+        values = np.abs(_finite(data, EXACT_LIMIT if scale.mode == "percentile" else None))
         values = np.log10(values[values > 0])
-    if scale.mode == "percentile":
-        return percentile_levels(values), None
-    if q.decades is not None:
+        if scale.mode == "percentile":
+            return percentile_levels(values), None
         top = float(np.ceil(values.max())) if values.size else 0.0
         if previous is not None:
             top = max(top, previous)
         return (top - q.decades, top), top
+    if scale.mode == "percentile":
+        return percentile_levels(_finite(data, EXACT_LIMIT)), None
     lo, hi = q.value_range
-    biggest = float(np.max(np.abs(values), initial=0.0))
+    biggest = _largest_magnitude(data)
     s = max(nice_ceiling(biggest), previous or 0.0)
     s = min(s, max(abs(lo), abs(hi)))
     return ((lo, min(s, hi)) if lo >= 0 else (-s, s)), s

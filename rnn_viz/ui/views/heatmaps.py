@@ -26,8 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QLabel, QSizePolicy
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolButton
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
@@ -35,10 +34,10 @@ from rnn_viz.ui.state import ViewState
 from . import colour_scale as cs
 from . import readouts as ro
 from .frames import frozen, same
-from .base import BaseView, selection_line, style_axis, style_plot, text_label
+from .base import BaseView
+from .heatmap_grid import HeatmapGrid
 from .runs import RunSelector
 from .scale_controls import PanelButton, ScaleButton, ScaleChoices, controls_row
-from .tick_fit import block_ticks, fit_ticks
 
 __all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
 
@@ -116,28 +115,33 @@ def _row_names(column: _Column, cell: str, H: int) -> list[str]:
 
 
 class HiddenStateView(BaseView):
-    """Activations of the selected sample as time x unit images, one panel per layer and quantity."""
+    """Activations of the selected sample as time x unit images, one panel per layer and quantity;
+    in compare mode the runs side by side (one grid each) or, with "Side by side" off, the run
+    chosen in the selector."""
 
     OBJECT_NAME = "hiddenStateView"
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._structure = None
-        self._T = 0
-        self._shape: tuple[int, int] | None = None
         # Auto scales per (run id, column): a new model (new run ids) or another run starts afresh.
         self._scales: dict[tuple[str, str], float] = {}
-        self._panels: list[tuple[int, _Column, pg.PlotItem, pg.ImageItem]] = []
-        self._lines: list[pg.InfiniteLine] = []
-        self._bars: dict[str, pg.ColorBarItem] = {}
-        self._separators: list[list[pg.InfiniteLine]] = []
-        self._data: dict[tuple[int, str], np.ndarray] = {}
-        self._table_args: tuple[str, int, int] | None = None
+        self.grids: list[HeatmapGrid] = []
         self._settings = None
         self.choices = ScaleChoices(VIEW_NAME, COLUMN_KEYS)
         self.hidden_panels: set[str] = set()
+        self.side_by_side = True
         self.run_selector = RunSelector("heatmapRun")
         self.run_selector.changed.connect(self.redraw)
+        self.side_button = QToolButton()
+        self.side_button.setObjectName("heatmapSideBySide")
+        self.side_button.setText("Side by side")
+        self.side_button.setCheckable(True)
+        self.side_button.setChecked(True)
+        self.side_button.setAutoRaise(True)
+        self.side_button.setToolTip("Compare mode: every run's panels side by side (on) or the run "
+                                    "chosen in the selector (off); remembered")
+        self.side_button.setVisible(False)
+        self.side_button.toggled.connect(self.set_side_by_side)
         self.panel_button = PanelButton("heatmapPanels")
         self.panel_button.changed.connect(self.set_hidden_panels)
         self.scale_button = ScaleButton("heatmapColours", self.choices, self._levels_of)
@@ -147,25 +151,64 @@ class HiddenStateView(BaseView):
         self.readout.setObjectName("heatmapReadout")
         self.readout.setMinimumWidth(0)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.layout().insertWidget(0, controls_row(self.run_selector, self.readout, self.panel_button,
-                                                   self.scale_button))
-        self.title = text_label(justify="center", size="10pt")
+        self.layout().insertWidget(0, controls_row(self.run_selector, self.readout, self.side_button,
+                                                   self.panel_button, self.scale_button))
+        self._set_grid_count(1)
         self.canvas.scene().sigMouseMoved.connect(self._hovered)
 
-    # -- choices (colour scales, shown panels), remembered in the window's settings -------------
+    # -- what the tests and the window read: run A's (or the shown run's) grid -----------------
+    @property
+    def title(self):
+        return self.grids[0].title
+
+    @property
+    def _panels(self) -> list:
+        return [p for g in self.grids for p in g.panels]
+
+    @property
+    def _bars(self) -> dict:
+        return self.grids[0].bars
+
+    @property
+    def _data(self) -> dict:
+        return self.grids[0].data
+
+    @property
+    def _lines(self) -> list:
+        return [line for g in self.grids for line in g.lines]
+
+    @property
+    def _T(self) -> int:
+        return self.grids[0].T
+
+    # -- choices (colour scales, shown panels, side by side), remembered in the settings --------
     def use_settings(self, settings) -> None:
-        """Read and from now on keep the colour scales and hidden panels in ``settings`` (AppSettings)."""
+        """Read and from now on keep the colour scales, hidden panels and side-by-side choice in
+        ``settings`` (AppSettings)."""
         self._settings = settings
         self.choices.use_settings(settings)
         self.hidden_panels = settings.hidden_panels(VIEW_NAME)
+        self.side_by_side = settings.side_by_side(VIEW_NAME)
+        self.side_button.blockSignals(True)
+        self.side_button.setChecked(self.side_by_side)
+        self.side_button.blockSignals(False)
         self.invalidate()
         self.redraw()
 
     def set_hidden_panels(self, keys) -> None:
-        """Hide the columns ``keys`` (COLUMN_KEYS) and show the others."""
+        """Hide the columns ``keys`` (COLUMN_KEYS) and layers (``layer_key``), show the others."""
         self.hidden_panels = set(keys)
         if self._settings is not None:
             self._settings.set_hidden_panels(VIEW_NAME, self.hidden_panels)
+        self.invalidate()
+        self.redraw()
+
+    def set_side_by_side(self, on: bool) -> None:
+        self.side_by_side = bool(on)
+        if self.side_button.isChecked() != self.side_by_side:
+            self.side_button.setChecked(self.side_by_side)
+        if self._settings is not None:
+            self._settings.set_side_by_side(VIEW_NAME, self.side_by_side)
         self.invalidate()
         self.redraw()
 
@@ -183,174 +226,110 @@ class HiddenStateView(BaseView):
     def _levels_of(self, key: str) -> tuple[float, float] | None:
         return dict(self.frame.levels).get(key) if self.frame is not None else None
 
-    # -- structure (rebuilt only when the cell, activation, layers or shown columns change) -----
-    def _build(self, cell: str, activation: str, L: int, cell_grad: bool, shown: tuple[str, ...],
-               layers: tuple[int, ...]) -> None:
+    # -- structure -----------------------------------------------------------------------------
+    def _set_grid_count(self, n: int) -> None:
+        """One grid per run drawn, each in its own sub-layout of the canvas, side by side."""
+        if len(self.grids) == n:
+            return
         self.canvas.clear()
         self._click_targets.clear()
-        self._panels, self._lines, self._separators = [], [], []
-        self._bars = {}
-        columns = [c for c in _columns(cell, activation, cell_grad) if c.key in shown]
-        self.canvas.addItem(self.title, row=0, col=0, colspan=len(columns))
-        first = None
-        bottom = layers[-1]
-        for r, layer in enumerate(layers):
-            for c, column in enumerate(columns):
-                plot = style_plot(self.canvas.addPlot(row=r + 1, col=c),
-                                  title=column.title if r == 0 else None,
-                                  left=f"layer {layer}" if c == 0 else None,
-                                  # every bottom plot labelled, so the rows line up across columns
-                                  bottom=("time step t" if c == 0 else "t") if layer == bottom else None)
-                plot.getViewBox().invertY(True)  # unit 0 at the top, like a matrix
-                self._compact_axes(plot, column, cell, c, layer == bottom)
-                image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
-                image.setLookupTable(cm.lookup_table(column.colormap))
-                plot.addItem(image)
-                if first is None:
-                    first = plot
-                else:
-                    plot.setXLink(first)
-                self._panels.append((layer, column, plot, image))
-                self._lines.append(selection_line(plot))
-                seps = []
-                if column.key == "gates":
-                    for _ in SIGMOID_GATES[cell][1:]:
-                        sep = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(cm.FOREGROUND, width=1))
-                        plot.addItem(sep, ignoreBounds=True)
-                        seps.append(sep)
-                self._separators.append(seps)
-                self.on_click(plot, lambda x, y: self.emit_step(x, self._T))
-        for c, column in enumerate(columns):
-            bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cm.colormap(column.colormap), interactive=False,
-                                  orientation="horizontal", width=10, label=" ")
-            for name in ("bottom", "top", "left", "right"):
-                style_axis(bar.getAxis(name))
-            fit_ticks(bar.getAxis("bottom"))
-            bar.setImageItem([img for _, col, _, img in self._panels if col is column])
-            self.canvas.addItem(bar, row=len(layers) + 1, col=c)
-            self._bars[column.key] = bar
-        self._columns = columns
+        self.grids = []
+        for i in range(n):
+            sub = self.canvas.ci.addLayout(row=0, col=i)
+            sub.setContentsMargins(0, 0, 0, 0)
+            self.grids.append(HeatmapGrid(sub, _columns, self._register, SIGMOID_GATES, _row_names))
+        self.frame = None
 
-    @staticmethod
-    def _compact_axes(plot: pg.PlotItem, column: _Column, cell: str, c: int, bottom_row: bool) -> None:
-        """Tick labels only where they say something: time under the bottom row (the columns share
-        their time axis), unit numbers on the first column, gate names on the gates' blocks; the
-        other columns have the first column's units (the hover readout names each row)."""
-        x, y = plot.getAxis("bottom"), plot.getAxis("left")
-        if not plot.titleLabel.text:  # an empty title still took a line of height from the plot
-            plot.layout.removeItem(plot.titleLabel)
-            plot.titleLabel.setVisible(False)
-        fit_ticks(x)
-        if not bottom_row:
-            x.setStyle(showValues=False)
-            x.setHeight(6)
-        if column.key == "gates":  # one-letter gate names, set per frame (block_ticks)
-            if c > 0:  # the first column's axis also holds the layer's label
-                y.setWidth(18)
-        elif c == 0:
-            fit_ticks(y)
-        else:
-            y.setStyle(showValues=False)
-            y.setWidth(6)
+    def _register(self, plot: pg.PlotItem) -> None:
+        self.on_click(plot, lambda x, y: self.emit_step(x, self._T))
 
-    def _sync_menus(self, structure) -> None:
-        cell, activation, L, cell_grad, shown, _ = structure
-        every = _columns(cell, activation, cell_grad)
-        layers = [(layer_key(l), f"layer {l}") for l in range(L - 1, -1, -1)] if L > 1 else []
+    def _sync_menus(self, frames) -> None:
+        every, layers_of = {}, 0
+        for frame in frames:
+            cell, activation, L, cell_grad, shown, _ = frame.structure
+            for c in _columns(cell, activation, cell_grad):
+                every.setdefault(c.key, c)
+            layers_of = max(layers_of, L)
+        every = [every[k] for k in COLUMN_KEYS if k in every]
+        shown = {k for f in frames for k in f.structure[4]}
+        layers = [(layer_key(l), f"layer {l}") for l in range(layers_of - 1, -1, -1)] if layers_of > 1 else []
         self.panel_button.set_panels([(c.key, c.title) for c in every], self.hidden_panels, layers)
         self.scale_button.set_quantities([(c.key, c.title, c.quantity) for c in every if c.key in shown])
 
     # -- drawing -------------------------------------------------------------------------------
+    def _runs(self, state: ViewState) -> list[str]:
+        run, trace, _ = self.run_selector.select(state)
+        self.side_button.setVisible(state.compare)
+        if state.compare and self.side_by_side:
+            self.run_selector.setHidden(True)  # every run is drawn
+            return [r.name for r in state.runs if r.trace is not None]
+        return [run] if trace is not None else []
+
     def _render(self, state: ViewState) -> None:
-        run, trace, prefix = self.run_selector.select(state)
-        if trace is None:
+        runs = self._runs(state)
+        if not runs:
             return
-        inputs = (trace, state.sample, state.run(run).config, prefix, state.run(run).id)
-        if self._inputs is None or any(a is not b for a, b in zip(inputs, self._inputs)):
+        inputs = (state.sample, *[(state.run(n).trace, state.run(n).config, state.run(n).id,
+                                   RunSelector.title_prefix(state, n)) for n in runs])
+        if self._inputs is None or len(inputs) != len(self._inputs) or any(
+                not _same_inputs(a, b) for a, b in zip(inputs, self._inputs)):
             self._inputs = inputs
-            frame = resolve(state, run, self._scales, self.choices.chosen(), self.hidden_panels)
-            self._scales = dict(frame.scales)
-            if self.frame is None or not same(frame, self.frame):
+            frames, scales = [], {}
+            for name in runs:
+                frame = resolve(state, name, self._scales, self.choices.chosen(), self.hidden_panels)
+                frames.append(frame)
+                scales.update(frame.scales)
+            self._scales = scales
+            self._set_grid_count(len(frames))
+            changed = [g for g, f in zip(self.grids, frames) if g.frame is None or not same(f, g.frame)]
+            if changed:
                 self.frames_applied += 1
-                self.apply(frame)
+                rebuilt = False
+                for grid, frame in zip(self.grids, frames):
+                    if grid in changed:
+                        rebuilt |= frame.structure != grid.structure
+                        grid.apply(frame)
+                if rebuilt:
+                    self._click_targets[:] = [(p, h) for p, h in self._click_targets
+                                              if any(p is q for _, _, q, _ in self._panels)]
+                    self._time_step = None
+                self._sync_menus(frames)
+            self.frame = self.grids[0].frame
         if self.time_step_changed(state):
-            for line in self._lines:
-                line.setValue(state.time_step)
+            for grid in self.grids:
+                grid.set_time_step(state.time_step)
 
     def apply(self, frame: "HeatmapFrame") -> None:
+        """Draw one run's frame (single-run mode)."""
+        self._set_grid_count(1)
+        self.grids[0].apply(frame)
         self.frame = frame
-        if frame.structure != self._structure:
-            self._build(*frame.structure)
-            self._structure = frame.structure
-            self._shape = None
-            self._time_step = None
-        self._sync_menus(frame.structure)
-        cell = frame.structure[0]
-        T, H = frame.T, frame.H
-        if (T, H) != self._shape:
-            self._shape = (T, H)
-            for layer, column, plot, _ in self._panels:
-                rows = H * (len(SIGMOID_GATES[cell]) if column.key == "gates" else 1)
-                plot.setXRange(-0.5, T - 0.5, padding=0)
-                plot.setYRange(-0.5, rows - 0.5, padding=0)
-                if column.key == "gates":
-                    block_ticks(plot.getAxis("left"), SIGMOID_GATES[cell], H)
-        self._T = T
-        self._data = {(layer, key): data for layer, key, data, _ in frame.panels}
-        shown = {(layer, key): image for layer, key, _, image in frame.panels}
-        levels = dict(frame.levels)
-        for key, text, mode in frame.bar_titles:
-            bar = self._bars[key]
-            if tuple(bar.levels()) != levels[key]:
-                bar.setLevels(levels[key])
-            axis = bar.getAxis("bottom")
-            if axis.labelText != text:
-                axis.setLabel(text, **{"font-size": "8pt"})
-            tip = f"colour scale {cs.format_range(*levels[key])}: {cs.MODE_TIPS[mode]} (Colours menu)"
-            if bar.toolTip() != tip:
-                bar.setToolTip(tip)
-        for (layer, column, plot, image), seps in zip(self._panels, self._separators):
-            data = shown[(layer, column.key)]
-            image.setImage(data, autoLevels=False, levels=levels[column.key],
-                           rect=QRectF(-0.5, -0.5, T, data.shape[0]))
-            for i, sep in enumerate(seps):
-                sep.setValue((i + 1) * H - 0.5)
-        self.title.setText(frame.title)
-        self._table_args = (cell, H, T)
-
-    def _make_table(self, cell: str, H: int, T: int) -> tuple[list[str], np.ndarray]:
-        cols, blocks = ["t"], [np.arange(T, dtype=np.float64)[:, None]]
-        for layer, column, _, _ in sorted(self._panels, key=lambda p: p[0]):
-            data = self._data[(layer, column.key)]
-            name = {"hidden": "hidden", "cell": "cell", "dc": "dL_dc"}.get(column.key, "gates")
-            cols += [f"{name}/{layer}{row}" for row in _row_names(column, cell, H)]
-            blocks.append(data.T)
-        return cols, np.concatenate(blocks, axis=1)
+        self._sync_menus([frame])
 
     # -- interaction ---------------------------------------------------------------------------
     def value_at(self, layer: int, key: str, t: int, row: int) -> float:
-        """The drawn value of panel (layer, key) at time step t and image row ``row``."""
+        """The drawn value of panel (layer, key) of the first grid at time step t and image row ``row``."""
         return float(self._data[(layer, key)][row, t])
 
     def _hovered(self, pos) -> None:
-        for layer, column, plot, _ in self._panels:
-            vb = plot.getViewBox()
-            if vb.sceneBoundingRect().contains(pos):
-                p = vb.mapSceneToView(pos)
-                t, row = int(round(p.x())), int(round(p.y()))
-                data = self._data.get((layer, column.key))
-                if data is not None and 0 <= t < data.shape[1] and 0 <= row < data.shape[0]:
-                    H = self.frame.H
-                    name = _row_names(column, self._structure[0], H)[row]
-                    # short: it shares a row with the run selector and the menus
-                    self.readout.setText(f"layer {layer} {column.title} {name}, t = {t}: {data[row, t]:.4g}")
-                    return
+        for grid in self.grids:
+            text = grid.hovered(pos)
+            if text is not None:
+                if len(self.grids) > 1:
+                    text = f"{grid.frame.title.split(' · ')[0]}: {text}"
+                self.readout.setText(text)
+                return
         self.readout.setText("")
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
-        if self._table_args is None:
-            return ["t"], np.zeros((0, 1))
-        return self._make_table(*self._table_args)
+        """The first grid's values (run A in side by side, else the run chosen)."""
+        return self.grids[0].table()
+
+
+def _same_inputs(a, b) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(x is y or (isinstance(x, str) and x == y) for x, y in zip(a, b))
+    return a == b
 
 
 @dataclass(frozen=True, slots=True)
