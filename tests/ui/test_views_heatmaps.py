@@ -170,7 +170,7 @@ def test_tick_labels_and_titles_never_run_together(qtbot, cell, layers, size, T)
     if size[1] >= 450 and cell != "rnn":  # room for the gates' names on their blocks
         names = {"lstm": ["i", "f", "o"], "gru": ["r", "z"]}[cell]
         assert all(texts.count(n) == layers for n in names)
-    assert "time step t" in texts and all(f"layer {l}" in texts for l in range(layers))
+    assert "time step t" in texts and all(f"layer {l}" in texts or f"L{l}" in texts for l in range(layers))
     # each colour bar labels at least one value, and its title says the mode
     for key, bar in view._bars.items():
         assert bar.getAxis("bottom").labelText in ("fixed", "auto", "auto · log10")
@@ -195,7 +195,7 @@ def test_compare_mode_draws_the_runs_side_by_side_with_their_own_titles(qtbot):
     assert {c.key for _, c, _, _ in b.panels} >= {"hidden", "cell", "gates", "candidate"}
     assert np.array_equal(a.data[(0, "hidden")], state.trace["hidden/0"][1].T)
     assert np.array_equal(b.data[(0, "cell")], lstm["cell/0"][1].T)
-    assert a.title.plain_text.startswith("Run A (") and b.title.plain_text.startswith("Run B (LSTM)")
+    assert a.title.plain_text == f"Run A: {state.label_a}" and b.title.plain_text == "Run B: LSTM"
     QApplication.processEvents()
     # side by side: the titles share a line, every B panel right of every A panel
     ta, tb = a.title.sceneBoundingRect(), b.title.sceneBoundingRect()
@@ -224,3 +224,22 @@ def test_side_by_side_keeps_each_runs_auto_scale(qtbot):
     s_a = view.grids[0].bars["hidden"].levels()[1]
     s_b = view.grids[1].bars["hidden"].levels()[1]
     assert s_b >= 100 * s_a / 2 and {k[0] for k in view._scales} == {"0:A", "0:B"}
+
+
+def test_runs_too_wide_to_sit_side_by_side_show_one_at_a_time_until_there_is_room(qtbot):
+    view = HiddenStateView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    state = make_state("lstm", 2, T=20, H=8, compare=True)
+    view.render(state)
+    assert len(view.grids) == 1 and view.run_selector.isVisible()
+    assert "need more width" in view.side_button.toolTip()
+    view.resize(1300, 500)
+    QApplication.processEvents()
+    assert len(view.grids) == 2 and not view.run_selector.isVisible()
+    view.resize(400, 300)
+    QApplication.processEvents()
+    view.set_hidden_panels({"cell", "gates", "candidate", "dc"})  # h_t only: two columns fit
+    assert len(view.grids) == 2 and {c.key for _, c, _, _ in view._panels} == {"hidden"}
+    assert overlaps(text_rects(view)) == []

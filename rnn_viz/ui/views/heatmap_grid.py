@@ -1,6 +1,7 @@
 """One run's grid of heatmap panels: a title line, one row of panels per shown layer, one column per
 shown quantity, a colour bar under each column. The heatmaps view holds one grid, or in compare mode
-side by side one per run (each in its own sub-layout, so their titles sit side by side, never stacked).
+side by side one per run, in the same layout from column ``col0`` on (so their rows line up and
+their titles share one line, never stacked).
 
 Built once per structure (cell, activation, layers, shown columns); afterwards ``apply(frame)``
 only hands images, levels and texts to the items.
@@ -21,6 +22,8 @@ from .tick_fit import block_ticks, fit_ticks
 
 __all__ = ["HeatmapGrid"]
 
+LONG_LABEL_PX = 62  # panel height from which a row is labelled "layer 1" rather than "L1"
+
 
 class HeatmapGrid:
     """The items of one run's panels in ``layout`` (a pg.GraphicsLayout). ``columns_of(cell,
@@ -30,6 +33,7 @@ class HeatmapGrid:
     def __init__(self, layout: pg.GraphicsLayout, columns_of: Callable, register: Callable,
                  gates: dict, row_names: Callable):
         self.layout = layout
+        self.col0 = 0
         self._columns_of, self._register, self._gates, self._row_names = columns_of, register, gates, row_names
         self.title = text_label(justify="center", size="10pt")
         self.structure = None
@@ -42,17 +46,23 @@ class HeatmapGrid:
         self._shape: tuple[int, int] | None = None
         self.T = 0
 
-    def build(self, cell: str, activation: str, L: int, cell_grad: bool, shown: tuple[str, ...],
-              layers: tuple[int, ...]) -> None:
-        self.layout.clear()
+    def columns(self, structure) -> list:
+        cell, activation, _, cell_grad, shown, _ = structure
+        return [c for c in self._columns_of(cell, activation, cell_grad) if c.key in shown]
+
+    def build(self, structure, col0: int = 0, rows: int | None = None) -> None:
+        """Add this grid's items to the layout (cleared by the caller) from column ``col0`` on;
+        ``rows``: the layer rows of the tallest grid beside it (the colour bars go under those)."""
+        cell, activation, L, cell_grad, shown, layers = structure
+        self.col0 = col0
         self.panels, self.lines, self.separators, self.bars = [], [], [], {}
-        columns = [c for c in self._columns_of(cell, activation, cell_grad) if c.key in shown]
-        self.layout.addItem(self.title, row=0, col=0, colspan=len(columns))
+        columns = self.columns(structure)
+        self.layout.addItem(self.title, row=0, col=col0, colspan=len(columns))
         first = None
         bottom = layers[-1]
         for r, layer in enumerate(layers):
             for c, column in enumerate(columns):
-                plot = style_plot(self.layout.addPlot(row=r + 1, col=c),
+                plot = style_plot(self.layout.addPlot(row=r + 1, col=col0 + c),
                                   title=column.title if r == 0 else None,
                                   left=f"layer {layer}" if c == 0 else None,
                                   # every bottom plot labelled, so the rows line up across columns
@@ -83,15 +93,31 @@ class HeatmapGrid:
                 style_axis(bar.getAxis(name))
             fit_ticks(bar.getAxis("bottom"))
             bar.setImageItem([img for _, col, _, img in self.panels if col is column])
-            self.layout.addItem(bar, row=len(layers) + 1, col=c)
+            self.layout.addItem(bar, row=(rows or len(layers)) + 1, col=col0 + c)
             self.bars[column.key] = bar
-        self.structure = (cell, activation, L, cell_grad, shown, layers)
+        self.structure = structure
         self._shape = None
+        self.frame = None
+        first = next((p for _, col, p, _ in self.panels if col is columns[0]), None)
+        if first is not None:
+            first.getViewBox().sigResized.connect(self._fit_layer_labels)
+
+    def _fit_layer_labels(self, *args) -> None:
+        """"layer 1" where the panel is tall enough for it, else "L1" (rotated labels of two rows
+        would touch)."""
+        plots = [p for _, col, p, _ in self.panels if p.getAxis("left").labelText]
+        if not plots:
+            return
+        height = min(p.getViewBox().height() for p in plots)
+        for layer, _, plot, _ in self.panels:
+            axis = plot.getAxis("left")
+            if axis.labelText:
+                text = f"layer {layer}" if height >= LONG_LABEL_PX else f"L{layer}"
+                if axis.labelText != text:
+                    axis.setLabel(text)
 
     def apply(self, frame) -> None:
-        """Draw ``frame`` (a HeatmapFrame), rebuilding the items first if its structure is new."""
-        if frame.structure != self.structure:
-            self.build(*frame.structure)
+        """Draw ``frame`` (a HeatmapFrame) on items built for its structure."""
         self.frame = frame
         cell = frame.structure[0]
         T, H = frame.T, frame.H

@@ -22,6 +22,7 @@ the chosen run's cell, so an RNN against an LSTM shows the LSTM's cell state whe
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,11 @@ TINY = 1e-300  # |dL/dc| of exactly 0 (no path) takes the lowest colour
 
 COLUMN_KEYS = ("hidden", "cell", "dc", "gates", "candidate")
 VIEW_NAME = "heatmaps"  # the view's name in the settings (colour scales, hidden panels)
+# Side by side needs this many pixels per column of panels (an image, its axis and a colour bar
+# with a few ticks); below it compare mode shows one run at a time.
+MIN_COLUMN_PX = 90
+SIDE_TIP = ("Compare mode: every run's panels side by side (on) or the run chosen in the selector "
+            "(off); remembered")
 
 
 def layer_key(layer: int) -> str:
@@ -138,8 +144,8 @@ class HiddenStateView(BaseView):
         self.side_button.setCheckable(True)
         self.side_button.setChecked(True)
         self.side_button.setAutoRaise(True)
-        self.side_button.setToolTip("Compare mode: every run's panels side by side (on) or the run "
-                                    "chosen in the selector (off); remembered")
+        self.side_button.setToolTip(SIDE_TIP)
+        self._side_fits: bool | None = None  # side by side asked for: whether the runs fit
         self.side_button.setVisible(False)
         self.side_button.toggled.connect(self.set_side_by_side)
         self.panel_button = PanelButton("heatmapPanels")
@@ -228,17 +234,21 @@ class HiddenStateView(BaseView):
 
     # -- structure -----------------------------------------------------------------------------
     def _set_grid_count(self, n: int) -> None:
-        """One grid per run drawn, each in its own sub-layout of the canvas, side by side."""
-        if len(self.grids) == n:
-            return
+        """One grid per run drawn (built by _build_grids)."""
+        while len(self.grids) < n:
+            self.grids.append(HeatmapGrid(self.canvas.ci, _columns, self._register, SIGMOID_GATES, _row_names))
+        del self.grids[n:]
+
+    def _build_grids(self, structures) -> None:
+        """Lay the grids out side by side in the one canvas layout, so their rows line up."""
         self.canvas.clear()
         self._click_targets.clear()
-        self.grids = []
-        for i in range(n):
-            sub = self.canvas.ci.addLayout(row=0, col=i)
-            sub.setContentsMargins(0, 0, 0, 0)
-            self.grids.append(HeatmapGrid(sub, _columns, self._register, SIGMOID_GATES, _row_names))
-        self.frame = None
+        rows = max(len(st[5]) for st in structures)
+        col0 = 0
+        for grid, structure in zip(self.grids, structures):
+            grid.build(structure, col0, rows)
+            col0 += len(grid.columns(structure))
+        self._time_step = None
 
     def _register(self, plot: pg.PlotItem) -> None:
         self.on_click(plot, lambda x, y: self.emit_step(x, self._T))
@@ -258,12 +268,33 @@ class HiddenStateView(BaseView):
 
     # -- drawing -------------------------------------------------------------------------------
     def _runs(self, state: ViewState) -> list[str]:
+        """The runs to draw: every run with a trace side by side if chosen and they fit, else the one
+        chosen in the selector."""
         run, trace, _ = self.run_selector.select(state)
         self.side_button.setVisible(state.compare)
         if state.compare and self.side_by_side:
-            self.run_selector.setHidden(True)  # every run is drawn
-            return [r.name for r in state.runs if r.trace is not None]
+            runs = [r.name for r in state.runs if r.trace is not None]
+            columns = sum(_column_count(state, r, self.hidden_panels) for r in runs)
+            fits = columns * MIN_COLUMN_PX <= self.width()
+            self._side_fits = fits
+            self.side_button.setToolTip(SIDE_TIP if fits else SIDE_TIP + f". Now one at a time: {columns} "
+                                        "columns need more width (hide some in the Panels menu)")
+            if fits:
+                self.run_selector.setHidden(True)  # every run is drawn
+                return runs
+        else:
+            self._side_fits = None
         return [run] if trace is not None else []
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._side_fits is not None and self._last_state is not None:
+            # the width decides whether the runs fit side by side: decide again
+            runs = [r.name for r in self._last_state.runs if r.trace is not None]
+            columns = sum(_column_count(self._last_state, r, self.hidden_panels) for r in runs)
+            if (columns * MIN_COLUMN_PX <= event.size().width()) != self._side_fits:
+                self.invalidate()
+                self.redraw()
 
     def _render(self, state: ViewState) -> None:
         runs = self._runs(state)
@@ -276,35 +307,33 @@ class HiddenStateView(BaseView):
             self._inputs = inputs
             frames, scales = [], {}
             for name in runs:
-                frame = resolve(state, name, self._scales, self.choices.chosen(), self.hidden_panels)
+                frame = resolve(state, name, self._scales, self.choices.chosen(), self.hidden_panels,
+                                compact=len(runs) > 1)
                 frames.append(frame)
                 scales.update(frame.scales)
             self._scales = scales
-            self._set_grid_count(len(frames))
-            changed = [g for g, f in zip(self.grids, frames) if g.frame is None or not same(f, g.frame)]
-            if changed:
-                self.frames_applied += 1
-                rebuilt = False
-                for grid, frame in zip(self.grids, frames):
-                    if grid in changed:
-                        rebuilt |= frame.structure != grid.structure
-                        grid.apply(frame)
-                if rebuilt:
-                    self._click_targets[:] = [(p, h) for p, h in self._click_targets
-                                              if any(p is q for _, _, q, _ in self._panels)]
-                    self._time_step = None
-                self._sync_menus(frames)
-            self.frame = self.grids[0].frame
+            self._show(frames)
         if self.time_step_changed(state):
             for grid in self.grids:
                 grid.set_time_step(state.time_step)
 
     def apply(self, frame: "HeatmapFrame") -> None:
         """Draw one run's frame (single-run mode)."""
-        self._set_grid_count(1)
-        self.grids[0].apply(frame)
-        self.frame = frame
-        self._sync_menus([frame])
+        self._show([frame])
+
+    def _show(self, frames) -> None:
+        """Draw one frame per grid; build the grids again when the runs or their panels changed."""
+        structures = [f.structure for f in frames]
+        if len(frames) != len(self.grids) or structures != [g.structure for g in self.grids]:
+            self._set_grid_count(len(frames))
+            self._build_grids(structures)
+        changed = [(g, f) for g, f in zip(self.grids, frames) if g.frame is None or not same(f, g.frame)]
+        if changed:
+            self.frames_applied += 1
+            for grid, frame in changed:
+                grid.apply(frame)
+            self._sync_menus(frames)
+        self.frame = self.grids[0].frame
 
     # -- interaction ---------------------------------------------------------------------------
     def value_at(self, layer: int, key: str, t: int, row: int) -> float:
@@ -324,6 +353,15 @@ class HiddenStateView(BaseView):
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
         """The first grid's values (run A in side by side, else the run chosen)."""
         return self.grids[0].table()
+
+
+def _column_count(state: ViewState, run: str, hidden) -> int:
+    """How many columns of panels run ``run`` shows (as resolve() would build them)."""
+    trace = state.run(run).trace
+    cell = ro.cell_kind(trace)
+    every = _columns(cell, ro.run_activation(state, run) if cell == "rnn" else "fixed",
+                     cell == "lstm" and "dL_dc/0" in trace)
+    return len([c for c in every if c.key not in hidden] or every)
 
 
 def _same_inputs(a, b) -> bool:
@@ -351,13 +389,14 @@ class HeatmapFrame:
     bar_titles: tuple[tuple[str, str, str], ...] = ()
 
 
-def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=()) -> HeatmapFrame | None:
+def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(),
+            compact: bool = False) -> HeatmapFrame | None:
     """Pure: the frame of run ``run`` of ``state`` for the selected sample (None without a
     trace). ``scales``: {(run id, column key): auto state} reached so far; only this run's entries
     count (another run id, e.g. a new model's, starts afresh). ``chosen``: {column key:
     colour_scale.Scale} the user's choices (others: the quantity's default mode); ``hidden``: the
     column keys and ``layer_key(l)`` of the layers not to draw (all columns or all layers hidden:
-    all of them are drawn)."""
+    all of them are drawn); ``compact``: a short title, for a grid beside another run's."""
     r = state.run(run)
     trace = r.trace
     if trace is None:
@@ -393,5 +432,7 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     prefix = RunSelector.title_prefix(state, run)
     # the dock is titled "Hidden states" already; a short title fits a narrow dock on one line
     title = f"{prefix}Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
+    if compact:  # beside another run's grid: one short line (the panels show the cell, layers, units)
+        title = f"Run {r.name}: {html.escape(r.label)}"
     return HeatmapFrame(structure, T, H, b, panels, tuple(levels), title, tuple(new_scales.items()),
                         tuple(titles))
