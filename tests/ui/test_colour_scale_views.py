@@ -84,11 +84,11 @@ def test_the_graph_node_colours_offer_the_same_modes(qtbot):
     state = make_state("rnn", 2, T=20, H=5)
     view.render(state)
     assert view.node_bar.levels() == (0.0, 1.0)
-    assert view.node_bar.getAxis("right").labelText.endswith("· fixed")
+    assert view.node_bar.getAxis("left").labelText == "nodes: fixed"
     view.scale_button.pick("nodes", "percentile")
     values = np.stack([ro.mean_abs(state.trace[f"hidden/{l}"][0]) for l in range(2)])
     assert view.node_bar.levels() == tuple(float(v) for v in np.percentile(values, [1, 99]))
-    assert view.node_bar.getAxis("right").labelText.endswith("· 1–99 %")
+    assert view.node_bar.getAxis("left").labelText == "nodes: 1–99 %"
     assert view.scale_button.actions[("nodes", "percentile")].isChecked()
     view.scale_button.pick("nodes", "auto")
     assert view.node_bar.levels() == (0.0, ro.nice_ceiling(float(values.max())))
@@ -111,7 +111,7 @@ def test_modes_and_hidden_panels_persist_in_the_settings(qtbot, tmp_path):
     assert not again.panel_button.actions["cell"].isChecked()
     graph = shown(qtbot, UnrolledGraphView, settings=AppSettings(path))
     graph.render(state)
-    assert graph.node_bar.getAxis("right").labelText.endswith("· fixed")  # the graph's own choice
+    assert graph.node_bar.getAxis("left").labelText == "nodes: fixed"  # the graph's own choice
 
 
 def test_panels_hide_and_show_columns_and_layers_but_never_all(qtbot):

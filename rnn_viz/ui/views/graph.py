@@ -247,8 +247,9 @@ class UnrolledGraphView(BaseView):
         lo, hi = frame.node_levels
         if (lo, hi) != tuple(self.node_bar.levels()):
             self.node_bar.setLevels((lo, hi))
-        if self.node_bar.getAxis("right").labelText != frame.node_bar_title:
-            self.node_bar.getAxis("right").setLabel(frame.node_bar_title)
+        axis = self.node_bar.getAxis("left")  # the bar's title side (its values are on the right)
+        if axis.labelText != frame.node_bar_title:
+            axis.setLabel(frame.node_bar_title)
         self.scale_button.set_quantities([("nodes", "nodes", frame.node_quantity)])
         self._node_idx = frame.node_idx
         for l, band in enumerate(self.bands):
@@ -477,4 +478,4 @@ def resolve(state: ViewState, run: str = "A", node_scales=None, node_scale: cs.S
         edge_bins=frozen(bins, dtype=np.int64), edge_cut=frozen(cut, dtype=bool),
         windows=(frozen(starts), frozen(ends)), input_norms=frozen(np.linalg.norm(inputs, axis=1)),
         outputs=frozen(outputs), node_scales=tuple(scales.items()), node_quantity=quantity,
-        node_bar_title=f"node: mean |h_t| · {cs.label(scale)}")
+        node_bar_title=f"nodes: {cs.label(scale)}")  # short: the bar can be 100 px tall

@@ -92,6 +92,7 @@ class HeatmapGrid:
             for name in ("bottom", "top", "left", "right"):
                 style_axis(bar.getAxis(name))
             fit_ticks(bar.getAxis("bottom"))
+            bar.getAxis("bottom").enableAutoSIPrefix(False)  # no unit prefix on the mode's title
             bar.setImageItem([img for _, col, _, img in self.panels if col is column])
             self.layout.addItem(bar, row=(rows or len(layers)) + 1, col=col0 + c)
             self.bars[column.key] = bar
