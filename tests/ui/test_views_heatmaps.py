@@ -243,3 +243,28 @@ def test_runs_too_wide_to_sit_side_by_side_show_one_at_a_time_until_there_is_roo
     view.set_hidden_panels({"cell", "gates", "candidate", "dc"})  # h_t only: two columns fit
     assert len(view.grids) == 2 and {c.key for _, c, _, _ in view._panels} == {"hidden"}
     assert overlaps(text_rects(view)) == []
+
+
+@pytest.mark.parametrize("width, kept", [(140, {"hidden"}), (200, {"hidden", "cell"}),
+                                         (310, {"hidden", "cell", "gates", "candidate"})])
+def test_a_narrow_view_leaves_out_columns_and_says_so_rather_than_cutting_them(qtbot, width, kept):
+    view = HiddenStateView()
+    qtbot.addWidget(view)
+    view.resize(width, 420)
+    view.show()
+    from dataclasses import replace
+
+    state = make_state("lstm", 2, T=50, H=32)
+    trace = dict(state.trace)
+    trace["dL_dc/0"] = trace["dL_dc/1"] = np.abs(trace["cell/0"]) * 1e-3
+    view.render(replace(state, trace=trace))
+    QApplication.processEvents()
+    assert {c.key for _, c, _, _ in view._panels} == kept
+    assert f"{5 - len(kept)} panel" in view.readout.text() and "too narrow" in view.readout.text()
+    rects = text_rects(view)
+    assert overlaps(rects) == []
+    canvas = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
+    assert [t for t, r in rects if not canvas.adjusted(-1, -1, 1, 1).contains(r)] == []
+    view.resize(900, 420)
+    QApplication.processEvents()
+    assert len({c.key for _, c, _, _ in view._panels}) == 5 and view.readout.text() == ""

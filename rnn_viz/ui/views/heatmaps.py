@@ -51,9 +51,12 @@ TINY = 1e-300  # |dL/dc| of exactly 0 (no path) takes the lowest colour
 
 COLUMN_KEYS = ("hidden", "cell", "dc", "gates", "candidate")
 VIEW_NAME = "heatmaps"  # the view's name in the settings (colour scales, hidden panels)
-# Side by side needs this many pixels per column of panels (an image, its axis and a colour bar
-# with a few ticks); below it compare mode shows one run at a time.
-MIN_COLUMN_PX = 90
+# A column of panels (an image, its axis and a colour bar with a few ticks) needs this many pixels:
+# compare mode shows the runs side by side only where they fit, and a narrower view leaves out
+# columns (first the LSTM's dL/dc, then the candidate, the gates) and says so, rather than cutting them
+# off at the dock's edge.
+MIN_COLUMN_PX = 75
+DROP_ORDER = ("dc", "candidate", "gates", "cell")
 SIDE_TIP = ("Compare mode: every run's panels side by side (on) or the run chosen in the selector "
             "(off); remembered")
 
@@ -145,7 +148,8 @@ class HiddenStateView(BaseView):
         self.side_button.setChecked(True)
         self.side_button.setAutoRaise(True)
         self.side_button.setToolTip(SIDE_TIP)
-        self._side_fits: bool | None = None  # side by side asked for: whether the runs fit
+        self._fitted: tuple[bool, int] | None = None  # (side by side, most columns) last drawn
+        self._note = ""  # what the readout says when the mouse is over no panel
         self.side_button.setVisible(False)
         self.side_button.toggled.connect(self.set_side_by_side)
         self.panel_button = PanelButton("heatmapPanels")
@@ -267,34 +271,36 @@ class HiddenStateView(BaseView):
         self.scale_button.set_quantities([(c.key, c.title, c.quantity) for c in every if c.key in shown])
 
     # -- drawing -------------------------------------------------------------------------------
+    def _fit(self, state: ViewState, width: int) -> tuple[bool, int]:
+        """(whether the runs sit side by side, at most how many columns a grid has) at ``width``."""
+        max_columns = max(1, width // MIN_COLUMN_PX)
+        if state.compare and self.side_by_side:
+            runs = [r.name for r in state.runs if r.trace is not None]
+            if sum(_column_count(state, r, self.hidden_panels) for r in runs) <= max_columns:
+                return True, max_columns
+        return False, max_columns
+
     def _runs(self, state: ViewState) -> list[str]:
         """The runs to draw: every run with a trace side by side if chosen and they fit, else the one
         chosen in the selector."""
         run, trace, _ = self.run_selector.select(state)
         self.side_button.setVisible(state.compare)
+        self._fitted = self._fit(state, self.width())
+        side, _ = self._fitted
         if state.compare and self.side_by_side:
-            runs = [r.name for r in state.runs if r.trace is not None]
-            columns = sum(_column_count(state, r, self.hidden_panels) for r in runs)
-            fits = columns * MIN_COLUMN_PX <= self.width()
-            self._side_fits = fits
-            self.side_button.setToolTip(SIDE_TIP if fits else SIDE_TIP + f". Now one at a time: {columns} "
+            self.side_button.setToolTip(SIDE_TIP if side else SIDE_TIP + ". Now one at a time: the runs' "
                                         "columns need more width (hide some in the Panels menu)")
-            if fits:
-                self.run_selector.setHidden(True)  # every run is drawn
-                return runs
-        else:
-            self._side_fits = None
+        if side:
+            self.run_selector.setHidden(True)  # every run is drawn
+            return [r.name for r in state.runs if r.trace is not None]
         return [run] if trace is not None else []
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._side_fits is not None and self._last_state is not None:
-            # the width decides whether the runs fit side by side: decide again
-            runs = [r.name for r in self._last_state.runs if r.trace is not None]
-            columns = sum(_column_count(self._last_state, r, self.hidden_panels) for r in runs)
-            if (columns * MIN_COLUMN_PX <= event.size().width()) != self._side_fits:
-                self.invalidate()
-                self.redraw()
+        state = self._last_state
+        if state is not None and self._fitted is not None and self._fit(state, event.size().width()) != self._fitted:
+            self.invalidate()  # the width decides the columns shown and whether runs sit side by side
+            self.redraw()
 
     def _render(self, state: ViewState) -> None:
         runs = self._runs(state)
@@ -305,13 +311,17 @@ class HiddenStateView(BaseView):
         if self._inputs is None or len(inputs) != len(self._inputs) or any(
                 not _same_inputs(a, b) for a, b in zip(inputs, self._inputs)):
             self._inputs = inputs
-            frames, scales = [], {}
+            frames, scales, left_out = [], {}, 0
             for name in runs:
                 frame = resolve(state, name, self._scales, self.choices.chosen(), self.hidden_panels,
-                                compact=len(runs) > 1)
+                                compact=len(runs) > 1, max_columns=self._fitted[1])
                 frames.append(frame)
                 scales.update(frame.scales)
+                left_out = max(left_out, _column_count(state, name, self.hidden_panels) - len(frame.structure[4]))
             self._scales = scales
+            self._note = (f"{left_out} panel{'s' if left_out > 1 else ''} left out: too narrow "
+                          "(widen, or pick in Panels)") if left_out else ""
+            self.readout.setText(self._note)
             self._show(frames)
         if self.time_step_changed(state):
             for grid in self.grids:
@@ -345,14 +355,25 @@ class HiddenStateView(BaseView):
             text = grid.hovered(pos)
             if text is not None:
                 if len(self.grids) > 1:
-                    text = f"{grid.frame.title.split(' · ')[0]}: {text}"
+                    text = f"{grid.frame.title.split(':')[0]}: {text}"
                 self.readout.setText(text)
                 return
-        self.readout.setText("")
+        self.readout.setText(self._note)
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
         """The first grid's values (run A in side by side, else the run chosen)."""
         return self.grids[0].table()
+
+
+def _fitting(columns: list, max_columns: int | None) -> list:
+    """``columns`` without the first of DROP_ORDER until at most ``max_columns`` (at least 1) remain."""
+    if max_columns is None:
+        return columns
+    for key in DROP_ORDER:
+        if len(columns) <= max(1, max_columns):
+            break
+        columns = [c for c in columns if c.key != key] or columns
+    return columns
 
 
 def _column_count(state: ViewState, run: str, hidden) -> int:
@@ -390,13 +411,15 @@ class HeatmapFrame:
 
 
 def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(),
-            compact: bool = False) -> HeatmapFrame | None:
+            compact: bool = False, max_columns: int | None = None) -> HeatmapFrame | None:
     """Pure: the frame of run ``run`` of ``state`` for the selected sample (None without a
     trace). ``scales``: {(run id, column key): auto state} reached so far; only this run's entries
     count (another run id, e.g. a new model's, starts afresh). ``chosen``: {column key:
     colour_scale.Scale} the user's choices (others: the quantity's default mode); ``hidden``: the
     column keys and ``layer_key(l)`` of the layers not to draw (all columns or all layers hidden:
-    all of them are drawn); ``compact``: a short title, for a grid beside another run's."""
+    all of them are drawn); ``compact``: a short title, for a grid beside another run's;
+    ``max_columns``: at most this many columns (the view's width), the others left out in the order
+    of ``DROP_ORDER``."""
     r = state.run(run)
     trace = r.trace
     if trace is None:
@@ -406,7 +429,7 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     L = ro.layer_count(trace)
     cell_grad = cell == "lstm" and "dL_dc/0" in trace
     every = _columns(cell, activation, cell_grad)
-    columns = [c for c in every if c.key not in hidden] or every
+    columns = _fitting([c for c in every if c.key not in hidden] or every, max_columns)
     layers = tuple(l for l in range(L - 1, -1, -1) if layer_key(l) not in hidden) or tuple(range(L - 1, -1, -1))
     structure = (cell, activation, L, cell_grad, tuple(c.key for c in columns), layers)
     b = min(state.sample, trace["loss_mask"].shape[0] - 1)
