@@ -260,11 +260,23 @@ def test_a_narrow_view_leaves_out_columns_and_says_so_rather_than_cutting_them(q
     view.render(replace(state, trace=trace))
     QApplication.processEvents()
     assert {c.key for _, c, _, _ in view._panels} == kept
-    assert f"{5 - len(kept)} panel" in view.readout.text() and "too narrow" in view.readout.text()
+    assert f"{5 - len(kept)} panel" in view.title.plain_text and "too narrow" in view.title.plain_text
     rects = text_rects(view)
     assert overlaps(rects) == []
     canvas = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
     assert [t for t, r in rects if not canvas.adjusted(-1, -1, 1, 1).contains(r)] == []
     view.resize(900, 420)
     QApplication.processEvents()
-    assert len({c.key for _, c, _, _ in view._panels}) == 5 and view.readout.text() == ""
+    assert len({c.key for _, c, _, _ in view._panels}) == 5 and "too narrow" not in view.title.plain_text
+
+
+def test_hovering_a_cell_reads_its_value_in_the_controls_row(view):
+    state = make_state("gru", 1, T=12, H=4, sample=2)
+    view.render(state)
+    QApplication.processEvents()
+    _, _, plot, _ = next(p for p in view._panels if p[1].key == "gates")
+    view.canvas.scene().sigMouseMoved.emit(plot.getViewBox().mapViewToScene(QPointF(7, 5)))
+    value = state.trace["gates/0"][2][7, 5]  # row 5 of r, z: z[1]
+    assert view.readout.text() == f"layer 0 gates z[1], t = 7: {value:.4g}"
+    view.canvas.scene().sigMouseMoved.emit(QPointF(-50, -50))
+    assert view.readout.text() == ""

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolButton
 
 from rnn_viz.ui import colormaps as cm
@@ -149,7 +150,6 @@ class HiddenStateView(BaseView):
         self.side_button.setAutoRaise(True)
         self.side_button.setToolTip(SIDE_TIP)
         self._fitted: tuple[bool, int] | None = None  # (side by side, most columns) last drawn
-        self._note = ""  # what the readout says when the mouse is over no panel
         self.side_button.setVisible(False)
         self.side_button.toggled.connect(self.set_side_by_side)
         self.panel_button = PanelButton("heatmapPanels")
@@ -311,17 +311,13 @@ class HiddenStateView(BaseView):
         if self._inputs is None or len(inputs) != len(self._inputs) or any(
                 not _same_inputs(a, b) for a, b in zip(inputs, self._inputs)):
             self._inputs = inputs
-            frames, scales, left_out = [], {}, 0
+            frames, scales = [], {}
             for name in runs:
                 frame = resolve(state, name, self._scales, self.choices.chosen(), self.hidden_panels,
                                 compact=len(runs) > 1, max_columns=self._fitted[1])
                 frames.append(frame)
                 scales.update(frame.scales)
-                left_out = max(left_out, _column_count(state, name, self.hidden_panels) - len(frame.structure[4]))
             self._scales = scales
-            self._note = (f"{left_out} panel{'s' if left_out > 1 else ''} left out: too narrow "
-                          "(widen, or pick in Panels)") if left_out else ""
-            self.readout.setText(self._note)
             self._show(frames)
         if self.time_step_changed(state):
             for grid in self.grids:
@@ -356,9 +352,13 @@ class HiddenStateView(BaseView):
             if text is not None:
                 if len(self.grids) > 1:
                     text = f"{grid.frame.title.split(':')[0]}: {text}"
-                self.readout.setText(text)
+                # an explicit ellipsis where the row is too narrow, never a silent cut
+                metrics = self.readout.fontMetrics()
+                self.readout.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                                        max(self.readout.width(), 20)))
+                self.readout.setToolTip(text)
                 return
-        self.readout.setText(self._note)
+        self.readout.setText("")
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
         """The first grid's values (run A in side by side, else the run chosen)."""
@@ -429,7 +429,8 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     L = ro.layer_count(trace)
     cell_grad = cell == "lstm" and "dL_dc/0" in trace
     every = _columns(cell, activation, cell_grad)
-    columns = _fitting([c for c in every if c.key not in hidden] or every, max_columns)
+    wanted = [c for c in every if c.key not in hidden] or every
+    columns = _fitting(wanted, max_columns)
     layers = tuple(l for l in range(L - 1, -1, -1) if layer_key(l) not in hidden) or tuple(range(L - 1, -1, -1))
     structure = (cell, activation, L, cell_grad, tuple(c.key for c in columns), layers)
     b = min(state.sample, trace["loss_mask"].shape[0] - 1)
@@ -457,5 +458,8 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     title = f"{prefix}Sample {b} · {cell}, {L} layer{'s' if L > 1 else ''}, H = {H}"
     if compact:  # beside another run's grid: one short line (the panels show the cell, layers, units)
         title = f"Run {r.name}: {html.escape(r.label)}"
+    if len(columns) < len(wanted):  # in the title, which wraps between words in a narrow view
+        n = len(wanted) - len(columns)
+        title += f" · {n} panel{'s' if n > 1 else ''} left out: too narrow"
     return HeatmapFrame(structure, T, H, b, panels, tuple(levels), title, tuple(new_scales.items()),
                         tuple(titles))
