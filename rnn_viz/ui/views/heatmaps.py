@@ -252,6 +252,8 @@ class HiddenStateView(BaseView):
         for grid, structure in zip(self.grids, structures):
             grid.build(structure, col0, rows)
             col0 += len(grid.columns(structure))
+        for c in range(col0):  # every column the same share of the width, whatever its axis holds
+            self.canvas.ci.layout.setColumnStretchFactor(c, 1)
         self._time_step = None
 
     def _register(self, plot: pg.PlotItem) -> None:

@@ -14,28 +14,31 @@ from PySide6.QtGui import QFont, QFontMetricsF
 
 __all__ = ["fit_ticks", "block_ticks", "GAP_PX"]
 
-GAP_PX = 8.0  # free pixels between two neighbouring tick labels
+GAP_PX = 6.0  # free pixels between two neighbouring tick labels
 
 
-def _label_extent(axis: pg.AxisItem, lo: float, hi: float, spacing: float) -> float:
-    """Pixels one tick label takes along the axis (width on a horizontal axis, height on a vertical)."""
+def _label_extent(axis: pg.AxisItem, values: list[float], spacing: float) -> float:
+    """Pixels the labels of ``values`` take along the axis at most (width on a horizontal axis,
+    height on a vertical one)."""
     metrics = QFontMetricsF(axis.style.get("tickFont") or QFont())
     if axis.orientation in ("left", "right"):
         return metrics.height()
-    texts = axis.tickStrings([lo, hi, lo + spacing], 1.0, spacing)
-    return max(metrics.horizontalAdvance(t) for t in texts)
+    texts = axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, spacing)
+    return max((metrics.horizontalAdvance(t) for t in texts), default=0.0)
 
 
 def _fitting_spacing(axis: pg.AxisItem, minVal: float, maxVal: float, size: float):
     levels = type(axis).tickSpacing(axis, minVal, maxVal, size)
-    span = abs(maxVal - minVal)
-    if not levels or size <= 0 or not math.isfinite(span) or span <= 0:
+    lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+    if not levels or size <= 0 or not math.isfinite(hi - lo) or hi <= lo:
         return levels
-    spacing, offset = levels[0]
-    px_per_unit = size / span
-    need = _label_extent(axis, min(minVal, maxVal), max(minVal, maxVal), spacing) + GAP_PX
+    spacing = levels[0][0]
+    px_per_unit = size / (hi - lo)
     step = spacing
-    while step * px_per_unit < need:
+    for _ in range(60):  # 1-2-5 steps up to 10^20 times the first: always ends
+        ends = [math.ceil(lo / step) * step, math.floor(hi / step) * step]
+        if step * px_per_unit >= _label_extent(axis, ends, step) + GAP_PX:
+            break
         mantissa = step / 10 ** math.floor(math.log10(step))
         step *= 2.5 if round(mantissa) == 2 else 2.0
     if step == spacing:
@@ -58,7 +61,7 @@ def _block_values(axis: pg.AxisItem, minVal: float, maxVal: float, size: float):
     if size <= 0 or not math.isfinite(span) or span <= 0:
         return [(None, [])]
     block_px = rows * size / span
-    need = _label_extent(axis, minVal, maxVal, 1.0) + 2.0
+    need = _label_extent(axis, [minVal], 1.0) + 2.0
     every = max(1, math.ceil(need / block_px))  # as many names as fit, evenly spaced
     centres = [(i + 0.5) * rows - 0.5 for i in range(0, len(names), every)]
     return [(None, [c for c in centres if minVal <= c <= maxVal])]
