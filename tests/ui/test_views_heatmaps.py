@@ -149,7 +149,8 @@ def overlaps(rects):
 
 
 @pytest.mark.parametrize("cell, layers", [("lstm", 1), ("lstm", 2), ("gru", 2), ("rnn", 2)])
-@pytest.mark.parametrize("size, T", [((400, 300), 50), ((420, 320), 400), ((600, 450), 1000)])
+@pytest.mark.parametrize("size, T", [((400, 300), 50), ((420, 320), 400), ((600, 450), 1000),
+                                     ((700, 450), 200)])
 def test_tick_labels_and_titles_never_run_together(qtbot, cell, layers, size, T):
     view = HiddenStateView()
     qtbot.addWidget(view)
@@ -167,7 +168,7 @@ def test_tick_labels_and_titles_never_run_together(qtbot, cell, layers, size, T)
     cut = [t for t, r in rects if not canvas.adjusted(-1, -1, 1, 1).contains(r)]
     assert cut == []
     texts = [t for t, _ in rects]
-    if size[1] >= 450 and cell != "rnn":  # room for the gates' names on their blocks
+    if size[1] >= 450 and "gates" in view._bars:  # room for the gates' names on their blocks
         names = {"lstm": ["i", "f", "o"], "gru": ["r", "z"]}[cell]
         assert all(texts.count(n) == layers for n in names)
     assert "time step t" in texts and all(f"layer {l}" in texts or f"L{l}" in texts for l in range(layers))
@@ -184,7 +185,7 @@ def test_compare_mode_draws_the_runs_side_by_side_with_their_own_titles(qtbot):
 
     view = HiddenStateView()
     qtbot.addWidget(view)
-    view.resize(900, 450)
+    view.resize(1400, 450)
     view.show()
     state = make_state("rnn", 1, T=10, H=4, sample=1, compare=True)
     lstm = make_trace("lstm", 1, T=10, H=4, seed=4)
@@ -235,18 +236,18 @@ def test_runs_too_wide_to_sit_side_by_side_show_one_at_a_time_until_there_is_roo
     view.render(state)
     assert len(view.grids) == 1 and view.run_selector.isVisible()
     assert "need more width" in view.side_button.toolTip()
-    view.resize(1300, 500)
+    view.resize(2200, 500)
     QApplication.processEvents()
     assert len(view.grids) == 2 and not view.run_selector.isVisible()
-    view.resize(400, 300)
+    view.resize(430, 300)
     QApplication.processEvents()
     view.set_hidden_panels({"cell", "gates", "candidate", "dc"})  # h_t only: two columns fit
     assert len(view.grids) == 2 and {c.key for _, c, _, _ in view._panels} == {"hidden"}
     assert overlaps(text_rects(view)) == []
 
 
-@pytest.mark.parametrize("width, kept", [(140, {"hidden"}), (200, {"hidden", "cell"}),
-                                         (310, {"hidden", "cell", "gates", "candidate"})])
+@pytest.mark.parametrize("width, kept", [(300, {"hidden"}), (450, {"hidden", "cell"}),
+                                         (900, {"hidden", "cell", "gates", "candidate"})])
 def test_a_narrow_view_leaves_out_columns_and_says_so_rather_than_cutting_them(qtbot, width, kept):
     view = HiddenStateView()
     qtbot.addWidget(view)
@@ -265,7 +266,7 @@ def test_a_narrow_view_leaves_out_columns_and_says_so_rather_than_cutting_them(q
     assert overlaps(rects) == []
     canvas = view.canvas.mapToScene(view.canvas.viewport().rect()).boundingRect()
     assert [t for t, r in rects if not canvas.adjusted(-1, -1, 1, 1).contains(r)] == []
-    view.resize(900, 420)
+    view.resize(1200, 420)
     QApplication.processEvents()
     assert len({c.key for _, c, _, _ in view._panels}) == 5 and "too narrow" not in view.title.plain_text
 

@@ -18,6 +18,9 @@ def shown(qtbot, cls):
     qtbot.addWidget(widget)
     if isinstance(widget, HiddenStateView):
         widget.set_side_by_side(False)  # one run at a time, chosen in the selector (side by side: its own tests)
+        widget.resize(1100, 600)  # room for an LSTM's five columns of >= 150 px plots
+        widget.show()
+        return widget
     widget.resize(800, 600)
     widget.show()
     return widget

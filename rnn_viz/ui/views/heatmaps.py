@@ -52,11 +52,12 @@ TINY = 1e-300  # |dL/dc| of exactly 0 (no path) takes the lowest colour
 
 COLUMN_KEYS = ("hidden", "cell", "dc", "gates", "candidate")
 VIEW_NAME = "heatmaps"  # the view's name in the settings (colour scales, hidden panels)
-# A column of panels (an image, its axis and a colour bar with a few ticks) needs this many pixels:
-# compare mode shows the runs side by side only where they fit, and a narrower view leaves out
+# A column of panels needs this many pixels: a plot area of at least 150 px (the legibility rule of
+# issue 9, checked by tests/ui/test_layouts_screens.py), its axis and the spacing between columns.
+# Compare mode shows the runs side by side only where they fit, and a narrower view leaves out
 # columns (first the LSTM's dL/dc, then the candidate, the gates) and says so, rather than cutting them
 # off at the dock's edge.
-MIN_COLUMN_PX = 75
+MIN_COLUMN_PX = 210
 DROP_ORDER = ("dc", "candidate", "gates", "cell")
 SIDE_TIP = ("Compare mode: every run's panels side by side (on) or the run chosen in the selector "
             "(off); remembered")
