@@ -1,5 +1,5 @@
-"""The heatmaps' and the graph's colour-scale modes as the user sees them: levels, colour-bar titles,
-what resets them, and that the choice (and the panels shown) outlive the window."""
+"""The heatmaps' colour-scale modes as the user sees them: levels, colour-bar titles, what resets
+them, and that the choice (and the panels shown) outlive the window."""
 from dataclasses import replace
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from rnn_viz.ui.settings import AppSettings
-from rnn_viz.ui.views import FlowMatrixView, HiddenStateView, UnrolledGraphView
+from rnn_viz.ui.views import FlowMatrixView, HiddenStateView
 from rnn_viz.ui.views import colour_scale as cs
 from rnn_viz.ui.views import readouts as ro
 from tests.ui.app_fixtures import make_window, small_config, step, wait_idle
@@ -79,21 +79,6 @@ def test_auto_grows_resets_with_a_new_model_and_not_with_another_frame_of_the_sa
     assert small < s and view._bars["hidden"].levels() == (-small, small)
 
 
-def test_the_graph_node_colours_offer_the_same_modes(qtbot):
-    view = shown(qtbot, UnrolledGraphView)
-    state = make_state("rnn", 2, T=20, H=5)
-    view.render(state)
-    assert view.node_bar.levels() == (0.0, 1.0)
-    assert view.node_bar.getAxis("left").labelText == "nodes: fixed"
-    view.scale_button.pick("nodes", "percentile")
-    values = np.stack([ro.mean_abs(state.trace[f"hidden/{l}"][0]) for l in range(2)])
-    assert view.node_bar.levels() == tuple(float(v) for v in np.percentile(values, [1, 99]))
-    assert view.node_bar.getAxis("left").labelText == "nodes: 1–99 %"
-    assert view.scale_button.actions[("nodes", "percentile")].isChecked()
-    view.scale_button.pick("nodes", "auto")
-    assert view.node_bar.levels() == (0.0, ro.nice_ceiling(float(values.max())))
-
-
 def test_modes_and_hidden_panels_persist_in_the_settings(qtbot, tmp_path):
     path = tmp_path / "settings.ini"
     first = shown(qtbot, HiddenStateView, settings=AppSettings(path))
@@ -109,9 +94,6 @@ def test_modes_and_hidden_panels_persist_in_the_settings(qtbot, tmp_path):
     keys = {c.key for _, c, _, _ in again._panels}
     assert keys == {"hidden", "gates", "candidate"} and bar_title(again, "candidate") == "1–99 %"
     assert not again.panel_button.actions["cell"].isChecked()
-    graph = shown(qtbot, UnrolledGraphView, settings=AppSettings(path))
-    graph.render(state)
-    assert graph.node_bar.getAxis("left").labelText == "nodes: fixed"  # the graph's own choice
 
 
 def test_panels_hide_and_show_columns_and_layers_but_never_all(qtbot):

@@ -3,8 +3,8 @@
 Rows from the bottom: inputs x_t, one row of hidden nodes per layer, outputs y_t. Edges: W_xh (up into
 each layer), W_hh (across time), W_hy (up to the output). Every number is for the selected sample:
 
-- node colour: mean over units of |h_t|, on the colour scale chosen in the view's Colours menu
-  (colour_scale: fixed, 0..1 for tanh-bounded cells; auto, the default of relu/linear; percentile),
+- node colour: mean over units of |h_t| (tanh-bounded cells on a fixed 0..1 scale; relu/linear on a
+  scale that grows in 1-2-5 steps and never shrinks),
 - W_xh and W_hh edge width and colour: ||dL/dh_t|| of the node the edge enters, i.e. the error sent
   back along it, in whole decades below the largest value drawn (one pen per decade, each pen one
   ``connect='pairs'`` curve); W_hh edges no loss's backward window crosses are dotted (cut by
@@ -32,9 +32,7 @@ from rnn_viz.ui.state import ViewState
 from . import readouts as ro
 from .frames import frozen, same
 from .base import BaseView, selection_line, set_title, style_axis, style_plot, text_label
-from . import colour_scale as cs
 from .runs import RunSelector
-from .scale_controls import ScaleButton, ScaleChoices, controls_row
 
 __all__ = ["UnrolledGraphView", "GraphFrame", "resolve"]
 
@@ -47,6 +45,7 @@ LOD_PIXELS_PER_STEP = 7.0
 MAX_LAYERS = 4
 LEGEND_COLUMN_WIDTH = 150  # pixels per legend column
 REACH_LANES = 3
+BOUNDED_ACTIVATIONS = ("tanh",)
 
 
 def _edge_pen(i: int, scale: float = 1.0):
@@ -63,10 +62,7 @@ class UnrolledGraphView(BaseView):
         super().__init__(parent)
         self.run_selector = RunSelector("graphRun")
         self.run_selector.changed.connect(self.redraw)
-        self.node_scale = ScaleChoices("graph", ("nodes",))
-        self.scale_button = ScaleButton("graphColours", self.node_scale, lambda key: self.frame and self.frame.node_levels)
-        self.scale_button.changed.connect(self._node_scale_chosen)
-        self.layout().insertWidget(0, controls_row(self.run_selector, self.scale_button))
+        self.layout().insertWidget(0, self.run_selector)
         self._T = 0
         self._L = 0
         self._node_scales: dict[str, float] = {}  # run id -> a scale that only grows (a new model: new ids)
@@ -160,17 +156,6 @@ class UnrolledGraphView(BaseView):
         vb.sigXRangeChanged.connect(self._update_level_of_detail)
         vb.sigResized.connect(self._update_level_of_detail)
 
-    def use_settings(self, settings) -> None:
-        """Read and from now on keep the node colours' colour scale in ``settings`` (AppSettings)."""
-        self.node_scale.use_settings(settings)
-        self.invalidate()
-        self.redraw()
-
-    def _node_scale_chosen(self, key: str) -> None:
-        self._node_scales = {}  # a newly chosen auto scale starts from the frame shown
-        self.invalidate()
-        self.redraw()
-
     @staticmethod
     def _bin_name(i: int) -> str:
         sup = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -189,7 +174,7 @@ class UnrolledGraphView(BaseView):
         inputs = (trace, state.sample, state.run(run).config, prefix, state.run(run).id)
         if self._inputs is None or any(a is not b for a, b in zip(inputs, self._inputs)):
             self._inputs = inputs
-            frame = resolve(state, run, self._node_scales, self.node_scale.chosen().get("nodes"))
+            frame = resolve(state, run, self._node_scales)
             self._node_scales = dict(frame.node_scales)
             if self.frame is None or not same(frame, self.frame):
                 self.frames_applied += 1
@@ -247,10 +232,6 @@ class UnrolledGraphView(BaseView):
         lo, hi = frame.node_levels
         if (lo, hi) != tuple(self.node_bar.levels()):
             self.node_bar.setLevels((lo, hi))
-        axis = self.node_bar.getAxis("left")  # the bar's title side (its values are on the right)
-        if axis.labelText != frame.node_bar_title:
-            axis.setLabel(frame.node_bar_title)
-        self.scale_button.set_quantities([("nodes", "nodes", frame.node_quantity)])
         self._node_idx = frame.node_idx
         for l, band in enumerate(self.bands):
             if l < self._L:
@@ -399,8 +380,7 @@ class GraphFrame:
     layer T-1 recurrent then T input edges) its decade bin (-1: no gradient) and whether no
     backward window crosses it; ``windows``: (starts, ends) of truncation windows (empty: full
     BPTT); ``input_norms``: (T,) ||x_t||; ``outputs``: (T, O) predictions (hover readouts);
-    ``node_scales``: run id -> the auto node scale after this frame; ``node_quantity``: what the
-    node colours show (colour_scale.Quantity); ``node_bar_title``: the node colour bar's title."""
+    ``node_scales``: run id -> the growing node scale after this frame."""
 
     T: int
     L: int
@@ -418,8 +398,6 @@ class GraphFrame:
     input_norms: np.ndarray
     outputs: np.ndarray
     node_scales: tuple[tuple[str, float], ...]
-    node_quantity: cs.Quantity | None = None
-    node_bar_title: str = ""
 
 
 def _title(config, window_start, loss_at, b: int) -> str:
@@ -433,11 +411,9 @@ def _title(config, window_start, loss_at, b: int) -> str:
     return f"Unrolled network · sample {b} · {mode}"
 
 
-def resolve(state: ViewState, run: str = "A", node_scales=None, node_scale: cs.Scale | None = None
-            ) -> GraphFrame | None:
+def resolve(state: ViewState, run: str = "A", node_scales=None) -> GraphFrame | None:
     """Pure: the frame of run ``run``'s selected sample (None without a trace). ``node_scales``:
-    {run id: auto state} reached so far; only this run's entry counts, so a new model starts afresh.
-    ``node_scale``: the node colours' colour scale (None: the default of the run's activation)."""
+    {run id: scale} reached so far; only this run's entry counts, so a new model starts afresh."""
     r = state.run(run)
     trace = r.trace
     if trace is None:
@@ -451,11 +427,17 @@ def resolve(state: ViewState, run: str = "A", node_scales=None, node_scale: cs.S
     values = np.stack([ro.mean_abs(trace[f"hidden/{l}"][b]) for l in range(L)])
     grad = np.stack([np.asarray(trace[f"dL_dh_norm_sample/{l}"][b], dtype=np.float64) for l in range(L)])
 
-    quantity = cs.Quantity.of(ro.run_activation(state, run) if ro.cell_kind(trace) == "rnn" else "tanh",
-                              magnitude=True)
-    scale = node_scale or cs.Scale(quantity.default_mode)
-    (lo, hi), s = cs.levels(quantity, scale, values, (node_scales or {}).get(r.id))
-    scales = {} if s is None else {r.id: s}
+    scales = {}
+    if ro.cell_kind(trace) != "rnn" or ro.run_activation(state, run) in BOUNDED_ACTIVATIONS:
+        levels = (0.0, 1.0)
+    else:
+        # Unbounded activations: a scale that only grows, so colours stay comparable between
+        # updates, and starts afresh with a new model (a diverged run's would leave the next blank).
+        old = (node_scales or {}).get(r.id, 1.0)
+        scale = max(old, ro.nice_ceiling(float(values.max(initial=0))))
+        scales[r.id] = scale
+        levels = (0.0, scale)
+    lo, hi = levels
     # a non-finite activation (a run about to diverge) takes the lowest colour rather than failing
     scaled = np.nan_to_num(np.clip((values - lo) / (hi - lo), 0, 1), nan=0.0)
     node_idx = np.rint(scaled * (NODE_LEVELS - 1)).astype(np.int64)
@@ -477,5 +459,4 @@ def resolve(state: ViewState, run: str = "A", node_scales=None, node_scale: cs.S
         node_idx=frozen(node_idx, dtype=np.int64), loss_at=loss_at, window_start=window_start,
         edge_bins=frozen(bins, dtype=np.int64), edge_cut=frozen(cut, dtype=bool),
         windows=(frozen(starts), frozen(ends)), input_norms=frozen(np.linalg.norm(inputs, axis=1)),
-        outputs=frozen(outputs), node_scales=tuple(scales.items()), node_quantity=quantity,
-        node_bar_title=f"nodes: {cs.label(scale)}")  # short: the bar can be 100 px tall
+        outputs=frozen(outputs), node_scales=tuple(scales.items()))
