@@ -58,6 +58,10 @@ VIEW_NAME = "heatmaps"  # the view's name in the settings (colour scales, hidden
 # columns (first the LSTM's dL/dc, then the candidate, the gates) and says so, rather than cutting them
 # off at the dock's edge.
 MIN_COLUMN_PX = 210
+# Likewise a row of panels (a layer) needs MIN_ROW_PX, besides ROWS_OVERHEAD_PX for the titles, the
+# time axis, the colour bars and the controls row: a shorter view leaves out the lower layers.
+MIN_ROW_PX = 160
+ROWS_OVERHEAD_PX = 170
 DROP_ORDER = ("dc", "candidate", "gates", "cell")
 SIDE_TIP = ("Compare mode: every run's panels side by side (on) or the run chosen in the selector "
             "(off); remembered")
@@ -150,7 +154,7 @@ class HiddenStateView(BaseView):
         self.side_button.setChecked(True)
         self.side_button.setAutoRaise(True)
         self.side_button.setToolTip(SIDE_TIP)
-        self._fitted: tuple[bool, int] | None = None  # (side by side, most columns) last drawn
+        self._fitted: tuple[bool, int, int] | None = None  # (side by side, most columns, rows) last drawn
         self.side_button.setVisible(False)
         self.side_button.toggled.connect(self.set_side_by_side)
         self.panel_button = PanelButton("heatmapPanels")
@@ -274,22 +278,24 @@ class HiddenStateView(BaseView):
         self.scale_button.set_quantities([(c.key, c.title, c.quantity) for c in every if c.key in shown])
 
     # -- drawing -------------------------------------------------------------------------------
-    def _fit(self, state: ViewState, width: int) -> tuple[bool, int]:
-        """(whether the runs sit side by side, at most how many columns a grid has) at ``width``."""
+    def _fit(self, state: ViewState, width: int, height: int) -> tuple[bool, int, int]:
+        """(whether the runs sit side by side, at most how many columns a grid has, at most how many
+        layers) at ``width`` x ``height``."""
         max_columns = max(1, width // MIN_COLUMN_PX)
+        max_rows = max(1, (height - ROWS_OVERHEAD_PX) // MIN_ROW_PX)
         if state.compare and self.side_by_side:
             runs = [r.name for r in state.runs if r.trace is not None]
             if sum(_column_count(state, r, self.hidden_panels) for r in runs) <= max_columns:
-                return True, max_columns
-        return False, max_columns
+                return True, max_columns, max_rows
+        return False, max_columns, max_rows
 
     def _runs(self, state: ViewState) -> list[str]:
         """The runs to draw: every run with a trace side by side if chosen and they fit, else the one
         chosen in the selector."""
         run, trace, _ = self.run_selector.select(state)
         self.side_button.setVisible(state.compare)
-        self._fitted = self._fit(state, self.width())
-        side, _ = self._fitted
+        self._fitted = self._fit(state, self.width(), self.height())
+        side = self._fitted[0]
         if state.compare and self.side_by_side:
             self.side_button.setToolTip(SIDE_TIP if side else SIDE_TIP + ". Now one at a time: the runs' "
                                         "columns need more width (hide some in the Panels menu)")
@@ -301,7 +307,9 @@ class HiddenStateView(BaseView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         state = self._last_state
-        if state is not None and self._fitted is not None and self._fit(state, event.size().width()) != self._fitted:
+        size = event.size()
+        if state is not None and self._fitted is not None and \
+                self._fit(state, size.width(), size.height()) != self._fitted:
             self.invalidate()  # the width decides the columns shown and whether runs sit side by side
             self.redraw()
 
@@ -317,7 +325,7 @@ class HiddenStateView(BaseView):
             frames, scales = [], {}
             for name in runs:
                 frame = resolve(state, name, self._scales, self.choices.chosen(), self.hidden_panels,
-                                compact=len(runs) > 1, max_columns=self._fitted[1])
+                                compact=len(runs) > 1, max_columns=self._fitted[1], max_rows=self._fitted[2])
                 frames.append(frame)
                 scales.update(frame.scales)
             self._scales = scales
@@ -414,7 +422,8 @@ class HeatmapFrame:
 
 
 def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(),
-            compact: bool = False, max_columns: int | None = None) -> HeatmapFrame | None:
+            compact: bool = False, max_columns: int | None = None, max_rows: int | None = None
+            ) -> HeatmapFrame | None:
     """Pure: the frame of run ``run`` of ``state`` for the selected sample (None without a
     trace). ``scales``: {(run id, column key): auto state} reached so far; only this run's entries
     count (another run id, e.g. a new model's, starts afresh). ``chosen``: {column key:
@@ -422,7 +431,7 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     column keys and ``layer_key(l)`` of the layers not to draw (all columns or all layers hidden:
     all of them are drawn); ``compact``: a short title, for a grid beside another run's;
     ``max_columns``: at most this many columns (the view's width), the others left out in the order
-    of ``DROP_ORDER``."""
+    of ``DROP_ORDER``; ``max_rows``: at most this many layers (the view's height), the top ones."""
     r = state.run(run)
     trace = r.trace
     if trace is None:
@@ -434,7 +443,8 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     every = _columns(cell, activation, cell_grad)
     wanted = [c for c in every if c.key not in hidden] or every
     columns = _fitting(wanted, max_columns)
-    layers = tuple(l for l in range(L - 1, -1, -1) if layer_key(l) not in hidden) or tuple(range(L - 1, -1, -1))
+    wanted_layers = tuple(l for l in range(L - 1, -1, -1) if layer_key(l) not in hidden) or tuple(range(L - 1, -1, -1))
+    layers = wanted_layers[:max(1, max_rows)] if max_rows is not None else wanted_layers
     structure = (cell, activation, L, cell_grad, tuple(c.key for c in columns), layers)
     b = min(state.sample, trace["loss_mask"].shape[0] - 1)
     T = int(trace["loss_mask"].shape[1])
@@ -464,5 +474,8 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     if len(columns) < len(wanted):  # in the title, which wraps between words in a narrow view
         n = len(wanted) - len(columns)
         title += f" · {n} panel{'s' if n > 1 else ''} left out: too narrow"
+    if len(layers) < len(wanted_layers):
+        n = len(wanted_layers) - len(layers)
+        title += f" · {n} layer{'s' if n > 1 else ''} left out: too short"
     return HeatmapFrame(structure, T, H, b, panels, tuple(levels), title, tuple(new_scales.items()),
                         tuple(titles))
