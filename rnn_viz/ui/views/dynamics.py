@@ -137,11 +137,12 @@ def _table(exponents, whh, gates, step_eig, sv, fp_rows) -> tuple[tuple[str, ...
 
 
 def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = "A", layer: int = 0,
-            prefix: str = "") -> DynamicsFrame:
+            prefix: str = "", error: str | None = None) -> DynamicsFrame:
     """The frame for run ``run`` ("A", "B", ...) and ``layer`` of ``state``.
 
     ``results``: per run id, what the window computed; without one, the run's own trace's ``dyn/``
-    keys are drawn (a trace from ``rnn-viz run --dynamics``).
+    keys are drawn (a trace from ``rnn-viz run --dynamics``). ``error``: why the last computation
+    failed, said in place of the "not computed yet" hint.
     """
     r = state.run(run)
     result = results.get(r.id)
@@ -151,9 +152,9 @@ def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = 
         return _empty_frame(f"{prefix}Dynamics", "no trace yet")
     L = ro.layer_count(trace)
     if "dyn/lyapunov/0" not in dyn:
-        return _empty_frame(f"{prefix}Dynamics: not computed yet",
-                            "Press Compute (Ctrl+D), or pause training, to compute the dynamics of the "
-                            "trace shown.", L)
+        hint = ("Press Compute (Ctrl+D), or pause training, to compute the dynamics of the trace shown."
+                if error is None else f"Cannot compute the dynamics: {error}")
+        return _empty_frame(f"{prefix}Dynamics: not computed yet", hint, L)
     layer = min(max(layer, 0), L - 1)
     cell = ro.cell_kind(trace)
     when = f" at update {result.update}" if result is not None else ""
@@ -227,6 +228,7 @@ class DynamicsView(BaseView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._results: dict[str, DynamicsResult] = {}
+        self._error: str | None = None
         self._layer = 0
         self._key = None
         self.frame: DynamicsFrame | None = None
@@ -310,6 +312,12 @@ class DynamicsView(BaseView):
         self._results = dict(results)
         self.redraw()
 
+    def set_error(self, message: str | None) -> None:
+        """Why the last computation failed (None: it did not); drawn until the next result."""
+        if message != self._error:
+            self._error = message
+            self.redraw()
+
     def results(self) -> dict[str, DynamicsResult]:
         return dict(self._results)
 
@@ -335,11 +343,12 @@ class DynamicsView(BaseView):
         r = state.run(run)
         result = self._results.get(r.id)
         # A computed result draws its own trace: new updates' traces change nothing until recomputed.
-        key = (id(result), id(r.trace) if result is None else None, r.id, state.sample, self._layer, prefix)
+        key = (id(result), id(r.trace) if result is None else None, r.id, state.sample, self._layer, prefix,
+               self._error)
         if key == self._key:
             return
         self._key = key
-        self.apply(resolve(state, self._results, run, self._layer, prefix))
+        self.apply(resolve(state, self._results, run, self._layer, prefix, self._error))
 
     def apply(self, frame: DynamicsFrame) -> None:
         """Draw ``frame``: setData/setText only."""
