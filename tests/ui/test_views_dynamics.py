@@ -94,8 +94,7 @@ def test_window_computes_off_the_gui_thread_draws_and_exports(qtbot, tmp_path):
     with qtbot.waitSignal(runner.finished, timeout=60_000):
         window.dynamics_action.trigger()
         assert view.progress.isVisibleTo(view) and not view.compute_button.isEnabled()
-    # A request made while a job runs is folded into one more job (the view was also just shown), so
-    # wait until the runner is idle rather than for the first job only.
+    # A redraw may still be on its way after the first 'finished': wait until the view is idle.
     qtbot.waitUntil(lambda: not view.progress.isVisibleTo(view), timeout=60_000)
     assert runner.error is None and view.compute_button.isEnabled()
     # the numbers drawn are analyse() of the shown trace at its parameters
