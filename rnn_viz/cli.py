@@ -36,6 +36,9 @@ _MAIN_THREAD = threading.current_thread() is threading.main_thread()
 _SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_starting) if _MAIN_THREAD else None
 
 from rnn_viz.arg_types import count, positive
+from rnn_viz.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from rnn_viz.console import duration as _duration
+from rnn_viz.console import say as _say
 from rnn_viz.data import DataError
 from rnn_viz.engine import DivergenceError, EngineError
 from rnn_viz.experiment.config import (
@@ -61,7 +64,6 @@ if _MAIN_THREAD:  # None: a handler not set from Python (an embedding program's)
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
 PROGRESS_SECONDS = 1.0
 
 NO_DISPLAY = """\
@@ -69,12 +71,6 @@ rnn-viz: no display to open the window on ({why}).
   Train without a window:   rnn-viz run default --steps 500 --out runs/first
   Open it on a virtual X screen:   xvfb-run -a rnn-viz{args}
   (xvfb-run is in the Debian package xvfb; `rnn-viz presets` lists the experiments by name)"""
-
-
-def _say(message: str) -> None:
-    # A gui-script started without a console has no stderr at all.
-    if sys.stderr is not None:
-        print(message, file=sys.stderr, flush=True)
 
 
 def _fail(message: str) -> int:
@@ -171,17 +167,6 @@ class _Progress:
         eta = (self.total - done) / rate if rate > 0 else float("inf")
         _say(f"step {record.step}/{self.first_step + self.total}  loss {record.loss:.6g}  "
              f"grad_norm {record.grad_norm:.3g}  {rate:.1f} steps/s  ETA {_duration(eta)}")
-
-
-def _duration(seconds: float) -> str:
-    if seconds != seconds or seconds == float("inf"):
-        return "?"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConfig:
