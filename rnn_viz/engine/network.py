@@ -11,6 +11,7 @@ from .workspace import scratch
 
 CELLS = ("rnn", "lstm", "gru")
 ACTIVATIONS = ("tanh", "relu", "linear")
+DEFAULT_ACTIVATION = "tanh"  # the rnn cell's when none is given (PyTorch's nn.RNN default too)
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 MAX_LAYERS = 4
 
@@ -28,7 +29,7 @@ class NetSpec:
     hidden_size: int
     output_size: int
     num_layers: int = 1
-    activation: str = "tanh"
+    activation: str = DEFAULT_ACTIVATION
 
     def __post_init__(self):
         if self.cell not in CELLS:

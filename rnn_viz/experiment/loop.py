@@ -20,7 +20,7 @@ import numpy as np
 from ..data import load_dataset
 from ..engine import DivergenceError, NetSpec, Optimizer, Truncation, init_params, train_step, whh_spectra
 from ..engine import optim
-from ..engine.network import forward
+from ..engine.network import DEFAULT_ACTIVATION, forward
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
 from .live import LiveSettings
@@ -66,7 +66,7 @@ class Trainer:
                               "started from weights (its config.toml records them)", key="model.cell")
         self.config = dataclasses.replace(config, model=mc, training=dataclasses.replace(tc, loss=loss))
         self.spec = NetSpec(mc.cell, self.dataset.input_size, mc.hidden_size, self.dataset.output_size,
-                            mc.num_layers, mc.activation or "tanh")
+                            mc.num_layers, mc.activation or DEFAULT_ACTIVATION)
         self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init or "orthogonal",
                                   1.0 if mc.spectral_radius is None else mc.spectral_radius, _DTYPES[tc.dtype],
                                   gain=mc.gain)
