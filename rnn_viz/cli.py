@@ -50,6 +50,7 @@ from rnn_viz.experiment.config import (
 )
 from rnn_viz.experiment.budget import BudgetError, check_runs
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
+from rnn_viz.experiment.metrics_history import run_histories, with_history
 from rnn_viz.experiment.io import remove_stale_temp_files
 from rnn_viz.experiment.live import LIVE_KEYS
 from rnn_viz.experiment.numeric_warnings import NumericWarnings
@@ -324,20 +325,23 @@ def _run(args) -> int:
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(MetricsWriter(folder / "metrics.csv", columns=run.metric_columns()))
                    for folder, run in zip(folders, session.runs)]
+        histories = run_histories(session.runs, args.resume)  # what each checkpoint carries as history/
         stop = stack.enter_context(_StopRequest(args.quiet))
         numeric = stack.enter_context(NumericWarnings(_say, args.quiet))
         try:
             if args.steps and not stop.requested:
                 # per update only what metrics.csv needs; the last one (written to trace.npz) in full
                 for records in session.run(args.steps, heavy_last=True, level="metrics"):
-                    for writer, run, record in zip(writers, session.runs, records):
+                    for writer, history, run, record in zip(writers, histories, session.runs, records):
                         # a run stopped by Ctrl-C: this row is its last, with the spectra
-                        writer.write(run.final_metrics(record) if stop.requested else record.metrics)
+                        row = run.final_metrics(record) if stop.requested else record.metrics
+                        writer.write(row)
+                        history.append(row)
                     last = records
                     progress.update(records[0])
                     if args.checkpoint_every and records[0].step % args.checkpoint_every == 0:
-                        for folder, run in zip(folders, session.runs):
-                            save_checkpoint(folder / "checkpoint.npz", run.checkpoint())
+                        for folder, run, history in zip(folders, session.runs, histories):
+                            save_checkpoint(folder / "checkpoint.npz", with_history(run, history))
                     if stop.requested:
                         break
         except DivergenceError as exc:
@@ -352,9 +356,9 @@ def _run(args) -> int:
             traces = [record.trace for record in session.evaluate(heavy=True)]
         if args.dynamics:
             traces = [_with_dynamics(run, trace) for run, trace in zip(session.runs, traces)]
-        for folder, run, trace in zip(folders, session.runs, traces):
+        for folder, run, trace, history in zip(folders, session.runs, traces, histories):
             # The checkpoint first: it is small and is what lets the run go on; the trace may not fit.
-            save_checkpoint(folder / "checkpoint.npz", run.checkpoint())
+            save_checkpoint(folder / "checkpoint.npz", with_history(run, history))
             try:
                 write_trace(folder / "trace.npz", trace, run.config_json())
             except RunFileError as exc:

@@ -10,13 +10,14 @@ import csv
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 __all__ = [
     "FORMATS", "ExportError", "export_png", "export_svg", "export_csv", "export_view", "export_all",
-    "write_metrics_csv", "safe_name",
+    "write_metrics_csv", "safe_name", "laid_out", "export_size",
 ]
 
 FORMATS = ("png", "svg", "csv")
@@ -39,21 +40,87 @@ def _exporter_target(view):
     return item
 
 
+def export_size(view, width: int | None = None, height: int | None = None) -> tuple[int, int]:
+    """The (width, height) in pixels an export of ``view`` is laid out at: as given, a missing one
+    from the on-screen aspect ratio, both missing the on-screen size."""
+    rect = _exporter_target(view).sceneBoundingRect()
+    w0, h0 = max(rect.width(), 1.0), max(rect.height(), 1.0)
+    if width and height:
+        return int(width), int(height)
+    if width:
+        return int(width), max(1, int(round(width * h0 / w0)))
+    if height:
+        return max(1, int(round(height * w0 / h0))), int(height)
+    return int(round(w0)), int(round(h0))
+
+
+def _settle_layouts() -> None:
+    # Only the posted layout requests of the scene's items (sizes, wrapped text): no timer and no
+    # training record is handled in the middle of an export.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for _ in range(4):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+
+
+def _tell_size(view, size, old) -> None:
+    """Let the view adapt to ``size`` as on a resize (the graph's legend columns, ...); its own
+    widget layout keeps the real geometry (QLayout lays out from the widget's rect, not the event)."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QResizeEvent
+
+    QCoreApplication.sendEvent(view, QResizeEvent(size, old))
+
+
+@contextmanager
+def laid_out(view, width: int, height: int):
+    """``view`` laid out at ``width`` x ``height`` scene pixels and without its interactive hints
+    (``set_export_mode``) while the block runs; afterwards as it was. Works for a view that is
+    docked, hidden in a tab or alone: only its scene's layout is resized, never the window's."""
+    from PySide6.QtCore import QRectF, QSize
+
+    item = _exporter_target(view)
+    canvas = getattr(view, "canvas", None)
+    old_rect = item.geometry() if hasattr(item, "geometry") else None
+    real = view.size()
+    set_mode = getattr(view, "set_export_mode", None)
+    if set_mode is not None:
+        set_mode(True)
+    try:
+        if old_rect is not None:
+            _tell_size(view, QSize(int(width), int(height)), real)
+            item.setGeometry(QRectF(0.0, 0.0, float(width), float(height)))
+            _settle_layouts()
+        yield item
+    finally:
+        if old_rect is not None:
+            _tell_size(view, real, QSize(int(width), int(height)))
+            if canvas is not None and hasattr(canvas, "range"):
+                item.setGeometry(QRectF(canvas.range))  # what pyqtgraph's GraphicsView keeps it at
+            else:
+                item.setGeometry(old_rect)
+            _settle_layouts()
+        if set_mode is not None:
+            set_mode(False)
+
+
 def export_png(view, path: Path, width: int | None = None, height: int | None = None,
                dpi: float = 96.0) -> tuple[int, int]:
-    """Render ``view.export_item()`` to a PNG of ``width`` x ``height`` pixels (either may be None:
-    keep the on-screen size / aspect ratio), tagged with ``dpi``. Returns the written (width, height)."""
+    """Render ``view`` to a PNG of ``width`` x ``height`` pixels (either may be None: keep the
+    on-screen size / aspect ratio), tagged with ``dpi``. The view is laid out at that size first
+    (``laid_out``: plots fill the image, texts keep their size) and drawn without its interactive
+    hints. Returns the written (width, height)."""
     from pyqtgraph.exporters import ImageExporter
 
-    exporter = ImageExporter(_exporter_target(view))
-    params = exporter.parameters()
-    if width:
+    width, height = export_size(view, width, height)
+    if width <= 0 or height <= 0:
+        raise ExportError(f"cannot export an empty image ({width} x {height} px)")
+    with laid_out(view, width, height) as item:
+        exporter = ImageExporter(item)
+        params = exporter.parameters()
         params["width"] = int(width)  # also sets height from the aspect ratio
-    if height:
         params.param("height").setValue(int(height), blockSignal=exporter.heightChanged)
-    if params["width"] <= 0 or params["height"] <= 0:
-        raise ExportError(f"cannot export an empty image ({params['width']} x {params['height']} px)")
-    image = exporter.export(toBytes=True)
+        image = exporter.export(toBytes=True)
     dots_per_meter = int(round(dpi / INCH))
     image.setDotsPerMeterX(dots_per_meter)
     image.setDotsPerMeterY(dots_per_meter)
@@ -63,15 +130,18 @@ def export_png(view, path: Path, width: int | None = None, height: int | None = 
     return image.width(), image.height()
 
 
-def export_svg(view, path: Path) -> None:
-    """Write ``view.export_item()`` as SVG through pyqtgraph's SVGExporter."""
+def export_svg(view, path: Path, width: int | None = None, height: int | None = None) -> None:
+    """Write ``view`` as SVG through pyqtgraph's SVGExporter, laid out at ``width`` x ``height``
+    (as export_png; default: as on screen) and without its interactive hints."""
     from pyqtgraph.exporters import SVGExporter
 
     from rnn_viz.ui import pyqtgraph_svg_3495
 
     pyqtgraph_svg_3495.install()
 
-    data = SVGExporter(_exporter_target(view)).export(toBytes=True)
+    width, height = export_size(view, width, height)
+    with laid_out(view, width, height) as item:
+        data = SVGExporter(item).export(toBytes=True)
     _write_bytes(Path(path), data)
 
 
@@ -118,7 +188,7 @@ def export_view(view, path: Path, fmt: str | None = None, *, width: int | None =
     if fmt == "png":
         export_png(view, path, width, height, dpi)
     elif fmt == "svg":
-        export_svg(view, path)
+        export_svg(view, path, width, height)
     else:
         export_csv(view, path)
     return path

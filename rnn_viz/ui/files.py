@@ -313,8 +313,9 @@ class FileActions:
         except Exception as exc:
             self.explain_error("Cannot load this checkpoint", exc)
             return False
-        self.document.open(None, self.controller.config)
-        self.ui.status(f"Resumed from {path} at update {self.controller.trainer.step_count}")
+        self.document.open(None, self.controller.config, checkpoint=Path(path))
+        note = f"; {self.controller.history_note}" if self.controller.history_note else ""
+        self.ui.status(f"Resumed from {path} at update {self.controller.trainer.step_count}{note}")
         return True
 
     def _view(self, name: str):
