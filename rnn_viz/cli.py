@@ -373,10 +373,9 @@ def _run(args) -> int:
                      f"{out / 'checkpoint.npz'} with a lower training.learning_rate or clipping "
                      "(--set training.clip_norm=1)")
     if args.plots:
-        for folder, trace, run_cfg in zip(folders, traces, run_cfgs):
-            plot_status = _plots(folder, trace, run_cfg)
-            if plot_status != EXIT_OK:
-                return plot_status
+        plot_status = _plots(folders, traces, run_cfgs, (compare_label(cfg) or "run B") if args.compare else None)
+        if plot_status != EXIT_OK:
+            return plot_status
     if not args.quiet:
         loss = f"; last loss {last[0].loss:.6g}" if last is not None else ""
         stopped = " (stopped by Ctrl-C)" if status == EXIT_INTERRUPTED else ""
@@ -436,15 +435,17 @@ def _export_torch(args) -> int:
     return EXIT_OK
 
 
-def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
+def _plots(folders, traces, cfgs, label_b: str | None) -> int:
+    """Every view into each run's folder; with --compare, DIR as compare mode draws the two runs
+    and DIR/compare run B alone."""
     # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from rnn_viz.ui.plots import render_run_plots
+        from rnn_viz.ui.plots import render_compare_plots
     except ImportError as exc:
         return _fail(f"cannot render plots ({exc}); the run's files are written. "
                      "Run `bash scripts/setup.sh` to install Qt's system libraries")
-    render_run_plots(out, trace, out / "metrics.csv", cfg)
+    render_compare_plots(folders, traces, cfgs, label_b)
     return EXIT_OK
 
 

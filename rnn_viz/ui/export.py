@@ -17,7 +17,8 @@ import numpy as np
 
 __all__ = [
     "FORMATS", "ExportError", "export_png", "export_svg", "export_csv", "export_view", "export_all",
-    "write_metrics_csv", "safe_name", "laid_out", "export_size",
+    "write_metrics_csv", "safe_name", "laid_out", "export_size", "integer_columns", "INTEGER_COLUMNS",
+    "summary",
 ]
 
 FORMATS = ("png", "svg", "csv")
@@ -152,12 +153,38 @@ def _write_bytes(path: Path, data: bytes) -> None:
         raise ExportError(f"could not write {path}: {exc.strerror or exc}") from exc
 
 
+# Columns that count things (updates, time steps, indices, 0/1 flags): written as integers when
+# every value is a whole number (a file's time column may hold fractional seconds, then floats).
+# A compare-mode column "step [run B]" is its run's "step".
+INTEGER_COLUMNS = frozenset({"step", "t", "k", "i", "layer", "unit", "window_start", "loss_step",
+                             "target", "predicted"})
+
+
 def _cell(value) -> str:
     if isinstance(value, (float, np.floating)):
         return "" if math.isnan(value) else repr(float(value))
-    if isinstance(value, np.integer):
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return str(int(value))
     return str(value)
+
+
+def _whole(values: np.ndarray) -> bool:
+    try:
+        v = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    finite = v[np.isfinite(v)]
+    return bool(np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2.0**53))
+
+
+def integer_columns(columns: Sequence[str], rows) -> list[bool]:
+    """Per column: whether it is written as integers (INTEGER_COLUMNS, whole numbers only)."""
+    table = np.asarray(rows, dtype=object) if not isinstance(rows, np.ndarray) else rows
+    out = []
+    for j, name in enumerate(columns):
+        base = str(name).split(" [", 1)[0]
+        out.append(base in INTEGER_COLUMNS and (table.ndim < 2 or table.shape[0] == 0 or _whole(table[:, j])))
+    return out
 
 
 def export_csv(view, path: Path) -> list[str]:
@@ -168,12 +195,22 @@ def export_csv(view, path: Path) -> list[str]:
 
 
 def _write_table(path: Path, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    if not isinstance(rows, np.ndarray):
+        rows = list(rows)
+    as_int = integer_columns(columns, rows) if len(rows) else [False] * len(columns)
+
+    def cell(value, integer: bool) -> str:
+        if integer and not isinstance(value, str):
+            v = float(value)
+            return "" if math.isnan(v) else str(int(v))
+        return _cell(value)
+
     try:
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([_cell(v) for v in row])
+                writer.writerow([cell(v, i) for v, i in zip(row, as_int)])
     except OSError as exc:
         raise ExportError(f"could not write {path}: {exc.strerror or exc}") from exc
 
@@ -194,25 +231,23 @@ def export_view(view, path: Path, fmt: str | None = None, *, width: int | None =
     return path
 
 
-def write_metrics_csv(path: Path, history: Mapping[str, np.ndarray]) -> None:
-    """Write metrics columns (name -> (N,) array, ``step`` first when present) as metrics.csv."""
-    names = sorted(history, key=lambda k: (k != "step", k))
+def write_metrics_csv(path: Path, history: Mapping[str, np.ndarray], columns: Sequence[str] | None = None) -> None:
+    """Write metrics columns (name -> (N,) array) as metrics.csv: in the order of ``columns`` (the
+    run's ``metric_columns()``, metrics.csv's documented order; default: the mapping's order, which
+    a MetricsHistory keeps from the rows), then any others; ``step`` as integers."""
+    names = [k for k in (columns or ()) if k in history] + [k for k in history if k not in (columns or ())]
     n = min((len(history[k]) for k in names), default=0)
-    rows = []
-    for i in range(n):
-        row = []
-        for k in names:
-            v = float(history[k][i])
-            row.append(int(v) if k == "step" and not math.isnan(v) else v)
-        rows.append(row)
+    rows = np.column_stack([np.asarray(history[k][:n], dtype=np.float64) for k in names]) if names else []
     _write_table(Path(path), names, rows)
 
 
 def export_all(views: Sequence[tuple[str, object]], out_dir: Path, *, formats: Sequence[str] = FORMATS,
                history: Mapping[str, np.ndarray] | None = None, experiment_toml: str | None = None,
-               width: int | None = None, height: int | None = None, dpi: float = 96.0) -> list[Path]:
-    """Export every (name, view) in every format into ``out_dir`` (created), with ``metrics.csv``
-    and ``experiment.toml`` when given. Returns the written paths."""
+               width: int | None = None, height: int | None = None, dpi: float = 96.0,
+               metric_columns: Sequence[str] | None = None) -> list[Path]:
+    """Export every (name, view) in every format into ``out_dir`` (created), each laid out at
+    ``width`` x ``height``, with ``metrics.csv`` (columns in ``metric_columns``' order) and
+    ``experiment.toml`` when given. Returns the written paths."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -224,9 +259,28 @@ def export_all(views: Sequence[tuple[str, object]], out_dir: Path, *, formats: S
             written.append(export_view(view, out_dir / f"{safe_name(name)}.{fmt}", fmt,
                                        width=width, height=height, dpi=dpi))
     if history is not None:
-        write_metrics_csv(out_dir / "metrics.csv", history)
+        write_metrics_csv(out_dir / "metrics.csv", history, metric_columns)
         written.append(out_dir / "metrics.csv")
     if experiment_toml is not None:
         _write_bytes(out_dir / "experiment.toml", experiment_toml.encode("utf-8"))
         written.append(out_dir / "experiment.toml")
     return written
+
+
+def summary(written: Sequence[Path], folder: Path) -> str:
+    """One line saying where an export wrote what: "Exported 20 files to DIR: graph, flow (.png,
+    .svg, .csv), metrics.csv, experiment.toml"."""
+    views: dict[str, list[str]] = {}
+    others = []
+    for path in written:
+        path = Path(path)
+        if path.stem in ("metrics", "metrics_b", "experiment"):
+            others.append(path.name)
+        else:
+            views.setdefault(path.stem, []).append(path.suffix)
+    suffixes = sorted({tuple(v) for v in views.values()})
+    what = ", ".join(views)
+    if len(suffixes) == 1:
+        what += f" ({', '.join(suffixes[0])})"
+    parts = [p for p in (what, *others) if p]
+    return f"Exported {len(written)} files to {folder}: {', '.join(parts)}"
