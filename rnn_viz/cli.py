@@ -373,7 +373,7 @@ def _run(args) -> int:
                      f"{out / 'checkpoint.npz'} with a lower training.learning_rate or clipping "
                      "(--set training.clip_norm=1)")
     if args.plots:
-        plot_status = _plots(folders, traces, run_cfgs, (compare_label(cfg) or "run B") if args.compare else None)
+        plot_status = _plots(folders, traces, run_cfgs)
         if plot_status != EXIT_OK:
             return plot_status
     if not args.quiet:
@@ -435,17 +435,20 @@ def _export_torch(args) -> int:
     return EXIT_OK
 
 
-def _plots(folders, traces, cfgs, label_b: str | None) -> int:
+def _plots(folders, traces, cfgs) -> int:
     """Every view into each run's folder; with --compare, DIR as compare mode draws the two runs
     and DIR/compare run B alone."""
     # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
-        from rnn_viz.ui.plots import render_compare_plots
+        from rnn_viz.ui.plots import render_run_plots
     except ImportError as exc:
         return _fail(f"cannot render plots ({exc}); the run's files are written. "
                      "Run `bash scripts/setup.sh` to install Qt's system libraries")
-    render_compare_plots(folders, traces, cfgs, label_b)
+    for i, (out, trace, cfg) in enumerate(zip(folders, traces, cfgs)):
+        both = i == 0 and len(folders) > 1
+        compare = {"compare": (traces[1], folders[1] / "metrics.csv", cfgs[1])} if both else {}
+        render_run_plots(out, trace, out / "metrics.csv", cfg, **compare)
     return EXIT_OK
 
 

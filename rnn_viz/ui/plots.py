@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["render_run_plots", "render_compare_plots", "FORMATS", "PLOT_SIZE"]
+__all__ = ["render_run_plots", "FORMATS", "PLOT_SIZE"]
 
 PLOT_SIZE = (1000, 650)
 FORMATS = ("png", "svg", "csv")  # rnn-viz run --plots writes every view in each (docs/cli.md)
@@ -61,13 +61,12 @@ def _history(metrics_path: Path | None) -> dict[str, np.ndarray]:
 
 def render_run_plots(out_dir: Path, trace: Mapping[str, np.ndarray], metrics_path: Path | None, config,
                      *, formats: Sequence[str] = FORMATS, size: tuple[int, int] = PLOT_SIZE,
-                     base_dir: Path | None = None, compare: tuple | None = None,
-                     labels: tuple[str, str] = ("run A", "run B")) -> list[Path]:
+                     base_dir: Path | None = None, compare: tuple | None = None) -> list[Path]:
     """Draw every view of the app from ``trace`` (trace.npz keys) and ``metrics_path``
     (metrics.csv, may be None) and write ``<view>.<fmt>`` for each format (png, svg, csv) into
     ``out_dir``, each laid out at ``size`` (width, height). ``config``: the run's ExperimentConfig
     (or its nested dict). ``compare``: run B's (trace, metrics_path, config): the views are drawn as
-    compare mode draws them, with ``labels`` (A's, B's). Returns the paths."""
+    compare mode draws them, the runs named as there. Returns the paths."""
     app = _application()
     from rnn_viz.ui import export
     from rnn_viz.ui.state import ViewState
@@ -81,6 +80,7 @@ def render_run_plots(out_dir: Path, trace: Mapping[str, np.ndarray], metrics_pat
     runs = {}
     if compare is not None:
         trace_b, metrics_b, config_b = compare
+        labels = _labels(config)
         runs = dict(trace_b=trace_b, history_b=_history(metrics_b), config_b=_config_parts(config_b, base_dir)[0],
                     label_a=labels[0], label_b=labels[1])
     state = ViewState(trace=trace, history=_history(metrics_path), config=mapping, time_step=T - 1,
@@ -107,27 +107,12 @@ def render_run_plots(out_dir: Path, trace: Mapping[str, np.ndarray], metrics_pat
     return written
 
 
-def render_compare_plots(folders: Sequence[Path], traces, configs, label_b: str | None = None) -> list[Path]:
-    """``rnn-viz run --plots``: each run's views into its folder (``metrics.csv`` read from it);
-    with two runs, ``folders[0]`` holds them as compare mode draws A and B and ``folders[1]`` B's
-    alone."""
+
+def _labels(config) -> tuple[str, str]:
+    """Run A's and run B's names as the window's compare mode shows them."""
+    from rnn_viz.experiment import config as cfgmod
     from rnn_viz.ui.controller import run_label
 
-    written = []
-    if len(folders) > 1:
-        a, b = Path(folders[0]), Path(folders[1])
-        written += render_run_plots(a, traces[0], a / "metrics.csv", configs[0],
-                                    compare=(traces[1], b / "metrics.csv", configs[1]),
-                                    labels=(_label(configs[0], run_label), label_b or "run B"))
-        written += render_run_plots(b, traces[1], b / "metrics.csv", configs[1])
-    else:
-        out = Path(folders[0])
-        written += render_run_plots(out, traces[0], out / "metrics.csv", configs[0])
-    return written
-
-
-def _label(config, run_label) -> str:
-    try:
-        return run_label(config)
-    except AttributeError:  # a plain mapping: no BPTT settings to name
-        return "run A"
+    if not isinstance(config, cfgmod.ExperimentConfig):
+        return "run A", "run B"
+    return run_label(config), cfgmod.compare_label(config) or "run B"
