@@ -103,13 +103,17 @@ class MetricsHistory:
             self.append(row)
 
     def append(self, row: Mapping[str, float]) -> None:
+        index = self._seen  # of this row, counting from 0
         self._seen += 1
         if self._skip:
             self._skip -= 1
             return
-        self._skip = self._stride - 1
         if self._n == self.capacity:
             self._decimate()
+            if index % self._stride:  # (an odd capacity) this row falls between the kept ones
+                self._skip = -(index + 1) % self._stride
+                return
+        self._skip = self._stride - 1
         for key in row:
             if key not in self._data:
                 # A column that appears late (e.g. val_loss on the first evaluation) is NaN before.
@@ -132,7 +136,6 @@ class MetricsHistory:
             self._data[key] = fresh
         self._n = half
         self._stride *= 2
-        self._skip = self._stride - 1
 
     def restore(self, columns: Mapping[str, np.ndarray], rows_seen: int) -> None:
         """Continue a history saved earlier: ``columns`` (N,) as decimated by this rule from the
