@@ -79,23 +79,26 @@ def laid_out(view, width: int, height: int):
     (``set_export_mode``) while the block runs; afterwards as it was. Works for a view that is
     docked, hidden in a tab or alone: only its scene's layout is resized, never the window's."""
     from PySide6.QtCore import QRectF, QSize
+    from PySide6.QtWidgets import QWidget
 
     item = _exporter_target(view)
     canvas = getattr(view, "canvas", None)
     old_rect = item.geometry() if hasattr(item, "geometry") else None
-    real = view.size()
+    real = view.size() if isinstance(view, QWidget) else None  # a figure that only offers export_item
     set_mode = getattr(view, "set_export_mode", None)
     if set_mode is not None:
         set_mode(True)
     try:
         if old_rect is not None:
-            _tell_size(view, QSize(int(width), int(height)), real)
+            if real is not None:
+                _tell_size(view, QSize(int(width), int(height)), real)
             item.setGeometry(QRectF(0.0, 0.0, float(width), float(height)))
             _settle_layouts()
         yield item
     finally:
         if old_rect is not None:
-            _tell_size(view, real, QSize(int(width), int(height)))
+            if real is not None:
+                _tell_size(view, real, QSize(int(width), int(height)))
             if canvas is not None and hasattr(canvas, "range"):
                 item.setGeometry(QRectF(canvas.range))  # what pyqtgraph's GraphicsView keeps it at
             else:
