@@ -190,3 +190,19 @@ def test_a_loaded_checkpoint_brings_its_history_and_names_the_window(qtbot, tmp_
     step(qtbot, window, 1)  # training goes on from update 4; the note stays (updates 1-3 are missing)
     assert window.controller.metrics.columns()["step"].tolist() == [4]
     assert "no history" in curves.loss_plot.titleLabel.text
+
+
+def test_export_all_in_compare_mode_writes_each_runs_metrics_in_their_order(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path, views=ALL_VIEWS)
+    assert window.files.apply_config(window.controller.config, compare=True)
+    step(qtbot, window, 2)
+    window.prompts.directory_answer = tmp_path / "both"
+    window.prompts.png_answer = (500, 300, 96.0)
+    names = {p.name for p in window.files.export_all_views()}
+    assert {"metrics.csv", "metrics_b.csv", "curves.csv"} <= names
+    runs = window.controller.session.runs
+    assert _read_csv(tmp_path / "both" / "metrics.csv")[0] == runs[0].metric_columns()
+    assert _read_csv(tmp_path / "both" / "metrics_b.csv")[0] == runs[1].metric_columns()
+    header = _read_csv(tmp_path / "both" / "curves.csv")[0]
+    assert header[:len(runs[0].metric_columns())] == runs[0].metric_columns()
+    assert [c.split(" [")[0] for c in header[len(runs[0].metric_columns()):]] == runs[1].metric_columns()
