@@ -325,7 +325,8 @@ def _run(args) -> int:
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(MetricsWriter(folder / "metrics.csv", columns=run.metric_columns()))
                    for folder, run in zip(folders, session.runs)]
-        histories = run_histories(session.runs, args.resume)  # what each checkpoint carries as history/
+        # what each checkpoint carries as history/ (a resume goes on from the checkpoint's; read again: small)
+        histories = run_histories(session.runs, load_checkpoint(args.resume) if args.resume else None)
         stop = stack.enter_context(_StopRequest(args.quiet))
         numeric = stack.enter_context(NumericWarnings(_say, args.quiet))
         try:

@@ -226,13 +226,10 @@ def restore_history(history: MetricsHistory, arrays: Mapping[str, np.ndarray], t
     return ""
 
 
-def run_histories(runs, resume: str | None = None) -> list[MetricsHistory]:
+def run_histories(runs, resumed: Mapping[str, np.ndarray] | None = None) -> list[MetricsHistory]:
     """``rnn-viz run``'s histories for its checkpoints, one per run: empty, or for ``--resume``
-    (one run) the resumed checkpoint's, continued (its history is read again: bounded and small)."""
+    (one run) continuing the ``history/`` entries of the ``resumed`` checkpoint's arrays."""
     histories = [MetricsHistory(capacity=MAX_HISTORY_ROWS) for _ in runs]
-    if resume is not None and len(runs) == 1:
-        from .io import load_checkpoint
-
-        arrays = load_checkpoint(resume)
-        restore_history(histories[0], {k: v for k, v in arrays.items() if k.startswith(HISTORY_PREFIX)}, runs[0])
+    if resumed is not None and len(runs) == 1:
+        restore_history(histories[0], resumed, runs[0])
     return histories
