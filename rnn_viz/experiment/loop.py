@@ -147,17 +147,10 @@ class Trainer:
     # -- metrics -------------------------------------------------------------------------------
     def metric_columns(self) -> list[str]:
         """The columns of metrics.csv, in order (docs/file-formats.md)."""
-        cols = ["step", "loss", "grad_norm", "step_seconds", "learning_rate"]
-        cols += [f"sigma_max/{l}" for l in range(self.spec.num_layers)]
-        if self.spec.cell == "rnn":
-            cols += [f"rho/{l}" for l in range(self.spec.num_layers)]
-        if self.loss == "cross_entropy":
-            cols.append("accuracy")
-        if self.dataset.validation is not None:
-            cols.append("val_loss")
-            if self.loss == "cross_entropy":
-                cols.append("val_accuracy")
-        return cols
+        from .metrics_history import metric_columns
+
+        return metric_columns(self.spec.num_layers, self.spec.cell == "rnn", self.loss == "cross_entropy",
+                              self.dataset.validation is not None)
 
     def config_json(self) -> str:
         return to_json(self.config)

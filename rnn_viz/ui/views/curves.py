@@ -11,6 +11,7 @@ than any other view. Everything else (config, labels, chance level, a new run) r
 """
 from __future__ import annotations
 
+import html
 import math
 import time
 from dataclasses import dataclass
@@ -186,7 +187,7 @@ class TrainingCurvesView(BaseView):
     def _render(self, state: ViewState) -> None:
         histories = (state.history, *(r.history for r in state.runs[1:]))
         configs = tuple(r.config for r in state.runs)  # each run's own clip threshold
-        key = (histories, configs, state.chance_loss, tuple(r.label for r in state.runs))
+        key = (histories, configs, state.chance_loss, tuple(r.label for r in state.runs), state.history_note)
         last = self._last
         # Histories and configs by identity (the controller hands out new objects when they change).
         same_configs = last is not None and len(configs) == len(last[1]) and all(a is b for a, b in zip(configs, last[1]))
@@ -258,13 +259,15 @@ class TrainingCurvesView(BaseView):
 
     def _update_legends(self, frame: "CurvesFrame") -> None:
         compare = len(frame.runs) > 1
-        key = (frame.layers, tuple((r.name, r.label) for r in frame.runs))
+        key = (frame.layers, tuple((r.name, r.label) for r in frame.runs), frame.note)
         if key == self._legend_key:
             return
         self._legend_key = key
         layers = frame.layers
-        set_title(self.loss_plot, "Loss", tip=LOSS_TIP,
-                  legend=legend_html([(item_key(self.loss_a), "train"), (item_key(self.val_a), "validation")]))
+        legend = legend_html([(item_key(self.loss_a), "train"), (item_key(self.val_a), "validation")])
+        if frame.note:  # a loaded checkpoint without history: say so where the curves would be
+            legend += f"<br><i>{html.escape(frame.note)}</i>"
+        set_title(self.loss_plot, "Loss", tip=LOSS_TIP, legend=legend)
         black, dashed = line_key(cm.FOREGROUND), line_key(_dashed(cm.FOREGROUND))
         spectra = [(black, "σ_max"), (dashed, "ρ")] + [(item_key(self.sigma_items[l]), f"layer {l}") for l in layers]
         set_title(self.spectra_plot, "W_hh spectrum" + (" (run A)" if compare else ""),
@@ -276,13 +279,14 @@ class TrainingCurvesView(BaseView):
             if compare else "")
 
     def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
+        # The histories keep metrics.csv's column order (they hold its rows): the CSV keeps it too.
         hist = state.history or {}
-        names = sorted(hist, key=lambda k: (k != "step", k))
+        names = list(hist)
         cols = list(names)
         arrays = [np.asarray(hist[k], dtype=np.float64) for k in names]
         for run in state.runs[1:]:
             h = run.history or {}
-            more = sorted(h, key=lambda k: (k != "step", k))
+            more = list(h)
             cols += [f"{k} [{run.label}]" for k in more]
             arrays += [np.asarray(h[k], dtype=np.float64) for k in more]
         n = max((a.size for a in arrays), default=0)
@@ -332,6 +336,7 @@ class CurvesFrame:
     grad_span: tuple[float, float]
     spectra_span: tuple[float, float]
     grad_note: str
+    note: str = ""  # run A's history is incomplete (ViewState.history_note)
 
 
 def _curve(xy: tuple[np.ndarray, np.ndarray]) -> Curve:
@@ -381,4 +386,4 @@ def resolve(state: ViewState) -> CurvesFrame:
         x_span=(0.0, math.ceil(last / unit) * unit),
         loss_span=ro.decade_span(*losses, [chance] if chance else [], max_decades=MAX_DECADES),
         grad_span=ro.decade_span(*grads, clips, max_decades=MAX_DECADES),
-        spectra_span=ro.nice_span(*spectra, [1.0]), grad_note=grad_note)
+        spectra_span=ro.nice_span(*spectra, [1.0]), grad_note=grad_note, note=state.history_note)
