@@ -42,6 +42,7 @@ HINT = ("Click a cell to inspect it (arrow keys move it); wheel or drag a box to
         "double-click to see it all.")
 RUN_TIP = ("Compare mode: the run whose Jacobian chain and CSV table the view shows (clicking a cell "
            "of either matrix picks its run)")
+CLICK_SLACK = 4  # px outside the matrix a click still picks the edge cell
 PLOT_MARGIN = 10.0  # px a plot keeps around its axes and data area
 CHAIN_TITLE = 40.0  # the chain's title and legend: up to two lines
 ARROWS = {Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right", Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down"}
@@ -290,7 +291,8 @@ class FlowMatrixView(BaseView):
     def _cell_clicked(self, panel: int, x: float, y: float) -> None:
         if panel >= len(self.flow_frames):
             return
-        cell = snap_cell(self.flow_frames[panel], x, y)
+        px, py = self.panels[panel].plot.getViewBox().viewPixelSize()
+        cell = snap_cell(self.flow_frames[panel], x, y, slack=CLICK_SLACK * max(px, py))
         if cell is None:
             return
         self.canvas.setFocus(Qt.FocusReason.MouseFocusReason)

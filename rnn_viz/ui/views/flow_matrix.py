@@ -36,17 +36,17 @@ def clamp_cell(frame, t: int, k: int) -> tuple[int, int]:
     return t, int(np.clip(k, 0, t))
 
 
-def snap_cell(frame, x: float, y: float) -> tuple[int, int] | None:
+def snap_cell(frame, x: float, y: float, slack: float = 0.0) -> tuple[int, int] | None:
     """The cell (t, k) drawn at view coordinates (x, y) (cells are centred on whole steps), or None
-    when the point is more than half a cell outside the matrix or there is no matrix. A point right
-    of the diagonal snaps onto it."""
+    when the point is more than ``slack`` (view units: a few pixels, for the edge cells at a pixel a
+    cell) outside the matrix, or there is no matrix. A point right of the diagonal snaps onto it."""
     if frame is None or frame.flow is None or frame.T == 0:
         return None
     T = frame.T
-    if not (-0.5 <= x < T - 0.5 and -0.5 <= y < T - 0.5):
+    if not (-0.5 - slack <= x < T - 0.5 + slack and -0.5 - slack <= y < T - 0.5 + slack):
         return None
-    k = int(np.floor(x + 0.5))
-    t = int(frame.rows[_row_index(frame, y)]) if frame.rows is not None else int(np.floor(y + 0.5))
+    k = int(np.clip(np.floor(x + 0.5), 0, T - 1))
+    t = int(frame.rows[_row_index(frame, y)]) if frame.rows is not None else int(np.clip(np.floor(y + 0.5), 0, T - 1))
     return t, min(k, t)
 
 
