@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton
 
 from rnn_viz.ui import colormaps as cm
@@ -25,7 +26,7 @@ from . import readouts as ro
 from .frames import frozen, same
 from .base import BaseView, style_axis, text_label
 from .flow_chain import CHAIN_TIP, EMPTY, NO_BARS, ChainFrame, ChainPlot, resolve_chain
-from .flow_layout import Geometry, fit_layout
+from .flow_layout import SPACING, Geometry, fit_layout
 from .flow_matrix import MatrixPanel, clamp_cell, nudge_cell, snap_cell
 from .runs import RunSelector
 
@@ -38,13 +39,13 @@ NO_PATH_COLOR = (217, 217, 217, 255)
 TIP = ("F[t, k] = ||dL_t/dh_k||: how much of the loss at step t (row) reaches the hidden state at "
        "step k (column), for one sample and the layer chosen above. Grey: no path.")
 # Addressed to someone at the screen: left out of exports (set_export_mode).
-HINT = ("Click a cell to inspect it (arrow keys move it); wheel or drag a box to zoom, "
-        "double-click to see it all.")
+HINT = "Click a cell to inspect it, arrow keys move it; wheel or a dragged box zooms."
 RUN_TIP = ("Compare mode: the run whose Jacobian chain and CSV table the view shows (clicking a cell "
            "of either matrix picks its run)")
+REFITS = 3  # measure-and-fit passes after a change (titles wrap anew, then settle)
 CLICK_SLACK = 4  # px outside the matrix a click still picks the edge cell
 PLOT_MARGIN = 10.0  # px a plot keeps around its axes and data area
-CHAIN_TITLE = 40.0  # the chain's title and legend: up to two lines
+CHAIN_TITLE = 24.0  # the chain's title and legend: one line when the chain is below the matrices
 ARROWS = {Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right", Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down"}
 
 
@@ -99,6 +100,8 @@ class FlowMatrixView(BaseView):
         ci = self.canvas.ci
         self.matrix_row = ci.addLayout(row=0, col=0)
         self.matrix_row.setContentsMargins(0, 0, 0, 0)
+        for grid in (ci, self.matrix_row):  # the spacing fit_layout counts with
+            grid.setSpacing(SPACING)
         self._lut = _flow_lut()
         self.panels: list[MatrixPanel] = []
         self.color_bar = pg.ColorBarItem(values=(-DECADES, 0), colorMap=cm.colormap(cm.MAGNITUDE),
@@ -113,6 +116,12 @@ class FlowMatrixView(BaseView):
         ci.addItem(self.chain_text, row=3, col=0)
         self._beside = False  # the chain plot right of the matrices (a wide, low view) or below them
         self._fitting = False
+        self._fitted = None  # (beside, matrix width, matrix height) last set
+        self._refit_timer = QTimer(self)  # a child: it dies with the view, never fires into a deleted one
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._refit)
+        self._refits = 0
         self.canvas.scene().sigMouseClicked.connect(self._double_clicked)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.canvas.installEventFilter(self)
@@ -316,7 +325,8 @@ class FlowMatrixView(BaseView):
         self.timeStepSelected.emit(k)
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.canvas and event.type() == QEvent.Type.KeyPress and event.key() in ARROWS:
+        if (watched is self.canvas and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
+                and event.key() in ARROWS):
             frame, cell = self.flow_frame, self.selected_cell
             if frame is None or frame.flow is None or cell is None:
                 return False
@@ -351,17 +361,45 @@ class FlowMatrixView(BaseView):
         super().resizeEvent(event)
         self._fit()
 
-    def _fit(self) -> None:
-        """Give the matrices square cells as large as the view allows: chain below them in a tall
-        view, beside them in a wide one, whichever makes the matrices larger."""
-        if self._fitting or not self.panels:
+    def _refit_later(self) -> None:
+        # Titles and axes settle when the layout activates, after the sizes were set: measure again
+        # then, a few turns of the event loop at most (nothing is set when the fit did not change).
+        self._refits = REFITS
+        if not self._refit_timer.isActive():
+            self._refit_timer.start()
+
+    def hideEvent(self, event) -> None:
+        self._refit_timer.stop()  # a closed view must not lay itself out while Qt tears it down
+        super().hideEvent(event)
+
+    def _refit(self) -> None:
+        if not self.isVisible():
             return
+        self._refits -= 1
+        if self._fit() and self._refits > 0:
+            self._refit_timer.start()
+
+    def _fit(self) -> bool:
+        """Give the matrices square cells as large as the view allows: chain below them in a tall
+        view, beside them in a wide one, whichever makes the matrices larger (flow_layout).
+        Returns whether anything was changed (then the layout is measured again soon)."""
+        if self._fitting or not self.panels:
+            return False
         self._fitting = True
         try:
             fit = fit_layout(self._geometry())
+            key = (fit.beside, round(fit.matrix_width), round(fit.matrix_height))
+            if key == self._fitted:
+                return False
+            self._fitted = key
+            if not self._refit_timer.isActive() and self._refits <= 0:
+                self._refit_later()
             if fit.beside != self._beside:
                 self._arrange(fit.beside)
             grid = self.canvas.ci.layout
+            # the matrices' own box: square data areas, centred in what their row or column leaves
+            self.matrix_row.setMaximumSize(fit.matrix_width, fit.matrix_height)
+            grid.setAlignment(self.matrix_row, Qt.AlignmentFlag.AlignCenter)
             if fit.beside:
                 grid.setRowMinimumHeight(0, 0)
                 grid.setRowMaximumHeight(0, 1e6)
@@ -370,22 +408,35 @@ class FlowMatrixView(BaseView):
                 grid.setColumnMinimumWidth(0, 0)
                 grid.setColumnMaximumWidth(0, 1e6)
                 grid.setRowFixedHeight(0, fit.matrix_height)
+            return True
         finally:
             self._fitting = False
 
     def _geometry(self) -> Geometry:
-        # Overheads from the axes (their sizes only grow, see steady_axis) rather than from the
-        # plots' current rectangles, which depend on the arrangement being replaced.
+        # What each plot adds around its data area, measured where the layout has placed it; the
+        # chain's height overhead beside the matrices (its legend wrapped on more lines) is not the
+        # one it would have below them: there it is estimated from its axis and one title line.
         panel, chain = self.panels[0].plot, self.chain.plot
+        vb, chain_vb = panel.getViewBox(), chain.getViewBox()
         view = self.canvas.viewport().size()
-        title = panel.titleLabel.height() if panel.titleLabel.isVisible() else 0.0
-        return Geometry(width=float(view.width()), height=float(view.height()),
-                        runs=max(len(self._runs), 1),
-                        matrix_w_over=panel.getAxis("left").width() + PLOT_MARGIN,
-                        matrix_h_over=panel.getAxis("bottom").height() + title + PLOT_MARGIN,
-                        bar_width=float(self.color_bar.width()),
-                        chain_w_over=chain.getAxis("left").width() + PLOT_MARGIN,
-                        chain_h_over=chain.getAxis("bottom").height() + CHAIN_TITLE + PLOT_MARGIN,
+        placed = vb.width() > 1 and vb.height() > 1 and self.matrix_row.width() > 1
+        runs = max(len(self._runs), 1)
+        bar = float(self.color_bar.width())
+        if placed:  # around the matrices' data areas in their box: axes, titles, colour bar, spacing
+            matrix_w = (self.matrix_row.width() - runs * vb.width() - bar - (runs + 1) * SPACING) / runs
+            matrix_h = self.matrix_row.height() - vb.height()
+        else:
+            title = panel.titleLabel.height() if panel.titleLabel.isVisible() else 0.0
+            matrix_w = panel.getAxis("left").width() + PLOT_MARGIN
+            matrix_h = panel.getAxis("bottom").height() + title + PLOT_MARGIN
+        chain_placed = chain_vb.width() > 1 and chain_vb.height() > 1
+        chain_w = chain.width() - chain_vb.width() if chain_placed else chain.getAxis("left").width() + PLOT_MARGIN
+        chain_h = (chain.height() - chain_vb.height() if chain_placed and not self._beside else
+                   chain.getAxis("bottom").height() + CHAIN_TITLE + PLOT_MARGIN)
+        left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
+        return Geometry(width=float(view.width()) - left - right, height=float(view.height()) - top - bottom,
+                        runs=runs, matrix_w_over=matrix_w, matrix_h_over=matrix_h,
+                        bar_width=bar, chain_w_over=chain_w, chain_h_over=chain_h,
                         text_height=float(self.explanation.height() + self.chain_text.height()),
                         beside=self._beside)
 
@@ -506,7 +557,8 @@ def resolve_flow(trace, layer: int = 0, prefix: str = "", top: float | None = No
         last = ro.last_loss_step(flow[np.arange(len(kept)), kept] > 0)
         default = None if last is None else int(kept[last])
         explanation += f" Only {len(kept)} of the loss steps' rows are kept at this length (flow_rows)."
-    title = prefix + f"sample {sample}" if prefix else f"F[t, k] of sample {sample}"
+    # compare: two titles share the width, so only the run (the chain text names the sample)
+    title = prefix.removesuffix(" · ") if prefix else f"F[t, k] of sample {sample}"
     return FlowFrame(title, explanation, L, T, sample,
                      flow, log_flow, index, (float(lo), float(hi)), band, jac, ws, default, layer, kept)
 

@@ -27,7 +27,7 @@ __all__ = ["ChainFrame", "ChainPlot", "resolve_chain", "CHAIN_LEGEND", "MAX_CHAI
 MAX_CHAIN_DECADES = 640
 # Short names with no "/" or "(" (Qt may break a line there, mid-name), short enough for one line
 # of a narrow plot; the tip explains them.
-CHAIN_LEGEND = ("step norms", "product bound", "actual ratio")
+CHAIN_LEGEND = ("step norms", "product", "actual ratio")
 CHAIN_TIP = ("The path from h_t back to h_k of the marked cell: each step's Jacobian norm "
              "||dh_s/dh_(s-1)|| (bars from 1: above 1 the step amplifies, below 1 it shrinks the "
              "signal), their running product from h_t back, which bounds the actual ratio "
