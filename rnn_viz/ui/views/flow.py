@@ -26,7 +26,7 @@ from . import readouts as ro
 from .frames import frozen, same
 from .base import BaseView, style_axis, text_label
 from .flow_chain import CHAIN_TIP, EMPTY, NO_BARS, ChainFrame, ChainPlot, resolve_chain
-from .flow_layout import SPACING, Geometry, fit_layout
+from .flow_layout import SPACING, Fit, Geometry, fit_layout
 from .flow_matrix import MatrixPanel, clamp_cell, nudge_cell, snap_cell
 from .runs import RunSelector
 
@@ -42,6 +42,7 @@ TIP = ("F[t, k] = ||dL_t/dh_k||: how much of the loss at step t (row) reaches th
 HINT = "Click a cell to inspect it, arrow keys move it; wheel or a dragged box zooms."
 RUN_TIP = ("Compare mode: the run whose Jacobian chain and CSV table the view shows (clicking a cell "
            "of either matrix picks its run)")
+COMPARE_SIDE = 110.0  # px a matrix needs side by side; less, and compare mode shows the chosen run only
 REFITS = 3  # measure-and-fit passes after a change (titles wrap anew, then settle)
 CLICK_SLACK = 4  # px outside the matrix a click still picks the edge cell
 PLOT_MARGIN = 10.0  # px a plot keeps around its axes and data area
@@ -77,6 +78,7 @@ class FlowMatrixView(BaseView):
         bar.addWidget(self.layer_box)
         self.run_selector = RunSelector("flowRun")
         self.run_selector.box.setToolTip(RUN_TIP)
+        self.run_selector.box.setMaximumWidth(170)  # leave the bar room for the selected cell
         self.run_selector.changed.connect(self.redraw)
         bar.addWidget(self.run_selector)
         self.cell_label = QLabel("")
@@ -104,6 +106,7 @@ class FlowMatrixView(BaseView):
             grid.setSpacing(SPACING)
         self._lut = _flow_lut()
         self.panels: list[MatrixPanel] = []
+        self._shown: list[int] = []  # the panels in the layout, left to right
         self.color_bar = pg.ColorBarItem(values=(-DECADES, 0), colorMap=cm.colormap(cm.MAGNITUDE),
                                          interactive=False, width=12, label="log10 F[t, k]")
         for name in ("left", "right", "top", "bottom"):
@@ -115,6 +118,8 @@ class FlowMatrixView(BaseView):
         ci.addItem(self.explanation, row=2, col=0)
         ci.addItem(self.chain_text, row=3, col=0)
         self._beside = False  # the chain plot right of the matrices (a wide, low view) or below them
+        self._one_panel = False  # compare mode in a view too small for the runs side by side
+        self._one_panel_at: tuple | None = None  # (width, height, runs) it was chosen at
         self._fitting = False
         self._fitted = None  # (beside, matrix width, matrix height) last set
         self._refit_timer = QTimer(self)  # a child: it dies with the view, never fires into a deleted one
@@ -176,10 +181,12 @@ class FlowMatrixView(BaseView):
         """Grow to ``n`` matrix plots (created once: a compare run adds its own the first time)."""
         if len(self.panels) >= n:
             return
-        if self.panels:
-            self.matrix_row.removeItem(self.color_bar)
         while len(self.panels) < n:
-            panel = MatrixPanel(self.matrix_row, len(self.panels), self._lut)
+            # a later run's plot is made in a free cell and taken out at once: _show_panels places it
+            panel = MatrixPanel(self.matrix_row, 0 if not self.panels else 100 + len(self.panels), self._lut)
+            if self.panels:
+                self.matrix_row.removeItem(panel.plot)
+                panel.plot.setVisible(False)
             index = len(self.panels)
             self.on_click(panel.plot, lambda x, y, i=index: self._cell_clicked(i, x, y))
             vb = panel.plot.getViewBox()
@@ -188,16 +195,29 @@ class FlowMatrixView(BaseView):
             # pyqtgraph's axis links widen aspect-locked ranges back and forth as the plots resize.
             vb.sigRangeChangedManually.connect(lambda *_, i=index: self._zoom_like(i))
             self.panels.append(panel)
-        self.matrix_row.addItem(self.color_bar, row=0, col=n)
+        if len(self.panels) == 1:
+            self.matrix_row.addItem(self.color_bar, row=0, col=1)
+            self._shown = [0]
 
     def _show_panels(self, n: int) -> None:
+        """Show the first ``n`` matrices, or only the inspected run's in a view too small for n. A
+        hidden plot leaves the layout (there it would keep its minimum width)."""
         self._add_panels(n)
+        shown = [self._inspected] if self._one_panel and n > 1 else list(range(n))
+        if shown == self._shown:
+            return
+        for item in [self.panels[i].plot for i in self._shown] + [self.color_bar]:
+            self.matrix_row.removeItem(item)
         for i, panel in enumerate(self.panels):
-            if panel.plot.isVisible() != (i < n):
-                panel.plot.setVisible(i < n)
-                # a hidden plot still takes its column: give it none
-                self.matrix_row.layout.setColumnMaximumWidth(i, 1e6 if i < n else 0)
-                self.matrix_row.layout.setColumnStretchFactor(i, 1 if i < n else 0)
+            panel.plot.setVisible(i in shown)
+        for col, i in enumerate(shown):
+            self.matrix_row.addItem(self.panels[i].plot, row=0, col=col)
+        self.matrix_row.addItem(self.color_bar, row=0, col=len(shown))
+        self._shown = shown
+
+    @property
+    def shown_panels(self) -> list[MatrixPanel]:
+        return [self.panels[i] for i in self._shown]
 
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
@@ -212,6 +232,8 @@ class FlowMatrixView(BaseView):
         runs = state.runs if state.compare else state.runs[:1]
         self._runs = tuple(r.name for r in runs)
         self._inspected = self._runs.index(state.run(chosen).name)
+        if self.flow_frames:
+            self._show_panels(len(self._runs))  # the run chosen in a view showing only one
         # a run that has not sent a flow matrix yet shows nothing rather than another run's
         sources = tuple((self._heavy.get(r.id, r.trace or {}), RunSelector.title_prefix(state, r.name))
                         for r in runs)
@@ -284,6 +306,8 @@ class FlowMatrixView(BaseView):
 
     def _show_explanation(self) -> None:
         text = self._explanation
+        if text and self._one_panel and len(self._runs) > 1:
+            text += f" Too small for the runs side by side: run {self._runs[self._inspected]} only."
         if text and not self.export_mode:
             text += " " + HINT
         self.explanation.setText(text)
@@ -347,7 +371,7 @@ class FlowMatrixView(BaseView):
                 panel.plot.getViewBox().setRange(xRange=x, yRange=y, padding=0)
 
     def _range_changed(self, *_) -> None:
-        zoomed = any(p.zoomed() for p in self.panels if p.plot.isVisible())
+        zoomed = any(p.zoomed() for p in self.shown_panels)
         if self.reset_button.isEnabled() != zoomed:
             self.reset_button.setEnabled(zoomed)
 
@@ -376,6 +400,10 @@ class FlowMatrixView(BaseView):
         if not self.isVisible():
             return
         self._refits -= 1
+        # A PlotTitle re-wraps when its width changes but keeps the height of its old wrapping
+        # (its row is fixed when the text is set): let it take the height it now needs.
+        for plot in [p.plot for p in self.shown_panels] + [self.chain.plot]:
+            plot.titleLabel.updateMin()
         if self._fit() and self._refits > 0:
             self._refit_timer.start()
 
@@ -387,8 +415,19 @@ class FlowMatrixView(BaseView):
             return False
         self._fitting = True
         try:
-            fit = fit_layout(self._geometry())
-            key = (fit.beside, round(fit.matrix_width), round(fit.matrix_height))
+            fit = self._fit_for(len(self._runs))
+            if len(self._runs) > 1:  # side by side while each matrix stays usable, else the chosen run
+                both, one = fit, self._fit_for(1)
+                # back to both only for a new size or run count (no flapping between the two)
+                view = self.canvas.viewport().size()
+                size = (view.width(), view.height(), len(self._runs))
+                if not self._one_panel or size != self._one_panel_at:
+                    self._one_panel = both.side < COMPARE_SIDE
+                    self._one_panel_at = size
+                fit = one if self._one_panel else both
+                self._show_panels(len(self._runs))
+                self._show_explanation()
+            key = (fit.beside, round(fit.matrix_width), round(fit.matrix_height), len(self.shown_panels))
             if key == self._fitted:
                 return False
             self._fitted = key
@@ -412,23 +451,28 @@ class FlowMatrixView(BaseView):
         finally:
             self._fitting = False
 
-    def _geometry(self) -> Geometry:
-        # What each plot adds around its data area, measured where the layout has placed it; the
-        # chain's height overhead beside the matrices (its legend wrapped on more lines) is not the
-        # one it would have below them: there it is estimated from its axis and one title line.
-        panel, chain = self.panels[0].plot, self.chain.plot
+    def _geometry(self, side: float | None = None, runs: int | None = None) -> Geometry:
+        """The sizes fit_layout needs, for ``runs`` matrices (default: those shown) of data width
+        ``side`` (default: their current one). Widths around a plot's data area are measured where
+        the layout placed it; heights too, except the title's, which wraps with the plot's width and
+        is laid out here at ``side`` (measured in a squeezed box it only grows, and the fit shrinks
+        to nothing). The chain's height overhead beside the matrices (its legend on more lines) is
+        not the one it would have below them: it is estimated from its axis and one title line."""
+        shown = self.shown_panels or self.panels[:1]
+        panel, chain = shown[0].plot, self.chain.plot
         vb, chain_vb = panel.getViewBox(), chain.getViewBox()
         view = self.canvas.viewport().size()
-        placed = vb.width() > 1 and vb.height() > 1 and self.matrix_row.width() > 1
-        runs = max(len(self._runs), 1)
-        bar = float(self.color_bar.width())
-        if placed:  # around the matrices' data areas in their box: axes, titles, colour bar, spacing
-            matrix_w = (self.matrix_row.width() - runs * vb.width() - bar - (runs + 1) * SPACING) / runs
-            matrix_h = self.matrix_row.height() - vb.height()
+        placed = vb.width() > 1 and vb.height() > 1
+        runs = runs or len(shown)
+        title = panel.titleLabel
+        shown_title = title.height() if title.isVisible() else 0.0
+        wanted_title = _text_height(title, side if side is not None else vb.width()) if title.isVisible() else 0.0
+        if placed:
+            matrix_w = panel.width() - vb.width()
+            matrix_h = panel.height() - vb.height() - shown_title + wanted_title
         else:
-            title = panel.titleLabel.height() if panel.titleLabel.isVisible() else 0.0
             matrix_w = panel.getAxis("left").width() + PLOT_MARGIN
-            matrix_h = panel.getAxis("bottom").height() + title + PLOT_MARGIN
+            matrix_h = panel.getAxis("bottom").height() + wanted_title + PLOT_MARGIN
         chain_placed = chain_vb.width() > 1 and chain_vb.height() > 1
         chain_w = chain.width() - chain_vb.width() if chain_placed else chain.getAxis("left").width() + PLOT_MARGIN
         chain_h = (chain.height() - chain_vb.height() if chain_placed and not self._beside else
@@ -436,9 +480,14 @@ class FlowMatrixView(BaseView):
         left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
         return Geometry(width=float(view.width()) - left - right, height=float(view.height()) - top - bottom,
                         runs=runs, matrix_w_over=matrix_w, matrix_h_over=matrix_h,
-                        bar_width=bar, chain_w_over=chain_w, chain_h_over=chain_h,
+                        bar_width=float(self.color_bar.width()), chain_w_over=chain_w, chain_h_over=chain_h,
                         text_height=float(self.explanation.height() + self.chain_text.height()),
                         beside=self._beside)
+
+    def _fit_for(self, runs: int) -> Fit:
+        """fit_layout for ``runs`` matrices, their titles laid out at the width it gives them."""
+        fit = fit_layout(self._geometry(runs=runs))
+        return fit_layout(self._geometry(side=fit.side, runs=runs))
 
     def _arrange(self, beside: bool) -> None:
         ci = self.canvas.ci
@@ -468,6 +517,13 @@ class FlowMatrixView(BaseView):
         T = frame.T
         t = np.arange(T, dtype=np.float64) if frame.rows is None else frame.rows.astype(np.float64)
         return ["t"] + [f"F[t,{k}]" for k in range(T)], np.column_stack([t, frame.flow])
+
+
+def _text_height(label, width: float) -> float:
+    """The height a wrapped label (PlotTitle) takes at ``width``: its text laid out there."""
+    doc = label.item.document().clone()
+    doc.setTextWidth(max(width, 1.0))
+    return max(doc.size().height(), 20.0)
 
 
 def _same_sources(a, b) -> bool:
