@@ -124,3 +124,22 @@ def test_export_mode_leaves_out_the_hint(qtbot):
     assert HINT not in view.explanation.plain_text
     view.set_export_mode(False)
     assert view.explanation.plain_text == shown
+
+
+def test_compare_in_a_small_view_shows_the_chosen_run_and_says_so(qtbot):
+    state = make_state("rnn", 1, T=60, compare=True, k1=6, k2=6, time_step=20)
+    view = settled(qtbot, (450, 400), state)
+    shown = [p for p in view.panels if p.plot.isVisible()]
+    assert shown == [view.panels[0]] and "run A only" in view.explanation.plain_text
+    vb = shown[0].plot.getViewBox()
+    assert min(vb.width(), vb.height()) >= 120 and abs(vb.width() - vb.height()) <= 0.1 * vb.width()
+    box = view.run_selector.box
+    box.setCurrentIndex(box.findData("B"))  # the run chosen above is the one drawn
+    QApplication.processEvents()
+    assert [p for p in view.panels if p.plot.isVisible()] == [view.panels[1]]
+    assert "run B only" in view.explanation.plain_text and state.label_b in view.plot.titleLabel.text
+    assert np.array_equal(view.csv_table()[1][:, 1:], state.trace_b["flow/0"])
+    view.resize(1300, 900)  # room for both again
+    for _ in range(4):
+        QApplication.processEvents()
+    assert all(p.plot.isVisible() for p in view.panels[:2]) and "only" not in view.explanation.plain_text

@@ -234,6 +234,7 @@ class FlowMatrixView(BaseView):
         self._inspected = self._runs.index(state.run(chosen).name)
         if self.flow_frames:
             self._show_panels(len(self._runs))  # the run chosen in a view showing only one
+            self._show_explanation()
         # a run that has not sent a flow matrix yet shows nothing rather than another run's
         sources = tuple((self._heavy.get(r.id, r.trace or {}), RunSelector.title_prefix(state, r.name))
                         for r in runs)
