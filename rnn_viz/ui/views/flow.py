@@ -250,7 +250,8 @@ class FlowMatrixView(BaseView):
         key = (sources, self._layer)
         if self._sources is None or not _same_sources(key, self._sources):
             self._sources = key
-            top = shared_top([trace for trace, _ in sources], self._layer)
+            # one run: its own scale, the same number resolve_flow finds without a second pass
+            top = shared_top([trace for trace, _ in sources], self._layer) if len(sources) > 1 else None
             frames = tuple(resolve_flow(trace, self._layer, prefix, top=top) for trace, prefix in sources)
             if len(frames) != len(self.flow_frames) or not all(same(a, b) for a, b in zip(frames, self.flow_frames)):
                 self.frames_applied += 1
@@ -579,6 +580,29 @@ def shared_top(traces, layer: int = 0) -> float | None:
     return max(tops) if tops else None
 
 
+def _log10(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(read-only log10 F, NaN where F is 0 or not finite; the mask of the rest): the values of
+    readouts.log10_or_nan, computed in place (its masked gather and scatter took 9 of the 17 ms a
+    1000 x 1000 matrix cost to resolve)."""
+    good = (flow > 0) & np.isfinite(flow)
+    out = np.full(flow.shape, np.nan)
+    np.log10(flow, out=out, where=good)
+    out.setflags(write=False)
+    return out, good
+
+
+def _colour_index(log_flow: np.ndarray, good: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Read-only uint8 colour indices: 0 .. NO_PATH-1 over [lo, hi] (clipped), NO_PATH where F = 0.
+    The same arithmetic, in the same order, as rint((log F - lo) / (hi - lo) * (NO_PATH - 1))."""
+    x = log_flow - lo
+    x /= hi - lo
+    x *= NO_PATH - 1
+    np.rint(x, out=x)
+    np.clip(x, 0, NO_PATH - 1, out=x)
+    x[~good] = NO_PATH
+    return frozen(x, dtype=np.uint8)
+
+
 def resolve_flow(trace, layer: int = 0, prefix: str = "", top: float | None = None) -> FlowFrame:
     """Pure: the matrix frame of ``trace`` (a run's last trace with the heavy keys, or one without
     them: then "not computed yet"). ``prefix``: the title's "Run B (...) · " in compare mode, where
@@ -594,11 +618,9 @@ def resolve_flow(trace, layer: int = 0, prefix: str = "", top: float | None = No
     jac = frozen(trace[f"jacobian_norm/{layer}"]) if f"jacobian_norm/{layer}" in trace else None
     sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
     T = flow.shape[1]
-    log_flow = frozen(ro.log10_or_nan(flow))
+    log_flow, good = _log10(flow)
     lo, hi = ro.log_levels(flow, DECADES) if top is None else (top - DECADES, top)
-    with np.errstate(invalid="ignore"):
-        index = np.clip(np.rint((log_flow - lo) / (hi - lo) * (NO_PATH - 1)), 0, NO_PATH - 1)
-    index = frozen(np.where(np.isnan(log_flow), NO_PATH, index), dtype=np.uint8)
+    index = _colour_index(log_flow, good, lo, hi)
     steps = ro.loss_steps(trace["loss_mask"], min(sample, trace["loss_mask"].shape[0] - 1))
     ws = frozen(trace["window_start"], dtype=np.int64)
     truncated = ro.is_truncated(ws, steps)
