@@ -28,7 +28,7 @@ from rnn_viz.ui.toolbar import TrainingToolbar
 __all__ = ["MainWindow"]
 
 APP_TITLE = "rnn-viz"
-DEFAULT_SIZE = QSize(1500, 950)  # a first launch's window, less on a smaller screen
+DEFAULT_SIZE = QSize(1500, 950)  # the least a first launch's window takes on a large screen
 
 
 def _default_views():
@@ -201,14 +201,19 @@ class MainWindow(QMainWindow):
         doc.changed.connect(self._sync_compare_action)
 
     def _restore_window(self) -> None:
-        """The geometry and dock state saved last, kept inside the screen; the first time, the window
-        fills the screen's available area up to DEFAULT_SIZE, in the screen's default layout."""
+        """The geometry and dock state saved last, kept inside the screen; the first time, the screen's
+        default layout in a window that fills a small screen's available area, or most of a large one."""
         name = self._initial_layout()
         self.layouts.apply(name)
         self._sync_layout_actions()
         geometry = self.app_settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(DEFAULT_SIZE)
+            area = self._available().size()
+            if name == "all":  # a large screen: most of it, for every view at once
+                self.resize(max(DEFAULT_SIZE.width(), area.width() * 92 // 100),
+                            max(DEFAULT_SIZE.height(), area.height() * 92 // 100))
+            else:
+                self.resize(area)
         self._fit_to_screen()
         state = self.app_settings.window_state()
         if state is not None and self.app_settings.layout() == name:

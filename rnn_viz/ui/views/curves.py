@@ -158,6 +158,7 @@ class TrainingCurvesView(BaseView):
         grid = choose_grid(self.width(), self.height())
         if grid != self.grid:
             self._arrange(grid)
+        self.set_canvas_minimum(*grid_minimum(grid))
 
     def _arrange(self, grid: tuple[int, int]) -> None:
         """The three plots stacked, side by side or two by two, each with its update axis labelled
@@ -330,8 +331,17 @@ Curve = tuple[np.ndarray, np.ndarray]  # (x, y): read-only, only the points draw
 # The arrangements of the three plots, stacked first (one update axis to read down); a plot needs
 # its title and legend above it, a left axis beside it and an update axis below it.
 GRIDS = ((3, 1), (2, 2), (1, 3))
-PLOT_FRAME = (70, 95)  # logical px around each plot area: (left axis and margins, title + bottom axis)
+# Logical px around each plot area: (left axis and margins, two-line title + bottom axis), and the
+# compare-mode line of run names under the plots (measured at 9 pt).
+PLOT_FRAME = (70, 115)
+RUNS_TEXT = 45
 MIN_PLOT = 150
+
+
+def grid_minimum(grid: tuple[int, int]) -> tuple[int, int]:
+    """The canvas size (logical px) below which ``grid``'s plots would be under MIN_PLOT."""
+    rows, cols = grid
+    return cols * (MIN_PLOT + PLOT_FRAME[0]), rows * (MIN_PLOT + PLOT_FRAME[1]) + RUNS_TEXT
 
 
 def choose_grid(width: float, height: float) -> tuple[int, int]:
@@ -339,7 +349,7 @@ def choose_grid(width: float, height: float) -> tuple[int, int]:
     else the one whose smaller plot side is largest."""
     def smaller_side(grid):
         rows, cols = grid
-        return min(width / cols - PLOT_FRAME[0], (height - 25) / rows - PLOT_FRAME[1])
+        return min(width / cols - PLOT_FRAME[0], (height - RUNS_TEXT) / rows - PLOT_FRAME[1])
 
     for grid in GRIDS:
         if smaller_side(grid) >= MIN_PLOT:
