@@ -1,7 +1,7 @@
 """Where the view docks go: the window's three layouts and the screen rule that picks the default.
 
-- ``all``: every view at once, in two rows (the wide-and-short views on top, the ones that need
-  height below), the Dynamics view tabbed behind the flow matrix.
+- ``all``: every view at once, in two rows (the wide-and-short views on top) beside a full-height
+  column for the flow matrix, the Dynamics view tabbed behind it.
 - ``tabs``: tabbed dock groups, each view as large as the area allows; two groups side by side when
   the area is wide enough for two legible views, else one.
 - ``focus``: one large view with the others as a strip of tabs below it.
@@ -28,9 +28,12 @@ LAYOUT_TIPS = {"all": "Every view at once (the default on a screen of at least "
                "focus": "One large view (the one last clicked) with the others as tabs below it"}
 SETTINGS_WIDTH = 330  # the settings column's width when a layout is applied
 
-# All views: (row share of the height, [(view, width share)]); Dynamics behind the flow matrix.
-ROWS = ((34, (("graph", 65), ("predictions", 35))),
-        (66, (("heatmaps", 25), ("gradients", 25), ("flow", 27), ("curves", 23))))
+# All views: (row share of the height, [(view, width share)]) left of a full-height COLUMN (the flow
+# matrix needs height for a square matrix and its Jacobian chain), Dynamics tabbed behind it. The
+# top row is tall enough for the graph's plot area (150 px) under its title, legend and readouts.
+ROWS = ((45, (("graph", 62), ("predictions", 38))),
+        (55, (("heatmaps", 36), ("gradients", 32), ("curves", 32))))
+COLUMN = ("flow", 27)
 TABBED = {"dynamics": "flow"}
 
 # Tabs: the groups side by side when there is room for two; the first of each group is in front.
@@ -99,15 +102,19 @@ class DockLayouts:
     def _rows(self) -> list[list[str]]:
         d = self.docks
         rows = [[n for n, _ in row if n in d] for _, row in ROWS]
-        placed = {n for row in rows for n in row} | {n for n, behind in TABBED.items() if behind in d}
+        placed = ({n for row in rows for n in row} | {n for n, behind in TABBED.items() if behind in d}
+                  | {COLUMN[0]})
         rows[-1] += [n for n in d if n not in placed]  # views this layout does not know go last
         return [r for r in rows if r]
 
-    def _grid(self, rows: list[list[str]]) -> None:
+    def _grid(self, rows: list[list[str]], column: str | None = None) -> None:
         """Rows first (vertical splits), then the columns inside each row: splitting in the other
-        order nests a later row under one dock instead of across the window."""
+        order nests a later row under one dock instead of across the window. ``column``: a dock
+        right of all the rows, as tall as they are together."""
         d, w = self.docks, self.window
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d[rows[0][0]])
+        if column is not None:
+            w.splitDockWidget(d[rows[0][0]], d[column], Qt.Orientation.Horizontal)
         for above, row in zip(rows, rows[1:]):
             w.splitDockWidget(d[above[0]], d[row[0]], Qt.Orientation.Vertical)
         for row in rows:
@@ -120,7 +127,11 @@ class DockLayouts:
             self.window.tabifyDockWidget(d[group[0]], d[name])
 
     def _arrange_all(self) -> None:
-        self._grid(self._rows())
+        rows = self._rows()
+        column = COLUMN[0] if COLUMN[0] in self.docks else None
+        if not rows:
+            rows, column = [[column]], None
+        self._grid(rows, column)
         for name, behind in TABBED.items():
             if name in self.docks and behind in self.docks:
                 self.window.tabifyDockWidget(self.docks[behind], self.docks[name])
@@ -160,6 +171,10 @@ class DockLayouts:
         width, height = max(100, self._view_width()), w.height()
         if self.current == "all":
             rows = self._rows()
+            if COLUMN[0] in d and rows:
+                column = COLUMN[1] * width // 100
+                w.resizeDocks([d[rows[0][0]], d[COLUMN[0]]], [width - column, column], Qt.Orientation.Horizontal)
+                width -= column
             shares = {name: share for _, row in ROWS for name, share in row}
             heights = [h for h, _ in ROWS][: len(rows)]
             w.resizeDocks([d[r[0]] for r in rows], [h * height // 100 for h in heights], Qt.Orientation.Vertical)

@@ -177,7 +177,10 @@ class TrainingCurvesView(BaseView):
                 plot.getAxis("bottom").showLabel(False)
             else:
                 plot.setLabel("bottom", "update", color=cm.FOREGROUND)
-        layout.addItem(self.runs_text, row=rows, col=0, colspan=cols)
+        if rows * cols > len(plots):  # the free cell of the grid holds the run names
+            layout.addItem(self.runs_text, row=rows - 1, col=cols - 1)
+        else:
+            layout.addItem(self.runs_text, row=rows, col=0, colspan=cols)
 
     def _ensure_runs(self, n: int) -> None:
         while len(self.run_items) < n:
@@ -334,14 +337,19 @@ GRIDS = ((3, 1), (2, 2), (1, 3))
 # Logical px around each plot area: (left axis and margins, two-line title + bottom axis), and the
 # compare-mode line of run names under the plots (measured at 9 pt).
 PLOT_FRAME = (70, 115)
-RUNS_TEXT = 45
+RUNS_TEXT = 55
 MIN_PLOT = 150
 
 
 def grid_minimum(grid: tuple[int, int]) -> tuple[int, int]:
     """The canvas size (logical px) below which ``grid``'s plots would be under MIN_PLOT."""
     rows, cols = grid
-    return cols * (MIN_PLOT + PLOT_FRAME[0]), rows * (MIN_PLOT + PLOT_FRAME[1]) + RUNS_TEXT
+    return cols * (MIN_PLOT + PLOT_FRAME[0]), rows * (MIN_PLOT + PLOT_FRAME[1]) + _runs_row(grid)
+
+
+def _runs_row(grid: tuple[int, int]) -> int:
+    """The height of the run names' own row; none when the grid has a free cell for them."""
+    return 0 if grid[0] * grid[1] > 3 else RUNS_TEXT
 
 
 def choose_grid(width: float, height: float) -> tuple[int, int]:
@@ -349,7 +357,7 @@ def choose_grid(width: float, height: float) -> tuple[int, int]:
     else the one whose smaller plot side is largest."""
     def smaller_side(grid):
         rows, cols = grid
-        return min(width / cols - PLOT_FRAME[0], (height - RUNS_TEXT) / rows - PLOT_FRAME[1])
+        return min(width / cols - PLOT_FRAME[0], (height - _runs_row(grid)) / rows - PLOT_FRAME[1])
 
     for grid in GRIDS:
         if smaller_side(grid) >= MIN_PLOT:
