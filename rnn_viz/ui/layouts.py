@@ -78,7 +78,18 @@ class DockLayouts:
         self.docks = docks
         self.settings_dock = settings_dock
         self.current: str | None = None
+        self._groups: list[list[str]] | None = None  # the Tabs groups as arranged
         self.focus = DEFAULT_FOCUS if DEFAULT_FOCUS in docks else next(iter(docks), None)
+
+    def refit(self) -> None:
+        """Arrange the Tabs layout again if the window's width now calls for other groups (the
+        window got its size after the layout was applied); docks the user closed stay closed."""
+        if self.current != "tabs" or tab_groups(self.docks, self._view_width()) == self._groups:
+            return
+        closed = [dock for dock in self.docks.values() if dock.isHidden()]
+        self.apply("tabs")
+        for dock in closed:
+            dock.hide()
 
     def apply(self, name: str, focus: str | None = None) -> None:
         if name not in LAYOUT_TITLES:
@@ -140,7 +151,7 @@ class DockLayouts:
         return max(0, self.window.width() - SETTINGS_WIDTH)
 
     def _arrange_tabs(self) -> None:
-        groups = tab_groups(self.docks, self._view_width())
+        groups = self._groups = tab_groups(self.docks, self._view_width())
         self._grid([[g[0] for g in groups]])
         for group in groups:
             self._tabify(group)

@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
         self._first_show_done = True
         self._fit_to_screen()  # the frame's size is known now
         if not self._restored_state:
-            self.layouts.apply(self.layouts.current)  # its groups follow the window's width now
+            self.layouts.refit()  # the tab groups follow the window's width, known now
             self.layouts.apply_sizes()
 
     def restore_default_layout(self) -> None:
