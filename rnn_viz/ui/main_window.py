@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         if name in layouts.LAYOUTS:
             return name
         screen = self.screen() or QApplication.primaryScreen()
-        return layouts.default_layout(screen.availableGeometry().size())
+        return layouts.default_layout(screen.size())  # the screen's logical size, as the rule is stated
 
     def set_layout(self, name: str) -> None:
         """Arrange the views as layout ``name`` (View menu, Ctrl+1/2/3) and remember the choice."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontMetricsF, QPen
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QFrame, QGraphicsView, QScrollArea, QVBoxLayout, QWidget
 
 from rnn_viz.ui import colormaps as cm
@@ -18,7 +18,7 @@ from rnn_viz.ui.state import ViewState
 
 from .frames import same
 
-__all__ = ["BaseView", "fixed_axis_width", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
+__all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
            "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label", "steady_axis",
            "thin_pen", "thin_pens", "MAX_PEN_WIDTH"]
 
@@ -97,24 +97,6 @@ def steady_axis(axis: pg.AxisItem) -> None:
     """
     axis.setStyle(autoReduceTextSpace=False)
     axis._updateLabel = types.MethodType(_update_label_if_changed, axis)
-
-
-# The widest tick text a value axis is sized for: plots stacked on one x axis line up, and a new
-# range never widens an axis (and re-lays its plot out) mid-run.
-AXIS_TICK_SAMPLE = "-0.0001"
-
-
-def fixed_axis_width(axis: pg.AxisItem, sample: str = AXIS_TICK_SAMPLE) -> float:
-    """Fix the width of vertical ``axis`` to tick text as wide as ``sample`` plus its label (as
-    pyqtgraph sizes an axis to its text, but once); returns the width (logical px)."""
-    font = axis.style.get("tickFont") or axis.font()
-    width = QFontMetricsF(font).horizontalAdvance(sample) + axis.style["tickTextOffset"][0]
-    width += max(0, axis.style["tickLength"])
-    if axis.label.isVisible():
-        width += axis.label.boundingRect().height() * 0.8
-    width = float(math.ceil(width))
-    axis.setWidth(width)
-    return width
 
 
 class DecadeAxis(pg.AxisItem):

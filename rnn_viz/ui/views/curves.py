@@ -24,7 +24,7 @@ from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
 from .frames import frozen, same
-from .base import BaseView, decade_axis, fixed_axis_width, item_key, legend_html, line_key, set_title, style_plot, text_label
+from .base import BaseView, decade_axis, item_key, legend_html, line_key, set_title, style_plot, text_label
 
 __all__ = ["TrainingCurvesView", "CurvesFrame", "RunCurves", "resolve"]
 
@@ -115,7 +115,6 @@ class TrainingCurvesView(BaseView):
         plots = (self.loss_plot, self.grad_plot, self.spectra_plot)
         for plot in plots:
             self.follow_data(plot, group=plots)
-            fixed_axis_width(plot.getAxis("left"))  # stacked plots keep their update axes aligned
         self.loss_plot.setLogMode(y=True)
         self.grad_plot.setLogMode(y=True)
         for plot in (self.loss_plot, self.grad_plot):
