@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle
 
 __all__ = ["Actions", "build_actions", "build_menus"]
@@ -25,6 +25,7 @@ class Actions:
     export_all: QAction
     quit: QAction
     restore_layout: QAction
+    layouts: dict[str, QAction]  # rnn_viz.ui.layouts.LAYOUTS name -> its checkable action
     equations: QAction
     about: QAction
 
@@ -73,10 +74,26 @@ def build_actions(window: QMainWindow) -> Actions:
         quit=_action(window, "QuitAction", "Quit", "Close rnn-viz", QKeySequence.StandardKey.Quit),
         restore_layout=_action(window, "RestoreLayoutAction", "Restore default layout",
                                "Put every view back where it started"),
+        layouts=_layout_actions(window),
         equations=_action(window, "EquationsAction", "Equations",
                           "The equations of the recurrent network, BPTT and truncated BPTT", "F1"),
         about=_action(window, "AboutAction", "About rnn-viz", "What rnn-viz is"),
     )
+
+
+def _layout_actions(window: QMainWindow) -> dict[str, QAction]:
+    """All views (Ctrl+1), Tabs (Ctrl+2), Focus (Ctrl+3): one checked at a time."""
+    from rnn_viz.ui.layouts import LAYOUT_TIPS, LAYOUT_TITLES
+
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    actions = {}
+    for i, (name, title) in enumerate(LAYOUT_TITLES.items(), start=1):
+        action = _action(window, f"Layout{name.capitalize()}Action", title, LAYOUT_TIPS[name], f"Ctrl+{i}")
+        action.setCheckable(True)
+        group.addAction(action)
+        actions[name] = action
+    return actions
 
 
 def build_menus(window: QMainWindow, a: Actions, view_docks, settings_dock) -> dict[str, QMenu]:
@@ -121,6 +138,8 @@ def build_menus(window: QMainWindow, a: Actions, view_docks, settings_dock) -> d
     for dock in view_docks:
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
+    for action in a.layouts.values():
+        view.addAction(action)
     view.addAction(a.restore_layout)
     menus["view"] = view
 

@@ -107,6 +107,7 @@ class TrainingCurvesView(BaseView):
         # Compare mode: which run is solid and which dashed, once for all three plots.
         self.runs_text = text_label(size="8pt")
         self.canvas.addItem(self.runs_text, row=3, col=0)
+        self.grid = GRIDS[0]  # (rows, columns) of the three plots; follows the view's size
         for plot in (self.loss_plot, self.grad_plot, self.spectra_plot):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
@@ -152,6 +153,35 @@ class TrainingCurvesView(BaseView):
         self._throttle.setSingleShot(True)
         self._throttle.timeout.connect(self._draw_now)
         self._state: ViewState | None = None
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        grid = choose_grid(self.width(), self.height())
+        if grid != self.grid:
+            self._arrange(grid)
+        self.set_canvas_minimum(*grid_minimum(grid))
+
+    def _arrange(self, grid: tuple[int, int]) -> None:
+        """The three plots stacked, side by side or two by two, each with its update axis labelled
+        unless a plot below it shares the axis."""
+        self.grid = grid
+        rows, cols = grid
+        layout = self.canvas.ci
+        plots = (self.loss_plot, self.grad_plot, self.spectra_plot)
+        for item in (*plots, self.runs_text):
+            layout.removeItem(item)
+        for i, plot in enumerate(plots):
+            row, col = divmod(i, cols)
+            layout.addItem(plot, row=row, col=col)
+            below = i + cols < len(plots)
+            if below:
+                plot.getAxis("bottom").showLabel(False)
+            else:
+                plot.setLabel("bottom", "update", color=cm.FOREGROUND)
+        if rows * cols > len(plots):  # the free cell of the grid holds the run names
+            layout.addItem(self.runs_text, row=rows - 1, col=cols - 1)
+        else:
+            layout.addItem(self.runs_text, row=rows, col=0, colspan=cols)
 
     def _ensure_runs(self, n: int) -> None:
         while len(self.run_items) < n:
@@ -304,6 +334,39 @@ class TrainingCurvesView(BaseView):
 
 
 Curve = tuple[np.ndarray, np.ndarray]  # (x, y): read-only, only the points drawn
+
+# The arrangements of the three plots, stacked first (one update axis to read down); a plot needs
+# its title and legend above it, a left axis beside it and an update axis below it.
+GRIDS = ((3, 1), (2, 2), (1, 3))
+# Logical px around each plot area: (left axis and margins, two-line title + bottom axis), and the
+# compare-mode line of run names under the plots (measured at 9 pt).
+PLOT_FRAME = (70, 125)
+RUNS_TEXT = 55
+MIN_PLOT = 150
+
+
+def grid_minimum(grid: tuple[int, int]) -> tuple[int, int]:
+    """The canvas size (logical px) below which ``grid``'s plots would be under MIN_PLOT."""
+    rows, cols = grid
+    return cols * (MIN_PLOT + PLOT_FRAME[0]), rows * (MIN_PLOT + PLOT_FRAME[1]) + _runs_row(grid)
+
+
+def _runs_row(grid: tuple[int, int]) -> int:
+    """The height of the run names' own row; none when the grid has a free cell for them."""
+    return 0 if grid[0] * grid[1] > 3 else RUNS_TEXT
+
+
+def choose_grid(width: float, height: float) -> tuple[int, int]:
+    """The first of GRIDS whose plot areas are at least MIN_PLOT both ways in a width x height view,
+    else the one whose smaller plot side is largest."""
+    def smaller_side(grid):
+        rows, cols = grid
+        return min(width / cols - PLOT_FRAME[0], (height - _runs_row(grid)) / rows - PLOT_FRAME[1])
+
+    for grid in GRIDS:
+        if smaller_side(grid) >= MIN_PLOT:
+            return grid
+    return max(GRIDS, key=smaller_side)
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,6 +219,9 @@ def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = 
                          _table(lam, whh, gates, step_eig, sv, fp_rows))
 
 
+CANVAS_MINIMUM = (2 * (150 + 75), 2 * (150 + 150))  # logical px: four panels and their texts
+
+
 class DynamicsView(BaseView):
     """The four dynamics panels of one run and layer; ``computeRequested`` asks the window for them."""
 
@@ -288,6 +291,8 @@ class DynamicsView(BaseView):
         self.sv_plot.addItem(self.sv_item)
 
         self.pca_plot = style_plot(self.canvas.addPlot(row=1, col=1), left="PC2", bottom="PC1")
+        # Two by two panels, each at least 150 px with its title, axes and readout: a smaller dock scrolls.
+        self.set_canvas_minimum(*CANVAS_MINIMUM)
         self.cloud_item = pg.PlotCurveItem(pen=pg.mkPen("#c8c8c8", width=1), connect="finite")
         self.path_item = pg.PlotCurveItem(pen=pg.mkPen(cm.layer_color(0), width=1.5), connect="finite")
         self.stable_item = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(cm.FOREGROUND, width=1),
