@@ -1,6 +1,7 @@
 """The network's shape: which cell, how many layers, and the names and shapes of its parameters."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,24 +88,36 @@ def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict]
     return caches, _affine(x, params["Why"], params["by"])
 
 
-def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.ndarray) -> dict[str, np.ndarray]:
+def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.ndarray,
+                     out: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Parameter gradients from the sweep's per-step pre-activation adjoints, outside the time loop.
 
-    dy: (T, B, O) dL/dy; the sweep's and caches' arrays are time-major too. Each weight gradient is one contraction over (batch, time): the sum over
-    steps that the time loop would otherwise accumulate term by term.
+    dy: (T, B, O) dL/dy; the sweep's and caches' arrays are time-major too. Each weight gradient is
+    one contraction over (batch, time): the sum over steps that the time loop would otherwise
+    accumulate term by term. ``out``: a vector (N,) of dy's dtype, N the parameter count: the
+    gradients are then written into it, as consecutive pieces in param_shapes() order (the same
+    numbers), and returned as views of it.
     """
+    shapes = spec.param_shapes()
+    into: dict[str, np.ndarray | None] = dict.fromkeys(shapes)
+    if out is not None:
+        o = 0
+        for name, shape in shapes.items():
+            n = math.prod(shape)
+            into[name] = out[o : o + n].reshape(shape)
+            o += n
     grads: dict[str, np.ndarray] = {}
     H = spec.hidden_size
     for l, cache in enumerate(caches):
         dax, dah = sweep_out["dax"][l], sweep_out["dah"][l]
-        grads[f"Wxh.{l}"] = _contract(dax, cache["x"])
-        grads[f"Whh.{l}"] = _contract(dah, cache["h_prev"])
-        grads[f"bh.{l}"] = dax.sum((0, 1))
+        grads[f"Wxh.{l}"] = _contract(dax, cache["x"], into[f"Wxh.{l}"])
+        grads[f"Whh.{l}"] = _contract(dah, cache["h_prev"], into[f"Whh.{l}"])
+        grads[f"bh.{l}"] = dax.sum((0, 1), out=into[f"bh.{l}"])
         if spec.cell == "gru":
-            grads[f"bhn.{l}"] = dah[..., 2 * H :].sum((0, 1))
-    grads["Why"] = _contract(dy, caches[-1]["h"])
-    grads["by"] = dy.sum((0, 1))
-    return {name: grads[name] for name in spec.param_shapes()}
+            grads[f"bhn.{l}"] = dah[..., 2 * H :].sum((0, 1), out=into[f"bhn.{l}"])
+    grads["Why"] = _contract(dy, caches[-1]["h"], into["Why"])
+    grads["by"] = dy.sum((0, 1), out=into["by"])
+    return {name: grads[name] for name in shapes}
 
 
 def readout_adjoint(dy: np.ndarray, Why: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -126,6 +139,7 @@ def _affine(x: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray | None 
     return res
 
 
-def _contract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sum over time and batch of outer products: (T, B, M), (T, B, N) -> (M, N), as one GEMM."""
-    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
+def _contract(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """sum over time and batch of outer products: (T, B, M), (T, B, N) -> (M, N), as one GEMM
+    (into ``out`` (M, N), contiguous, when given)."""
+    return np.matmul(a.reshape(-1, a.shape[-1]).T, b.reshape(-1, b.shape[-1]), out=out)

@@ -54,7 +54,11 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
     chains = bptt.block_chains(T, truncation)
     want_dh = bool(want & {"dL_dh/<l>", "dL_dh_norm/<l>", "dL_dh_norm_sample/<l>"})
     swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh)
-    grads = network.weight_gradients(spec, caches, swept, dy)
+    # one vector holds every gradient when all are float64 (global_norm's packed form)
+    packed = None
+    if dtype == np.float64 and all(p.dtype == dtype for p in params.values()):
+        packed = np.empty(sum(p.size for p in params.values()), dtype)
+    grads = network.weight_gradients(spec, caches, swept, dy, out=packed)
 
     tr: dict[str, np.ndarray] = {"inputs": inputs, "targets": targets, "loss_mask": np.asarray(mask, dtype=bool),
                                  "loss": np.array(res.loss)}
@@ -69,7 +73,7 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
         if "param_norm/<name>" in want:
             tr[f"param_norm/{name}"] = np.array(np.linalg.norm(p))
             tr[f"grad_norm/{name}"] = np.array(np.linalg.norm(grads[name]))
-    tr["grad_norm"] = np.array(optim.global_norm(grads))
+    tr["grad_norm"] = np.array(optim.global_norm(grads, packed))
     for l, cache in enumerate(caches):
         if "hidden/<l>" in want:
             tr[f"hidden/{l}"] = cache["h"].transpose(1, 0, 2)  # trace arrays are batch-major (B, T, ...)
@@ -149,12 +153,31 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
 def _check_finite(arrays: dict, what: str) -> None:
     """Raise DivergenceError naming the first array with a non-finite entry."""
     with np.errstate(over="ignore", invalid="ignore"):
-        # one sum per array; only a non-finite (or overflowing) sum needs the entry-wise look
-        if np.isfinite(sum(float(np.sum(a)) for a in arrays.values())):
+        # one sum per array, or per vector that the arrays are views of (optim's packed update):
+        # a finite sum means finite entries; only a non-finite (or overflowing) one needs the
+        # entry-wise look
+        if np.isfinite(sum(float(np.add.reduce(a, axis=None)) for a in _owners(arrays.values()))):
             return
     for name, a in arrays.items():
         if not np.all(np.isfinite(a)):
             raise DivergenceError(f"{what} {name}")
+
+
+def _owners(arrays) -> list[np.ndarray]:
+    """The arrays, except that views which together are as large as the 1-D vector they view are
+    replaced by that vector (once)."""
+    arrays = list(arrays)
+    by_base: dict[int, list] = {}
+    alone = []
+    for a in arrays:
+        base = getattr(a, "base", None)
+        if isinstance(base, np.ndarray) and base.ndim == 1:
+            by_base.setdefault(id(base), [base, 0])[1] += a.size
+        else:
+            alone.append(a)
+    if any(size != base.size for base, size in by_base.values()):  # views of something larger
+        return arrays
+    return alone + [base for base, _ in by_base.values()]
 
 
 def evaluate_loss(spec, params: dict, inputs, targets, mask, loss: str) -> tuple[float, float | None]:
