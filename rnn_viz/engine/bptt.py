@@ -77,13 +77,15 @@ def per_step_chains(blocks: Chains, rows: np.ndarray | None = None) -> Chains:
 
 
 def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Chains,
-          want_weight_terms: bool = True, record_chain_norms: bool = False, want_dh: bool = True) -> dict:
+          want_weight_terms: bool = True, record_chain_norms: bool = False, want_dh: bool = True,
+          keep_dc: bool = True) -> dict:
     """The reversed time loop over all layers.
 
     spec: NetSpec. caches: one forward cache per layer (cells.forward, time-major). dh_out: (T, B, H)
     the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
     Returns per layer l (lists indexed by layer), time-major:
-      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm;
+      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm
+      (a scratch array unless keep_dc);
       ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms;
       per-thread scratch arrays, overwritten by the next sweep);
       ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
@@ -99,7 +101,8 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     carry_c = [np.zeros((C, B, H), dt) for _ in range(L)] if cell == "lstm" else None
     out = {
         "dh": [np.empty((T, B, H), dt) for _ in range(L)] if want_dh else None,
-        "dc": [np.empty((T, B, H), dt) for _ in range(L)] if cell == "lstm" else None,
+        "dc": ([np.empty((T, B, H), dt) if keep_dc else scratch(f"dc.{l}", (T, B, H), dt) for l in range(L)]
+               if cell == "lstm" else None),
         # scratch: these never leave the evaluate() call that asked for them
         "dax": [scratch(f"dax.{l}", (T, B, GH), dt) for l in range(L)] if want_weight_terms else None,
         "dah": None,

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import cells
 from .errors import EngineError
-from .workspace import scratch
+from .workspace import pack, scratch
 
 CELLS = ("rnn", "lstm", "gru")
 ACTIVATIONS = ("tanh", "relu", "linear")
@@ -65,13 +65,16 @@ class NetSpec:
         return shapes
 
 
-def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict], np.ndarray]:
+def forward(spec: NetSpec, params: dict, inputs: np.ndarray, transient: bool = False) -> tuple[list[dict], np.ndarray]:
     """Run every layer over the whole sequence, then the readout.
 
     inputs: (B, T, I). Returns (caches, y): one cells.forward cache per layer (time-major arrays
     (T, B, X), ``x`` the layer's input), and y (T, B, O) with y_t = W_hy h_t + b_y on the top layer.
     Layers run one after another over the whole sequence so that each layer's input projection is
-    one matrix product for all steps.
+    one matrix product for all steps. ``transient``: the caches are this thread's scratch arrays
+    (workspace.scratch), for a caller that lets none of them outlive its computation: a fresh
+    (T, B, H) state per update was a fresh mapping of memory once it is larger than the allocator
+    keeps (lstm at B = 64, T = 500, H = 128: 230 MB per update).
     """
     if inputs.ndim != 3 or inputs.shape[-1] != spec.input_size:
         raise EngineError(f"inputs must have shape (B, T, {spec.input_size}), got {inputs.shape}")
@@ -81,7 +84,8 @@ def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict]
         # the projection is read inside cells.forward only, so one scratch array serves every layer
         buf = scratch("xproj", (*x.shape[:-1], spec.gates * spec.hidden_size), x.dtype)
         xproj = _affine(x, params[f"Wxh.{l}"], params[f"bh.{l}"], out=buf)
-        cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"))
+        alloc = (lambda name, shape, dtype, l=l: scratch(f"forward.{l}.{name}", shape, dtype)) if transient else None
+        cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"), alloc)
         cache["x"] = x
         caches.append(cache)
         x = cache["h"]
@@ -117,7 +121,10 @@ def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.
             grads[f"bhn.{l}"] = dah[..., 2 * H :].sum((0, 1), out=into[f"bhn.{l}"])
     grads["Why"] = _contract(dy, caches[-1]["h"], into["Why"])
     grads["by"] = dy.sum((0, 1), out=into["by"])
-    return {name: grads[name] for name in shapes}
+    grads = {name: grads[name] for name in shapes}
+    if out is not None:
+        pack("grads", out, list(grads.values()))
+    return grads
 
 
 def readout_adjoint(dy: np.ndarray, Why: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

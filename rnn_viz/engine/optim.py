@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import EngineError
-from .workspace import scratch
+from .workspace import pack, packed_vector, scratch
 
 __all__ = ["OPTIMIZERS", "Optimizer", "init_state", "update", "clip_gradients", "global_norm"]
 
@@ -94,7 +94,7 @@ def update(
     t = int(state["t"]) + 1
     buffers = [f"{b}/{n}" for b in _BUFFERS[opt.name] for n in params]
     arrays = [*params.values(), *grads.values(), *(state[k] for k in buffers)]
-    if len({np.asarray(a).dtype for a in arrays}) == 1:
+    if len({getattr(a, "dtype", None) for a in arrays} - {None}) == 1 and all(isinstance(a, np.ndarray) for a in arrays):
         return _update_flat(opt, params, grads, state, t)
     new_params: dict[str, np.ndarray] = {}
     new_state: dict[str, np.ndarray] = {"t": np.array(t, dtype=np.int64)}
@@ -136,12 +136,17 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
     arithmetic); the results are views of one fresh vector per kind (parameters, each buffer), with
     the numbers of _step, entry for entry."""
     names = list(params)
-    shapes = [np.shape(params[n]) for n in names]
-    dtype = np.asarray(params[names[0]]).dtype
-    N = sum(math.prod(s) for s in shapes)
+    shapes = [params[n].shape for n in names]
+    sizes = [params[n].size for n in names]
+    dtype = params[names[0]].dtype
+    N = sum(sizes)
 
     def gather(d, key, prefix=""):
-        return np.concatenate([np.ravel(d[prefix + n]) for n in names], out=scratch(f"optim.{key}", (N,), dtype))
+        arrays = [d[prefix + n] for n in names]
+        known = packed_vector(arrays)  # this update's gradients, the last update's results
+        if known is not None and known.dtype == dtype:
+            return known
+        return np.concatenate([np.ravel(a) for a in arrays], out=scratch(f"optim.{key}", (N,), dtype))
 
     g, work = gather(grads, "g"), scratch("optim.work", (N,), dtype)
     new_params = np.empty(N, dtype)
@@ -159,7 +164,7 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
             step *= lr
         else:
             step = np.multiply(m, lr, out=work)
-        new_state.update(_split(m, names, shapes, "m/"))
+        new_state.update(_split(m, names, shapes, sizes, "m/"))
     elif opt.name == "adam":
         m = np.multiply(gather(state, "m", "m/"), opt.beta1)
         m += np.multiply(g, 1.0 - opt.beta1, out=work)
@@ -174,8 +179,8 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
         step += opt.eps
         np.divide(m, step, out=step)
         step *= lr / bias1
-        new_state.update(_split(m, names, shapes, "m/"))
-        new_state.update(_split(v, names, shapes, "v/"))
+        new_state.update(_split(m, names, shapes, sizes, "m/"))
+        new_state.update(_split(v, names, shapes, sizes, "v/"))
     else:  # rmsprop
         v = np.multiply(gather(state, "v", "v/"), opt.decay)
         gg = np.multiply(g, g, out=work)
@@ -185,30 +190,33 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
         step += opt.eps
         np.divide(g, step, out=step)
         step *= lr
-        new_state.update(_split(v, names, shapes, "v/"))
+        new_state.update(_split(v, names, shapes, sizes, "v/"))
     np.subtract(gather(params, "p"), step, out=new_params)
-    return _split(new_params, names, shapes), new_state
+    return _split(new_params, names, shapes, sizes), new_state
 
 
-def _split(vector: np.ndarray, names: list[str], shapes: list[tuple], prefix: str = "") -> dict[str, np.ndarray]:
-    """Consecutive pieces of ``vector`` (1-D) as views shaped ``shapes``, keyed prefix + name."""
+def _split(vector: np.ndarray, names: list[str], shapes: list[tuple], sizes: list[int],
+           prefix: str = "") -> dict[str, np.ndarray]:
+    """Consecutive pieces of ``vector`` (1-D) as views shaped ``shapes`` (``sizes`` entries),
+    keyed prefix + name (and pack()ed, so the next update finds the vector)."""
     out, o = {}, 0
-    for name, shape in zip(names, shapes):
-        n = math.prod(shape)
+    for name, shape, n in zip(names, shapes, sizes):
         out[prefix + name] = vector[o : o + n].reshape(shape)
         o += n
+    pack(f"optim.{prefix or 'p'}", vector, list(out.values()))
     return out
 
 
-def global_norm(grads: dict[str, np.ndarray], packed: np.ndarray | None = None) -> float:
+def global_norm(grads: dict[str, np.ndarray]) -> float:
     """sqrt of the sum of squares of every entry of every array in ``grads`` (0 for none).
 
     Computed with a max-abs scale so finite gradients as large as 1e200 still give a finite norm;
-    any non-finite entry gives inf or nan. ``packed``: a float64 vector (N,) whose consecutive
-    pieces, in the order of ``grads``, are the gradients themselves (network.weight_gradients'
-    ``out``): the same number from a few vector operations instead of a few per array.
+    any non-finite entry gives inf or nan. Gradients that are the pieces of one float64 vector
+    (workspace.pack, as network.weight_gradients makes them) give the same number from a few
+    vector operations instead of a few per array.
     """
-    if packed is not None:
+    packed = packed_vector(list(grads.values()))
+    if packed is not None and packed.dtype == np.float64:
         if not packed.size:
             return 0.0
         scale = float(np.maximum.reduce(np.abs(packed)))
@@ -217,8 +225,8 @@ def global_norm(grads: dict[str, np.ndarray], packed: np.ndarray | None = None) 
         if scale == 0.0:
             return 0.0
         sq, sums, o = np.square(packed / scale), [], 0
-        # one sum per gradient, in order: a contiguous piece sums pairwise exactly as the array does
-        # (and the builtin sum() adds them as the loop below does, compensated from Python 3.12 on)
+        # one sum per gradient, in order: a contiguous piece sums pairwise exactly as the array
+        # does, and sum() adds the pieces' sums as it adds the arrays' below
         for g in grads.values():
             n = g.size
             if n:
@@ -278,23 +286,27 @@ def _check_number(field: str, value, allowed: str, ok) -> float:
 
 
 def _check_matching(opt: Optimizer, params, grads, state) -> None:
-    if set(grads) != set(params):
+    buffers = _BUFFERS[opt.name]
+    if len(grads) != len(params) or len(state) != 1 + len(buffers) * len(params) or "t" not in state \
+            or any(n not in grads or any(f"{b}/{n}" not in state for b in buffers) for n in params):
         missing = sorted(set(params) - set(grads))
         extra = sorted(set(grads) - set(params))
-        raise EngineError(f"gradients do not match parameters: missing {missing}, unexpected {extra}")
-    expected = {"t"} | {f"{b}/{n}" for b in _BUFFERS[opt.name] for n in params}
-    if set(state) != expected:
+        if missing or extra:
+            raise EngineError(f"gradients do not match parameters: missing {missing}, unexpected {extra}")
+        expected = {"t"} | {f"{b}/{n}" for b in buffers for n in params}
         missing = sorted(expected - set(state))
         extra = sorted(set(state) - expected)
         raise EngineError(
             f"optimizer state does not fit {opt.name!r}: missing {missing}, unexpected {extra}"
         )
+    shape_of = lambda a: a.shape if isinstance(a, np.ndarray) else np.shape(a)  # noqa: E731
     for name, p in params.items():
-        if np.shape(grads[name]) != np.shape(p):
-            raise EngineError(f"gradient of {name} has shape {np.shape(grads[name])}, parameter {np.shape(p)}")
-        for b in _BUFFERS[opt.name]:
-            if np.shape(state[f"{b}/{name}"]) != np.shape(p):
+        shape = shape_of(p)
+        if shape_of(grads[name]) != shape:
+            raise EngineError(f"gradient of {name} has shape {np.shape(grads[name])}, parameter {shape}")
+        for b in buffers:
+            if shape_of(state[f"{b}/{name}"]) != shape:
                 raise EngineError(
                     f"optimizer state {b}/{name} has shape {np.shape(state[f'{b}/{name}'])}, "
-                    f"parameter {np.shape(p)}"
+                    f"parameter {shape}"
                 )

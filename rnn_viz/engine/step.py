@@ -9,7 +9,11 @@ from . import bptt, losses, network, optim, trace
 from .errors import DivergenceError, EngineError
 from .init import sigma_max, spectral_radius
 from .levels import TRACE_LEVELS
-from .workspace import scratch
+from .workspace import packed_cover, scratch
+
+
+# trace keys that hold arrays of the forward caches themselves
+_CACHE_KEYS = frozenset({"hidden/<l>", "gates/<l>", "cell/<l>"})
 
 
 def whh_spectra(spec, params: dict) -> dict[str, np.ndarray]:
@@ -46,15 +50,17 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
         raise EngineError(f"loss mask must have shape {(B, T)}, got {mask.shape}")
     if flow_sample is not None and not 0 <= flow_sample < B:
         raise EngineError(f"flow_sample must be in 0..{B - 1}, got {flow_sample}")
-    caches, y_tm = network.forward(spec, params, inputs)
+    # caches the trace does not hold come from (and go back to) scratch arrays
+    caches, y_tm = network.forward(spec, params, inputs, transient=not want & _CACHE_KEYS)
     y = y_tm.transpose(1, 0, 2)
     res = losses.compute(loss, y, targets.astype(dtype) if loss == "mse" else targets, mask)
     dy = res.dy.transpose(1, 0, 2)  # time-major, as the sweep runs
     dh_out = network.readout_adjoint(dy, params["Why"], scratch("dh_out", (T, B, spec.hidden_size), dtype))
     chains = bptt.block_chains(T, truncation)
     want_dh = bool(want & {"dL_dh/<l>", "dL_dh_norm/<l>", "dL_dh_norm_sample/<l>"})
-    swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh)
-    # one vector holds every gradient when all are float64 (global_norm's packed form)
+    swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh, keep_dc="cell/<l>" in want)
+    # one vector holds every gradient (workspace.pack) when all are float64, for global_norm and
+    # the optimizer
     packed = None
     if dtype == np.float64 and all(p.dtype == dtype for p in params.values()):
         packed = np.empty(sum(p.size for p in params.values()), dtype)
@@ -73,7 +79,7 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
         if "param_norm/<name>" in want:
             tr[f"param_norm/{name}"] = np.array(np.linalg.norm(p))
             tr[f"grad_norm/{name}"] = np.array(np.linalg.norm(grads[name]))
-    tr["grad_norm"] = np.array(optim.global_norm(grads, packed))
+    tr["grad_norm"] = np.array(optim.global_norm(grads))
     for l, cache in enumerate(caches):
         if "hidden/<l>" in want:
             tr[f"hidden/{l}"] = cache["h"].transpose(1, 0, 2)  # trace arrays are batch-major (B, T, ...)
@@ -153,31 +159,13 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
 def _check_finite(arrays: dict, what: str) -> None:
     """Raise DivergenceError naming the first array with a non-finite entry."""
     with np.errstate(over="ignore", invalid="ignore"):
-        # one sum per array, or per vector that the arrays are views of (optim's packed update):
-        # a finite sum means finite entries; only a non-finite (or overflowing) one needs the
-        # entry-wise look
-        if np.isfinite(sum(float(np.add.reduce(a, axis=None)) for a in _owners(arrays.values()))):
+        # one sum per array, or per vector that arrays are views of (workspace.pack): a finite sum
+        # means finite entries; only a non-finite (or overflowing) one needs the entry-wise look
+        if np.isfinite(sum(float(np.add.reduce(a, axis=None)) for a in packed_cover(list(arrays.values())))):
             return
     for name, a in arrays.items():
         if not np.all(np.isfinite(a)):
             raise DivergenceError(f"{what} {name}")
-
-
-def _owners(arrays) -> list[np.ndarray]:
-    """The arrays, except that views which together are as large as the 1-D vector they view are
-    replaced by that vector (once)."""
-    arrays = list(arrays)
-    by_base: dict[int, list] = {}
-    alone = []
-    for a in arrays:
-        base = getattr(a, "base", None)
-        if isinstance(base, np.ndarray) and base.ndim == 1:
-            by_base.setdefault(id(base), [base, 0])[1] += a.size
-        else:
-            alone.append(a)
-    if any(size != base.size for base, size in by_base.values()):  # views of something larger
-        return arrays
-    return alone + [base for base, _ in by_base.values()]
 
 
 def evaluate_loss(spec, params: dict, inputs, targets, mask, loss: str) -> tuple[float, float | None]:
