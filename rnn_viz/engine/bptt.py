@@ -119,7 +119,7 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     K = max(1, _CHUNK_ELEMENTS // (B * GH))
     F, lo_chunk = None, T
     cell_deriv = cell == "rnn" and act != "linear"
-    if single and cell == "rnn" and want_weight_terms and not record_chain_norms:
+    if _SINGLE_CHAIN_LOOP and single and cell == "rnn" and want_weight_terms and not record_chain_norms:
         _rnn_single_chain(caches, dh_out, int(chains.start[0]), act, K, Whh, Wxh, carry, out)
         return out
     down_buf, work = np.empty((C, B, H), dt), np.empty((C, B, H), dt)
@@ -170,6 +170,10 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
                 down = np.matmul(dax, Wxh[l], out=down_buf[: b - a])
     return out
 
+
+
+# The vanilla cell's one-chain loop below instead of the general one (tests compare the two).
+_SINGLE_CHAIN_LOOP = True
 
 
 def _rnn_single_chain(caches, dh_out, start, act, K, Whh, Wxh, carry, out) -> None:

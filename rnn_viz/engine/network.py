@@ -123,7 +123,7 @@ def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.
     grads["by"] = dy.sum((0, 1), out=into["by"])
     grads = {name: grads[name] for name in shapes}
     if out is not None:
-        pack("grads", out, list(grads.values()))
+        pack(out, list(grads.values()))
     return grads
 
 

@@ -203,7 +203,7 @@ def _split(vector: np.ndarray, names: list[str], shapes: list[tuple], sizes: lis
     for name, shape, n in zip(names, shapes, sizes):
         out[prefix + name] = vector[o : o + n].reshape(shape)
         o += n
-    pack(f"optim.{prefix or 'p'}", vector, list(out.values()))
+    pack(vector, list(out.values()))
     return out
 
 

@@ -12,8 +12,8 @@ instead of one NumPy call per parameter.
 """
 from __future__ import annotations
 
-import operator
 import threading
+import weakref
 
 import numpy as np
 
@@ -34,40 +34,56 @@ def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     return a[: shape[0]]
 
 
-def pack(name: str, vector: np.ndarray, views: list[np.ndarray]) -> None:
+# Records pack() keeps per thread (weak references: a record holds no memory), oldest dropped first.
+_MAX_PACKED = 64
+
+
+def pack(vector: np.ndarray, views: list[np.ndarray]) -> None:
     """Record that ``views`` (the array objects themselves) are the consecutive pieces of the 1-D
     ``vector``, in order, so that code given those arrays can work on the one vector instead
-    (packed_vector). Per thread; each name keeps its latest record only."""
+    (packed_vector). Per thread, by weak reference: the record lasts while the arrays do."""
     records = getattr(_local, "packed", None)
     if records is None:
         records = _local.packed = {}
-    records[name] = (vector, tuple(views))
+    if not views:
+        return
+    records[id(views[0])] = (weakref.ref(vector), tuple(map(weakref.ref, views)))
+    while len(records) > _MAX_PACKED:
+        del records[next(iter(records))]
+
+
+def _record(arrays: list, i: int):
+    """(vector, n) if arrays[i:i + n] are exactly the views of a live pack() record, else None."""
+    rec = getattr(_local, "packed", {}).get(id(arrays[i]))
+    if rec is None or len(arrays) - i < len(rec[1]):
+        return None
+    vector = rec[0]()
+    if vector is None:
+        return None
+    for a, ref in zip(arrays[i:], rec[1]):
+        if a is not ref():
+            return None
+    return vector, len(rec[1])
 
 
 def packed_vector(arrays: list) -> np.ndarray | None:
     """The vector recorded by pack() whose pieces are exactly ``arrays`` (the same objects, in
     order), or None. Read it, never write it: the arrays are views of it."""
-    for vector, views in getattr(_local, "packed", {}).values():
-        if len(views) == len(arrays) and all(map(operator.is_, arrays, views)):
-            return vector
-    return None
+    found = _record(arrays, 0) if arrays else None
+    return found[0] if found is not None and found[1] == len(arrays) else None
 
 
 def packed_cover(arrays: list) -> list:
     """``arrays`` with every run of pack()ed views that is a whole record, in order, replaced by
     its vector: the same entries in fewer arrays (for a whole-set reduction such as a finiteness
     check)."""
-    records = getattr(_local, "packed", None)
-    if not records:
-        return arrays
-    first = {id(views[0]): (vector, views) for vector, views in records.values() if views}
-    out, i, n = [], 0, len(arrays)
-    while i < n:
-        rec = first.get(id(arrays[i]))
-        if rec is not None and len(arrays) - i >= len(rec[1]) and all(map(operator.is_, arrays[i:], rec[1])):
-            out.append(rec[0])
-            i += len(rec[1])
-        else:
+    out, i = [], 0
+    while i < len(arrays):
+        found = _record(arrays, i)
+        if found is None:
             out.append(arrays[i])
             i += 1
+        else:
+            out.append(found[0])
+            i += found[1]
     return out
