@@ -148,7 +148,7 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
             return known
         return np.concatenate([np.ravel(a) for a in arrays], out=scratch(f"optim.{key}", (N,), dtype))
 
-    g, work = gather(grads, "g"), scratch("optim.work", (N,), dtype)
+    g, work = gather(grads, "g"), np.empty(N, dtype)
     new_params = np.empty(N, dtype)
     new_state: dict[str, np.ndarray] = {"t": np.array(t, dtype=np.int64)}
     lr = opt.learning_rate
