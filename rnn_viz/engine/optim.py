@@ -84,7 +84,8 @@ def update(
     state: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """One optimiser step. Returns ``(new_params, new_state)`` as fresh arrays (same keys, shapes and
-    dtypes as the inputs); ``params``, ``grads`` and ``state`` are left untouched.
+    dtypes as the inputs; when all share one dtype, views of one fresh vector per kind, see
+    _update_flat); ``params``, ``grads`` and ``state`` are left untouched.
 
     The result may hold non-finite values (e.g. a huge learning rate); checking that is the caller's
     job (``train_step`` raises DivergenceError and keeps the old arrays).
@@ -94,7 +95,7 @@ def update(
     t = int(state["t"]) + 1
     buffers = [f"{b}/{n}" for b in _BUFFERS[opt.name] for n in params]
     arrays = [*params.values(), *grads.values(), *(state[k] for k in buffers)]
-    if len({getattr(a, "dtype", None) for a in arrays} - {None}) == 1 and all(isinstance(a, np.ndarray) for a in arrays):
+    if all(isinstance(a, np.ndarray) for a in arrays) and len({a.dtype for a in arrays}) == 1:
         return _update_flat(opt, params, grads, state, t)
     new_params: dict[str, np.ndarray] = {}
     new_state: dict[str, np.ndarray] = {"t": np.array(t, dtype=np.int64)}
