@@ -89,7 +89,7 @@ def test_loss_steps_are_marked(view):
     view.render(state)
     assert segments(view.loss_edge_item) == {(8.0, 1.0, 8.0, 2.0)}
     brushes = view.output_nodes.data["brush"]
-    assert [b is view._loss_brush for b in brushes] == [False] * 8 + [True]
+    assert [b is view.primary.loss_brush for b in brushes] == [False] * 8 + [True]
 
 
 def test_long_sequences_switch_to_colour_strips_and_back(view):
