@@ -274,7 +274,7 @@ class UnrolledGraphView(BaseView):
             return
         x0, x1 = self.panels[k].detail.getViewBox().viewRange()[0]
         self._steps = max(int(round(x1 - x0)), 1)
-        self._first = int(np.ceil(x0 + 0.5 - 1e-9))
+        self._first = int(np.floor(x0 + 0.5 + 1e-9))
         self._show()
 
     def _region_moved(self, k: int) -> None:
