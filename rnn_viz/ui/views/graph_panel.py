@@ -99,7 +99,7 @@ class GraphPanel:
     def __init__(self, layout: pg.GraphicsLayout, column: int):
         self.column = column
         self.frame = None
-        self._placed = None
+        self._placed = self._inputs_placed = None
         self.T = self.L = 0
         self.window = (0, 0)
         self.node_size, self.edge_scale = 10.0, 1.0
@@ -276,7 +276,9 @@ class GraphPanel:
         table = cm.brush_table(cm.UNIT, NODE_LEVELS)
         self.hidden_nodes.setData(np.tile(t, L), np.repeat(np.arange(1, L + 1.0), n), size=size,
                                   brush=[table[i] for i in f.node_idx[:, lo:hi + 1].ravel()])
-        self.input_nodes.setData(t, np.zeros(n), size=size)
+        if (lo, hi, size, L) != self._inputs_placed:  # input nodes carry no data: placed per window
+            self.input_nodes.setData(t, np.zeros(n), size=size)
+            self._inputs_placed = (lo, hi, size, L)
         self.output_nodes.setData(t, np.full(n, L + 1.0), size=size,
                                   brush=[self.loss_brush if x else self.plain_brush for x in f.loss_at[lo:hi + 1]])
 
