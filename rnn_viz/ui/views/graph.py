@@ -242,6 +242,7 @@ class UnrolledGraphView(BaseView):
         self._syncing = True
         try:
             for i, (panel, frame) in enumerate(zip(self.panels, self.frames)):
+                panel.fit_overview(self.canvas.height())
                 panel.set_visible(True, binned)
                 panel.show_window(first, min(last, frame.T - 1))
                 panel.set_selected(self._selected)
@@ -439,6 +440,15 @@ def _mode(config, window_start, loss_at) -> str:
     return "full BPTT"
 
 
+def _unsaid(mode: str, label: str) -> str:
+    """`` · mode`` without what the run's label says already ("" if it says all of it)."""
+    said = set(label.lower().split())
+    if set(mode.lower().split()) <= said | {"bptt"} and "bptt" in said:
+        return ""
+    words = [w for w in mode.split() if w.lower() not in said or w.lower() in ("full", "truncated")]
+    return " · " + " ".join(words) if words else ""
+
+
 def node_colours(values: np.ndarray, bounded: bool, scale: float | None,
                  levels: tuple[float, float] | None = None):
     """The node colour scale, in one place: (levels (lo, hi), the new grow-only scale or None).
@@ -520,7 +530,7 @@ def resolve(state: ViewState, run: str = "A", node_scales=None,
     outputs = np.asarray(trace["predictions"][b], dtype=np.float64).reshape(T, -1)
     mode = _mode(r.config, window_start, loss_at)
     if state.compare:  # side by side: short titles (the sample is in the legend line)
-        title = RunSelector.title_prefix(state, run) + mode
+        title = RunSelector.title_prefix(state, run).rstrip(" ·") + _unsaid(mode, r.label)
     else:
         title = f"Unrolled network · sample {b} · {mode}"
     tip = ("Nodes: mean |h_t| over the sample's units. Edges: ||dL/dh_t|| of the node the edge "

@@ -26,7 +26,9 @@ EDGE_WIDTHS = (0.8, 1.3, 2.0, 3.0, 4.5)
 EDGE_COLOR_POSITIONS = (0.78, 0.58, 0.40, 0.20, 0.0)
 NO_SIGNAL_RGBA = (236, 236, 236, 255)
 REACH_LANES = 3
-OVERVIEW_ROW_PX = 8  # per layer: edge strip, node strip, gap
+OVERVIEW_ROW_PX = (8, 20)  # per layer (edge strip, node strip, gap): the least and the most
+OVERVIEW_SHARE = 0.2  # of the view's height above OVERVIEW_FROM_PX, within those bounds
+OVERVIEW_FROM_PX = 250  # below this the detail needs every pixel
 OVERVIEW_AXIS_PX = 26  # the step axis under the strips and the reach bracket over it
 WINDOW_TINTS = ((0, 114, 178, 30), (230, 159, 0, 36))
 _SUP = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
@@ -100,6 +102,8 @@ class GraphPanel:
         self.column = column
         self.frame = None
         self._placed = self._inputs_placed = None
+        self._canvas_height = 300.0
+        self.overview_height = 0.0
         self.T = self.L = 0
         self.window = (0, 0)
         self.node_size, self.edge_scale = 10.0, 1.0
@@ -168,8 +172,8 @@ class GraphPanel:
         old, self.frame = self.frame, frame
         if (frame.T, frame.L) != (self.T, self.L):
             self._set_geometry(frame.T, frame.L)
-        if old is None or old.T != frame.T or not (np.array_equal(old.loss_at, frame.loss_at) and np.array_equal(
-                old.window_start, frame.window_start)):
+        if old is None or (old.T, old.L) != (frame.T, frame.L) or not (
+                np.array_equal(old.loss_at, frame.loss_at) and np.array_equal(old.window_start, frame.window_start)):
             self._draw_windows()
         self._draw_overview()
         set_title(self.detail, frame.title, tip=frame.tip)
@@ -191,12 +195,10 @@ class GraphPanel:
         self.hy_y = np.column_stack([np.full(T, float(L)), np.full(T, L + 1.0)])
         rows = [(0.0, "x_t")] + [(l + 1.0, row_label(l)) for l in range(L)] + [(L + 1.0, "y_t")]
         self.detail.getAxis("left").set_rows(rows)
-        self.detail.setYRange(-0.5 - 0.15 * REACH_LANES, L + 1.45, padding=0)
         self.overview.getAxis("left").set_rows([(l + 0.5, row_label(l)) for l in range(L)])
         self.overview.setYRange(-0.35, L, padding=0)
-        self.overview_height = OVERVIEW_AXIS_PX + OVERVIEW_ROW_PX * L
-        if self.overview.isVisible():
-            self._fix_height(self.overview, self.overview_height)
+        self.overview_height = 0.0
+        self.fit_overview(self._canvas_height)
         self.overview.setXRange(-0.5, T - 0.5, padding=0)
         self.overview.getViewBox().setLimits(xMin=-0.5, xMax=T - 0.5)
         self.region.setBounds((-0.5, T - 0.5))
@@ -211,6 +213,9 @@ class GraphPanel:
             item.setPath(path)
         lane = np.arange(len(starts)) % REACH_LANES
         y = -0.62 - 0.15 * lane
+        # room under x_t for the lanes in use (full BPTT: only the selected step's bracket)
+        bottom = -0.65 - 0.15 * min(len(starts), REACH_LANES)
+        self.detail.setYRange(bottom, self.L + 1.45, padding=0)
         self.reach_item.setData(np.column_stack([starts - 0.3, ends + 0.3]).ravel(),
                                 np.column_stack([y, y]).ravel())
 
@@ -304,8 +309,19 @@ class GraphPanel:
             self.detail.setMaximumHeight(1e6 if detail else 0)
         if self.overview.isVisible() != overview:
             self.overview.setVisible(overview)
-            self._fix_height(self.overview, getattr(self, "overview_height", 0) if overview else 0)
+            self._fix_height(self.overview, self.overview_height if overview else 0)
             self.overview.setMaximumWidth(1e6 if overview else 0)
+
+    def fit_overview(self, canvas_height: float) -> None:
+        """Give the overview its share of a canvas ``canvas_height`` px tall (the detail the rest)."""
+        self._canvas_height = canvas_height
+        share = OVERVIEW_SHARE * (canvas_height - OVERVIEW_FROM_PX) / max(self.L, 1)
+        row = float(np.clip(share, *OVERVIEW_ROW_PX))
+        height = float(np.floor(OVERVIEW_AXIS_PX + row * self.L))
+        if height != self.overview_height:
+            self.overview_height = height
+            if self.overview.isVisible():
+                self._fix_height(self.overview, height)
 
     @staticmethod
     def _fix_height(plot: pg.PlotItem, height: float) -> None:
