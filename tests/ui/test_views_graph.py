@@ -302,3 +302,32 @@ def test_any_length_and_depth_is_legible(qtbot, T, layers, cell, size):
     assert "x_t" in names and "y_t" in names
     if size[1] >= 600:
         assert len(names) == layers + 2  # room for every row's name
+
+
+def test_a_slow_drag_on_the_detail_pans_it_step_by_step(view):
+    # pyqtgraph moves the range by each mouse event's fraction of a step; snapping every event
+    # back to whole steps would hold the plot still under a slow drag.
+    view.render(make_state("rnn", 1, T=400, H=4, time_step=200))
+    QApplication.processEvents()
+    first, last = view.window
+    for _ in range(10):
+        view.plot.getViewBox().translateBy(x=0.3)
+    assert view.window == (first + 3, last + 3)
+    assert view.region.getRegion() == pytest.approx((first + 2.5, last + 3.5))
+
+
+def test_the_overview_tells_its_bins_values_and_selects_a_step_on_click(view, qtbot):
+    state = make_state("rnn", 2, T=1000, H=4, sample=1, time_step=500)
+    view.render(state)
+    QApplication.processEvents()
+    size = view.frame.bin_size
+    vb = view.overview.getViewBox()
+    view.canvas.scene().sigMouseMoved.emit(vb.mapViewToScene(QPointF(10 * size + 1, 1.7)))  # layer 1
+    g = state.trace["dL_dh_norm_sample/1"][1, 10 * size:11 * size].max()
+    h = np.abs(state.trace["hidden/1"][1, 10 * size:11 * size]).mean(axis=1).mean()
+    text = view.readout.text()
+    assert f"layer 1, steps {10 * size}–{11 * size - 1}" in text and f"{g:.3g}" in text and f"{h:.3g}" in text
+    point = view.canvas.mapFromScene(vb.mapViewToScene(QPointF(120, 0.5)))
+    with qtbot.waitSignal(view.timeStepSelected) as blocker:
+        qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert abs(blocker.args[0] - 120) <= 2

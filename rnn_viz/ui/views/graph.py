@@ -230,13 +230,16 @@ class UnrolledGraphView(BaseView):
         steps = self._default_steps() if self._steps is None else self._steps
         return int(np.clip(steps, min(lod.MIN_DETAIL_STEPS, self._T), max(most, 1)))
 
-    def _show(self) -> None:
+    def _show(self, moved: int | None = None) -> None:
         """Apply (first, steps) to every panel, collapse the overview when the window holds every
-        step, and say which steps are shown."""
+        step, and say which steps are shown. ``moved``: the panel whose detail plot the user is
+        zooming or dragging (its range stays as the mouse put it)."""
         if not self._T or not self.frames:
             return
         steps = self._window_steps()
         first, last = lod.clamp_window(self._first, steps, self._T)
+        # a wheel zoom past what stays readable, or a drag past either end, is held at the bound
+        clamped = (first, steps) != (self._first, self._steps)
         self._first = first
         binned = steps < self._T
         self._syncing = True
@@ -244,7 +247,7 @@ class UnrolledGraphView(BaseView):
             for i, (panel, frame) in enumerate(zip(self.panels, self.frames)):
                 panel.fit_overview(self.canvas.height())
                 panel.set_visible(True, binned)
-                panel.show_window(first, min(last, frame.T - 1))
+                panel.show_window(first, min(last, frame.T - 1), set_range=i != moved or clamped)
                 panel.set_selected(self._selected)
         finally:
             self._syncing = False
@@ -276,7 +279,7 @@ class UnrolledGraphView(BaseView):
         x0, x1 = self.panels[k].detail.getViewBox().viewRange()[0]
         self._steps = max(int(round(x1 - x0)), 1)
         self._first = int(np.floor(x0 + 0.5 + 1e-9))
-        self._show()
+        self._show(moved=k)
 
     def _region_moved(self, k: int) -> None:
         if self._syncing or not self.frames:

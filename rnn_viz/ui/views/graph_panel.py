@@ -231,13 +231,16 @@ class GraphPanel:
                              rect=QRectF(-0.5, 0.0, f.overview_bins * f.bin_size, f.L))
 
     # -- the window ------------------------------------------------------------------------------
-    def show_window(self, first: int, last: int) -> None:
+    def show_window(self, first: int, last: int, set_range: bool = True) -> None:
         """Show steps first..last (inclusive) in the detail plot; edges and nodes just outside it
-        are drawn too, so lines leave the plot's edge instead of stopping short of it."""
+        are drawn too, so lines leave the plot's edge instead of stopping short of it.
+        ``set_range`` False: the user is moving the detail plot itself; leave its range alone (a
+        drag moves it by fractions of a step per event, which snapping would undo)."""
         self.window = (first, last)
         if self.frame is None:
             return
-        self.detail.setXRange(first - 0.5, last + 0.5, padding=0)
+        if set_range:
+            self.detail.setXRange(first - 0.5, last + 0.5, padding=0)
         self.region.blockSignals(True)
         self.region.setRegion((first - 0.5, last + 0.5))
         self.region.blockSignals(False)
