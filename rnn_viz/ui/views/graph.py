@@ -23,6 +23,7 @@ whose numbers the CSV export holds.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -444,12 +445,14 @@ def _mode(config, window_start, loss_at) -> str:
 
 
 def _unsaid(mode: str, label: str) -> str:
-    """`` · mode`` without what the run's label says already ("" if it says all of it)."""
-    said = set(label.lower().split())
-    if set(mode.lower().split()) <= said | {"bptt"} and "bptt" in said:
+    """`` · mode`` without what the run's label says already ("" if it says all of it); labels
+    write "k1 = 1," where the mode writes "k1=1"."""
+    said = set(re.sub(r"\s*=\s*", "=", label.lower()).replace(",", " ").split())
+    words = mode.split()
+    if all(w.lower() in said | {"bptt"} for w in words) and "bptt" in said:
         return ""
-    words = [w for w in mode.split() if w.lower() not in said or w.lower() in ("full", "truncated")]
-    return " · " + " ".join(words) if words else ""
+    kept = [w for w in words if w.lower() not in said or w.lower() in ("full", "truncated", "bptt")]
+    return " · " + " ".join(kept)
 
 
 def node_colours(values: np.ndarray, bounded: bool, scale: float | None,

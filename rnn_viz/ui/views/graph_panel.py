@@ -28,6 +28,7 @@ NO_SIGNAL_RGBA = (236, 236, 236, 255)
 REACH_LANES = 3
 OVERVIEW_ROW_PX = (8, 20)  # per layer (edge strip, node strip, gap): the least and the most
 OVERVIEW_SHARE = 0.2  # of the view's height above OVERVIEW_FROM_PX, within those bounds
+OVERVIEW_MIN_STRIPS_PX = 16  # all layers' strips together, so one layer's are not a hairline
 OVERVIEW_FROM_PX = 250  # below this the detail needs every pixel
 OVERVIEW_AXIS_PX = 26  # the step axis under the strips and the reach bracket over it
 WINDOW_TINTS = ((0, 114, 178, 30), (230, 159, 0, 36))
@@ -166,6 +167,7 @@ class GraphPanel:
         self.region.setZValue(30)
         self.overview.addItem(self.region, ignoreBounds=True)
         self.overview_selection = selection_line(self.overview)
+        self.set_visible(True, False)  # no overview until a frame is longer than the window
 
     # -- data ------------------------------------------------------------------------------------
     def apply(self, frame) -> None:
@@ -320,6 +322,7 @@ class GraphPanel:
         self._canvas_height = canvas_height
         share = OVERVIEW_SHARE * (canvas_height - OVERVIEW_FROM_PX) / max(self.L, 1)
         row = float(np.clip(share, *OVERVIEW_ROW_PX))
+        row = max(row, OVERVIEW_MIN_STRIPS_PX / max(self.L, 1))
         height = float(np.floor(OVERVIEW_AXIS_PX + row * self.L))
         if height != self.overview_height:
             self.overview_height = height
