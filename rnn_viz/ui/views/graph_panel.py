@@ -14,13 +14,11 @@ from PySide6.QtWidgets import QGraphicsPathItem
 
 from rnn_viz.ui import colormaps as cm
 
-from . import graph_lod as lod
 from .base import StepAxis, selection_line, set_title, style_plot
+from .graph_frame import N_BINS, NODE_LEVELS
 
 __all__ = ["GraphPanel", "RowAxis", "N_BINS", "NODE_LEVELS", "edge_pen", "edge_rgba", "row_label"]
 
-N_BINS = 5
-NODE_LEVELS = 64
 EDGE_WIDTHS = (0.8, 1.3, 2.0, 3.0, 4.5)
 # Small gradients light and thin, large ones dark and thick: the signal visibly fades towards t = 0.
 EDGE_COLOR_POSITIONS = (0.78, 0.58, 0.40, 0.20, 0.0)
