@@ -76,6 +76,7 @@ class UnrolledGraphView(BaseView):
         self._first = 0
         self._selected = 0
         self._syncing = False
+        self._legend_key = None
         self.panels: list[GraphPanel] = []
         self.node_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cm.colormap(cm.UNIT),
                                         interactive=False, width=12, label="node: mean |h_t|")
@@ -197,7 +198,10 @@ class UnrolledGraphView(BaseView):
         lo, hi = self.frame.node_levels
         if (lo, hi) != tuple(self.node_bar.levels()):
             self.node_bar.setLevels((lo, hi))
-        self.legend.setText(_legend(self.frame, len(frames) > 1))
+        legend_key = (self.frame.sample, self.frame.bin_size, len(frames) > 1)
+        if legend_key != self._legend_key:  # the legend's HTML costs more than the rest of a frame
+            self._legend_key = legend_key
+            self.legend.setText(_legend(*legend_key))
         if self._T != old_T:
             self._steps = None
             self._first = lod.window_around(self._selected, self._default_steps(), self._T)[0]
@@ -381,14 +385,14 @@ def _same_inputs(a: tuple, b: tuple) -> bool:
                for x, y in zip(a[2:], b[2:]))
 
 
-def _legend(frame: "GraphFrame", compare: bool = False) -> str:
+def _legend(sample: int, bin_size: int, compare: bool = False) -> str:
     """One line: the edge colours by decade, cut and loss edges, the reach bracket, the overview."""
     entries = [(line_key(edge_pen(i)), _bin_name(i)) for i in reversed(range(N_BINS))]
     legend = ("edge ||dL/dh_t|| ÷ max: " + legend_html(entries) + " &nbsp;&nbsp; "
               + legend_html([(line_key(pg.mkPen("#888888", style=Qt.PenStyle.DotLine)), "cut"),
                              (line_key(pg.mkPen(cm.FOREGROUND)), "loss"),
                              (line_key(pg.mkPen(cm.ACCENT)), "reach of t")]))
-    if frame.bin_size > 1:
-        legend += (f" &nbsp;&nbsp; overview:&nbsp;{frame.bin_size}&nbsp;steps/column, "
+    if bin_size > 1:
+        legend += (f" &nbsp;&nbsp; overview:&nbsp;{bin_size}&nbsp;steps/column, "
                    "max&nbsp;||dL/dh_t||, mean&nbsp;|h_t|")
-    return (f"sample {frame.sample} &nbsp;&nbsp; " if compare else "") + legend
+    return (f"sample {sample} &nbsp;&nbsp; " if compare else "") + legend

@@ -6,6 +6,8 @@ its items (``apply``) and selects the window's share of them (``show_window``).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
@@ -17,7 +19,7 @@ from rnn_viz.ui import colormaps as cm
 from .base import StepAxis, selection_line, set_title, style_plot
 from .graph_frame import N_BINS, NODE_LEVELS
 
-__all__ = ["GraphPanel", "RowAxis", "N_BINS", "NODE_LEVELS", "edge_pen", "edge_rgba", "row_label"]
+__all__ = ["GraphPanel", "RowAxis", "N_BINS", "NODE_LEVELS", "edge_pen", "edge_rgba", "row_label", "same_mask"]
 
 EDGE_WIDTHS = (0.8, 1.3, 2.0, 3.0, 4.5)
 # Small gradients light and thin, large ones dark and thick: the signal visibly fades towards t = 0.
@@ -43,10 +45,17 @@ def edge_pen(i: int, scale: float = 1.0):
     return pg.mkPen(color, width=EDGE_WIDTHS[i] * scale)
 
 
+@lru_cache(maxsize=1)
 def edge_rgba() -> np.ndarray:
     """(N_BINS + 1, 4) uint8: the colour of "no signal", then of each decade bin (edge colours)."""
     bins = [cm.colormap(cm.MAGNITUDE).map(p, mode="byte") for p in EDGE_COLOR_POSITIONS]
-    return np.array([NO_SIGNAL_RGBA, *bins], dtype=np.uint8)
+    table = np.array([NO_SIGNAL_RGBA, *bins], dtype=np.uint8)
+    table.setflags(write=False)
+    return table
+
+
+def same_mask(a: np.ndarray | None, b: np.ndarray) -> bool:
+    return a is not None and a.shape == b.shape and bool(np.array_equal(a, b))
 
 
 class RowAxis(pg.AxisItem):
@@ -100,7 +109,8 @@ class GraphPanel:
     def __init__(self, layout: pg.GraphicsLayout, column: int):
         self.column = column
         self.frame = None
-        self._placed = self._inputs_placed = None
+        self._placed = self._inputs_placed = self._outputs_placed = self._selected_key = None
+        self._pairs: dict[int, np.ndarray] = {}  # item id -> the edge mask it last drew
         self._canvas_height = 300.0
         self.overview_height = 0.0
         self.T = self.L = 0
@@ -181,6 +191,7 @@ class GraphPanel:
 
     def _set_geometry(self, T: int, L: int) -> None:
         self.T, self.L = T, L
+        self._pairs.clear()  # masks index the edges of the old shape
         t = np.arange(T, dtype=np.float64)
         hh_x = np.stack([t[:-1], t[1:]], axis=1)
         xh_x = np.stack([t, t], axis=1)
@@ -239,7 +250,7 @@ class GraphPanel:
         self.window = (first, last)
         if self.frame is None:
             return
-        if set_range:
+        if set_range and self.detail.getViewBox().viewRange()[0] != [first - 0.5, last + 0.5]:
             self.detail.setXRange(first - 0.5, last + 0.5, padding=0)
         self.region.blockSignals(True)
         self.region.setRegion((first - 0.5, last + 0.5))
@@ -275,6 +286,10 @@ class GraphPanel:
         self.plain_edge_item.setData(self.hy_x[plain].ravel(), self.hy_y[plain].ravel())
 
     def _set_pairs(self, item: pg.PlotDataItem, select: np.ndarray) -> None:
+        # an edge set that did not change (a bin, the cut edges) is not handed over again
+        if same_mask(self._pairs.get(id(item)), select):
+            return
+        self._pairs[id(item)] = select
         item.setData(self.edge_x[select].ravel(), self.edge_y[select].ravel())
 
     def _draw_nodes(self, lo: int, hi: int, size: float) -> None:
@@ -287,15 +302,23 @@ class GraphPanel:
         if (lo, hi, size, L) != self._inputs_placed:  # input nodes carry no data: placed per window
             self.input_nodes.setData(t, np.zeros(n), size=size)
             self._inputs_placed = (lo, hi, size, L)
-        self.output_nodes.setData(t, np.full(n, L + 1.0), size=size,
-                                  brush=[self.loss_brush if x else self.plain_brush for x in f.loss_at[lo:hi + 1]])
+        loss = f.loss_at[lo:hi + 1]
+        key = (lo, hi, size, L, loss.tobytes())
+        if key != self._outputs_placed:  # loss steps rarely change between updates
+            self.output_nodes.setData(t, np.full(n, L + 1.0), size=size,
+                                      brush=[self.loss_brush if x else self.plain_brush for x in loss])
+            self._outputs_placed = key
 
     def set_selected(self, t: int) -> None:
         """Mark step ``t`` and how far back a loss at ``t`` reaches (window_start[t] .. t: k2 steps
         under truncated BPTT, to step 0 under full BPTT)."""
+        f = self.frame
+        key = (t, None if f is None else (f.T, int(f.window_start[t]) if 0 <= t < f.T else -1))
+        if key == self._selected_key:
+            return
+        self._selected_key = key
         self.selection.setValue(t)
         self.overview_selection.setValue(t)
-        f = self.frame
         if f is None or not 0 <= t < f.T:
             self.reach_of_selected.setData([], [])
             self.overview_reach.setData([], [])
