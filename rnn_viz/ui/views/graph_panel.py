@@ -158,7 +158,9 @@ class GraphPanel:
 
         self.overview = style_plot(layout.addPlot(row=1, col=column, axisItems={
             "left": RowAxis("left"), "bottom": StepAxis("bottom")}))
-        self.overview.setObjectName("graphOverview")  # a strip by design: short next to the detail
+        self.overview.setObjectName("graphOverview")
+        # a strip by design, short next to the detail (the layout probe measures it as one)
+        self.overview.overview_strip = True
         title = self.overview.titleLabel  # never titled: its empty label must take no height
         self.overview.layout.removeItem(title)
         title.setVisible(False)
