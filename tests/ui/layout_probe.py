@@ -29,6 +29,10 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QGraphicsTextItem
 
 MIN_PLOT = 150  # logical px: the smallest plot area, both ways, a view may give its data
+# A plot that declares itself an overview strip (``plot.overview_strip = True``: the unrolled graph's
+# binned whole-sequence strip under its detail plot) is a navigator, not a data area: as wide as a
+# plot, and at least this tall.
+MIN_STRIP = 16
 TICK_GAP = 3.0  # logical px: tick labels of one axis closer than this read as one number
 SLACK = 0.75  # logical px of overlap (anti-aliased glyph edges) that is not a collision
 
@@ -194,6 +198,12 @@ def plot_areas(view) -> list[tuple[str, QRectF]]:
     return out
 
 
+def strips(view) -> set[str]:
+    """Names (as plot_areas gives them) of the visible plots of ``view`` that are overview strips."""
+    return {_plot_name(item) for item in view.canvas.scene().items()
+            if isinstance(item, pg.PlotItem) and item.isVisible() and getattr(item, "overview_strip", False)}
+
+
 def measure_view(name: str, view) -> list[Fault]:
     canvas = view.canvas
     visible = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
@@ -202,6 +212,11 @@ def measure_view(name: str, view) -> list[Fault]:
         f.view = name
     size = f"{canvas.viewport().width()}x{canvas.viewport().height()}"
     for plot, rect in plot_areas(view):
+        if plot in strips(view):
+            if rect.height() < MIN_STRIP or rect.width() < MIN_PLOT:
+                faults.append(Fault(name, "plot-size", f"overview strip {plot} is {rect.width():.0f}x"
+                                    f"{rect.height():.0f} px (at least {MIN_PLOT}x{MIN_STRIP})"))
+            continue
         if rect.height() < MIN_PLOT or rect.width() < MIN_PLOT:
             faults.append(Fault(name, "plot-size", f"{plot} is {rect.width():.0f}x{rect.height():.0f} px "
                                 f"(at least {MIN_PLOT}x{MIN_PLOT}) in a {size} canvas"))
