@@ -21,7 +21,7 @@ from rnn_viz.ui.actions import build_actions, build_menus
 from rnn_viz.ui.controller import Controller, Status
 from rnn_viz.ui.controls import SettingsPanel
 from rnn_viz.ui.document import Document
-from rnn_viz.ui.dialogs import Prompts, divergence_advice, show_message
+from rnn_viz.ui.dialogs import Prompts, show_divergence, show_message
 from rnn_viz.ui.settings import AppSettings
 from rnn_viz.ui.toolbar import TrainingToolbar
 
@@ -92,6 +92,11 @@ class MainWindow(QMainWindow):
             prompts=prompts, parent=self, status=lambda text: self.statusBar().showMessage(text, 5000),
             recent=self.app_settings, menus=self.menus, views=self.views))
         self._connect()
+        from rnn_viz.ui.help import install_help
+        from rnn_viz.ui.shortcuts import install_shortcut_filter
+
+        install_help(self)
+        self.shortcut_filter = install_shortcut_filter(self, self.acts)
         self.files.install_export_menus()
         self.files.refresh_recent_menu()
         self.files.fill_presets_menu()
@@ -375,8 +380,17 @@ class MainWindow(QMainWindow):
         self.toolbar.set_sample(b)
 
     def _on_diverged(self, error, config) -> None:
-        happened, advice = divergence_advice(error, config)
-        show_message(self, "Training diverged", happened, name="DivergenceDialog", details=advice)
+        runs = self.controller.session.runs if self.controller.session is not None else ()
+        trainer = runs[min(getattr(error, "run", 0), len(runs) - 1)] if runs else None
+        show_divergence(self, error, config, trainer, self.reset_with_clipping)
+
+    def reset_with_clipping(self) -> bool:
+        """The divergence advice's fresh start: Clip norm set to RESTART_CLIP_NORM, then Reset."""
+        from rnn_viz.experiment.advice import RESTART_CLIP_NORM
+
+        edited = self.document.edited
+        return self.apply_config(dataclasses.replace(
+            edited, training=dataclasses.replace(edited.training, clip_norm=RESTART_CLIP_NORM)))
 
     def show_equations(self) -> None:
         from rnn_viz.ui.equations import EquationsDialog
