@@ -365,6 +365,8 @@ def _run(args) -> int:
     if error is not None:
         kept = {0: "no updates", 1: f"update {first + 1}"}.get(done, f"updates {first + 1}-{session.step_count}")
         where = f"{out} and {out / 'compare'}" if args.compare else str(out)
+        import shlex
+
         from rnn_viz.experiment.advice import divergence_advice
 
         cause = getattr(error, "error", error)  # NumericWarnings folds the DivergenceError
@@ -372,7 +374,7 @@ def _run(args) -> int:
         # config.toml holds every --set of this run, so starting over from it changes only the clipping
         advice = divergence_advice(cause, session.runs[i].config, session.runs[i], cli=True,
                                    checkpoint=str(folders[i] / "checkpoint.npz"),
-                                   experiment=f"{folders[i] / 'config.toml'} --out NEW_DIR")
+                                   experiment=f"{shlex.quote(str(folders[i] / 'config.toml'))} --out NEW_DIR")
         return _fail(f"{error} The files in {where} hold {kept}; " + " ".join(advice.tips))
     if args.plots:
         for folder, trace, run_cfg in zip(folders, traces, run_cfgs):

@@ -1,0 +1,80 @@
+"""Help: the equations render every symbol in one notation, the shortcut list is read from the actions,
+and the user guide shipped inside the package opens in the app with its images."""
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QKeySequence, QTextDocument
+from PySide6.QtWidgets import QApplication
+
+from rnn_viz.ui.equations import EQUATIONS_HTML
+from rnn_viz.ui.help import guide_images, guide_path
+from tests.ui.app_fixtures import make_window
+
+
+def test_equations_show_no_raw_entity_and_one_notation(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    window.acts.equations.trigger()
+    text = window._equations.findChild(object, "EquationsText").toPlainText()
+    # Qt's rich text leaves entities it does not know as typed (&ycirc; and &Vert; did)
+    assert not re.search(r"&[A-Za-z]+;", text), re.findall(r"&[A-Za-z]+;", text)
+    assert "F[t, k] = \u2016\u2202Lt/\u2202hk\u2016" in text
+    assert "\u2016\u2202ht'/\u2202ht\u2016 \u2264" in text
+    assert "y\u0302t = softmax(yt)" in text
+    # The worked example keeps the app's names: W_xh, W_hh, W_hy with the layer as a superscript
+    for other in ("W12", "W22", "W11", "Wih"):
+        assert other not in text, other
+    assert "tanh(W(1)xh h(0)2 + W(1)hh h(1)1 + b(1)h)" in text
+
+
+def test_every_entity_in_the_equations_is_one_qt_renders():
+    doc = QTextDocument()
+    for entity in set(re.findall(r"&[A-Za-z]+;", EQUATIONS_HTML)):
+        doc.setHtml(entity)
+        assert doc.toPlainText() != entity, entity
+
+
+def test_shortcut_list_is_read_from_the_actions(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    window.acts.shortcuts.trigger()
+    dialog = window.findChild(object, "ShortcutsDialog")
+    text = dialog.findChild(object, "ShortcutsText").toPlainText()
+    for action in (window.acts.train, window.acts.step, window.acts.reset, window.acts.compare,
+                   window.acts.equations, window.acts.open_sequence):
+        for key in action.shortcuts():
+            assert key.toString(QKeySequence.SequenceFormat.NativeText) in text, (action.text(), key.toString())
+        assert action.text().rstrip("\u2026") in text
+    # a shortcut added later shows up the next time the list opens: it has no copy of its own
+    window.acts.about.setShortcut(QKeySequence("Ctrl+Alt+A"))
+    window.acts.shortcuts.trigger()
+    QApplication.processEvents()
+    dialogs = [d for d in window.findChildren(object, "ShortcutsDialog") if d.isVisible()]
+    assert any("Ctrl+Alt+A" in d.findChild(object, "ShortcutsText").toPlainText() for d in dialogs)
+
+
+def test_user_guide_opens_inside_the_app_with_its_images(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    assert window.acts.user_guide in window.menus["help"].actions()
+    window.acts.user_guide.trigger()
+    dialog = window.findChild(object, "UserGuideDialog")
+    browser = dialog.findChild(object, "UserGuideText")
+    qtbot.waitUntil(lambda: "rnn-viz user guide" in browser.toPlainText())
+    assert "Compare mode" in browser.toPlainText()
+    images = guide_images()
+    assert images, "the guide shows pictures"
+    doc = browser.document()
+    for rel in images:
+        image = doc.resource(QTextDocument.ResourceType.ImageResource, QUrl(rel))
+        if image is None:  # loaded on demand: ask the browser as the layout does
+            image = browser.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl(rel))
+        assert image is not None and not getattr(image, "isNull", lambda: False)(), rel
+    assert guide_path().is_relative_to(guide_path().parents[1])  # under rnn_viz.resources, not docs/
+
+
+def test_a_link_to_an_unshipped_document_says_where_it_is(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    window.acts.user_guide.trigger()
+    dialog = window.findChild(object, "UserGuideDialog")
+    dialog.browser.anchorClicked.emit(QUrl("file-formats.md"))
+    assert dialog.note.isVisible() and "docs/file-formats.md" in dialog.note.text()
