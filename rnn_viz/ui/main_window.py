@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
 
         self.dynamics = install_dynamics(self)
         self._restore_window()
-        self._open_initial(path, start_config)
+        self._open_initial(path, start_config, remembered=config is None)
 
     # --- construction -------------------------------------------------------------------------------
 
@@ -223,12 +223,22 @@ class MainWindow(QMainWindow):
         if state is not None:
             self._restored_state = self.restoreState(state, self.app_settings.layout_version)
 
-    def _open_initial(self, path: Path | None, config) -> None:
+    def _open_initial(self, path: Path | None, config, remembered: bool = False) -> None:
+        """``remembered``: no file and no config given (a plain launch): the first launch opens the
+        guided experiment 1, later ones the experiment open at the last close (ui.first_launch)."""
+        from rnn_viz.ui import first_launch
+
+        first_launch.remember_last(self.app_settings, self.document)
+        self.first_launch = False
+        if path is None and remembered:
+            path, self.first_launch = first_launch.initial_experiment(self.app_settings)
         if path is not None:
             if not self.files.open_experiment(Path(path), ask=False):
                 self._build_default(config)
         else:
             self._build_default(config)
+        if self.first_launch:
+            first_launch.show_first_hint(self)
 
     def _build_default(self, config) -> None:
         try:
@@ -419,6 +429,10 @@ class MainWindow(QMainWindow):
         else:
             self._default_sizes()
             self._default_layout = self.saveState(self.app_settings.layout_version)
+        if self.first_launch:  # the guided text readable without scrolling
+            from rnn_viz.ui.first_launch import fit_guided_dock
+
+            fit_guided_dock(self)
 
     def restore_default_layout(self) -> None:
         for dock in [self.settings_dock, *self.view_docks.values()]:
