@@ -97,6 +97,9 @@ class MainWindow(QMainWindow):
 
         install_help(self)
         self.shortcut_filter = install_shortcut_filter(self, self.acts)
+        from rnn_viz.ui.compare_readout import CompareReadout
+
+        self.compare_readout = CompareReadout(self)
         self.files.install_export_menus()
         self.files.refresh_recent_menu()
         self.files.fill_presets_menu()
