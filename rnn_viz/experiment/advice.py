@@ -94,7 +94,7 @@ def divergence_advice(error, config, trainer=None, *, cli: bool = False, checkpo
     else:
         resume = f" --resume {checkpoint}" if cli and checkpoint else ""
         if cli:
-            tips.append("To go on from there:")
+            tips.append("to go on from there:")
         if t.clip_norm == 0 and t.clip_value == 0:
             tips.append(f"Turn on gradient clipping: --set {clip}{resume}." if cli else
                         f"Turn on gradient clipping: set Clip norm to {RESTART_CLIP_NORM:g} (it applies at once).")

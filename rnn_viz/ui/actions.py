@@ -83,9 +83,10 @@ def build_actions(window: QMainWindow) -> Actions:
         equations=_action(window, "EquationsAction", "Equations",
                           "The equations of the recurrent network, BPTT and truncated BPTT", "F1"),
         shortcuts=_action(window, "ShortcutsAction", "Keyboard shortcuts",
-                          "Every keyboard shortcut of the window"),
+                          "Every keyboard shortcut of the window", "Ctrl+/"),
+        # no key: F1, the usual help key, has long been Equations here
         user_guide=_action(window, "UserGuideAction", "User guide",
-                           "The user guide, with pictures, inside the app", QKeySequence.StandardKey.HelpContents),
+                           "The user guide, with pictures, inside the app"),
         about=_action(window, "AboutAction", "About rnn-viz", "What rnn-viz is"),
     )
 

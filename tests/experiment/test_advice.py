@@ -80,3 +80,14 @@ def test_the_cli_advice_when_followed_trains(tmp_path, capsys):
     metrics = read_metrics(tmp_path / "again" / "metrics.csv")
     assert metrics["step"].tolist() == list(range(1, 21)) and np.all(np.isfinite(metrics["loss"]))
     assert metrics["loss"][-1] < metrics["loss"][0]
+
+
+def test_the_cli_form_of_going_on_names_the_checkpoint():
+    config = cfgmod.load_config(EXPLODE)
+    trainer = Trainer(config, PRESETS_DIR)
+    advice = divergence_advice(DivergenceError("loss", 1), trainer.config, trainer, cli=True,
+                               checkpoint="runs/x/checkpoint.npz", experiment="runs/x/config.toml")
+    line = " ".join(advice.tips)
+    assert not advice.start_over
+    assert "--set training.clip_norm=1 --resume runs/x/checkpoint.npz" in line
+    assert "--set training.learning_rate=0.01 --resume runs/x/checkpoint.npz" in line

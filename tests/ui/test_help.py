@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QKeySequence, QTextDocument
+from PySide6.QtGui import QAction, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QApplication
 
 from rnn_viz.ui.equations import EQUATIONS_HTML
@@ -78,3 +78,13 @@ def test_a_link_to_an_unshipped_document_says_where_it_is(qtbot, tmp_path):
     dialog = window.findChild(object, "UserGuideDialog")
     dialog.browser.anchorClicked.emit(QUrl("file-formats.md"))
     assert dialog.note.isVisible() and "docs/file-formats.md" in dialog.note.text()
+
+
+def test_no_two_actions_share_a_key(qtbot, tmp_path):
+    # Qt fires neither of two actions with the same shortcut ("ambiguous"): F1 once was on two.
+    window = make_window(qtbot, tmp_path)
+    seen = {}
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            assert key.toString() not in seen, (key.toString(), seen.get(key.toString()), action.text())
+            seen[key.toString()] = action.text()
