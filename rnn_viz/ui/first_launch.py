@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from rnn_viz.experiment.presets import PRESETS_DIR
 
@@ -20,6 +20,7 @@ __all__ = ["FIRST_EXPERIMENT", "FIRST_HINT", "LAST_KEY", "initial_experiment", "
 FIRST_EXPERIMENT = PRESETS_DIR / "1-vanishing-gradients.toml"
 FIRST_HINT = ("Press Train (Space) and watch \u201cGradient per time step\u201d: the error signal fades by "
               "orders of magnitude on its way back from the loss steps (55-59) to the symbols (0-4).")
+MAX_WIDTH = 560  # the widest the guided column grows to on a first launch
 LAST_KEY = "session/last_experiment"  # the file (or preset) open at the end; "" for an unsaved one
 
 
@@ -54,14 +55,32 @@ def show_first_hint(window) -> None:
 
 def fit_guided_dock(window, keep_for_settings: int = 220) -> None:
     """Give the guided dock the height its text needs (once the window is laid out), leaving
-    ``keep_for_settings`` px to the settings above it, which scroll."""
+    ``keep_for_settings`` px to the settings above it, which scroll. When both do not fit (a laptop
+    screen), the guided dock becomes a tab in front of the settings, with the whole column's height,
+    widened if even that is not enough. Measured on the laid-out panel (its scroll range), since
+    word-wrapped labels only know their height once they have their width."""
     dock, panel = window.guided.dock, window.guided.panel
     if dock.isHidden():
         return
-    frame = dock.height() - panel.height()  # the dock's title bar
-    scroll = panel.findChild(QScrollArea, "presetPanelScroll")
-    width = scroll.viewport().width() if scroll is not None else panel.width()
-    need = panel.content_height(width) + frame + 2
+    bar = panel.findChild(QScrollArea, "presetPanelScroll").verticalScrollBar()
+
+    def overflow() -> int:
+        QApplication.processEvents()
+        return bar.maximum()
+
     total = dock.height() + window.settings_dock.height()
-    height = max(1, min(need, total - keep_for_settings))
-    window.resizeDocks([dock, window.settings_dock], [height, total - height], Qt.Orientation.Vertical)
+    need = dock.height() + overflow()
+    if need <= total - keep_for_settings:
+        for _ in range(3):  # a taller dock rewraps nothing, but the first resize may not take exactly
+            window.resizeDocks([dock, window.settings_dock], [need, total - need], Qt.Orientation.Vertical)
+            more = overflow()
+            if not more:
+                return
+            need += more
+        return
+    window.tabifyDockWidget(window.settings_dock, dock)
+    dock.raise_()
+    width = dock.width()
+    while overflow() and width < MAX_WIDTH:  # still too tall for the column (a 1280x720 screen): widen it
+        width += 20
+        window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)

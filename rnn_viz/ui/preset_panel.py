@@ -38,7 +38,10 @@ def _label(name: str, *, bold: bool = False, mono: bool = False, selectable: boo
     label.setWordWrap(True)
     # Plain text: the explanations are full of "<=" and "<" that rich text would eat.
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    # Preferred, not Minimum: a wrapped label's sizeHint is its height at a narrow guess of a width,
+    # which as a minimum made the panel scroll by that difference at every width; the scroll area
+    # gives the content its height for the actual width (heightForWidth) instead.
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     if bold:
         font = label.font()
         font.setBold(True)

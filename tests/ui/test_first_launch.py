@@ -3,6 +3,7 @@ without scrolling and a one-line hint; later launches reopen the last experiment
 experiment's initial parameters the gradient reaching step 0 is below 1e-3 of the one at step T-1."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QScrollArea
 
 from rnn_viz.experiment import config as cfgmod
@@ -14,8 +15,10 @@ from rnn_viz.ui.settings import AppSettings
 from tests.ui.app_fixtures import STANDIN_VIEWS, FakePrompts
 
 
-def _launch(qtbot, ini):
+def _launch(qtbot, ini, size=None):
     window = MainWindow(None, settings=AppSettings(ini), views=STANDIN_VIEWS)
+    if size is not None:
+        window.resize(*size)
     window.prompts = FakePrompts()
     qtbot.addWidget(window)
     window.show()
@@ -33,14 +36,16 @@ def test_the_first_experiment_shows_the_gradient_vanishing_at_its_initial_parame
     assert norms[0] / norms[-1] < 1e-3, norms[0] / norms[-1]
 
 
-def test_first_launch_opens_experiment_1_readable_with_a_hint(qtbot, tmp_path):
-    window = _launch(qtbot, tmp_path / "settings.ini")
+@pytest.mark.parametrize("size", [None, (1366, 690), (1280, 640)])
+def test_first_launch_opens_experiment_1_readable_with_a_hint(qtbot, tmp_path, size):
+    window = _launch(qtbot, tmp_path / "settings.ini", size)
     assert window.first_launch
     assert window.controller.config.preset is not None
     assert window.controller.config.preset.title.startswith("1. Gradients vanish")
     assert window.guided.preset_path == FIRST_EXPERIMENT
     panel = window.guided.panel
-    assert window.guided.dock.isVisible() and panel.hint.isVisible() and panel.hint.text() == FIRST_HINT
+    assert window.guided.dock.isVisible() and not window.guided.dock.visibleRegion().isEmpty()
+    assert panel.hint.isVisible() and panel.hint.text() == FIRST_HINT
     assert FIRST_HINT in window.statusBar().currentMessage()
     scroll = panel.findChild(QScrollArea, "presetPanelScroll")
     assert scroll.verticalScrollBar().maximum() == 0, (scroll.verticalScrollBar().maximum(), panel.height())
@@ -76,3 +81,19 @@ def test_settings_from_before_this_version_are_a_returning_user(qtbot, tmp_path)
     settings.sync()
     window = _launch(qtbot, ini)
     assert not window.first_launch and window.app_settings.value(LAST_KEY) == ""
+
+
+def test_a_short_guided_panel_scrolls_instead_of_cutting_its_text(qtbot):
+    from rnn_viz.experiment import presets
+    from rnn_viz.ui.preset_panel import PresetPanel
+
+    panel = PresetPanel()
+    qtbot.addWidget(panel)
+    panel.set_preset(presets.preset_info(FIRST_EXPERIMENT, cfgmod.load_config(FIRST_EXPERIMENT)))
+    panel.resize(300, 150)
+    panel.show()
+    qtbot.waitExposed(panel)
+    bar = panel.findChild(QScrollArea, "presetPanelScroll").verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    for label in (panel.explanation, panel.look_at, panel.equation):
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
