@@ -88,3 +88,18 @@ def test_no_two_actions_share_a_key(qtbot, tmp_path):
         for key in action.shortcuts():
             assert key.toString() not in seen, (key.toString(), seen.get(key.toString()), action.text())
             seen[key.toString()] = action.text()
+
+
+def test_the_guides_keyboard_table_names_keys_the_window_has(qtbot, tmp_path):
+    # The guide's table is prose for readers; the window's actions own the keys. They must agree.
+    window = make_window(qtbot, tmp_path, views=None)  # the real views: Dynamics brings Ctrl+D
+    keys = {k.toString() for action in window.findChildren(QAction) for k in action.shortcuts()}
+    text = guide_path().read_text(encoding="utf-8")
+    table = text.split("## Keyboard", 1)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| key")]
+    assert rows
+    # Save, Save as and Quit use Qt's standard keys, which the platform decides (offscreen: none)
+    platform = {"Ctrl+S", "Ctrl+Shift+S", "Ctrl+Q"}
+    for row in rows:
+        for key in re.split(r" or | / ", row.split("|")[1].strip()):
+            assert key in keys or key in platform, (key, sorted(keys))
