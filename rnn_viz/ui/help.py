@@ -6,8 +6,8 @@ import html
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QTextDocument
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QImage, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from rnn_viz.package_data import resource_path
@@ -84,6 +84,24 @@ class ShortcutsDialog(QDialog):
         self.resize(560, 520)
 
 
+class GuideBrowser(QTextBrowser):
+    """A QTextBrowser that shows the guide's screenshots at most ``IMAGE_WIDTH`` px wide (they are
+    full-window grabs; at their own size every picture scrolled sideways)."""
+
+    IMAGE_WIDTH = 820
+
+    def loadResource(self, kind: int, url):
+        if kind == QTextDocument.ResourceType.ImageResource.value:
+            path = Path(self.source().toLocalFile()).parent / url.toString() if not url.isLocalFile() \
+                else Path(url.toLocalFile())
+            image = QImage(str(path))
+            if not image.isNull():
+                if image.width() > self.IMAGE_WIDTH:
+                    image = image.scaledToWidth(self.IMAGE_WIDTH, Qt.TransformationMode.SmoothTransformation)
+                return image
+        return super().loadResource(kind, url)
+
+
 class UserGuideDialog(QDialog):
     """The packaged user guide as Markdown in a QTextBrowser; images load from beside it. Links to
     the web open in the browser; links to documents not shipped with the app say so below."""
@@ -93,7 +111,7 @@ class UserGuideDialog(QDialog):
         self.setObjectName("UserGuideDialog")
         self.setWindowTitle("rnn-viz user guide")
         self.path = path or guide_path()
-        self.browser = QTextBrowser(self)
+        self.browser = GuideBrowser(self)
         self.browser.setObjectName("UserGuideText")
         self.browser.setOpenLinks(False)
         self.browser.anchorClicked.connect(self._follow)

@@ -69,6 +69,7 @@ def test_user_guide_opens_inside_the_app_with_its_images(qtbot, tmp_path):
         if image is None:  # loaded on demand: ask the browser as the layout does
             image = browser.loadResource(QTextDocument.ResourceType.ImageResource.value, QUrl(rel))
         assert image is not None and not getattr(image, "isNull", lambda: False)(), rel
+        assert image.width() <= dialog.browser.IMAGE_WIDTH, (rel, image.width())  # no sideways scrolling
     assert guide_path().is_relative_to(guide_path().parents[1])  # under rnn_viz.resources, not docs/
 
 
