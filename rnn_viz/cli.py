@@ -355,9 +355,17 @@ def _run(args) -> int:
     if error is not None:
         kept = {0: "no updates", 1: f"update {first + 1}"}.get(done, f"updates {first + 1}-{session.step_count}")
         where = f"{out} and {out / 'compare'}" if args.compare else str(out)
-        return _fail(f"{error} The files in {where} hold {kept}; to go on from there: --resume "
-                     f"{out / 'checkpoint.npz'} with a lower training.learning_rate or clipping "
-                     "(--set training.clip_norm=1)")
+        import shlex
+
+        from rnn_viz.experiment.advice import divergence_advice
+
+        cause = getattr(error, "error", error)  # NumericWarnings folds the DivergenceError
+        i = min(getattr(cause, "run", 0), len(session.runs) - 1)
+        # config.toml holds every --set of this run, so starting over from it changes only the clipping
+        advice = divergence_advice(cause, session.runs[i].config, session.runs[i], cli=True,
+                                   checkpoint=str(folders[i] / "checkpoint.npz"),
+                                   experiment=f"{shlex.quote(str(folders[i] / 'config.toml'))} --out NEW_DIR")
+        return _fail(f"{error} The files in {where} hold {kept}; " + " ".join(advice.tips))
     if args.plots:
         plot_status = _plots(folders, traces, run_cfgs)
         if plot_status != EXIT_OK:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle
 
+from rnn_viz.ui.shortcuts import TRAINING_SHORTCUTS
+
 __all__ = ["Actions", "build_actions", "build_menus"]
 
 
@@ -27,6 +29,8 @@ class Actions:
     restore_layout: QAction
     layouts: dict[str, QAction]  # rnn_viz.ui.layouts.LAYOUTS name -> its checkable action
     equations: QAction
+    shortcuts: QAction
+    user_guide: QAction
     about: QAction
 
 
@@ -34,9 +38,10 @@ def _action(window: QMainWindow, name: str, text: str, tip: str, shortcut=None, 
     action = QAction(text, window)
     action.setObjectName(name)
     action.setStatusTip(tip)
-    action.setToolTip(tip if shortcut is None else f"{tip} ({QKeySequence(shortcut).toString()})")
-    if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
+    keys = [] if shortcut is None else [QKeySequence(k) for k in (shortcut if isinstance(shortcut, tuple) else (shortcut,))]
+    action.setToolTip(tip if not keys else f"{tip} ({' or '.join(k.toString() for k in keys)})")
+    if keys:
+        action.setShortcuts(keys)
     if icon is not None:
         action.setIcon(window.style().standardIcon(icon))
     window.addAction(action)  # shortcuts work even when the menu bar or toolbar is hidden
@@ -46,8 +51,10 @@ def _action(window: QMainWindow, name: str, text: str, tip: str, shortcut=None, 
 def build_actions(window: QMainWindow) -> Actions:
     sp = QStyle.StandardPixmap
     return Actions(
-        train=_action(window, "TrainAction", "Train", "Start or pause training", "Space", sp.SP_MediaPlay),
-        step=_action(window, "StepAction", "Step", "Make one update and draw it", "Ctrl+Right",
+        train=_action(window, "TrainAction", "Train", "Start or pause training",
+                      TRAINING_SHORTCUTS["train"], sp.SP_MediaPlay),
+        step=_action(window, "StepAction", "Step", "Make one update and draw it",
+                     TRAINING_SHORTCUTS["step"],
                      sp.SP_MediaSkipForward),
         reset=_action(window, "ResetAction", "Reset", "Build a fresh model from the settings (applies every "
                       "setting marked \u21bb)", "Ctrl+R", sp.SP_BrowserReload),
@@ -77,6 +84,11 @@ def build_actions(window: QMainWindow) -> Actions:
         layouts=_layout_actions(window),
         equations=_action(window, "EquationsAction", "Equations",
                           "The equations of the recurrent network, BPTT and truncated BPTT", "F1"),
+        shortcuts=_action(window, "ShortcutsAction", "Keyboard shortcuts",
+                          "Every keyboard shortcut of the window", "Ctrl+/"),
+        # no key: F1, the usual help key, has long been Equations here
+        user_guide=_action(window, "UserGuideAction", "User guide",
+                           "The user guide, with pictures, inside the app"),
         about=_action(window, "AboutAction", "About rnn-viz", "What rnn-viz is"),
     )
 
@@ -145,7 +157,9 @@ def build_menus(window: QMainWindow, a: Actions, view_docks, settings_dock) -> d
 
     help_menu = bar.addMenu("&Help")
     help_menu.setObjectName("HelpMenu")
+    help_menu.addAction(a.user_guide)
     help_menu.addAction(a.equations)
+    help_menu.addAction(a.shortcuts)
     help_menu.addAction(a.about)
     menus["help"] = help_menu
     return menus

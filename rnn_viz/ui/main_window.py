@@ -21,7 +21,7 @@ from rnn_viz.ui.actions import build_actions, build_menus
 from rnn_viz.ui.controller import Controller, Status
 from rnn_viz.ui.controls import SettingsPanel
 from rnn_viz.ui.document import Document
-from rnn_viz.ui.dialogs import Prompts, divergence_advice, show_message
+from rnn_viz.ui.dialogs import Prompts, show_divergence, show_message
 from rnn_viz.ui.settings import AppSettings
 from rnn_viz.ui.toolbar import TrainingToolbar
 
@@ -94,6 +94,14 @@ class MainWindow(QMainWindow):
             prompts=prompts, parent=self, status=lambda text: self.statusBar().showMessage(text, 5000),
             recent=self.app_settings, menus=self.menus, views=self.views))
         self._connect()
+        from rnn_viz.ui.help import install_help
+        from rnn_viz.ui.shortcuts import install_shortcut_filter
+
+        install_help(self)
+        self.shortcut_filter = install_shortcut_filter(self, self.acts)
+        from rnn_viz.ui.compare_readout import CompareReadout
+
+        self.compare_readout = CompareReadout(self)
         self.files.install_export_menus()
         self.files.refresh_recent_menu()
         self.files.fill_presets_menu()
@@ -101,7 +109,7 @@ class MainWindow(QMainWindow):
 
         self.dynamics = install_dynamics(self)
         self._restore_window()
-        self._open_initial(path, start_config)
+        self._open_initial(path, start_config, remembered=config is None)
 
     # --- construction -------------------------------------------------------------------------------
 
@@ -240,12 +248,22 @@ class MainWindow(QMainWindow):
         if (x, y) != (frame.x(), frame.y()):
             self.move(x, y)
 
-    def _open_initial(self, path: Path | None, config) -> None:
+    def _open_initial(self, path: Path | None, config, remembered: bool = False) -> None:
+        """``remembered``: no file and no config given (a plain launch): the first launch opens the
+        guided experiment 1, later ones the experiment open at the last close (ui.first_launch)."""
+        from rnn_viz.ui import first_launch
+
+        first_launch.remember_last(self.app_settings, self.document)
+        self.first_launch = False
+        if path is None and remembered:
+            path, self.first_launch = first_launch.initial_experiment(self.app_settings)
         if path is not None:
             if not self.files.open_experiment(Path(path), ask=False):
                 self._build_default(config)
         else:
             self._build_default(config)
+        if self.first_launch:
+            first_launch.show_first_hint(self)
 
     def _build_default(self, config) -> None:
         try:
@@ -397,8 +415,17 @@ class MainWindow(QMainWindow):
         self.toolbar.set_sample(b)
 
     def _on_diverged(self, error, config) -> None:
-        happened, advice = divergence_advice(error, config)
-        show_message(self, "Training diverged", happened, name="DivergenceDialog", details=advice)
+        runs = self.controller.session.runs if self.controller.session is not None else ()
+        trainer = runs[min(getattr(error, "run", 0), len(runs) - 1)] if runs else None
+        show_divergence(self, error, config, trainer, self.reset_with_clipping)
+
+    def reset_with_clipping(self) -> bool:
+        """The divergence advice's fresh start: Clip norm set to RESTART_CLIP_NORM, then Reset."""
+        from rnn_viz.experiment.advice import RESTART_CLIP_NORM
+
+        edited = self.document.edited
+        return self.apply_config(dataclasses.replace(
+            edited, training=dataclasses.replace(edited.training, clip_norm=RESTART_CLIP_NORM)))
 
     def show_equations(self) -> None:
         from rnn_viz.ui.equations import EquationsDialog
@@ -427,6 +454,10 @@ class MainWindow(QMainWindow):
         if not self._restored_state:
             self.layouts.refit()  # the tab groups follow the window's width, known now
             self.layouts.apply_sizes()
+        if self.first_launch:  # the guided text readable without scrolling
+            from rnn_viz.ui.first_launch import fit_guided_dock
+
+            fit_guided_dock(self)
 
     def restore_default_layout(self) -> None:
         """Every view back where the current layout puts it."""
