@@ -23,7 +23,7 @@ def _launch(qtbot, ini, size=None):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window._default_layout is not None)
+    qtbot.waitUntil(lambda: window._first_show_done)  # laid out at its first show
     qtbot.wait(50)
     return window
 
