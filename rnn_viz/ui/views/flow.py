@@ -26,6 +26,7 @@ from . import readouts as ro
 from .frames import frozen, same
 from .base import (BaseView, decade_axis, item_key, legend_html, selection_line, set_title, step_axes, style_axis,
                    style_plot, text_label)
+from .images import FastImageItem
 from .runs import RunSelector
 
 __all__ = ["FlowMatrixView", "FlowFrame", "ChainFrame", "resolve", "resolve_flow", "resolve_chain", "DECADES"]
@@ -77,7 +78,7 @@ class FlowMatrixView(BaseView):
         self.plot.getViewBox().invertY(True)
         # The image holds colour indices (uint8, NO_PATH for zeros), not log values with NaN holes:
         # pyqtgraph's NaN handling tripled the cost of drawing a 200 x 200 matrix.
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = FastImageItem(axisOrder="row-major")
         self.image.setLookupTable(_flow_lut())
         self.plot.addItem(self.image)
         self.band = pg.PlotDataItem(pen=pg.mkPen(cm.FOREGROUND, width=1.2))

@@ -32,6 +32,7 @@ from rnn_viz.ui.state import ViewState
 from . import readouts as ro
 from .frames import frozen, same
 from .base import BaseView, selection_line, set_title, style_axis, style_plot, text_label
+from .images import FastImageItem
 from .runs import RunSelector
 
 __all__ = ["UnrolledGraphView", "GraphFrame", "resolve"]
@@ -118,7 +119,7 @@ class UnrolledGraphView(BaseView):
         self.hidden_nodes = pg.ScatterPlotItem(symbol="o", pen=node_pen)
         self.output_nodes = pg.ScatterPlotItem(symbol="o", pen=node_pen)
         # Zoomed out: one colour strip per layer just above its row replaces the node symbols.
-        self.bands = [pg.ImageItem(axisOrder="row-major") for _ in range(MAX_LAYERS)]
+        self.bands = [FastImageItem(axisOrder="row-major") for _ in range(MAX_LAYERS)]
         for item in (*self.bands, self.input_nodes, self.hidden_nodes, self.output_nodes):
             item.setZValue(5)
             self.plot.addItem(item)
