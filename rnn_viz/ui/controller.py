@@ -147,7 +147,18 @@ class Controller(QObject):
         self._timer.setObjectName("RedrawTimer")
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._frame)
-        for view in self.views:
+        self._watch_heavy(self.views)
+
+    def set_views(self, views: Sequence) -> None:
+        """Draw into ``views`` from now on (the window builds them after its first paint); the
+        current state, if any, is drawn into them at the next frame."""
+        self.views = list(views)
+        self._watch_heavy(self.views)
+        if self.trainer is not None:
+            self._request_frame()
+
+    def _watch_heavy(self, views) -> None:
+        for view in views:
             if _draws_heavy(view) and hasattr(view, "installEventFilter"):
                 view.installEventFilter(self)
 

@@ -10,7 +10,7 @@ import dataclasses
 import math
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from rnn_viz.experiment import config as cfgmod
@@ -24,6 +24,7 @@ from rnn_viz.ui.document import Document
 from rnn_viz.ui.dialogs import Prompts, show_divergence, show_message
 from rnn_viz.ui.settings import AppSettings
 from rnn_viz.ui.toolbar import TrainingToolbar
+from rnn_viz.ui.view_titles import WINDOW_VIEW_TITLES
 
 __all__ = ["MainWindow"]
 
@@ -40,10 +41,14 @@ def _default_views():
 class MainWindow(QMainWindow):
     """``path``: an experiment file to open (None: the default experiment). ``settings``: where to
     remember geometry and recent files (tests pass a temporary one). ``views``: (name, class, title)
-    triples (default: rnn_viz.ui.views.ALL_VIEWS)."""
+    triples (default: rnn_viz.ui.views.WINDOW_VIEWS). ``defer_views``: build the frame (menus,
+    settings, empty docks) only; the views and the first model follow in ``build_views``, which
+    the app calls once the frame is on screen (rnn_viz.ui.first_frame)."""
+
+    viewsBuilt = Signal()
 
     def __init__(self, path: Path | None = None, *, settings: AppSettings | None = None, views=None,
-                 config: cfgmod.ExperimentConfig | None = None):
+                 config: cfgmod.ExperimentConfig | None = None, defer_views: bool = False):
         super().__init__()
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
@@ -52,17 +57,15 @@ class MainWindow(QMainWindow):
         prompts = Prompts(self, self.app_settings)
         self._equations = None
 
-        self.views: list[tuple[str, QWidget, str]] = []
+        self.views: list[tuple[str, QWidget, str]] = []  # filled by build_views
         self.view_docks: dict[str, QDockWidget] = {}
-        for name, cls, title in (views or _default_views()):
-            view = cls()
+        self._view_specs = views
+        for name, title in ([(n, t) for n, _, t in views] if views is not None else WINDOW_VIEW_TITLES):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}Dock")
-            dock.setWidget(view)
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-            self.views.append((name, view, title))
             self.view_docks[name] = dock
 
         self.panel = SettingsPanel(self)
@@ -88,7 +91,7 @@ class MainWindow(QMainWindow):
 
         base_dir = Path(path).resolve().parent if path else Path.cwd()
         start_config = config or cfgmod.default_config()
-        self.controller = Controller(start_config, base_dir, [v for _, v, _ in self.views], self)
+        self.controller = Controller(start_config, base_dir, [], self)
         self.document = Document(start_config, self)
         self.files = files.FileActions(self.document, self.controller, files.FileUI(
             prompts=prompts, parent=self, status=lambda text: self.statusBar().showMessage(text, 5000),
@@ -102,14 +105,37 @@ class MainWindow(QMainWindow):
         from rnn_viz.ui.compare_readout import CompareReadout
 
         self.compare_readout = CompareReadout(self)
-        self.files.install_export_menus()
         self.files.refresh_recent_menu()
         self.files.fill_presets_menu()
+        self.dynamics = None
+        self._restore_window()
+        self._initial = (path, start_config, config is None)  # no config given: a plain launch
+        self.views_ready = False  # True once build_views has built the views and the first model
+        if not defer_views:
+            self.build_views()
+
+    def build_views(self) -> None:
+        """Make the views, put them in their docks, wire them, and build and draw the first model
+        (once; MainWindow(defer_views=True) leaves this for after the frame is painted)."""
+        if self._initial is None:
+            return
+        for name, cls, title in (self._view_specs if self._view_specs is not None else _default_views()):
+            view = cls()
+            self.view_docks[name].setWidget(view)
+            self.views.append((name, view, title))
+            view.timeStepSelected.connect(self.controller.set_time_step)
+        self.controller.set_views([v for _, v, _ in self.views])
+        self.files.install_export_menus()
         from rnn_viz.ui.dynamics_job import install_dynamics
 
         self.dynamics = install_dynamics(self)
-        self._restore_window()
-        self._open_initial(path, start_config, remembered=config is None)
+        path, start_config, remembered = self._initial
+        self._initial = None
+        self._open_initial(path, start_config, remembered=remembered)
+        self.views_ready = True
+        if self._first_show_done:  # built after the frame was shown (defer_views): fit the guided text now
+            self._fit_first_launch()
+        self.viewsBuilt.emit()
 
     # --- construction -------------------------------------------------------------------------------
 
@@ -191,8 +217,6 @@ class MainWindow(QMainWindow):
         tb.timeStepChanged.connect(c.set_time_step)
         tb.sampleChanged.connect(c.set_sample)
         tb.historyChanged.connect(c.set_history_index)
-        for _, view, _ in self.views:
-            view.timeStepSelected.connect(c.set_time_step)
         c.runningChanged.connect(self._on_running)
         c.statusChanged.connect(self._on_status)
         c.modelChanged.connect(self._on_model)
@@ -454,6 +478,10 @@ class MainWindow(QMainWindow):
         if not self._restored_state:
             self.layouts.refit()  # the tab groups follow the window's width, known now
             self.layouts.apply_sizes()
+        if self.views_ready:
+            self._fit_first_launch()
+
+    def _fit_first_launch(self) -> None:
         if self.first_launch:  # the guided text readable without scrolling
             from rnn_viz.ui.first_launch import fit_guided_dock
 

@@ -17,6 +17,7 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from .frames import same
+from .settle import settle
 
 __all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
            "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label", "steady_axis",
@@ -375,6 +376,7 @@ class BaseView(QWidget):
             with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
                 self._render(state)
             self._thin_pens()
+            settle(self.canvas.scene(), self._pen_items)
 
     def _thin_pens(self) -> None:
         # Listing the scene costs about 0.1 ms, checking the listed pens almost nothing: the list

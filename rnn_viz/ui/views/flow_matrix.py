@@ -16,6 +16,7 @@ from rnn_viz.ui import colormaps as cm
 
 from .base import selection_line, set_title, step_axes, style_plot
 from .frames import same
+from .images import FastImageItem
 
 __all__ = ["MatrixPanel", "snap_cell", "nudge_cell", "clamp_cell"]
 
@@ -81,7 +82,7 @@ class MatrixPanel:
         vb.setMenuEnabled(False)
         # The image holds colour indices (uint8, NO_PATH for zeros), not log values with NaN holes:
         # pyqtgraph's NaN handling tripled the cost of drawing a 200 x 200 matrix.
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = FastImageItem(axisOrder="row-major")
         self.image.setLookupTable(lut)
         self.plot.addItem(self.image)
         self.band = pg.PlotDataItem(pen=pg.mkPen(cm.FOREGROUND, width=1.2))

@@ -18,6 +18,7 @@ from rnn_viz.ui import colormaps as cm
 
 from .base import StepAxis, selection_line, set_title, style_plot
 from .graph_frame import N_BINS, NODE_LEVELS
+from .images import FastImageItem
 
 __all__ = ["GraphPanel", "RowAxis", "N_BINS", "NODE_LEVELS", "edge_pen", "edge_rgba", "row_label", "same_mask"]
 
@@ -166,7 +167,7 @@ class GraphPanel:
         title.setVisible(False)
         self.overview.setMouseEnabled(x=False, y=False)
         self.overview.getViewBox().setDefaultPadding(0.0)
-        self.strips = pg.ImageItem(axisOrder="row-major")
+        self.strips = FastImageItem(axisOrder="row-major")
         self.strips.setZValue(-5)
         self.overview.addItem(self.strips)
         self.overview_reach = pg.PlotDataItem(connect="pairs", pen=accent)

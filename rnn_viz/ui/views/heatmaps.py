@@ -30,6 +30,7 @@ from rnn_viz.ui.state import ViewState
 from . import readouts as ro
 from .frames import frozen, same
 from .base import BaseView, selection_line, style_axis, style_plot, text_label
+from .images import FastImageItem
 from .runs import RunSelector
 
 __all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
@@ -142,7 +143,7 @@ class HiddenStateView(BaseView):
                                   left=f"layer {layer}: unit" if c == 0 else None,
                                   bottom="time step t" if layer == 0 else None)
                 plot.getViewBox().invertY(True)  # unit 0 at the top, like a matrix
-                image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+                image = FastImageItem(axisOrder="row-major", autoDownsample=True)
                 image.setLookupTable(cm.lookup_table(column.colormap))
                 plot.addItem(image)
                 if first is None:
