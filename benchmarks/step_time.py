@@ -6,10 +6,13 @@ thread. torch: nn.RNN + nn.Linear + mse_loss, backward, Adam.step(), float64, on
 contenders run one update each in turn (interleaved), so they see the same machine load. The
 GEMM floor runs only the matrix products an update needs, on preallocated buffers, in the same run.
 
-    python benchmarks/step_time.py [--updates 100] [--threads 1] [--before DIR] [--skip-extras]
+    python benchmarks/step_time.py [--updates 100] [--threads 1] [--before DIR] [--shapes 2,3] [--only main]
 
 ``--before DIR``: an earlier rnn-viz source tree (e.g. from `git archive`) timed in the same run
-as it trained then (full cheap trace and both spectra after every update). Prints tables only.
+as it trained then (an engine without trace levels: full cheap trace and both spectra after every
+update). ``--shapes``: the shapes to time, numbered 1-4 as in docs/benchmarks.md, for every table
+(the gated and TBPTT rows exist at shapes 1 and 3 only). The whole run takes about 6 min at load 3
+with ``--before``. Prints tables only, each with the load average before and after it.
 """
 from __future__ import annotations
 
@@ -17,7 +20,6 @@ import argparse
 import importlib
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -141,28 +143,33 @@ def timed(fn) -> float:
 
 
 def interleaved(runs: dict, updates: int) -> dict[str, list[float]]:
-    """Seconds of each update of each run, taking turns; one warm-up update each first."""
+    """Seconds of each update of each run, taking turns; one warm-up update each first.
+
+    The order rotates from round to round: whatever runs right after torch's update pays for the
+    caches it left (0.14 ms more for the forward pass at B = 1, T = 25, H = 100, measured), so a
+    fixed order charged that to one contender."""
     for fn in runs.values():
         fn()
     for fn in runs.values():
         if isinstance(fn, EngineRun):
             fn.n = 0  # the cadence counts from the first timed update
     times = {k: [] for k in runs}
-    for _ in range(updates):
-        for k, fn in runs.items():
-            times[k].append(timed(fn))
+    keys = list(runs)
+    for i in range(updates):
+        for k in keys[i % len(keys):] + keys[: i % len(keys)]:
+            times[k].append(timed(runs[k]))
     return times
 
 
 def load() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        return "load: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    """The time and the 1, 5 and 15 min load averages (os.getloadavg), for the header of a table."""
+    return time.strftime("%H:%M:%S UTC", time.gmtime()) + ", load average " + \
+        ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main_table(after, before, torch_ok, updates, shapes=SHAPES):
     print(f"\n## One update, mean over {updates} (spectra at their cadence), 1-layer tanh rnn, Adam, MSE")
+    print(f"# {load()}")
     head = f"{'B, T, I, H':>17} | {'rnn-viz ms':>10} | {'median no-sp':>12} | {'torch ms':>8} | {'ratio':>5} | " \
            f"{'target':>6} | {'GEMM floor':>10} | {'floor ratio':>11}"
     if before:
@@ -185,12 +192,14 @@ def main_table(after, before, torch_ok, updates, shapes=SHAPES):
         if before:
             line += f" | {mean['before']:9.2f} | {mean['before'] / tm:12.2f}"
         print(line, flush=True)
+    print(f"# {load()}")
 
 
-def validation_table(after, updates):
+def validation_table(after, updates, shapes=SHAPES):
     print(f"\n## A validation row on its own ({VAL_SEQUENCES} sequences, forward + loss), mean of {max(5, updates // 10)}")
+    print(f"# {load()}")
     print(f"{'B, T, I, H':>17} | {'val row ms':>10}")
-    for shape in SHAPES:
+    for shape in shapes:
         _, T, I, H = shape
         spec, params, x, y, m = problem(after, "rnn", VAL_SEQUENCES, T, I, H)
         fn = lambda: after["engine.step"].evaluate_loss(spec, params, x, y, m, "mse")  # noqa: E731
@@ -199,8 +208,10 @@ def validation_table(after, updates):
         print(f"{str(shape)[1:-1]:>17} | {ms:10.2f}", flush=True)
 
 
-def cells_table(after, before, torch_ok, updates):
-    print(f"\n## Gated cells and truncated BPTT, mean over {updates} (vs torch's full-BPTT update of the same cell)")
+def cells_table(after, before, torch_ok, updates, shapes=SHAPES):
+    print(f"\n## Gated cells and truncated BPTT, mean over {updates} ({max(5, updates // 10)} at T = 500; "
+          "vs torch's full-BPTT update of the same cell)")
+    print(f"# {load()}")
     head = f"{'case':>30} | {'rnn-viz ms':>10} | {'torch ms':>8} | {'ratio':>5}"
     if before:
         head += f" | {'before ms':>9} | {'before ratio':>12}"
@@ -208,13 +219,14 @@ def cells_table(after, before, torch_ok, updates):
     print("-" * len(head))
     cases = [(c, SHAPES[i], None) for c in ("lstm", "gru") for i in (0, 2)]
     cases += [("rnn", SHAPES[0], (1, 5)), ("rnn", SHAPES[0], (10, 20))]
+    cases = [case for case in cases if case[1] in shapes]
     for cell, shape, trunc in cases:
         runs = {"after": EngineRun(after, cell, shape, trunc)}
         if before:
             runs["before"] = EngineRun(before, cell, shape, trunc)
         if torch_ok:
             runs["torch"] = torch_run(cell, *shape)
-        t = interleaved(runs, updates if shape != SHAPES[2] else max(10, updates // 5))
+        t = interleaved(runs, updates if shape != SHAPES[2] else max(5, updates // 10))
         mean = {k: statistics.fmean(v) * 1e3 for k, v in t.items()}
         tm = mean.get("torch", float("nan"))
         name = f"{cell} {str(shape)[1:-1]}" + (f" TBPTT{trunc}" if trunc else "")
@@ -222,6 +234,7 @@ def cells_table(after, before, torch_ok, updates):
         if before:
             line += f" | {mean['before']:9.2f} | {mean['before'] / tm:12.2f}"
         print(line, flush=True)
+    print(f"# {load()}")
 
 
 def parts(e, shape, updates):
@@ -232,9 +245,12 @@ def parts(e, shape, updates):
     state = optim.init_state(opt, params)
     T = shape[1]
 
+    # the bare pass as train_step runs it at the metrics level (scratch caches where the engine has them)
+    fwd_kw = {"transient": True} if "transient" in net.forward.__code__.co_varnames else {}
+
     def core_of(spec, params, x, y, m):
         def core():
-            caches, y_tm = net.forward(spec, params, x)
+            caches, y_tm = net.forward(spec, params, x, **fwd_kw)
             res = losses.compute("mse", y_tm.transpose(1, 0, 2), y, m)
             dy = res.dy.transpose(1, 0, 2)
             dh_out = dy @ params["Why"]
@@ -243,14 +259,18 @@ def parts(e, shape, updates):
             net.weight_gradients(spec, caches, swept, dy)
         return core
 
-    grads = {k: np.ones_like(v) * 1e-3 for k, v in params.items()}
+    grads = e["engine"].evaluate(spec, params, x, y, m, "mse")[0]
+    chained = {"params": params, "state": state}
 
     def optimizer():
+        # clipping, the update and its finiteness checks as train_step does them, on the gradients
+        # of one evaluate() and the parameters of the previous call (so a packed engine sees its own)
         clipped, _ = optim.clip_gradients(grads, 0.0, 0.0)
-        new, new_state = optim.update(opt, params, clipped, state)
-        for d in (new, new_state):
-            for v in d.values():
-                np.all(np.isfinite(v))
+        new, new_state = optim.update(opt, chained["params"], clipped, chained["state"])
+        check = getattr(e["engine.step"], "_check_finite", None)
+        for d, what in ((new, "update of"), (new_state, "optimizer state")):
+            check(d, what) if check else [np.all(np.isfinite(v)) for v in d.values()]
+        chained.update(params=new, state=new_state)
 
     run, core = EngineRun(e, "rnn", shape), core_of(spec, params, x, y, m)
     tiny = core_of(*problem(e, "rnn", 1, T, 1, 1)[:5])
@@ -264,17 +284,19 @@ def parts(e, shape, updates):
             "optimizer": ms["opt"], "overhead": overhead_loop}
 
 
-def parts_table(after, before, updates):
+def parts_table(after, before, updates, shapes=SHAPES):
     print(f"\n## Where the time goes (ms, share of the update), mean over {updates}")
+    print(f"# {load()}")
     keys = ["GEMM", "elementwise", "trace+spectra", "optimizer", "overhead"]
     print(f"{'B, T, I, H':>17} | {'engine':>6} | {'total':>7} | " + " | ".join(f"{k:>16}" for k in keys))
-    for shape in SHAPES:
+    for shape in shapes:
         for name, e in (("before", before), ("after", after)):
             if e is None:
                 continue
-            p = parts(e, shape, updates if shape[1] < 500 else max(10, updates // 5))
+            p = parts(e, shape, updates if shape[1] < 500 else max(5, updates // 10))
             cells = " | ".join(f"{p[k]:7.2f} ({100 * p[k] / p['total']:3.0f}%)" for k in keys)
             print(f"{str(shape)[1:-1]:>17} | {name:>6} | {p['total']:7.2f} | {cells}", flush=True)
+    print(f"# {load()}")
 
 
 def main(argv=None):
@@ -284,7 +306,7 @@ def main(argv=None):
     ap.add_argument("--before", metavar="DIR", help="an earlier rnn-viz source tree to time alongside")
     ap.add_argument("--only", choices=["main", "validation", "cells", "parts"], action="append",
                     help="print only these tables (repeatable; default all)")
-    ap.add_argument("--shapes", help="main table only at these shapes, e.g. 0,1 (default all four)")
+    ap.add_argument("--shapes", help="only these shapes, numbered 1-4, e.g. 2,3 (default all four)")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -301,16 +323,24 @@ def main(argv=None):
     print(f"# {load()}")
     print(f"# numpy {np.__version__}, {tv}, {args.threads} thread(s) each; float64")
     only = set(args.only or ["main", "validation", "cells", "parts"])
+    shapes = SHAPES
+    if args.shapes:
+        try:
+            shapes = [SHAPES[int(i) - 1] for i in args.shapes.split(",") if 1 <= int(i) <= len(SHAPES)]
+        except ValueError:
+            shapes = []
+        if not shapes:
+            ap.error(f"--shapes: numbers 1 to {len(SHAPES)} separated by commas, got {args.shapes!r}")
+    t0 = time.perf_counter()
     if "main" in only:
-        shapes = [SHAPES[int(i)] for i in args.shapes.split(",")] if args.shapes else SHAPES
         main_table(after, before, torch_ok, args.updates, shapes)
     if "validation" in only:
-        validation_table(after, args.updates)
+        validation_table(after, args.updates, shapes)
     if "cells" in only:
-        cells_table(after, before, torch_ok, args.updates)
+        cells_table(after, before, torch_ok, args.updates, shapes)
     if "parts" in only:
-        parts_table(after, before, args.updates)
-    print(f"\n# {load()}")
+        parts_table(after, before, args.updates, shapes)
+    print(f"\n# {load()}; {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":

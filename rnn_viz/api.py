@@ -20,7 +20,7 @@ import numpy as np
 
 from .engine.bptt import Truncation
 from .engine.init import init_params
-from .engine.network import NetSpec
+from .engine.network import DEFAULT_ACTIVATION, NetSpec
 from .engine.step import evaluate
 from .experiment.config import ConfigError, ExperimentConfig, load_config
 from .experiment.presets import find_preset
@@ -62,7 +62,7 @@ def load_experiment(path_or_preset: str | Path) -> Model:
 
 
 def load_weights(path: str | Path, *, weights_module: str | None = None, readout_module: str | None = None,
-                 activation: str = "tanh", seed: int = 0) -> Model:
+                 activation: str = DEFAULT_ACTIVATION, seed: int = 0) -> Model:
     """A PyTorch state dict (``.safetensors``, ``.pt``/``.pth``, ``.npz``) as a float64 model, read
     and mapped exactly as ``[model] weights`` is. Without a readout in the file (or with
     ``readout_module="none"``) a fresh one with one output is made from ``seed``. ``activation``
@@ -71,7 +71,7 @@ def load_weights(path: str | Path, *, weights_module: str | None = None, readout
 
     w = map_state_dict(read_state_dict(path), str(path), weights_module, readout_module)
     spec = NetSpec(w.cell, w.input_size, w.hidden_size, w.output_size or 1, w.num_layers,
-                   activation if w.cell == "rnn" else "tanh")
+                   activation if w.cell == "rnn" else DEFAULT_ACTIVATION)
     params = init_params(spec, np.random.default_rng(seed))
     params.update(w.params)
     return Model(spec, params, "mse", None, w)

@@ -36,6 +36,9 @@ _MAIN_THREAD = threading.current_thread() is threading.main_thread()
 _SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_starting) if _MAIN_THREAD else None
 
 from rnn_viz.arg_types import count, positive
+from rnn_viz.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from rnn_viz.console import duration as _duration
+from rnn_viz.console import say as _say
 from rnn_viz.data import DataError
 from rnn_viz.engine import DivergenceError, EngineError
 from rnn_viz.experiment.config import (
@@ -50,6 +53,7 @@ from rnn_viz.experiment.config import (
 )
 from rnn_viz.experiment.budget import BudgetError, check_runs
 from rnn_viz.experiment.io import MetricsWriter, RunFileError, load_checkpoint, save_checkpoint, write_trace
+from rnn_viz.experiment.metrics_history import run_histories, with_history
 from rnn_viz.experiment.io import remove_stale_temp_files
 from rnn_viz.experiment.live import LIVE_KEYS
 from rnn_viz.experiment.numeric_warnings import NumericWarnings
@@ -61,7 +65,6 @@ if _MAIN_THREAD:  # None: a handler not set from Python (an embedding program's)
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
 PROGRESS_SECONDS = 1.0
 
 NO_DISPLAY = """\
@@ -69,12 +72,6 @@ rnn-viz: no display to open the window on ({why}).
   Train without a window:   rnn-viz run default --steps 500 --out runs/first
   Open it on a virtual X screen:   xvfb-run -a rnn-viz{args}
   (xvfb-run is in the Debian package xvfb; `rnn-viz presets` lists the experiments by name)"""
-
-
-def _say(message: str) -> None:
-    # A gui-script started without a console has no stderr at all.
-    if sys.stderr is not None:
-        print(message, file=sys.stderr, flush=True)
 
 
 def _fail(message: str) -> int:
@@ -171,17 +168,6 @@ class _Progress:
         eta = (self.total - done) / rate if rate > 0 else float("inf")
         _say(f"step {record.step}/{self.first_step + self.total}  loss {record.loss:.6g}  "
              f"grad_norm {record.grad_norm:.3g}  {rate:.1f} steps/s  ETA {_duration(eta)}")
-
-
-def _duration(seconds: float) -> str:
-    if seconds != seconds or seconds == float("inf"):
-        return "?"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def _with_absolute_path(cfg: ExperimentConfig, base_dir: Path) -> ExperimentConfig:
@@ -324,20 +310,24 @@ def _run(args) -> int:
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(MetricsWriter(folder / "metrics.csv", columns=run.metric_columns()))
                    for folder, run in zip(folders, session.runs)]
+        # what each checkpoint carries as history/ (a resume goes on from the checkpoint's; read again: small)
+        histories = run_histories(session.runs, load_checkpoint(args.resume) if args.resume else None)
         stop = stack.enter_context(_StopRequest(args.quiet))
         numeric = stack.enter_context(NumericWarnings(_say, args.quiet))
         try:
             if args.steps and not stop.requested:
                 # per update only what metrics.csv needs; the last one (written to trace.npz) in full
                 for records in session.run(args.steps, heavy_last=True, level="metrics"):
-                    for writer, run, record in zip(writers, session.runs, records):
+                    for writer, history, run, record in zip(writers, histories, session.runs, records):
                         # a run stopped by Ctrl-C: this row is its last, with the spectra
-                        writer.write(run.final_metrics(record) if stop.requested else record.metrics)
+                        row = run.final_metrics(record) if stop.requested else record.metrics
+                        writer.write(row)
+                        history.append(row)
                     last = records
                     progress.update(records[0])
                     if args.checkpoint_every and records[0].step % args.checkpoint_every == 0:
-                        for folder, run in zip(folders, session.runs):
-                            save_checkpoint(folder / "checkpoint.npz", run.checkpoint())
+                        for folder, run, history in zip(folders, session.runs, histories):
+                            save_checkpoint(folder / "checkpoint.npz", with_history(run, history))
                     if stop.requested:
                         break
         except DivergenceError as exc:
@@ -352,9 +342,9 @@ def _run(args) -> int:
             traces = [record.trace for record in session.evaluate(heavy=True)]
         if args.dynamics:
             traces = [_with_dynamics(run, trace) for run, trace in zip(session.runs, traces)]
-        for folder, run, trace in zip(folders, session.runs, traces):
+        for folder, run, trace, history in zip(folders, session.runs, traces, histories):
             # The checkpoint first: it is small and is what lets the run go on; the trace may not fit.
-            save_checkpoint(folder / "checkpoint.npz", run.checkpoint())
+            save_checkpoint(folder / "checkpoint.npz", with_history(run, history))
             try:
                 write_trace(folder / "trace.npz", trace, run.config_json())
             except RunFileError as exc:
@@ -365,14 +355,21 @@ def _run(args) -> int:
     if error is not None:
         kept = {0: "no updates", 1: f"update {first + 1}"}.get(done, f"updates {first + 1}-{session.step_count}")
         where = f"{out} and {out / 'compare'}" if args.compare else str(out)
-        return _fail(f"{error} The files in {where} hold {kept}; to go on from there: --resume "
-                     f"{out / 'checkpoint.npz'} with a lower training.learning_rate or clipping "
-                     "(--set training.clip_norm=1)")
+        import shlex
+
+        from rnn_viz.experiment.advice import divergence_advice
+
+        cause = getattr(error, "error", error)  # NumericWarnings folds the DivergenceError
+        i = min(getattr(cause, "run", 0), len(session.runs) - 1)
+        # config.toml holds every --set of this run, so starting over from it changes only the clipping
+        advice = divergence_advice(cause, session.runs[i].config, session.runs[i], cli=True,
+                                   checkpoint=str(folders[i] / "checkpoint.npz"),
+                                   experiment=f"{shlex.quote(str(folders[i] / 'config.toml'))} --out NEW_DIR")
+        return _fail(f"{error} The files in {where} hold {kept}; " + " ".join(advice.tips))
     if args.plots:
-        for folder, trace, run_cfg in zip(folders, traces, run_cfgs):
-            plot_status = _plots(folder, trace, run_cfg)
-            if plot_status != EXIT_OK:
-                return plot_status
+        plot_status = _plots(folders, traces, run_cfgs)
+        if plot_status != EXIT_OK:
+            return plot_status
     if not args.quiet:
         loss = f"; last loss {last[0].loss:.6g}" if last is not None else ""
         stopped = " (stopped by Ctrl-C)" if status == EXIT_INTERRUPTED else ""
@@ -432,7 +429,9 @@ def _export_torch(args) -> int:
     return EXIT_OK
 
 
-def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
+def _plots(folders, traces, cfgs) -> int:
+    """Every view into each run's folder; with --compare, DIR as compare mode draws the two runs
+    and DIR/compare run B alone."""
     # Plots need no screen: Qt renders them offscreen unless the caller chose a platform.
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
@@ -440,7 +439,10 @@ def _plots(out: Path, trace, cfg: ExperimentConfig) -> int:
     except ImportError as exc:
         return _fail(f"cannot render plots ({exc}); the run's files are written. "
                      "Run `bash scripts/setup.sh` to install Qt's system libraries")
-    render_run_plots(out, trace, out / "metrics.csv", cfg)
+    for i, (out, trace, cfg) in enumerate(zip(folders, traces, cfgs)):
+        both = i == 0 and len(folders) > 1
+        compare = {"compare": (traces[1], folders[1] / "metrics.csv", cfgs[1])} if both else {}
+        render_run_plots(out, trace, out / "metrics.csv", cfg, **compare)
     return EXIT_OK
 
 

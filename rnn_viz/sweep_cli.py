@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 from rnn_viz.arg_types import count, positive
+from rnn_viz.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from rnn_viz.console import duration as _duration
+from rnn_viz.console import say as _say
 from rnn_viz.data import DataError
 from rnn_viz.engine import EngineError
 from rnn_viz.experiment import sweep
@@ -27,14 +30,8 @@ from rnn_viz.experiment.presets import resolve_experiment
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
 BAR_WIDTH = 24
 PROGRESS_SECONDS = 1.0
-
-
-def _say(message: str, end: str = "\n") -> None:
-    if sys.stderr is not None:
-        print(message, file=sys.stderr, end=end, flush=True)
 
 
 def _fail(message: str) -> int:
@@ -64,15 +61,6 @@ class _Progress:
         line = (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total} points"
                 f"{f', {self.failed} failed' if self.failed else ''}  ETA {_duration(eta)}")
         _say(("\r" + line) if self.tty else line, end="" if self.tty and self.done < self.total else "\n")
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def _parser() -> argparse.ArgumentParser:

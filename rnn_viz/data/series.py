@@ -229,7 +229,8 @@ def _build(src: Numbers, d: dict) -> Dataset:
     details = dict(norm, input_columns=in_names, target_columns=out_names, train_size=n_train, val_size=n_val,
                    filled=filled if d["missing"] != "drop" else 0, dropped=(filled and d["missing"] == "drop"),
                    missing=tuple(report), windows=int(seq.size), horizon=h, time=time, time_name=time_name,
-                   validation_note=val_note)
+                   validation_note=val_note,
+                   series=X)  # (N, T, I): the inputs the windows are cut from, filled and normalised (N = 1: one series)
     return Dataset(
         name=name, loss=loss, allowed_losses=(loss,), input_size=X.shape[-1], output_size=out_size, seq_len=L,
         chance_loss=chance, chance_accuracy=chance_acc, summary="\n".join(lines), vocab=None,

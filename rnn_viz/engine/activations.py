@@ -28,6 +28,15 @@ def apply(name: str, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray
     return out
 
 
+def into(name: str):
+    """apply(name, a, out) as a function f(a, out) chosen once, for a time loop."""
+    if name == "tanh":
+        return np.tanh
+    if name == "relu":
+        return lambda a, out: np.maximum(a, 0.0, out=out)
+    return lambda a, out: apply(name, a, out)
+
+
 def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray | float:
     """act'(a) computed from h = act(a): tanh' = 1 - h^2, relu' = [h > 0], linear' = 1."""
     if name == "tanh":

@@ -77,13 +77,15 @@ def per_step_chains(blocks: Chains, rows: np.ndarray | None = None) -> Chains:
 
 
 def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Chains,
-          want_weight_terms: bool = True, record_chain_norms: bool = False, want_dh: bool = True) -> dict:
+          want_weight_terms: bool = True, record_chain_norms: bool = False, want_dh: bool = True,
+          keep_dc: bool = True) -> dict:
     """The reversed time loop over all layers.
 
     spec: NetSpec. caches: one forward cache per layer (cells.forward, time-major). dh_out: (T, B, H)
     the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
     Returns per layer l (lists indexed by layer), time-major:
-      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm;
+      ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm
+      (a scratch array unless keep_dc);
       ``dax``, ``dah`` (T, B, G*H): pre-activation adjoints summed over chains (if want_weight_terms;
       per-thread scratch arrays, overwritten by the next sweep);
       ``chain_norms`` (C, T): ||adjoint of chain c at h_t|| (if record_chain_norms; flow matrix).
@@ -99,7 +101,8 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     carry_c = [np.zeros((C, B, H), dt) for _ in range(L)] if cell == "lstm" else None
     out = {
         "dh": [np.empty((T, B, H), dt) for _ in range(L)] if want_dh else None,
-        "dc": [np.empty((T, B, H), dt) for _ in range(L)] if cell == "lstm" else None,
+        "dc": ([np.empty((T, B, H), dt) if keep_dc else scratch(f"dc.{l}", (T, B, H), dt) for l in range(L)]
+               if cell == "lstm" else None),
         # scratch: these never leave the evaluate() call that asked for them
         "dax": [scratch(f"dax.{l}", (T, B, GH), dt) for l in range(L)] if want_weight_terms else None,
         "dah": None,
@@ -116,6 +119,9 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     K = max(1, _CHUNK_ELEMENTS // (B * GH))
     F, lo_chunk = None, T
     cell_deriv = cell == "rnn" and act != "linear"
+    if _SINGLE_CHAIN_LOOP and single and cell == "rnn" and want_weight_terms and not record_chain_norms:
+        _rnn_single_chain(caches, dh_out, int(chains.start[0]), act, K, Whh, Wxh, carry, out)
+        return out
     down_buf, work = np.empty((C, B, H), dt), np.empty((C, B, H), dt)
     da_buf, dah_buf, dc_buf = np.empty((C, B, GH), dt), np.empty((C, B, GH), dt), np.empty((C, B, H), dt)
     # the alive ranges as plain ints, once, instead of a search per step
@@ -164,6 +170,43 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
                 down = np.matmul(dax, Wxh[l], out=down_buf[: b - a])
     return out
 
+
+
+# The vanilla cell's one-chain loop below instead of the general one (tests compare the two).
+_SINGLE_CHAIN_LOOP = True
+
+
+def _rnn_single_chain(caches, dh_out, start, act, K, Whh, Wxh, carry, out) -> None:
+    """sweep() for the vanilla cell and one chain (full BPTT), its usual case: the same operations
+    on the same numbers as the general loop, with the per-step bookkeeping of chains, buffers and
+    cells taken out of the loop (at B = 1 that bookkeeping cost as much as the arithmetic)."""
+    T, B, H = dh_out.shape
+    L = len(caches)
+    dh = [c[0] for c in carry]  # (B, H): the one chain's adjoint per layer
+    dax, dh_keep = out["dax"], out["dh"]
+    down = np.empty((B, H), dh_out.dtype) if L > 1 else None
+    lo_chunk, deriv = T, None
+    layers = list(reversed(range(L)))
+    for t in polled(range(T - 1, start - 1, -1)):
+        if t < lo_chunk:
+            lo_chunk = max(0, t + 1 - K)
+            if act != "linear":
+                deriv = [steps.factors("rnn", act, {"h": c["h"][lo_chunk : t + 1]}, f"sweep.{l}")["deriv"]
+                         for l, c in enumerate(caches)]
+        k = t - lo_chunk
+        for l in layers:
+            d = dh[l]
+            d += dh_out[t] if l == L - 1 else down
+            if dh_keep is not None:
+                dh_keep[l][t] = d
+            da = dax[l][t]
+            if deriv is None:
+                da[...] = d  # linear: dh * 1.0
+            else:
+                np.multiply(d, deriv[l][k], out=da)
+            np.matmul(da, Whh[l], out=d)
+            if l > 0:
+                np.matmul(da, Wxh[l], out=down)
 
 
 # Elements of one chunk of per-step factors (8 bytes each: 256 KiB, about a core's L2 cache).

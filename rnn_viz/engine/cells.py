@@ -20,20 +20,24 @@ from . import activations
 from .cancel import polled
 
 
-def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.ndarray | None) -> dict:
+def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.ndarray | None,
+            alloc=None) -> dict:
     """Run one layer over the sequence. Arrays are time-major so that each step is contiguous.
 
     xproj: (T, B, G*H) = x_t @ W_xh.T + b_h for every step. Whh: (G*H, H). bhn: (H,) for gru.
     Returns the layer cache: ``h`` (T, B, H) and ``h_prev`` (T, B, H) (h one step later, zeros at
     t = 0); lstm adds ``c``, ``c_prev``, ``tanh_c`` (T, B, H) and ``gates`` (T, B, 4H) after their
     nonlinearity; gru adds ``gates`` (T, B, 3H) and ``hn`` (T, B, H) = W_hn h_{t-1} + b_hn.
+    ``alloc(name, shape, dtype)``: where the cache's arrays come from (default fresh np.empty;
+    network.forward passes scratch arrays when the cache will not outlive the update).
     """
+    new = alloc if alloc is not None else (lambda name, shape, dtype: np.empty(shape, dtype))
     T, B, GH = xproj.shape
     H = Whh.shape[1]
     WhhT = Whh.T
     # h_prev is h shifted by one step: both are views of one (T + 1)-step buffer, so the loop
     # never copies a state
-    hbuf = np.empty((T + 1, B, H), dtype=xproj.dtype)
+    hbuf = new("h", (T + 1, B, H), xproj.dtype)
     hbuf[0] = 0.0
     h, h_prev = hbuf[1:], hbuf[:-1]
     cache: dict = {"h": h, "h_prev": h_prev}
@@ -41,15 +45,16 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
     # the gated cells' per-step temporaries, made once
     work, negative, w2 = np.empty_like(z), np.empty(z.shape, bool), np.empty((B, H), xproj.dtype)
     if cell == "rnn":
+        act_into = activations.into(act)
         for t in polled(range(T)):
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
-            activations.apply(act, z, out=h[t])
+            act_into(z, h[t])
     elif cell == "lstm":
-        cbuf = np.empty_like(hbuf)
+        cbuf = new("c", hbuf.shape, hbuf.dtype)
         cbuf[0] = 0.0
         c, c_prev = cbuf[1:], cbuf[:-1]
-        tanh_c, gates = np.empty_like(h), np.empty_like(xproj)
+        tanh_c, gates = new("tanh_c", h.shape, h.dtype), new("gates", xproj.shape, xproj.dtype)
         for t in polled(range(T)):
             np.matmul(h_prev[t], WhhT, out=z)
             z += xproj[t]
@@ -63,7 +68,7 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
             np.multiply(g[:, 3 * H :], tanh_c[t], out=h[t])
         cache.update(c=c, c_prev=c_prev, tanh_c=tanh_c, gates=gates)
     elif cell == "gru":
-        gates, hn = np.empty_like(xproj), np.empty_like(h)
+        gates, hn = new("gates", xproj.shape, xproj.dtype), new("hn", h.shape, h.dtype)
         for t in polled(range(T)):
             np.matmul(h_prev[t], WhhT, out=z)
             g = gates[t]

@@ -1,16 +1,18 @@
 """The network's shape: which cell, how many layers, and the names and shapes of its parameters."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import cells
 from .errors import EngineError
-from .workspace import scratch
+from .workspace import pack, scratch
 
 CELLS = ("rnn", "lstm", "gru")
 ACTIVATIONS = ("tanh", "relu", "linear")
+DEFAULT_ACTIVATION = "tanh"  # the rnn cell's when none is given (PyTorch's nn.RNN default too)
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 MAX_LAYERS = 4
 
@@ -28,7 +30,7 @@ class NetSpec:
     hidden_size: int
     output_size: int
     num_layers: int = 1
-    activation: str = "tanh"
+    activation: str = DEFAULT_ACTIVATION
 
     def __post_init__(self):
         if self.cell not in CELLS:
@@ -64,13 +66,16 @@ class NetSpec:
         return shapes
 
 
-def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict], np.ndarray]:
+def forward(spec: NetSpec, params: dict, inputs: np.ndarray, transient: bool = False) -> tuple[list[dict], np.ndarray]:
     """Run every layer over the whole sequence, then the readout.
 
     inputs: (B, T, I). Returns (caches, y): one cells.forward cache per layer (time-major arrays
     (T, B, X), ``x`` the layer's input), and y (T, B, O) with y_t = W_hy h_t + b_y on the top layer.
     Layers run one after another over the whole sequence so that each layer's input projection is
-    one matrix product for all steps.
+    one matrix product for all steps. ``transient``: the caches are this thread's scratch arrays
+    (workspace.scratch), for a caller that lets none of them outlive its computation: a fresh
+    (T, B, H) state per update was a fresh mapping of memory once it is larger than the allocator
+    keeps (lstm at B = 64, T = 500, H = 128: 230 MB per update).
     """
     if inputs.ndim != 3 or inputs.shape[-1] != spec.input_size:
         raise EngineError(f"inputs must have shape (B, T, {spec.input_size}), got {inputs.shape}")
@@ -80,31 +85,47 @@ def forward(spec: NetSpec, params: dict, inputs: np.ndarray) -> tuple[list[dict]
         # the projection is read inside cells.forward only, so one scratch array serves every layer
         buf = scratch("xproj", (*x.shape[:-1], spec.gates * spec.hidden_size), x.dtype)
         xproj = _affine(x, params[f"Wxh.{l}"], params[f"bh.{l}"], out=buf)
-        cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"))
+        alloc = (lambda name, shape, dtype, l=l: scratch(f"forward.{l}.{name}", shape, dtype)) if transient else None
+        cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"), alloc)
         cache["x"] = x
         caches.append(cache)
         x = cache["h"]
     return caches, _affine(x, params["Why"], params["by"])
 
 
-def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.ndarray) -> dict[str, np.ndarray]:
+def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.ndarray,
+                     out: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Parameter gradients from the sweep's per-step pre-activation adjoints, outside the time loop.
 
-    dy: (T, B, O) dL/dy; the sweep's and caches' arrays are time-major too. Each weight gradient is one contraction over (batch, time): the sum over
-    steps that the time loop would otherwise accumulate term by term.
+    dy: (T, B, O) dL/dy; the sweep's and caches' arrays are time-major too. Each weight gradient is
+    one contraction over (batch, time): the sum over steps that the time loop would otherwise
+    accumulate term by term. ``out``: a vector (N,) of dy's dtype, N the parameter count: the
+    gradients are then written into it, as consecutive pieces in param_shapes() order (the same
+    numbers), and returned as views of it.
     """
+    shapes = spec.param_shapes()
+    into: dict[str, np.ndarray | None] = dict.fromkeys(shapes)
+    if out is not None:
+        o = 0
+        for name, shape in shapes.items():
+            n = math.prod(shape)
+            into[name] = out[o : o + n].reshape(shape)
+            o += n
     grads: dict[str, np.ndarray] = {}
     H = spec.hidden_size
     for l, cache in enumerate(caches):
         dax, dah = sweep_out["dax"][l], sweep_out["dah"][l]
-        grads[f"Wxh.{l}"] = _contract(dax, cache["x"])
-        grads[f"Whh.{l}"] = _contract(dah, cache["h_prev"])
-        grads[f"bh.{l}"] = dax.sum((0, 1))
+        grads[f"Wxh.{l}"] = _contract(dax, cache["x"], into[f"Wxh.{l}"])
+        grads[f"Whh.{l}"] = _contract(dah, cache["h_prev"], into[f"Whh.{l}"])
+        grads[f"bh.{l}"] = dax.sum((0, 1), out=into[f"bh.{l}"])
         if spec.cell == "gru":
-            grads[f"bhn.{l}"] = dah[..., 2 * H :].sum((0, 1))
-    grads["Why"] = _contract(dy, caches[-1]["h"])
-    grads["by"] = dy.sum((0, 1))
-    return {name: grads[name] for name in spec.param_shapes()}
+            grads[f"bhn.{l}"] = dah[..., 2 * H :].sum((0, 1), out=into[f"bhn.{l}"])
+    grads["Why"] = _contract(dy, caches[-1]["h"], into["Why"])
+    grads["by"] = dy.sum((0, 1), out=into["by"])
+    grads = {name: grads[name] for name in shapes}
+    if out is not None:
+        pack(out, list(grads.values()))
+    return grads
 
 
 def readout_adjoint(dy: np.ndarray, Why: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -126,6 +147,7 @@ def _affine(x: np.ndarray, W: np.ndarray, b: np.ndarray, out: np.ndarray | None 
     return res
 
 
-def _contract(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """sum over time and batch of outer products: (T, B, M), (T, B, N) -> (M, N), as one GEMM."""
-    return a.reshape(-1, a.shape[-1]).T @ b.reshape(-1, b.shape[-1])
+def _contract(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """sum over time and batch of outer products: (T, B, M), (T, B, N) -> (M, N), as one GEMM
+    (into ``out`` (M, N), contiguous, when given)."""
+    return np.matmul(a.reshape(-1, a.shape[-1]).T, b.reshape(-1, b.shape[-1]), out=out)

@@ -149,9 +149,13 @@ def check_runs(trainers, gib: float | None = None) -> None:
         return MemoryEstimate(*(sum(getattr(n, f) for n in need) for f in ("activations", "gram", "io", "flow", "jacobian")))
 
     full = total(None)
-    if full.total > budget and total(MAX_FLOW_ROWS).total <= budget:
+    if full.total <= budget:
+        return
+    kept = total(MAX_FLOW_ROWS)
+    if kept.total <= budget:
         # the (T, T) flow matrix is what does not fit: the heavy traces keep MAX_FLOW_ROWS of its rows
         for t in trainers:
             t.flow_rows = MAX_FLOW_ROWS
         return
-    check(full, budget, source)
+    # Even with the kept rows it does not fit: say what the run would need at the least.
+    check(kept, budget, source)

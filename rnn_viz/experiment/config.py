@@ -18,7 +18,7 @@ import tomli_w
 
 from rnn_viz.data import DataError, resolve_data_section
 from rnn_viz.engine import ACTIVATIONS, CELLS, INITS, LOSSES, OPTIMIZERS
-from rnn_viz.engine.network import MAX_LAYERS
+from rnn_viz.engine.network import DEFAULT_ACTIVATION, MAX_LAYERS
 
 from .errors import ConfigError
 from .schema import Bool, Choice, Float, Int, Name, Setting, Text, setting, settings_of, show
@@ -162,7 +162,7 @@ class ModelConfig:
                 "model.activation",
             )
         if self.cell == "rnn" and self.activation is None:
-            object.__setattr__(self, "activation", "tanh")
+            object.__setattr__(self, "activation", DEFAULT_ACTIVATION)
 
 
 _TRUNCATED = {"bptt": ("truncated",)}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.network import NetSpec
+from ..engine.network import DEFAULT_ACTIVATION, NetSpec
 from .config import ConfigError, from_json
 from .io import load_checkpoint
 from .torch_map import NO_READOUT, to_state_dict
@@ -61,7 +61,7 @@ def checkpoint_state_dict(checkpoint: str | Path) -> tuple[dict[str, np.ndarray]
             raise ConfigError(f"checkpoint has no usable param/{name}", source=str(checkpoint))
     # The model the checkpoint's own config describes; every parameter must have exactly its shape.
     spec = NetSpec(mc.cell, params["Wxh.0"].shape[1], mc.hidden_size, params["by"].shape[0], mc.num_layers,
-                   mc.activation or "tanh")
+                   mc.activation or DEFAULT_ACTIVATION)
     for name, shape in spec.param_shapes().items():
         got = np.shape(params[name]) if name in params else None
         if got != shape:

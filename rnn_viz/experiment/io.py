@@ -18,6 +18,8 @@ import numpy as np
 from rnn_viz.data.archive import MAX_JSON_CHARS, ArchiveError, Entry, open_archive, read_arrays
 from rnn_viz.data.reading import FileProblem, memory_budget, open_regular
 
+from .metrics_history import HISTORY_PREFIX, MAX_HISTORY_ROWS, is_metric_column
+
 __all__ = [
     "RunFileError", "remove_stale_temp_files", "write_trace", "read_trace", "MetricsWriter", "read_metrics",
     "save_checkpoint", "load_checkpoint", "read_checkpoint_config", "checkpoint_entry",
@@ -270,17 +272,28 @@ _VERSION_ENTRY = Entry(kinds="iu", shape=())
 _COUNT_ENTRY = Entry(kinds="iu", shape=(), low=0, high=MAX_STEP)
 
 
+# The training history (metrics.csv columns, decimated): 1-D, at most MAX_HISTORY_ROWS rows.
+_HISTORY_STEP_ENTRY = Entry(kinds="iu", shape=(None,), low=0, high=MAX_STEP, max_bytes=8 * MAX_HISTORY_ROWS)
+_HISTORY_ENTRY = Entry(kinds="f", shape=(None,), max_bytes=8 * MAX_HISTORY_ROWS)
+
+
 def checkpoint_entry(key: str, layout: Mapping[str, tuple[int, ...]] | None = None) -> Entry | None:
     """The rule for checkpoint member ``key`` (None: not part of the format, never read).
 
     ``layout``: {key: shape} of every ``param/``, ``opt/`` array the model defines (from
     ``Trainer.checkpoint_layout()``); without it, any shape of at most 2 axes is accepted here and
-    the trainer checks the shapes when it restores.
+    the trainer checks the shapes when it restores. ``history/<column>``: only metrics.csv's
+    columns (``history/step`` whole numbers).
     """
     if key in _JSON_KEYS:
         return Entry(kinds="U", shape=(), max_bytes=4 * MAX_JSON_CHARS)
     if key in ("step", "opt/t"):
         return _COUNT_ENTRY
+    if key.startswith(HISTORY_PREFIX):
+        column = key[len(HISTORY_PREFIX):]
+        if column == "step":
+            return _HISTORY_STEP_ENTRY
+        return _HISTORY_ENTRY if is_metric_column(column) else None
     if key.startswith(("param/", "opt/")):
         if layout is not None:
             return Entry(kinds="f", shape=tuple(layout[key]), finite=True) if key in layout else None
@@ -316,6 +329,24 @@ def read_checkpoint_config(path: str | Path) -> str:
         raise _run_file_error(exc, path, "checkpoint") from None
 
 
+def _check_history(arrays: Mapping[str, np.ndarray], path) -> None:
+    """Every ``history/`` column as long as ``history/step``, at most MAX_HISTORY_ROWS rows."""
+    keys = [k for k in arrays if k.startswith(HISTORY_PREFIX)]
+    if not keys:
+        return
+    step_key = HISTORY_PREFIX + "step"
+    if step_key not in arrays:
+        raise RunFileError(f"{path}: damaged checkpoint ({keys[0]!r} without {step_key!r})")
+    n = len(arrays[step_key])
+    for key in keys:
+        rows = len(arrays[key])
+        if rows > MAX_HISTORY_ROWS:
+            raise RunFileError(f"{path}[{key}]: {rows} rows; a checkpoint's history holds at most "
+                               f"{MAX_HISTORY_ROWS}")
+        if rows != n:
+            raise RunFileError(f"{path}[{key}]: {rows} rows, but {step_key!r} has {n}")
+
+
 def load_checkpoint(path: str | Path, layout: Mapping[str, tuple[int, ...]] | None = None) -> dict[str, np.ndarray]:
     """The arrays handed to :func:`save_checkpoint` (format marks removed), each checked by
     :func:`checkpoint_entry` before its data is read; with ``layout`` every array the model defines
@@ -336,6 +367,7 @@ def load_checkpoint(path: str | Path, layout: Mapping[str, tuple[int, ...]] | No
                 arrays[key] = ar.array(key, entry)
                 if key in _JSON_KEYS:
                     ar.json(key)
+            _check_history(arrays, path)
             return arrays
     except ArchiveError as exc:
         raise _run_file_error(exc, path, "checkpoint") from None

@@ -20,7 +20,7 @@ import numpy as np
 from ..data import load_dataset
 from ..engine import DivergenceError, NetSpec, Optimizer, Truncation, init_params, train_step, whh_spectra
 from ..engine import optim
-from ..engine.network import forward
+from ..engine.network import DEFAULT_ACTIVATION, forward
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
 from .live import LiveSettings
@@ -66,7 +66,7 @@ class Trainer:
                               "started from weights (its config.toml records them)", key="model.cell")
         self.config = dataclasses.replace(config, model=mc, training=dataclasses.replace(tc, loss=loss))
         self.spec = NetSpec(mc.cell, self.dataset.input_size, mc.hidden_size, self.dataset.output_size,
-                            mc.num_layers, mc.activation or "tanh")
+                            mc.num_layers, mc.activation or DEFAULT_ACTIVATION)
         self.params = init_params(self.spec, np.random.default_rng(init_seq), mc.init or "orthogonal",
                                   1.0 if mc.spectral_radius is None else mc.spectral_radius, _DTYPES[tc.dtype],
                                   gain=mc.gain)
@@ -147,17 +147,10 @@ class Trainer:
     # -- metrics -------------------------------------------------------------------------------
     def metric_columns(self) -> list[str]:
         """The columns of metrics.csv, in order (docs/file-formats.md)."""
-        cols = ["step", "loss", "grad_norm", "step_seconds", "learning_rate"]
-        cols += [f"sigma_max/{l}" for l in range(self.spec.num_layers)]
-        if self.spec.cell == "rnn":
-            cols += [f"rho/{l}" for l in range(self.spec.num_layers)]
-        if self.loss == "cross_entropy":
-            cols.append("accuracy")
-        if self.dataset.validation is not None:
-            cols.append("val_loss")
-            if self.loss == "cross_entropy":
-                cols.append("val_accuracy")
-        return cols
+        from .metrics_history import metric_columns
+
+        return metric_columns(self.spec.num_layers, self.spec.cell == "rnn", self.loss == "cross_entropy",
+                              self.dataset.validation is not None)
 
     def config_json(self) -> str:
         return to_json(self.config)

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from ..data.weights import read_state_dict
-from ..engine.network import GATES, NetSpec
+from ..engine.network import DEFAULT_ACTIVATION, GATES, NetSpec
 from .config import ConfigError, ModelConfig, TrainingConfig
 from .torch_map import ImportedWeights, NO_READOUT, map_state_dict
 
@@ -60,7 +60,7 @@ def import_model(mc: ModelConfig, base_dir, input_size: int, output_size: int, d
         raise ConfigError(f"{{key}} = {_toml(activation)} is not allowed: the weights are a {w.cell}, whose "
                           "nonlinearities are fixed; leave it out", "model.activation", str(path))
     if w.cell == "rnn":
-        activation = activation or "tanh"
+        activation = activation or DEFAULT_ACTIVATION
     if w.input_size != input_size:
         raise ConfigError(f"{_layer0(w, 'weight_ih_l0')} has shape ({rows}, {w.input_size}): the model takes {w.input_size} inputs, the data gives {input_size} "
                           "per step (choose data.inputs to match)", source=str(path))

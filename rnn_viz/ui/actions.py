@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle
+
+from rnn_viz.ui.shortcuts import TRAINING_SHORTCUTS
 
 __all__ = ["Actions", "build_actions", "build_menus"]
 
@@ -25,7 +27,10 @@ class Actions:
     export_all: QAction
     quit: QAction
     restore_layout: QAction
+    layouts: dict[str, QAction]  # rnn_viz.ui.layouts.LAYOUTS name -> its checkable action
     equations: QAction
+    shortcuts: QAction
+    user_guide: QAction
     about: QAction
 
 
@@ -33,9 +38,10 @@ def _action(window: QMainWindow, name: str, text: str, tip: str, shortcut=None, 
     action = QAction(text, window)
     action.setObjectName(name)
     action.setStatusTip(tip)
-    action.setToolTip(tip if shortcut is None else f"{tip} ({QKeySequence(shortcut).toString()})")
-    if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
+    keys = [] if shortcut is None else [QKeySequence(k) for k in (shortcut if isinstance(shortcut, tuple) else (shortcut,))]
+    action.setToolTip(tip if not keys else f"{tip} ({' or '.join(k.toString() for k in keys)})")
+    if keys:
+        action.setShortcuts(keys)
     if icon is not None:
         action.setIcon(window.style().standardIcon(icon))
     window.addAction(action)  # shortcuts work even when the menu bar or toolbar is hidden
@@ -45,8 +51,10 @@ def _action(window: QMainWindow, name: str, text: str, tip: str, shortcut=None, 
 def build_actions(window: QMainWindow) -> Actions:
     sp = QStyle.StandardPixmap
     return Actions(
-        train=_action(window, "TrainAction", "Train", "Start or pause training", "Space", sp.SP_MediaPlay),
-        step=_action(window, "StepAction", "Step", "Make one update and draw it", "Ctrl+Right",
+        train=_action(window, "TrainAction", "Train", "Start or pause training",
+                      TRAINING_SHORTCUTS["train"], sp.SP_MediaPlay),
+        step=_action(window, "StepAction", "Step", "Make one update and draw it",
+                     TRAINING_SHORTCUTS["step"],
                      sp.SP_MediaSkipForward),
         reset=_action(window, "ResetAction", "Reset", "Build a fresh model from the settings (applies every "
                       "setting marked \u21bb)", "Ctrl+R", sp.SP_BrowserReload),
@@ -73,10 +81,31 @@ def build_actions(window: QMainWindow) -> Actions:
         quit=_action(window, "QuitAction", "Quit", "Close rnn-viz", QKeySequence.StandardKey.Quit),
         restore_layout=_action(window, "RestoreLayoutAction", "Restore default layout",
                                "Put every view back where it started"),
+        layouts=_layout_actions(window),
         equations=_action(window, "EquationsAction", "Equations",
                           "The equations of the recurrent network, BPTT and truncated BPTT", "F1"),
+        shortcuts=_action(window, "ShortcutsAction", "Keyboard shortcuts",
+                          "Every keyboard shortcut of the window", "Ctrl+/"),
+        # no key: F1, the usual help key, has long been Equations here
+        user_guide=_action(window, "UserGuideAction", "User guide",
+                           "The user guide, with pictures, inside the app"),
         about=_action(window, "AboutAction", "About rnn-viz", "What rnn-viz is"),
     )
+
+
+def _layout_actions(window: QMainWindow) -> dict[str, QAction]:
+    """All views (Ctrl+1), Tabs (Ctrl+2), Focus (Ctrl+3): one checked at a time."""
+    from rnn_viz.ui.layouts import LAYOUT_TIPS, LAYOUT_TITLES
+
+    group = QActionGroup(window)
+    group.setExclusive(True)
+    actions = {}
+    for i, (name, title) in enumerate(LAYOUT_TITLES.items(), start=1):
+        action = _action(window, f"Layout{name.capitalize()}Action", title, LAYOUT_TIPS[name], f"Ctrl+{i}")
+        action.setCheckable(True)
+        group.addAction(action)
+        actions[name] = action
+    return actions
 
 
 def build_menus(window: QMainWindow, a: Actions, view_docks, settings_dock) -> dict[str, QMenu]:
@@ -121,12 +150,16 @@ def build_menus(window: QMainWindow, a: Actions, view_docks, settings_dock) -> d
     for dock in view_docks:
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
+    for action in a.layouts.values():
+        view.addAction(action)
     view.addAction(a.restore_layout)
     menus["view"] = view
 
     help_menu = bar.addMenu("&Help")
     help_menu.setObjectName("HelpMenu")
+    help_menu.addAction(a.user_guide)
     help_menu.addAction(a.equations)
+    help_menu.addAction(a.shortcuts)
     help_menu.addAction(a.about)
     menus["help"] = help_menu
     return menus

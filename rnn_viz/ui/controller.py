@@ -130,6 +130,7 @@ class Controller(QObject):
         self.record_b = None
         self.metrics = MetricsHistory()
         self.metrics_b = MetricsHistory()
+        self.history_note = ""  # what the curves say about run A's history (a checkpoint without one)
         self.traces = TraceHistory()
         self.history_index: int | None = None  # None: live
         self.time_step = 0
@@ -146,7 +147,18 @@ class Controller(QObject):
         self._timer.setObjectName("RedrawTimer")
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._frame)
-        for view in self.views:
+        self._watch_heavy(self.views)
+
+    def set_views(self, views: Sequence) -> None:
+        """Draw into ``views`` from now on (the window builds them after its first paint); the
+        current state, if any, is drawn into them at the next frame."""
+        self.views = list(views)
+        self._watch_heavy(self.views)
+        if self.trainer is not None:
+            self._request_frame()
+
+    def _watch_heavy(self, views) -> None:
+        for view in views:
             if _draws_heavy(view) and hasattr(view, "installEventFilter"):
                 view.installEventFilter(self)
 
@@ -233,6 +245,7 @@ class Controller(QObject):
         self._config_map = None
         self.metrics.clear()
         self.metrics_b.clear()
+        self.history_note = ""
         self.traces.clear()
         self.history_index = None
         self.rate = 0.0
@@ -248,6 +261,11 @@ class Controller(QObject):
         base_dir = self.base_dir
         self._install(lambda: _loop().Trainer.from_checkpoint(arrays, base_dir),
                       lambda t: dataclasses.replace(t.config, training=t.live.into(t.config.training)), False)
+        # The curves go on from the checkpoint's history (or say that it carries none).
+        from rnn_viz.experiment.metrics_history import restore_history
+
+        self.history_note = restore_history(self.metrics, arrays, self.trainer)
+        self._request_frame()
 
     def checkpoint(self) -> dict:
         """The trainer's state for a checkpoint (training pauses for it and goes on afterwards)."""
@@ -256,7 +274,9 @@ class Controller(QObject):
         was_running = self.running
         self.stop()  # also hands the trainer every live edit made while it ran
         try:
-            return self.trainer.checkpoint()
+            from rnn_viz.experiment.metrics_history import with_history
+
+            return with_history(self.trainer, self.metrics)
         finally:
             if was_running:
                 self.start()
@@ -469,7 +489,7 @@ class Controller(QObject):
             label_a=label_a if self.compare else "run A", label_b=label_b or "run B",
             config_b=self._config_map_b if self.compare else None,
             chance_loss=getattr(ds, "chance_loss", None), chance_accuracy=getattr(ds, "chance_accuracy", None),
-            vocab=getattr(ds, "vocab", None), model_id=self.generation,
+            vocab=getattr(ds, "vocab", None), model_id=self.generation, history_note=self.history_note,
         )
 
     def _request_frame(self) -> None:

@@ -31,6 +31,19 @@ __all__ = ["SettingsPanel", "LIVE_KEYS", "RESET_MARK", "BigIntSpinBox"]
 # Settings the running trainer takes without a new model, from the schema.
 LIVE_KEYS = frozenset((s.section, s.name) for s in MODEL_SETTINGS + TRAINING_SETTINGS if s.live)
 RESET_MARK = "\u21bb"  # ↻ next to settings that apply on Reset
+
+
+def _schema_fallbacks() -> dict[tuple[str, str], object]:
+    """What a setting left out of the file stands for, for the panel to show: bias, the schema's
+    fallback (True). gain has none (left out, W_hh is scaled to the spectral radius): it shows the
+    spectral radius' own fallback, the radius a gain g gives by the circular law."""
+    by_name = {s.name: s for s in MODEL_SETTINGS}
+    # Only these two: the others a file leaves out come from a weights file (init, spectral radius)
+    # or are always in the resolved experiment the panel shows.
+    return {("model", "bias"): by_name["bias"].fallback, ("model", "gain"): by_name["spectral_radius"].fallback}
+
+
+UNSET_SHOWN = _schema_fallbacks()
 QT_INT_MAX = 2**31 - 1  # QSpinBox holds a C int
 FLOAT_MAX = 1e300  # "no upper bound" for a float widget (its text stays short: %.6g)
 
@@ -241,6 +254,7 @@ class SettingsPanel(QWidget):
         note = QLabel(f"{RESET_MARK} = applies on Reset (needs a new model); the others apply at once.", self)
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
+        self.note = note
         scroll = QScrollArea(self)
         scroll.setObjectName("SettingsScroll")
         scroll.setWidgetResizable(True)
@@ -249,10 +263,12 @@ class SettingsPanel(QWidget):
         self._inner_layout = QVBoxLayout(inner)
         self._inner_layout.setContentsMargins(0, 0, 0, 0)
         scroll.setWidget(inner)
+        # The notes that come and go sit below the fields: above them they pushed every field down
+        # as they appeared, under the mouse of whoever had just changed one.
         outer.addWidget(note)
+        outer.addWidget(scroll, 1)
         outer.addWidget(self.pending_label)
         outer.addWidget(self.error_label)
-        outer.addWidget(scroll, 1)
 
         self._data_box = QGroupBox("Data", inner)
         self._data_box.setObjectName("DataSettings")
@@ -362,6 +378,8 @@ class SettingsPanel(QWidget):
             for (section, key), w in self._widgets.items():
                 if key in self._values[section]:
                     _show_value(w, self._values[section][key])
+                elif (section, key) in UNSET_SHOWN:  # left out of the file: what the model uses
+                    _show_value(w, UNSET_SHOWN[(section, key)])
             if applied is not None:
                 self._applied = {s: dict(applied.get(s, {})) for s in ("data", "model", "training")}
         finally:
@@ -433,12 +451,30 @@ class SettingsPanel(QWidget):
                     out.append(f"{section}.{key}")
         return out
 
-    def _refresh_pending(self) -> None:
+    def pending_text(self) -> str:
+        """The note for :meth:`pending_keys` ("" when nothing waits): a new data source is one change,
+        "source changed", not the list of the old task's keys it dropped; a key left out now (a
+        setting the new choice does not use) is not listed."""
         keys = self.pending_keys()
-        if keys:
-            shown = ", ".join(keys[:4]) + (" ..." if len(keys) > 4 else "")
-            self.pending_label.setText(f"{RESET_MARK} Changed: {shown}. Press Reset to build the new model.")
-        self.pending_label.setVisible(bool(keys))
+        if not keys:
+            return ""
+        now = self._values
+        shown = []
+        if "data.source" in keys:
+            old = (self._applied or {}).get("data", {}).get("source")
+            shown.append(f"source changed ({old} \u2192 {now['data'].get('source')})")
+            keys = [k for k in keys if not k.startswith("data.")]
+        shown += [k for k in keys if now[k.split(".")[0]].get(k.split(".")[1]) is not None]
+        if not shown:  # only keys that were dropped: a setting the new choices do not use
+            shown = ["settings the new choice does not use"]
+        listed = ", ".join(shown[:4]) + (" ..." if len(shown) > 4 else "")
+        return f"{RESET_MARK} Changed: {listed}. Press Reset to build the new model."
+
+    def _refresh_pending(self) -> None:
+        text = self.pending_text()
+        if text:
+            self.pending_label.setText(text)
+        self.pending_label.setVisible(bool(text))
 
 
 def _parse_columns(text: str) -> list:

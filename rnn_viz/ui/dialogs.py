@@ -12,7 +12,10 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QMessageBox, QSpinBox, QWidget,
 )
 
-__all__ = ["Prompts", "show_message", "divergence_advice", "PngOptionsDialog", "FILE_FILTERS"]
+from rnn_viz.experiment.advice import RESTART_CLIP_NORM
+from rnn_viz.experiment.advice import divergence_advice as build_advice
+
+__all__ = ["Prompts", "show_message", "divergence_advice", "show_divergence", "PngOptionsDialog", "FILE_FILTERS"]
 
 FILE_FILTERS = {
     "experiment": "Experiment files (*.toml);;All files (*)",
@@ -40,28 +43,26 @@ def show_message(parent: QWidget, title: str, text: str, *, name: str = "ErrorDi
     return box
 
 
-def divergence_advice(error, config) -> tuple[str, str]:
-    """(what happened, what to change) for a DivergenceError under ``config``, in plain words."""
-    t, m = config.training, config.model
-    at = f"at update {error.step}" if getattr(error, "step", None) else "in the last update"
-    what = getattr(error, "what", "value")
-    happened = (f"Training stopped {at}: the {what} became infinite or not a number. "
-                "This is an exploding gradient: the error signal grew at every step back in time until it "
-                "overflowed. The model was left exactly as it was before that update, so you can change a "
-                "setting and press Train again.")
-    tips = []
-    if t.clip_norm == 0 and t.clip_value == 0:
-        tips.append("Turn on gradient clipping: set Clip norm to 1.0 (it applies at once).")
-    else:
-        tips.append(f"Clip harder: Clip norm is {t.clip_norm:g}; try a smaller value.")
-    tips.append(f"Lower the learning rate (now {t.learning_rate:g}; try {t.learning_rate / 10:g}).")
-    if m.spectral_radius is not None and m.spectral_radius > 1.0:  # None: the weights came from a file
-        tips.append(f"Lower the spectral radius (now {m.spectral_radius:g}): below 1 the recurrent "
-                    "weights shrink the signal instead of growing it (applies on Reset).")
-    if m.cell == "rnn" and m.activation in ("relu", "linear"):
-        tips.append(f"A {m.activation} rnn has nothing that bounds its state; tanh, an LSTM or a GRU does "
-                    "(applies on Reset).")
-    return happened, "What to change:\n" + "\n".join(f"\u2022 {tip}" for tip in tips)
+def divergence_advice(error, config, trainer=None) -> tuple[str, str]:
+    """(what happened, what to change) for a DivergenceError under ``config``, in plain words, from
+    the one builder the CLI uses too (rnn_viz.experiment.advice); ``trainer``: the run that diverged."""
+    advice = build_advice(error, config, trainer)
+    return advice.happened, advice.tips_text()
+
+
+def show_divergence(parent: QWidget, error, config, trainer, reset_with_clipping) -> QMessageBox:
+    """The divergence dialog (``DivergenceDialog``); when the last good state is wrecked it carries a
+    "Reset with clipping" button (``ResetWithClippingButton``) that calls ``reset_with_clipping()``."""
+    advice = build_advice(error, config, trainer)
+    box = show_message(parent, "Training diverged", advice.happened, name="DivergenceDialog",
+                       details=advice.tips_text())
+    if advice.start_over:
+        button = box.addButton("Reset with clipping", QMessageBox.ButtonRole.AcceptRole)
+        button.setObjectName("ResetWithClippingButton")
+        button.setToolTip(f"Set Clip norm to {RESTART_CLIP_NORM:g} and build a fresh model")
+        button.clicked.connect(reset_with_clipping)
+        box.setDefaultButton(button)
+    return box
 
 
 class Prompts:

@@ -30,15 +30,18 @@ class Document(QObject):
         super().__init__(parent)
         self.path: Path | None = None
         self.preset_path: Path | None = None
+        self.checkpoint: Path | None = None  # the checkpoint the experiment came from, until saved
         self.edited = config
         self.applied = config
         self.saved_toml: str | None = None
         self.error: str | None = None
 
     # -- what happened to it ------------------------------------------------------------------------
-    def open(self, path: Path | None, config: cfgmod.ExperimentConfig, preset_path: Path | None = None) -> None:
+    def open(self, path: Path | None, config: cfgmod.ExperimentConfig, preset_path: Path | None = None,
+             checkpoint: Path | None = None) -> None:
         """A new experiment is shown, built into a model as ``config``: from file ``path`` (None: not
-        saved yet, e.g. the default, a checkpoint or a guided experiment ``preset_path``)."""
+        saved yet, e.g. the default, a ``checkpoint`` or a guided experiment ``preset_path``)."""
+        self.checkpoint = Path(checkpoint) if checkpoint else None
         self.path = Path(path) if path else None
         self.preset_path = Path(preset_path) if preset_path else None
         self.edited = self.applied = config
@@ -51,6 +54,7 @@ class Document(QObject):
     def saved(self, path: Path, config: cfgmod.ExperimentConfig) -> None:
         """``config`` (the edited one) was written to ``path``."""
         self.path = Path(path)
+        self.checkpoint = None
         self.edited = config
         self.saved_toml = cfgmod.to_toml(config)
         self._show_values()
@@ -91,6 +95,10 @@ class Document(QObject):
         preset = self.edited.preset
         if self.path is not None:
             return f"{preset.title} ({self.path.name})" if preset is not None else self.path.name
+        ckpt = self.checkpoint
+        if ckpt is not None:  # the run's folder names it best (runs/first/checkpoint.npz)
+            where = f"{ckpt.parent.name}/{ckpt.name}" if ckpt.parent.name else ckpt.name
+            return f"{preset.title} (from {where})" if preset is not None else f"experiment from {where}"
         return f"{preset.title} (guided experiment)" if preset is not None else "untitled experiment"
 
     def _show_values(self) -> None:

@@ -3,7 +3,9 @@
 A request takes the state the window shows (each run's trace: its batch and the parameters it was
 taken at) and the session's trainers (spec, loss, truncation, ``[dynamics]``), and runs the analysis
 as one job on a private one-thread QThreadPool; the results reach the view by a queued signal.
-Requests while a job runs are folded into one more job afterwards. Triggers: the Compute button,
+Requests while a job runs are folded into one more job afterwards, unless they ask for exactly what
+the running job computes (the same runs, traces and updates: e.g. the view shown by the very action
+that started the job). Triggers: the Compute button,
 Training > Compute dynamics (Ctrl+D), training pausing and a new model while the view is visible,
 and the view being shown with nothing computed for the current model.
 """
@@ -42,6 +44,11 @@ class _Job(QRunnable):
         self.signals.done.emit(self.generation, out)
 
 
+def _what(jobs) -> tuple:
+    """What a job computes, by identity: run ids, their trace objects and update counts."""
+    return tuple((run_id, id(trace), update) for run_id, _trainer, trace, update in jobs)
+
+
 class DynamicsRunner(QObject):
     """Runs the analysis for ``view`` on what ``controller`` shows. ``finished`` fires after each
     job (results or an error), ``started`` when one begins."""
@@ -60,6 +67,7 @@ class DynamicsRunner(QObject):
         self.generation = 0
         self.busy = False
         self._again = False
+        self._running: tuple | None = None  # what the running job computes (see _what)
         self.error: str | None = None
         view.computeRequested.connect(self.request)
         view.installEventFilter(self)
@@ -70,13 +78,15 @@ class DynamicsRunner(QObject):
         state = c.build_state() if c.session is not None else None
         if state is None:
             return False
-        if self.busy:
-            self._again = True
-            return True
         trainers = tuple(c.session.runs)
         jobs = [(r.id, t, r.trace, int(t.step_count)) for r, t in zip(state.runs, trainers) if r.trace is not None]
+        if self.busy:
+            if _what(jobs) != self._running:
+                self._again = True
+            return True
         if not jobs:
             return False
+        self._running = _what(jobs)
         self.generation += 1
         self.busy, self.error = True, None
         names = ", ".join(f"run {r.name}" for r in state.runs[: len(jobs)]) if state.compare else "the trace shown"
@@ -91,6 +101,7 @@ class DynamicsRunner(QObject):
         self._finish()
         keep = {k: v for k, v in self.view.results().items() if k.split(":")[0] == str(self.controller.generation)}
         keep.update(results)
+        self.view.set_error(None)
         self.view.set_results(keep)
         self.finished.emit()
         self._maybe_again()
@@ -100,12 +111,12 @@ class DynamicsRunner(QObject):
             return
         self._finish()
         self.error = message
-        self.view.status.setText(f"Cannot compute the dynamics: {message}")
+        self.view.set_error(message)
         self.finished.emit()
         self._maybe_again()
 
     def _finish(self) -> None:
-        self.busy = False
+        self.busy, self._running = False, None
         self.view.set_busy(False)
 
     def _maybe_again(self) -> None:

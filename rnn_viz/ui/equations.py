@@ -16,7 +16,7 @@ W<sub>hy</sub> (hidden &rarr; output).</p>
 s<sub>t</sub> = W<sub>hh</sub> h<sub>t&minus;1</sub> + W<sub>xh</sub> x<sub>t</sub> + b<sub>h</sub><br>
 h<sub>t</sub> = tanh(s<sub>t</sub>) &nbsp;&nbsp;(or relu, or linear: <i>model.activation</i>)<br>
 y<sub>t</sub> = W<sub>hy</sub> h<sub>t</sub> + b<sub>y</sub>
-&nbsp;&nbsp;&nbsp; (classification: &ycirc;<sub>t</sub> = softmax(y<sub>t</sub>))</p>
+&nbsp;&nbsp;&nbsp; (classification: ŷ<sub>t</sub> = softmax(y<sub>t</sub>))</p>
 <p>Stacked layers (the source text's Figure 1 has two): layer l reads layer l&minus;1's state instead
 of the input,
 h<sup>(l)</sup><sub>t</sub> = tanh(W<sup>(l)</sup><sub>hh</sub> h<sup>(l)</sup><sub>t&minus;1</sub>
@@ -39,11 +39,11 @@ The error signal is carried backwards, from t = T&minus;1 down to 0:</p>
 &part;L<sub>t'</sub>/&part;h<sub>t</sub> = &part;L<sub>t'</sub>/&part;h<sub>t'</sub>
 &prod;<sub>k=t+1</sub><sup>t'</sup> &part;h<sub>k</sub>/&part;h<sub>k&minus;1</sub>,
 &nbsp;&nbsp; &part;h<sub>k</sub>/&part;h<sub>k&minus;1</sub> = diag(1 &minus; h<sub>k</sub><sup>2</sup>) W<sub>hh</sub></p>
-<p>The <b>gradient-flow matrix</b> shows F[t, k] = &Vert;&part;L<sub>t</sub>/&part;h<sub>k</sub>&Vert;
+<p>The <b>gradient-flow matrix</b> shows F[t, k] = ‖&part;L<sub>t</sub>/&part;h<sub>k</sub>‖
 for one sample. With &gamma; bounding |tanh'| (&gamma; = 1) and &sigma;<sub>max</sub> the largest
 singular value of W<sub>hh</sub> (Pascanu et al. 2013):</p>
 <p style="margin-left:2em; font-size:large">
-&Vert;&part;h<sub>t'</sub>/&part;h<sub>t</sub>&Vert; &le;
+‖&part;h<sub>t'</sub>/&part;h<sub>t</sub>‖ &le;
 (&gamma; &sigma;<sub>max</sub>(W<sub>hh</sub>))<sup>t'&minus;t</sup></p>
 <p>Below 1 the product shrinks geometrically: the further an error travels back in time, the smaller
 it gets (the <b>vanishing gradient problem</b>); above 1 it may grow (exploding gradients, tamed by
@@ -61,12 +61,14 @@ gives the full gradient.</p>
 
 <h2>Worked example from the source text (two layers, t = 2)</h2>
 <p style="margin-left:2em">
-y<sub>2</sub> = W<sub>hy</sub> h<sup>(1)</sup><sub>2</sub> + b<br>
-h<sup>(1)</sup><sub>2</sub> = tanh(W<sub>12</sub> h<sup>(0)</sup><sub>2</sub> + W<sub>22</sub> h<sup>(1)</sup><sub>1</sub> + b)<br>
-h<sup>(0)</sup><sub>2</sub> = tanh(W<sub>ih</sub> x<sub>2</sub> + W<sub>11</sub> h<sup>(0)</sup><sub>1</sub> + b)<br>
-&part;y<sub>2</sub>/&part;W<sub>22</sub> depends on h<sup>(1)</sup><sub>1</sub>, which itself depends on
-W<sub>22</sub>: a correct derivative unrolls all the way back to t = 0.</p>
-<p>(The source text numbers layers and steps from 1; the app counts both from 0.)</p>
+y<sub>2</sub> = W<sub>hy</sub> h<sup>(1)</sup><sub>2</sub> + b<sub>y</sub><br>
+h<sup>(1)</sup><sub>2</sub> = tanh(W<sup>(1)</sup><sub>xh</sub> h<sup>(0)</sup><sub>2</sub>
++ W<sup>(1)</sup><sub>hh</sub> h<sup>(1)</sup><sub>1</sub> + b<sup>(1)</sup><sub>h</sub>)<br>
+h<sup>(0)</sup><sub>2</sub> = tanh(W<sup>(0)</sup><sub>xh</sub> x<sub>2</sub>
++ W<sup>(0)</sup><sub>hh</sub> h<sup>(0)</sup><sub>1</sub> + b<sup>(0)</sup><sub>h</sub>)<br>
+&part;y<sub>2</sub>/&part;W<sup>(1)</sup><sub>hh</sub> depends on h<sup>(1)</sup><sub>1</sub>, which itself
+depends on W<sup>(1)</sup><sub>hh</sub>: a correct derivative unrolls all the way back to t = 0.</p>
+<p>(The source text numbers layers and steps from 1; the app counts both from 0 and writes the layer as a superscript.)</p>
 """
 
 

@@ -31,9 +31,9 @@ def render_png(trace: Mapping[str, np.ndarray], view: str, width: int, height: i
                       sample=int(trace.get("flow_sample", 0)))
     widget = classes[view]()
     try:
+        # Not shown: the export lays the view out at this size by itself, and a shown offscreen
+        # window makes Qt warn "This plugin does not support propagateSizeHints()".
         widget.resize(width, height)
-        widget.show()  # offscreen: lays the plots out at this size; nothing reaches a screen
-        app.processEvents()
         widget.render(state)
         app.processEvents()
         with tempfile.TemporaryDirectory() as folder:

@@ -313,8 +313,9 @@ class FileActions:
         except Exception as exc:
             self.explain_error("Cannot load this checkpoint", exc)
             return False
-        self.document.open(None, self.controller.config)
-        self.ui.status(f"Resumed from {path} at update {self.controller.trainer.step_count}")
+        self.document.open(None, self.controller.config, checkpoint=Path(path))
+        note = f"; {self.controller.history_note}" if self.controller.history_note else ""
+        self.ui.status(f"Resumed from {path} at update {self.controller.trainer.step_count}{note}")
         return True
 
     def _view(self, name: str):
@@ -357,20 +358,22 @@ class FileActions:
             png = self.ui.prompts.png_options(1200, 800)
             if png is None:
                 return []
-        width, _height, dpi = png
+        width, height, dpi = png
         c = self.controller
         c.render_now()
+        columns = [run.metric_columns() for run in c.session.runs]  # metrics.csv's order, per run
         try:
             written = export.export_all([(n, v) for n, v, _ in self.ui.views], Path(folder), width=width,
-                                        dpi=dpi, history=c.metrics.columns(),
+                                        height=height or None, dpi=dpi, history=c.metrics.columns(),
+                                        metric_columns=columns[0],
                                         experiment_toml=cfgmod.to_toml(self.document.edited))
             if c.compare:
-                export.write_metrics_csv(Path(folder) / "metrics_b.csv", c.metrics_b.columns())
+                export.write_metrics_csv(Path(folder) / "metrics_b.csv", c.metrics_b.columns(), columns[-1])
                 written.append(Path(folder) / "metrics_b.csv")
         except Exception as exc:
             self.explain_error("Cannot export the views", exc)
             return []
-        self.ui.status(f"Exported {len(written)} files to {folder}")
+        self.ui.status(export.summary(written, Path(folder)))
         return written
 
     def install_export_menus(self) -> None:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from rnn_viz.experiment import presets
-from rnn_viz.ui.preset_panel import PresetPanel
+
+if TYPE_CHECKING:
+    from rnn_viz.ui.preset_panel import PresetPanel
 
 __all__ = ["GuidedDock"]
 
@@ -22,11 +25,21 @@ class GuidedDock:
 
     def __init__(self, window):
         self.window = window
-        self.panel = PresetPanel()
+        self._panel: PresetPanel | None = None
         self.dock = QDockWidget("Guided experiment", window)
         self.dock.setObjectName("PresetDock")
-        self.dock.setWidget(self.panel)
         self.preset_path: Path | None = None
+
+    @property
+    def panel(self) -> PresetPanel:
+        # Made when first needed (the first experiment opened): its plot imports pyqtgraph, which
+        # the window's frame is shown without (rnn_viz.ui.first_frame).
+        if self._panel is None:
+            from rnn_viz.ui.preset_panel import PresetPanel
+
+            self._panel = PresetPanel()
+            self.dock.setWidget(self._panel)
+        return self._panel
 
     def arrange(self, settings_dock: QDockWidget) -> None:
         self.window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)

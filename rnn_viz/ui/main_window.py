@@ -10,24 +10,26 @@ import dataclasses
 import math
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.live import LIVE_KEYS
 from rnn_viz.experiment.schema import without_unused
-from rnn_viz.ui import files
+from rnn_viz.ui import files, layouts
 from rnn_viz.ui.actions import build_actions, build_menus
 from rnn_viz.ui.controller import Controller, Status
 from rnn_viz.ui.controls import SettingsPanel
 from rnn_viz.ui.document import Document
-from rnn_viz.ui.dialogs import Prompts, divergence_advice, show_message
+from rnn_viz.ui.dialogs import Prompts, show_divergence, show_message
 from rnn_viz.ui.settings import AppSettings
 from rnn_viz.ui.toolbar import TrainingToolbar
+from rnn_viz.ui.view_titles import WINDOW_VIEW_TITLES
 
 __all__ = ["MainWindow"]
 
 APP_TITLE = "rnn-viz"
+DEFAULT_SIZE = QSize(1500, 950)  # the least a first launch's window takes on a large screen
 
 
 def _default_views():
@@ -39,10 +41,14 @@ def _default_views():
 class MainWindow(QMainWindow):
     """``path``: an experiment file to open (None: the default experiment). ``settings``: where to
     remember geometry and recent files (tests pass a temporary one). ``views``: (name, class, title)
-    triples (default: rnn_viz.ui.views.ALL_VIEWS)."""
+    triples (default: rnn_viz.ui.views.WINDOW_VIEWS). ``defer_views``: build the frame (menus,
+    settings, empty docks) only; the views and the first model follow in ``build_views``, which
+    the app calls once the frame is on screen (rnn_viz.ui.first_frame)."""
+
+    viewsBuilt = Signal()
 
     def __init__(self, path: Path | None = None, *, settings: AppSettings | None = None, views=None,
-                 config: cfgmod.ExperimentConfig | None = None):
+                 config: cfgmod.ExperimentConfig | None = None, defer_views: bool = False):
         super().__init__()
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
@@ -51,19 +57,15 @@ class MainWindow(QMainWindow):
         prompts = Prompts(self, self.app_settings)
         self._equations = None
 
-        self.views: list[tuple[str, QWidget, str]] = []
+        self.views: list[tuple[str, QWidget, str]] = []  # filled by build_views
         self.view_docks: dict[str, QDockWidget] = {}
-        for name, cls, title in (views or _default_views()):
-            view = cls()
-            if hasattr(view, "use_settings"):  # a view that remembers choices (colour scales, panels)
-                view.use_settings(self.app_settings)
+        self._view_specs = views
+        for name, title in ([(n, t) for n, _, t in views] if views is not None else WINDOW_VIEW_TITLES):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}Dock")
-            dock.setWidget(view)
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-            self.views.append((name, view, title))
             self.view_docks[name] = dock
 
         self.panel = SettingsPanel(self)
@@ -82,26 +84,60 @@ class MainWindow(QMainWindow):
         self.menus["view"].insertAction(self.menus["view"].actions()[1], self.guided.dock.toggleViewAction())
         self.acts.compare.setCheckable(True)
         self._build_status_bar()
+        self._focused_view: str | None = None
         self._arrange_docks()
-        self._default_layout = None  # taken at the first show, when the docks have their sizes
+        self._first_show_done = False
         self._restored_state = False
 
         base_dir = Path(path).resolve().parent if path else Path.cwd()
         start_config = config or cfgmod.default_config()
-        self.controller = Controller(start_config, base_dir, [v for _, v, _ in self.views], self)
+        self.controller = Controller(start_config, base_dir, [], self)
         self.document = Document(start_config, self)
         self.files = files.FileActions(self.document, self.controller, files.FileUI(
             prompts=prompts, parent=self, status=lambda text: self.statusBar().showMessage(text, 5000),
             recent=self.app_settings, menus=self.menus, views=self.views))
         self._connect()
-        self.files.install_export_menus()
+        from rnn_viz.ui.help import install_help
+        from rnn_viz.ui.shortcuts import install_shortcut_filter
+
+        install_help(self)
+        self.shortcut_filter = install_shortcut_filter(self, self.acts)
+        from rnn_viz.ui.compare_readout import CompareReadout
+
+        self.compare_readout = CompareReadout(self)
         self.files.refresh_recent_menu()
         self.files.fill_presets_menu()
+        self.dynamics = None
+        self._restore_window()
+        self._initial = (path, start_config, config is None)  # no config given: a plain launch
+        self.views_ready = False  # True once build_views has built the views and the first model
+        if not defer_views:
+            self.build_views()
+
+    def build_views(self) -> None:
+        """Make the views, put them in their docks, wire them, and build and draw the first model
+        (once; MainWindow(defer_views=True) leaves this for after the frame is painted)."""
+        if self._initial is None:
+            return
+        for name, cls, title in (self._view_specs if self._view_specs is not None else _default_views()):
+            view = cls()
+            if hasattr(view, "use_settings"):  # a view that remembers choices (colour scales, panels)
+                view.use_settings(self.app_settings)
+            self.view_docks[name].setWidget(view)
+            self.views.append((name, view, title))
+            view.timeStepSelected.connect(self.controller.set_time_step)
+        self.controller.set_views([v for _, v, _ in self.views])
+        self.files.install_export_menus()
         from rnn_viz.ui.dynamics_job import install_dynamics
 
         self.dynamics = install_dynamics(self)
-        self._restore_window()
-        self._open_initial(path, start_config)
+        path, start_config, remembered = self._initial
+        self._initial = None
+        self._open_initial(path, start_config, remembered=remembered)
+        self.views_ready = True
+        if self._first_show_done:  # built after the frame was shown (defer_views): fit the guided text now
+            self._fit_first_launch()
+        self.viewsBuilt.emit()
 
     # --- construction -------------------------------------------------------------------------------
 
@@ -120,54 +156,41 @@ class MainWindow(QMainWindow):
             w.setMinimumWidth(80)
             bar.addPermanentWidget(w)
 
-    # Two rows: the wide-and-short views on top, the ones that need height (stacked plots, the
-    # square flow matrix with its Jacobian chain) below; (row share of the height, [(view, width share)]).
-    LAYOUT = ((34, (("graph", 65), ("predictions", 35))),
-              (66, (("heatmaps", 25), ("gradients", 25), ("flow", 27), ("curves", 23))))
-
-    TABBED = {"dynamics": "flow"}  # a view shown as a tab behind another (computed on request)
-
-    def _layout_rows(self) -> list[list[str]]:
-        d = self.view_docks
-        rows = [[name for name, _ in row if name in d] for _, row in self.LAYOUT]
-        placed = {n for row in rows for n in row} | {n for n, behind in self.TABBED.items() if behind in d}
-        rows[-1] += [n for n in d if n not in placed]  # views this layout does not know go last
-        return [r for r in rows if r]
-
     def _arrange_docks(self) -> None:
-        """Settings on the left; the views in the two rows of LAYOUT."""
-        d = self.view_docks
+        """Settings (and the guided dock) on the left; the views as the layout chosen says."""
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.settings_dock)
         self.guided.arrange(self.settings_dock)
-        rows = self._layout_rows()
-        if not rows:
-            return
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d[rows[0][0]])
-        # Rows first (vertical splits), then the columns inside each row: splitting in the other
-        # order nests a later row under one dock instead of across the window.
-        for above, row in zip(rows, rows[1:]):
-            self.splitDockWidget(d[above[0]], d[row[0]], Qt.Orientation.Vertical)
-        for row in rows:
-            for left, right in zip(row, row[1:]):
-                self.splitDockWidget(d[left], d[right], Qt.Orientation.Horizontal)
-        for name, behind in self.TABBED.items():
-            if name in d and behind in d:
-                self.tabifyDockWidget(d[behind], d[name])
-                d[behind].raise_()
+        self.layouts = layouts.DockLayouts(self, self.view_docks, self.settings_dock)
 
-    def _default_sizes(self) -> None:
-        """The settings column narrow, the rows and columns shared as in LAYOUT (once shown)."""
-        d = self.view_docks
-        self.resizeDocks([self.settings_dock], [330], Qt.Orientation.Horizontal)
-        rows = self._layout_rows()
-        shares = {name: share for _, row in self.LAYOUT for name, share in row}
-        heights = [h for h, _ in self.LAYOUT][: len(rows)]
-        self.resizeDocks([d[r[0]] for r in rows], [h * self.height() // 100 for h in heights],
-                         Qt.Orientation.Vertical)
-        views_width = max(100, self.width() - 330)
-        for row in rows:
-            self.resizeDocks([d[n] for n in row], [shares.get(n, 20) * views_width // 100 for n in row],
-                             Qt.Orientation.Horizontal)
+    def _initial_layout(self) -> str:
+        """The layout chosen last, else the default for this screen."""
+        name = self.app_settings.layout()
+        if name in layouts.LAYOUTS:
+            return name
+        screen = self.screen() or QApplication.primaryScreen()
+        return layouts.default_layout(screen.size())  # the screen's logical size, as the rule is stated
+
+    def set_layout(self, name: str) -> None:
+        """Arrange the views as layout ``name`` (View menu, Ctrl+1/2/3) and remember the choice."""
+        self.layouts.apply(name, focus=self._focused_view)
+        self.app_settings.set_layout(name)
+        self._sync_layout_actions()
+
+    def _sync_layout_actions(self) -> None:
+        action = self.acts.layouts.get(self.layouts.current)
+        if action is not None and not action.isChecked():
+            action.blockSignals(True)
+            action.setChecked(True)
+            action.blockSignals(False)
+
+    def _focus_changed(self, _old, new) -> None:
+        """Remember the view last clicked or tabbed into: the Focus layout enlarges it."""
+        while new is not None:
+            for name, dock in self.view_docks.items():
+                if new is dock:
+                    self._focused_view = name
+                    return
+            new = new.parentWidget()
 
     def _connect(self) -> None:
         c, a, tb = self.controller, self.acts, self.toolbar
@@ -185,6 +208,9 @@ class MainWindow(QMainWindow):
         a.export_all.triggered.connect(lambda: self.files.export_all_views())
         a.quit.triggered.connect(self.close)
         a.restore_layout.triggered.connect(self.restore_default_layout)
+        for name, action in a.layouts.items():
+            action.triggered.connect(lambda _checked=False, name=name: self.set_layout(name))
+        QApplication.instance().focusChanged.connect(self._focus_changed)
         a.equations.triggered.connect(self.show_equations)
         a.about.triggered.connect(self._about)
         self.panel.edited.connect(self.on_settings_edited)
@@ -193,8 +219,6 @@ class MainWindow(QMainWindow):
         tb.timeStepChanged.connect(c.set_time_step)
         tb.sampleChanged.connect(c.set_sample)
         tb.historyChanged.connect(c.set_history_index)
-        for _, view, _ in self.views:
-            view.timeStepSelected.connect(c.set_time_step)
         c.runningChanged.connect(self._on_running)
         c.statusChanged.connect(self._on_status)
         c.modelChanged.connect(self._on_model)
@@ -211,21 +235,61 @@ class MainWindow(QMainWindow):
         doc.changed.connect(self._sync_compare_action)
 
     def _restore_window(self) -> None:
+        """The geometry and dock state saved last, kept inside the screen; the first time, the screen's
+        default layout in a window that fills a small screen's available area, or most of a large one."""
+        name = self._initial_layout()
+        self.layouts.apply(name)
+        self._sync_layout_actions()
         geometry = self.app_settings.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1500, 950)
+        if geometry is None or not self.restoreGeometry(geometry):
+            area = self._available().size()
+            if name == "all":  # a large screen: most of it, for every view at once
+                self.resize(max(DEFAULT_SIZE.width(), area.width() * 92 // 100),
+                            max(DEFAULT_SIZE.height(), area.height() * 92 // 100))
+            else:
+                self.resize(area)
+        self._fit_to_screen()
         state = self.app_settings.window_state()
-        if state is not None:
+        if state is not None and self.app_settings.layout() == name:
             self._restored_state = self.restoreState(state, self.app_settings.layout_version)
 
-    def _open_initial(self, path: Path | None, config) -> None:
+    def _available(self):
+        screen = self.screen() or QApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _fit_to_screen(self) -> None:
+        """No larger than the screen's available area, frame included, and on it (a geometry saved
+        on a larger or another screen would open partly off this one)."""
+        area = self._available()
+        frame = self.frameGeometry()
+        extra_w = max(0, frame.width() - self.width())
+        extra_h = max(0, frame.height() - self.height())
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), area.x()), area.right() + 1 - frame.width())
+        y = min(max(frame.y(), area.y()), area.bottom() + 1 - frame.height())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
+    def _open_initial(self, path: Path | None, config, remembered: bool = False) -> None:
+        """``remembered``: no file and no config given (a plain launch): the first launch opens the
+        guided experiment 1, later ones the experiment open at the last close (ui.first_launch)."""
+        from rnn_viz.ui import first_launch
+
+        first_launch.remember_last(self.app_settings, self.document)
+        self.first_launch = False
+        if path is None and remembered:
+            path, self.first_launch = first_launch.initial_experiment(self.app_settings)
         if path is not None:
             if not self.files.open_experiment(Path(path), ask=False):
                 self._build_default(config)
         else:
             self._build_default(config)
+        if self.first_launch:
+            first_launch.show_first_hint(self)
 
     def _build_default(self, config) -> None:
         try:
@@ -377,8 +441,17 @@ class MainWindow(QMainWindow):
         self.toolbar.set_sample(b)
 
     def _on_diverged(self, error, config) -> None:
-        happened, advice = divergence_advice(error, config)
-        show_message(self, "Training diverged", happened, name="DivergenceDialog", details=advice)
+        runs = self.controller.session.runs if self.controller.session is not None else ()
+        trainer = runs[min(getattr(error, "run", 0), len(runs) - 1)] if runs else None
+        show_divergence(self, error, config, trainer, self.reset_with_clipping)
+
+    def reset_with_clipping(self) -> bool:
+        """The divergence advice's fresh start: Clip norm set to RESTART_CLIP_NORM, then Reset."""
+        from rnn_viz.experiment.advice import RESTART_CLIP_NORM
+
+        edited = self.document.edited
+        return self.apply_config(dataclasses.replace(
+            edited, training=dataclasses.replace(edited.training, clip_norm=RESTART_CLIP_NORM)))
 
     def show_equations(self) -> None:
         from rnn_viz.ui.equations import EquationsDialog
@@ -395,28 +468,31 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._default_layout is None:
+        if not self._first_show_done:
             # Dock sizes only take once the window has its size: after this first show.
             QTimer.singleShot(0, self._first_shown)
 
     def _first_shown(self) -> None:
-        if self._default_layout is not None:
+        if self._first_show_done:
             return
-        if self._restored_state:
-            self._default_layout = b""  # the user's layout is up; Restore rebuilds the default
-        else:
-            self._default_sizes()
-            self._default_layout = self.saveState(self.app_settings.layout_version)
+        self._first_show_done = True
+        self._fit_to_screen()  # the frame's size is known now
+        if not self._restored_state:
+            self.layouts.refit()  # the tab groups follow the window's width, known now
+            self.layouts.apply_sizes()
+        if self.views_ready:
+            self._fit_first_launch()
+
+    def _fit_first_launch(self) -> None:
+        if self.first_launch:  # the guided text readable without scrolling
+            from rnn_viz.ui.first_launch import fit_guided_dock
+
+            fit_guided_dock(self)
 
     def restore_default_layout(self) -> None:
-        for dock in [self.settings_dock, *self.view_docks.values()]:
-            dock.setFloating(False)
-            dock.show()
-        if self._default_layout:
-            self.restoreState(self._default_layout, self.app_settings.layout_version)
-        else:
-            self._arrange_docks()
-            self._default_sizes()
+        """Every view back where the current layout puts it."""
+        self.layouts.apply(self.layouts.current or self._initial_layout())
+        self.layouts.apply_sizes()
 
     # --- drag and drop, closing ----------------------------------------------------------------------
 
@@ -438,6 +514,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.app_settings.save_window(self.saveGeometry(), self.saveState(self.app_settings.layout_version))
+        self.app_settings.set_layout(self.layouts.current)  # the saved dock state is of this layout
         self.app_settings.sync()
         event.accept()
 

@@ -38,7 +38,10 @@ def _label(name: str, *, bold: bool = False, mono: bool = False, selectable: boo
     label.setWordWrap(True)
     # Plain text: the explanations are full of "<=" and "<" that rich text would eat.
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    # Preferred, not Minimum: a wrapped label's sizeHint is its height at a narrow guess of a width,
+    # which as a minimum made the panel scroll by that difference at every width; the scroll area
+    # gives the content its height for the actual width (heightForWidth) instead.
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     if bold:
         font = label.font()
         font.setBold(True)
@@ -67,6 +70,9 @@ class PresetPanel(QWidget):
         self.setObjectName("presetPanel")
         self._points: dict[float, float] = {}
 
+        self.hint = _label("presetHint")
+        self.hint.setStyleSheet("color: #0b5394; font-weight: bold;")
+        self.hint.hide()
         self.title = _label("presetTitle", bold=True)
         self.explanation = _label("presetExplanation", selectable=True)
         self.look_at_heading = _label("presetLookAtHeading")
@@ -118,7 +124,7 @@ class PresetPanel(QWidget):
         layout.setSpacing(6)
         # The plot comes right under the title: docks are short, and it is what changes as the user
         # moves the control; the explanation is read once.
-        for w in (self.title, self.decay_plot, self.decay_readout, self.explanation, self.look_at_heading,
+        for w in (self.hint, self.title, self.decay_plot, self.decay_readout, self.explanation, self.look_at_heading,
                   self.look_at, self.equation, self.compare):
             layout.addWidget(w)
         layout.addStretch(1)
@@ -138,8 +144,9 @@ class PresetPanel(QWidget):
     def set_preset(self, preset: PresetInfo | PresetConfig | None, *, decay_plot: bool | None = None) -> None:
         """Show ``preset`` (None: a hint on how to open one). ``decay_plot`` shows or hides the
         edge-of-chaos plot; by default it follows ``preset.decay_plot`` (False for a PresetConfig).
-        Clears the measured points."""
+        Clears the measured points and the hint."""
         self.clear_points()
+        self.set_hint(None)
         if preset is None:
             self.title.setText("Guided experiment")
             self.explanation.setText(_NO_PRESET)
@@ -159,6 +166,17 @@ class PresetPanel(QWidget):
         if decay_plot is None:
             decay_plot = bool(getattr(preset, "decay_plot", False))
         self._set_plot_visible(decay_plot)
+
+    def set_hint(self, text: str | None) -> None:
+        """A one-line hint above the title (what to do first); None or "" hides it."""
+        self.hint.setText(text or "")
+        self.hint.setVisible(bool(text))
+
+    def content_height(self, width: int) -> int:
+        """The height the panel needs at ``width`` to show its text without scrolling."""
+        content = self.findChild(QWidget, "presetPanelContent")
+        layout = content.layout()
+        return layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.sizeHint().height()
 
     def add_point(self, rho: float, decay: float) -> bool:
         """Plot one measurement: (log(rho), decay) where ``decay`` is the measured per-step

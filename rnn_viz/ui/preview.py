@@ -1,20 +1,27 @@
-"""File > Open sequence: a preview of the file (summary, first rows, missing values) and the choice
-of columns and windowing before anything is trained on it."""
+"""File > Open sequence: a preview of the file (summary, first rows or lines, missing values, a plot
+of the input series the model will train on) and the choice of columns and windowing before anything
+is trained on it."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
     QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
-from rnn_viz.data import DataError, SCHEMAS, inspect_file
+from rnn_viz.data import DataError, SCHEMAS, inspect_file, load_dataset
 
 __all__ = ["SequencePreviewDialog", "SEQUENCE_SUFFIXES"]
 
 SEQUENCE_SUFFIXES = (".csv", ".tsv", ".npy", ".npz", ".txt")
+TEXT_COLUMNS = 80  # the first lines of a .txt are shown at least this many characters wide
+_TEXT = "#202020"
+_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")  # Okabe-Ito
 _FILE_KEYS = {k.name: k for k in SCHEMAS["file"]}
 
 
@@ -49,11 +56,45 @@ class SequencePreviewDialog(QDialog):
         layout.addWidget(QLabel(f"<b>{self.path.name}</b> ({self.preview.kind})", self))
         layout.addWidget(self.summary)
 
+        text = self.preview.kind == "text"
         self.table = QTableWidget(self)
         self.table.setObjectName("PreviewTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setMaximumHeight(170)
         layout.addWidget(self.table)
+        # A text file's first lines as lines, in a fixed font, wide enough to read (not a table column)
+        self.lines = QPlainTextEdit(self)
+        self.lines.setObjectName("PreviewLines")
+        self.lines.setReadOnly(True)
+        self.lines.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # whole lines, no sideways scrolling
+        self.lines.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.lines.setMinimumWidth(self.lines.fontMetrics().horizontalAdvance("x" * TEXT_COLUMNS) + 24)
+        spacing = self.lines.fontMetrics().lineSpacing()
+        self.lines.setMinimumHeight(spacing * 12 + 12)
+        self.lines.setMaximumHeight(spacing * 24 + 12)
+        layout.addWidget(self.lines)
+        self.table.setVisible(not text)
+        self.lines.setVisible(text)
+
+        # What the model will see: the chosen input columns, filled and normalised, training | validation
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("PreviewPlot")
+        self.plot.setMinimumHeight(170)
+        item = self.plot.getPlotItem()
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        for side in ("left", "bottom"):
+            item.getAxis(side).setPen(pg.mkPen(_TEXT))
+            item.getAxis(side).setTextPen(pg.mkPen(_TEXT))
+        item.setLabel("bottom", "time step", color=_TEXT)
+        item.setLabel("left", "input", color=_TEXT)
+        item.addLegend(offset=(6, 6), labelTextColor=_TEXT, brush=pg.mkBrush(255, 255, 255, 220),
+                       pen=pg.mkPen("#bbbbbb"))
+        self.series_curves: list = []
+        self.split_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#777777", style=Qt.PenStyle.DashLine))
+        item.addItem(self.split_line)
+        layout.addWidget(self.plot)
+        self.plot.setVisible(not text)
 
         columns_box = QGroupBox("Columns (none ticked = every numeric column)", self)
         columns_row = QHBoxLayout(columns_box)
@@ -88,6 +129,9 @@ class SequencePreviewDialog(QDialog):
             form.addRow("Predict ahead (steps)", self.horizon)
             form.addRow("Window stride", self.stride)
             form.addRow("Missing values", self.missing)
+        else:  # a text file has none of these: hidden, not left parentless at the dialog's corner
+            for w in (self.horizon, self.stride, self.missing):
+                w.hide()
         form.addRow("Validation fraction", self.val_fraction)
         layout.addWidget(options)
 
@@ -111,7 +155,7 @@ class SequencePreviewDialog(QDialog):
         self.missing.currentTextChanged.connect(self._refresh)
         self.inputs.itemChanged.connect(self._refresh)
         self.targets.itemChanged.connect(self._refresh)
-        self.resize(640, 640)
+        self.resize(max(680, self.minimumSizeHint().width()), 760)
 
     def _column_list(self, name: str, tip: str) -> QListWidget:
         w = QListWidget(self)
@@ -174,6 +218,10 @@ class SequencePreviewDialog(QDialog):
         if preview.missing_text and preview.missing_text not in text:
             text += "\n" + preview.missing_text
         self.summary.setPlainText(text)
+        if preview.kind == "text":
+            self.lines.setPlainText("\n".join(row[0] for row in preview.rows))
+        else:
+            self._plot_series(None if preview.error else self.data_section())
         rows = preview.rows
         columns = list(preview.columns) if preview.kind != "text" else ["first lines"]
         self.table.setColumnCount(max(1, len(columns)))
@@ -188,3 +236,38 @@ class SequencePreviewDialog(QDialog):
         self.error.setText(message or "")
         self.error.setVisible(bool(message))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not message)
+
+    def _plot_series(self, section: dict | None) -> None:
+        """Plot the input series ``section`` trains on (None: nothing, the choices cannot train)."""
+        series, n_train = None, 0
+        if section is not None:
+            try:
+                ds = load_dataset(section, self.base_dir)
+                series, n_train = ds.details.get("series"), int(ds.details.get("train_size", 0))
+                names = ds.input_names
+            except DataError:
+                series = None
+        item = self.plot.getPlotItem()
+        for curve in self.series_curves:
+            item.removeItem(curve)
+        self.series_curves = []
+        if item.legend is not None:
+            item.legend.clear()
+        if series is None:
+            self.split_line.hide()
+            item.setTitle("")
+            return
+        values = np.asarray(series)[0]  # (T, I): the one series, or a file's first sequence
+        steps = np.arange(values.shape[0])
+        for k in range(values.shape[1]):
+            curve = item.plot(steps, values[:, k], pen=pg.mkPen(_COLOURS[k % len(_COLOURS)], width=1.5),
+                              name=str(names[k]) if k < len(names) else f"input {k}")
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self.series_curves.append(curve)
+        sequences = np.asarray(series).shape[0] > 1
+        self.split_line.setVisible(not sequences and 0 < n_train < values.shape[0])
+        self.split_line.setPos(n_train)
+        norm = "z-scores" if "input_mean" in ds.details else "as in the file"
+        item.setTitle(f"what the model trains on: {'sequence 0 of the file' if sequences else 'inputs'} ({norm})"
+                      + ("" if sequences or not n_train else "; dashed: training | validation"), size="9pt", color=_TEXT)

@@ -10,8 +10,9 @@ __all__ = ["AppSettings", "ORGANIZATION", "APPLICATION", "MAX_RECENT"]
 ORGANIZATION = "rnn-viz"
 APPLICATION = "rnn-viz"
 MAX_RECENT = 8
-# Bump when the dock set changes, so an old saved layout is not restored onto different docks.
-LAYOUT_VERSION = 1
+# Bump when the dock set or its arrangement changes, so an old saved layout is not restored onto
+# different docks (2: the All views / Tabs / Focus layouts).
+LAYOUT_VERSION = 2
 
 
 class AppSettings:
@@ -43,6 +44,18 @@ class AppSettings:
     @property
     def layout_version(self) -> int:
         return LAYOUT_VERSION
+
+    def layout(self) -> str | None:
+        """The dock layout chosen last (a name of rnn_viz.ui.layouts.LAYOUTS), None if never chosen
+        or saved under another layout version."""
+        if str(self._q.value("window/layout_version", "")) != str(LAYOUT_VERSION):
+            return None
+        value = self._q.value("window/layout")
+        return str(value) if value else None
+
+    def set_layout(self, name: str) -> None:
+        self._q.setValue("window/layout", name)
+        self._q.setValue("window/layout_version", LAYOUT_VERSION)
 
     def recent_files(self) -> list[Path]:
         value = self._q.value("recent/files", [])

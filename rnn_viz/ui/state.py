@@ -52,6 +52,7 @@ class ViewState:
     vocab: tuple[str, ...] | None = None
     model_id: int = 0
     more_runs: tuple[RunView, ...] = ()
+    history_note: str = ""  # run A's history is incomplete, in words (a checkpoint that carried none)
     runs: tuple[RunView, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -84,10 +84,9 @@ def render_sweep_plots(out_dir: Path, keys: Sequence[str], grid_values: Sequence
     out_dir = Path(out_dir)
     written: list[Path] = []
     for name, fig in sweep_figures(keys, grid_values, measures, rows):
-        fig.widget.show()
-        app.processEvents()
+        app.processEvents()  # not shown: the export lays the figure out at SIZE (no Qt size-hint warning)
         for fmt in ("png", "svg"):
-            written.append(export.export_view(fig, out_dir / f"{name}.{fmt}", fmt, width=SIZE[0]))
+            written.append(export.export_view(fig, out_dir / f"{name}.{fmt}", fmt, width=SIZE[0], height=SIZE[1]))
         fig.widget.close()
     return written
 

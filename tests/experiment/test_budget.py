@@ -56,8 +56,10 @@ def test_budget_sources(monkeypatch):
 def test_an_experiment_over_budget_exits_2_naming_need_budget_and_setting(tmp_path, capsys):
     code, err = run(capsys, "run", DEFAULT, "--steps", 1, "--out", tmp_path / "o", *SMALL,
                     "--set", "data.seq_len=100000", "--set", "data.batch_size=1", "--memory-budget", "1")
-    assert code == 2  # even the flow window (2048 x T) does not fit 1 GiB (at 4 GiB it runs with it)
-    assert_one_line_error(err, "needs about 149.2 GiB", "budget is 1.0 GiB (--memory-budget 1)",
+    # Even the kept flow rows (2048 x T) do not fit 1 GiB: the message quotes what the run would need
+    # with them (3.2 GiB; at 4 GiB it runs), not the 149.2 GiB of the whole (T, T) matrix.
+    assert code == 2
+    assert_one_line_error(err, "needs about 3.2 GiB", "budget is 1.0 GiB (--memory-budget 1)",
                           "the flow matrix", "lower data.seq_len")
     assert not (tmp_path / "o").exists()
 

@@ -61,8 +61,9 @@ def test_compare_honours_plots_checkpoint_every_set_force_and_quiet(tmp_path, ca
         save_checkpoint(path, arrays)
 
     fake = types.ModuleType("rnn_viz.ui.plots")
-    fake.render_run_plots = lambda out_dir, trace, metrics_path, config: plotted.append(
-        (out_dir, "flow/0" in trace, metrics_path, config.model.hidden_size, config.training.bptt))
+    fake.render_run_plots = lambda out_dir, trace, metrics_path, config, compare=None: plotted.append(
+        (out_dir, "flow/0" in trace, metrics_path, config.model.hidden_size, config.training.bptt,
+         compare and (compare[1], compare[2].training.bptt)))
     monkeypatch.setattr(cli, "save_checkpoint", recording_save)
     monkeypatch.setitem(sys.modules, "rnn_viz.ui.plots", fake)
     args = ["run", str(exp), "--steps", "5", "--out", str(out), "--compare", "--checkpoint-every", "2",
@@ -71,8 +72,9 @@ def test_compare_honours_plots_checkpoint_every_set_force_and_quiet(tmp_path, ca
     assert main(args + ["--force"]) == 0
     assert capsys.readouterr().err == ""  # --quiet
     assert sorted(saved) == [("compare", 2), ("compare", 4), ("compare", 5), ("run", 2), ("run", 4), ("run", 5)]
-    assert plotted == [(out, True, out / "metrics.csv", 6, "full"),
-                       (out / "compare", True, out / "compare" / "metrics.csv", 6, "truncated")]
+    # DIR: both runs as compare mode draws them; DIR/compare: run B alone.
+    assert plotted == [(out, True, out / "metrics.csv", 6, "full", (out / "compare" / "metrics.csv", "truncated")),
+                       (out / "compare", True, out / "compare" / "metrics.csv", 6, "truncated", None)]
     assert load_checkpoint(out / "compare" / "checkpoint.npz")["param/Whh.0"].shape == (6, 6)
 
 

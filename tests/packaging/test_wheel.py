@@ -144,6 +144,7 @@ def _check_wheel(python: Path, tmp: Path) -> dict:
     assert facts["menu"] == [[f"Preset_{n}", titles[n], True] for n in expected]
     for name in expected:
         assert titles[name] in facts["window_titles"][name], (name, facts["window_titles"][name])
+    assert facts["guide"] == {"exists": True, "missing_images": []}, facts["guide"]
     return facts
 
 

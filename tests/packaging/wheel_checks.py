@@ -60,6 +60,12 @@ def main(out: Path) -> dict:
             action.trigger()
             app.processEvents()
             facts["window_titles"][action.objectName().removeprefix("Preset_")] = window.windowTitle()
+    # Help > User guide: the guide and every image it shows come with the wheel.
+    from rnn_viz.ui.help import guide_path, guide_images
+
+    guide = guide_path()
+    facts["guide"] = {"exists": guide.is_file(),
+                      "missing_images": [rel for rel in guide_images() if not (guide.parent / rel).is_file()]}
     window.close()
     app.processEvents()
     return facts

@@ -149,13 +149,22 @@ def test_checkpoint_resumes_exactly(qtbot, window, tmp_path):
     window.prompts.save_answer = ckpt
     assert window.files.save_checkpoint()
     step(qtbot, window, 2)
-    continued = window.controller.metrics.columns()["loss"][-2:].copy()
+    uninterrupted = {k: v.copy() for k, v in window.controller.metrics.columns().items()}
 
     window.prompts.open_answer = ckpt
     assert window.files.load_checkpoint()
     assert window.controller.trainer.step_count == 2
+    # The curves go on from the checkpoint's history: updates 1-2 from the file, 3-4 trained again,
+    # every column as in the run that was never interrupted (step_seconds is wall time).
+    np.testing.assert_array_equal(window.controller.metrics.columns()["step"], [1, 2])
     step(qtbot, window, 2)
-    np.testing.assert_array_equal(window.controller.metrics.columns()["loss"], continued)
+    columns = window.controller.metrics.columns()
+    assert list(columns) == list(uninterrupted) == window.controller.trainer.metric_columns()
+    for name, values in uninterrupted.items():
+        if name != "step_seconds":
+            np.testing.assert_array_equal(columns[name], values, err_msg=name)
+    assert window.controller.history_note == ""
+    assert "run.npz" in window.windowTitle()
 
 
 def test_geometry_and_dock_layout_persist(qtbot, tmp_path):

@@ -14,7 +14,7 @@ from tests.ui.app_fixtures import make_window, small_config
 def _close_when_shown(seen: list):
     def check():
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        if not windows:
+        if not windows or not windows[0].views_ready:  # the views and model come right after the frame
             QTimer.singleShot(20, check)
             return
         window = windows[0]

@@ -1,8 +1,8 @@
 """The shared paint remedies of rnn_viz.ui.views.base: thin pens, steady axes and labels."""
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGraphicsWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QGraphicsWidget
 
 from rnn_viz.ui.views import ALL_VIEWS
 from rnn_viz.ui.views.base import (MAX_PEN_WIDTH, WrappingLabel, item_key, pen_items, style_plot, thin_pen,
@@ -92,3 +92,62 @@ def test_a_label_of_the_same_size_asks_for_no_new_layout(qtbot, monkeypatch):
     assert calls == [] and label.plain_text == "loss 0.26"
     label.setText("a much longer readout<br>on two lines")
     assert calls, "a taller label must be laid out again"
+
+
+class _PaintCounter(QObject):
+    """Counts the paint events of a view's canvas (its viewport is what Qt paints)."""
+
+    def __init__(self, view):
+        super().__init__()
+        self.painted = []
+        view.canvas.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            self.painted.append(1)
+        return False
+
+
+def _settle_paints(qtbot):
+    for _ in range(4):  # a second paint, if the first asked for one, comes on a later turn
+        QApplication.processEvents()
+        qtbot.wait(5)
+
+
+@pytest.mark.parametrize("name, cls", [(n, c) for n, c, _ in ALL_VIEWS if n != "curves"])
+def test_a_new_frame_is_painted_once_and_an_unchanged_one_not_at_all(qtbot, name, cls):
+    # curves is left out: it redraws on its own throttle (a new frame may be drawn later, not at once)
+    view = cls()
+    qtbot.addWidget(view)
+    view.resize(600, 450)
+    view.show()
+    qtbot.waitExposed(view)
+    view.render(make_state("lstm", 2, T=40, H=6, time_step=5, seed=0))
+    _settle_paints(qtbot)
+    counter = _PaintCounter(view)
+    painted = counter.painted
+    for seed in (1, 2, 3):  # other data: other ranges, colour levels and tick text
+        view.render(make_state("lstm", 2, T=40, H=6, time_step=5 + seed, seed=seed))
+        _settle_paints(qtbot)
+        assert len(painted) == 1, f"{name}: a new frame painted {len(painted)} times"
+        painted.clear()
+    view.render(view._last_state)
+    _settle_paints(qtbot)
+    assert painted == [], f"{name}: an unchanged frame painted again"
+
+
+def test_predictions_keep_the_time_axis_ticks_when_only_the_values_change(qtbot):
+    from rnn_viz.ui.views.predictions import PredictionsView
+
+    view = PredictionsView()
+    qtbot.addWidget(view)
+    view.resize(600, 300)
+    view.show()
+    view.render(make_state("rnn", 1, T=40, H=6, seed=0))
+    view.canvas.grab()
+    bottom = view.plot.getAxis("bottom")
+    assert bottom.picture is not None
+    view.render(make_state("rnn", 1, T=40, H=6, seed=1))  # same steps, other values
+    assert view.frames_applied == 2
+    assert bottom.picture is not None, "the time axis' ticks were thrown away for an unchanged label"
+    assert "time step" in bottom.labelString()

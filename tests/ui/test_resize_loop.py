@@ -54,6 +54,7 @@ def _train(qtbot, c, updates):
 @pytest.mark.parametrize("row_height", [172, 187, 196])
 def test_a_narrow_curves_dock_settles(qtbot, tmp_path, resize_events, row_height):
     window = make_window(qtbot, tmp_path, config=_reported_config(), views=None)
+    window.set_layout("all")  # the reported state: every view at once
     window.resize(1016, 784)
     c = window.controller
     assert c.compare

@@ -94,8 +94,7 @@ def test_window_computes_off_the_gui_thread_draws_and_exports(qtbot, tmp_path):
     with qtbot.waitSignal(runner.finished, timeout=60_000):
         window.dynamics_action.trigger()
         assert view.progress.isVisibleTo(view) and not view.compute_button.isEnabled()
-    # A request made while a job runs is folded into one more job (the view was also just shown), so
-    # wait until the runner is idle rather than for the first job only.
+    # A redraw may still be on its way after the first 'finished': wait until the view is idle.
     qtbot.waitUntil(lambda: not view.progress.isVisibleTo(view), timeout=60_000)
     assert runner.error is None and view.compute_button.isEnabled()
     # the numbers drawn are analyse() of the shown trace at its parameters
@@ -187,3 +186,25 @@ def test_compare_mode_computes_every_run_and_the_view_picks_one(qtbot, tmp_path)
     want = analyse(trainer_b, state.runs[1].trace)
     np.testing.assert_allclose(view.frame.exponents, want["dyn/lyapunov/0"])
     assert view.frame.title.startswith("Run B")
+
+
+def test_a_request_for_what_the_running_job_computes_is_not_queued_again(qtbot, tmp_path):
+    from rnn_viz.ui.views import WINDOW_VIEWS
+    from tests.ui.app_fixtures import step
+
+    window = make_window(qtbot, tmp_path, views=WINDOW_VIEWS)
+    runner = window.dynamics
+    qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
+    started = []
+    runner.started.connect(lambda: started.append(1))
+    with qtbot.waitSignal(runner.finished, timeout=60_000):
+        window.dynamics_action.trigger()  # shows the dock (a request on Show) and requests: one job
+        assert runner.busy and runner.request() and not runner._again
+    qtbot.wait(200)
+    assert not runner.busy and len(started) == 1
+    # A request for another state (one more update) while a job runs is computed after it.
+    with qtbot.waitSignal(runner.finished, timeout=60_000):
+        assert runner.request()
+        step(qtbot, window, 1)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
+    assert len(started) >= 3 and "update 1" in runner.view.frame.status

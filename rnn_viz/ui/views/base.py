@@ -11,12 +11,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPen
-from PySide6.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsView, QScrollArea, QVBoxLayout, QWidget
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from .frames import same
+from .settle import settle
 
 __all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
            "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label", "steady_axis",
@@ -338,6 +339,7 @@ class BaseView(QWidget):
         self._inputs = None
         self._pen_items: list = []
         self._pen_items_at = -math.inf
+        self.scroll_area: QScrollArea | None = None  # made by set_canvas_minimum
 
     # -- the interface the window codes against -------------------------------------------------
     def render(self, state: ViewState) -> None:
@@ -374,6 +376,7 @@ class BaseView(QWidget):
             with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
                 self._render(state)
             self._thin_pens()
+            settle(self.canvas.scene(), self._pen_items)
 
     def _thin_pens(self) -> None:
         # Listing the scene costs about 0.1 ms, checking the listed pens almost nothing: the list
@@ -436,6 +439,22 @@ class BaseView(QWidget):
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------------------
+    def set_canvas_minimum(self, width: int, height: int) -> None:
+        """Below ``width`` x ``height`` logical px the canvas scrolls instead of squeezing its plots
+        under a legible size (a dock too small for the view's panels)."""
+        if self.scroll_area is None:
+            layout = self.layout()
+            index = layout.indexOf(self.canvas)
+            layout.removeWidget(self.canvas)
+            self.scroll_area = QScrollArea(self)
+            self.scroll_area.setObjectName(f"{self.OBJECT_NAME}Scroll")
+            self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+            self.scroll_area.setWidgetResizable(True)
+            self.scroll_area.setWidget(self.canvas)
+            layout.insertWidget(index, self.scroll_area)
+        if (self.canvas.minimumWidth(), self.canvas.minimumHeight()) != (width, height):
+            self.canvas.setMinimumSize(width, height)
+
     def on_click(self, plot: pg.PlotItem, handler: Callable[[float, float], None]) -> None:
         """Call ``handler(x, y)`` (view coordinates of ``plot``) on a left click inside it."""
         self._click_targets.append((plot, handler))

@@ -11,6 +11,7 @@ than any other view. Everything else (config, labels, chance level, a new run) r
 """
 from __future__ import annotations
 
+import html
 import math
 import time
 from dataclasses import dataclass
@@ -106,6 +107,7 @@ class TrainingCurvesView(BaseView):
         # Compare mode: which run is solid and which dashed, once for all three plots.
         self.runs_text = text_label(size="8pt")
         self.canvas.addItem(self.runs_text, row=3, col=0)
+        self.grid = GRIDS[0]  # (rows, columns) of the three plots; follows the view's size
         for plot in (self.loss_plot, self.grad_plot, self.spectra_plot):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
@@ -152,6 +154,35 @@ class TrainingCurvesView(BaseView):
         self._throttle.timeout.connect(self._draw_now)
         self._state: ViewState | None = None
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        grid = choose_grid(self.width(), self.height())
+        if grid != self.grid:
+            self._arrange(grid)
+        self.set_canvas_minimum(*grid_minimum(grid))
+
+    def _arrange(self, grid: tuple[int, int]) -> None:
+        """The three plots stacked, side by side or two by two, each with its update axis labelled
+        unless a plot below it shares the axis."""
+        self.grid = grid
+        rows, cols = grid
+        layout = self.canvas.ci
+        plots = (self.loss_plot, self.grad_plot, self.spectra_plot)
+        for item in (*plots, self.runs_text):
+            layout.removeItem(item)
+        for i, plot in enumerate(plots):
+            row, col = divmod(i, cols)
+            layout.addItem(plot, row=row, col=col)
+            below = i + cols < len(plots)
+            if below:
+                plot.getAxis("bottom").showLabel(False)
+            else:
+                plot.setLabel("bottom", "update", color=cm.FOREGROUND)
+        if rows * cols > len(plots):  # the free cell of the grid holds the run names
+            layout.addItem(self.runs_text, row=rows - 1, col=cols - 1)
+        else:
+            layout.addItem(self.runs_text, row=rows, col=0, colspan=cols)
+
     def _ensure_runs(self, n: int) -> None:
         while len(self.run_items) < n:
             r = len(self.run_items)
@@ -186,7 +217,7 @@ class TrainingCurvesView(BaseView):
     def _render(self, state: ViewState) -> None:
         histories = (state.history, *(r.history for r in state.runs[1:]))
         configs = tuple(r.config for r in state.runs)  # each run's own clip threshold
-        key = (histories, configs, state.chance_loss, tuple(r.label for r in state.runs))
+        key = (histories, configs, state.chance_loss, tuple(r.label for r in state.runs), state.history_note)
         last = self._last
         # Histories and configs by identity (the controller hands out new objects when they change).
         same_configs = last is not None and len(configs) == len(last[1]) and all(a is b for a, b in zip(configs, last[1]))
@@ -258,13 +289,15 @@ class TrainingCurvesView(BaseView):
 
     def _update_legends(self, frame: "CurvesFrame") -> None:
         compare = len(frame.runs) > 1
-        key = (frame.layers, tuple((r.name, r.label) for r in frame.runs))
+        key = (frame.layers, tuple((r.name, r.label) for r in frame.runs), frame.note)
         if key == self._legend_key:
             return
         self._legend_key = key
         layers = frame.layers
-        set_title(self.loss_plot, "Loss", tip=LOSS_TIP,
-                  legend=legend_html([(item_key(self.loss_a), "train"), (item_key(self.val_a), "validation")]))
+        legend = legend_html([(item_key(self.loss_a), "train"), (item_key(self.val_a), "validation")])
+        if frame.note:  # a loaded checkpoint without history: say so where the curves would be
+            legend += f"<br><i>{html.escape(frame.note)}</i>"
+        set_title(self.loss_plot, "Loss", tip=LOSS_TIP, legend=legend)
         black, dashed = line_key(cm.FOREGROUND), line_key(_dashed(cm.FOREGROUND))
         spectra = [(black, "σ_max"), (dashed, "ρ")] + [(item_key(self.sigma_items[l]), f"layer {l}") for l in layers]
         set_title(self.spectra_plot, "W_hh spectrum" + (" (run A)" if compare else ""),
@@ -276,13 +309,14 @@ class TrainingCurvesView(BaseView):
             if compare else "")
 
     def _make_table(self, state: ViewState) -> tuple[list[str], np.ndarray]:
+        # The histories keep metrics.csv's column order (they hold its rows): the CSV keeps it too.
         hist = state.history or {}
-        names = sorted(hist, key=lambda k: (k != "step", k))
+        names = list(hist)
         cols = list(names)
         arrays = [np.asarray(hist[k], dtype=np.float64) for k in names]
         for run in state.runs[1:]:
             h = run.history or {}
-            more = sorted(h, key=lambda k: (k != "step", k))
+            more = list(h)
             cols += [f"{k} [{run.label}]" for k in more]
             arrays += [np.asarray(h[k], dtype=np.float64) for k in more]
         n = max((a.size for a in arrays), default=0)
@@ -300,6 +334,39 @@ class TrainingCurvesView(BaseView):
 
 
 Curve = tuple[np.ndarray, np.ndarray]  # (x, y): read-only, only the points drawn
+
+# The arrangements of the three plots, stacked first (one update axis to read down); a plot needs
+# its title and legend above it, a left axis beside it and an update axis below it.
+GRIDS = ((3, 1), (2, 2), (1, 3))
+# Logical px around each plot area: (left axis and margins, two-line title + bottom axis), and the
+# compare-mode line of run names under the plots (measured at 9 pt).
+PLOT_FRAME = (70, 125)
+RUNS_TEXT = 55
+MIN_PLOT = 150
+
+
+def grid_minimum(grid: tuple[int, int]) -> tuple[int, int]:
+    """The canvas size (logical px) below which ``grid``'s plots would be under MIN_PLOT."""
+    rows, cols = grid
+    return cols * (MIN_PLOT + PLOT_FRAME[0]), rows * (MIN_PLOT + PLOT_FRAME[1]) + _runs_row(grid)
+
+
+def _runs_row(grid: tuple[int, int]) -> int:
+    """The height of the run names' own row; none when the grid has a free cell for them."""
+    return 0 if grid[0] * grid[1] > 3 else RUNS_TEXT
+
+
+def choose_grid(width: float, height: float) -> tuple[int, int]:
+    """The first of GRIDS whose plot areas are at least MIN_PLOT both ways in a width x height view,
+    else the one whose smaller plot side is largest."""
+    def smaller_side(grid):
+        rows, cols = grid
+        return min(width / cols - PLOT_FRAME[0], (height - _runs_row(grid)) / rows - PLOT_FRAME[1])
+
+    for grid in GRIDS:
+        if smaller_side(grid) >= MIN_PLOT:
+            return grid
+    return max(GRIDS, key=smaller_side)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +399,7 @@ class CurvesFrame:
     grad_span: tuple[float, float]
     spectra_span: tuple[float, float]
     grad_note: str
+    note: str = ""  # run A's history is incomplete (ViewState.history_note)
 
 
 def _curve(xy: tuple[np.ndarray, np.ndarray]) -> Curve:
@@ -381,4 +449,4 @@ def resolve(state: ViewState) -> CurvesFrame:
         x_span=(0.0, math.ceil(last / unit) * unit),
         loss_span=ro.decade_span(*losses, [chance] if chance else [], max_decades=MAX_DECADES),
         grad_span=ro.decade_span(*grads, clips, max_decades=MAX_DECADES),
-        spectra_span=ro.nice_span(*spectra, [1.0]), grad_note=grad_note)
+        spectra_span=ro.nice_span(*spectra, [1.0]), grad_note=grad_note, note=state.history_note)

@@ -137,11 +137,12 @@ def _table(exponents, whh, gates, step_eig, sv, fp_rows) -> tuple[tuple[str, ...
 
 
 def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = "A", layer: int = 0,
-            prefix: str = "") -> DynamicsFrame:
+            prefix: str = "", error: str | None = None) -> DynamicsFrame:
     """The frame for run ``run`` ("A", "B", ...) and ``layer`` of ``state``.
 
     ``results``: per run id, what the window computed; without one, the run's own trace's ``dyn/``
-    keys are drawn (a trace from ``rnn-viz run --dynamics``).
+    keys are drawn (a trace from ``rnn-viz run --dynamics``). ``error``: why the last computation
+    failed, said in place of the "not computed yet" hint.
     """
     r = state.run(run)
     result = results.get(r.id)
@@ -151,9 +152,9 @@ def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = 
         return _empty_frame(f"{prefix}Dynamics", "no trace yet")
     L = ro.layer_count(trace)
     if "dyn/lyapunov/0" not in dyn:
-        return _empty_frame(f"{prefix}Dynamics: not computed yet",
-                            "Press Compute (Ctrl+D), or pause training, to compute the dynamics of the "
-                            "trace shown.", L)
+        hint = ("Press Compute (Ctrl+D), or pause training, to compute the dynamics of the trace shown."
+                if error is None else f"Cannot compute the dynamics: {error}")
+        return _empty_frame(f"{prefix}Dynamics: not computed yet", hint, L)
     layer = min(max(layer, 0), L - 1)
     cell = ro.cell_kind(trace)
     when = f" at update {result.update}" if result is not None else ""
@@ -218,6 +219,9 @@ def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = 
                          _table(lam, whh, gates, step_eig, sv, fp_rows))
 
 
+CANVAS_MINIMUM = (2 * (150 + 75), 2 * (150 + 150))  # logical px: four panels and their texts
+
+
 class DynamicsView(BaseView):
     """The four dynamics panels of one run and layer; ``computeRequested`` asks the window for them."""
 
@@ -227,6 +231,7 @@ class DynamicsView(BaseView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._results: dict[str, DynamicsResult] = {}
+        self._error: str | None = None
         self._layer = 0
         self._key = None
         self.frame: DynamicsFrame | None = None
@@ -286,6 +291,8 @@ class DynamicsView(BaseView):
         self.sv_plot.addItem(self.sv_item)
 
         self.pca_plot = style_plot(self.canvas.addPlot(row=1, col=1), left="PC2", bottom="PC1")
+        # Two by two panels, each at least 150 px with its title, axes and readout: a smaller dock scrolls.
+        self.set_canvas_minimum(*CANVAS_MINIMUM)
         self.cloud_item = pg.PlotCurveItem(pen=pg.mkPen("#c8c8c8", width=1), connect="finite")
         self.path_item = pg.PlotCurveItem(pen=pg.mkPen(cm.layer_color(0), width=1.5), connect="finite")
         self.stable_item = pg.ScatterPlotItem(size=11, symbol="o", pen=pg.mkPen(cm.FOREGROUND, width=1),
@@ -309,6 +316,12 @@ class DynamicsView(BaseView):
         """Results per run id (``RunView.id``); draws them at once when visible."""
         self._results = dict(results)
         self.redraw()
+
+    def set_error(self, message: str | None) -> None:
+        """Why the last computation failed (None: it did not); drawn until the next result."""
+        if message != self._error:
+            self._error = message
+            self.redraw()
 
     def results(self) -> dict[str, DynamicsResult]:
         return dict(self._results)
@@ -335,11 +348,12 @@ class DynamicsView(BaseView):
         r = state.run(run)
         result = self._results.get(r.id)
         # A computed result draws its own trace: new updates' traces change nothing until recomputed.
-        key = (id(result), id(r.trace) if result is None else None, r.id, state.sample, self._layer, prefix)
+        key = (id(result), id(r.trace) if result is None else None, r.id, state.sample, self._layer, prefix,
+               self._error)
         if key == self._key:
             return
         self._key = key
-        self.apply(resolve(state, self._results, run, self._layer, prefix))
+        self.apply(resolve(state, self._results, run, self._layer, prefix, self._error))
 
     def apply(self, frame: DynamicsFrame) -> None:
         """Draw ``frame``: setData/setText only."""

@@ -1,44 +1,55 @@
 """The gradient-flow matrix F[t, k] = ||dL_t/dh_k|| and the Jacobian chain behind one of its cells.
 
-Top: log10 F of one layer for the trace's flow sample, loss step t down, source step k across, so
-the populated part is the lower triangle. Grey = no path (k > t, cut by truncation, or no loss at t);
-under truncated BPTT the cut shows as a band, outlined where each row's window starts. Colours span
-the 8 decades below the decade above the largest entry (smaller values take the lowest colour).
+The matrix (flow_matrix.MatrixPanel, frame: flow_frame.resolve_flow): log10 F of one layer for the
+trace's flow sample, loss step t down, source step k across, so the populated part is the lower
+triangle. Grey = no path (k > t, cut by truncation, or no loss at t); under truncated BPTT the cut
+shows as a band, outlined where each row's window starts. Colours span the 8 decades below the
+decade above the largest entry. Cells stay square and as large as the view allows (flow_layout);
+a click snaps to the cell under the pointer, the bar names it (t, k and F there), the arrow keys
+move it, the wheel or a dragged box zooms (Reset zoom, or a double click, shows it all). In
+compare mode the runs' matrices stand side by side on one colour scale (only the chosen run's in
+a view too small for both).
 
-Bottom (the inspector, for the cell (t, k) last clicked; k follows the selected time step): the step
+The chain (flow_chain, for the cell last picked; k follows the selected time step): the step
 Jacobian norms ||dh_s/dh_{s-1}|| along the path, their running product from h_t back (the bound of
-``analysis.jacobian_chain``) and the actual ratio F[t, j] / F[t, t] it bounds.
+``analysis.jacobian_chain``) and the actual ratio F[t, j] / F[t, t] it bounds, on a log axis that
+covers all three, below the matrices or beside them in a wide, low view.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton
 
-from rnn_viz.engine.analysis import jacobian_chain, per_step_decay
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
-from . import readouts as ro
-from .frames import frozen, same
-from .base import (BaseView, decade_axis, item_key, legend_html, selection_line, set_title, step_axes, style_axis,
-                   style_plot, text_label)
+from .frames import same
+from .base import BaseView, style_axis, text_label
+from .flow_chain import ChainFrame, ChainPlot, resolve_chain
+from .flow_frame import DECADES, NO_PATH, FlowFrame, resolve_flow, shared_top
+from .flow_layout import SPACING, Fit, Geometry, fit_layout
+from .flow_matrix import MatrixPanel, clamp_cell, nudge_cell, snap_cell
 from .runs import RunSelector
 
-__all__ = ["FlowMatrixView", "FlowFrame", "ChainFrame", "resolve", "resolve_flow", "resolve_chain", "DECADES"]
+__all__ = ["FlowMatrixView", "FlowFrame", "ChainFrame", "resolve", "resolve_flow", "resolve_chain", "shared_top",
+           "snap_cell", "nudge_cell", "clamp_cell", "DECADES", "HINT"]
 
-DECADES = 8
-NO_PATH = 255  # image index of cells without a path, drawn grey
 NO_PATH_COLOR = (217, 217, 217, 255)
 TIP = ("F[t, k] = ||dL_t/dh_k||: how much of the loss at step t (row) reaches the hidden state at "
        "step k (column), for one sample and the layer chosen above. Grey: no path.")
-CHAIN_TIP = ("The path from h_t back to h_k of the marked cell: each step's Jacobian norm "
-             "||dh_s/dh_(s-1)|| (bars from 1: above 1 the step amplifies, below 1 it shrinks the "
-             "signal), their running product from h_t back, which bounds the actual ratio "
-             "F[t, s] / F[t, t].")
+# Addressed to someone at the screen: left out of exports (set_export_mode).
+HINT = "Click a cell to inspect it, arrow keys move it; wheel or a dragged box zooms."
+RUN_TIP = ("Compare mode: the run whose Jacobian chain and CSV table the view shows (clicking a cell "
+           "of either matrix picks its run)")
+COMPARE_SIDE = 110.0  # px a matrix needs side by side; less, and compare mode shows the chosen run only
+REFITS = 3  # measure-and-fit passes after a change (titles wrap anew, then settle)
+CLICK_SLACK = 4  # px outside the matrix a click still picks the edge cell
+PLOT_MARGIN = 10.0  # px a plot keeps around its axes and data area
+CHAIN_TITLE = 24.0  # the chain's title and legend: one line when the chain is below the matrices
+ARROWS = {Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right", Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down"}
 
 
 def _flow_lut() -> np.ndarray:
@@ -50,7 +61,8 @@ def _flow_lut() -> np.ndarray:
 
 
 class FlowMatrixView(BaseView):
-    """F[t, k] as a log-colour lower-triangular image, with the Jacobian-chain inspector below."""
+    """F[t, k] as a log-colour lower-triangular image (one per run, side by side in compare mode),
+    with the Jacobian-chain inspector of the selected cell beside or below."""
 
     OBJECT_NAME = "flowMatrixView"
     DRAWS_HEAVY = True
@@ -67,167 +79,440 @@ class FlowMatrixView(BaseView):
         self.layer_box.currentIndexChanged.connect(self._layer_changed)
         bar.addWidget(self.layer_box)
         self.run_selector = RunSelector("flowRun")
+        self.run_selector.box.setToolTip(RUN_TIP)
+        self.run_selector.box.setMaximumWidth(170)  # leave the bar room for the selected cell
         self.run_selector.changed.connect(self.redraw)
         bar.addWidget(self.run_selector)
-        bar.addStretch(1)
+        self.cell_label = QLabel("")
+        self.cell_label.setObjectName("flowCell")
+        self.cell_label.setToolTip("The selected cell (loss step t, source step k) and F there: click one, "
+                                   "or move it with the arrow keys (Shift: 10 steps)")
+        # it may be cut in a narrow dock rather than widen the view past it
+        self.cell_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.cell_label.setMinimumWidth(40)
+        bar.addWidget(self.cell_label, 1)
+        self.reset_button = QToolButton()
+        self.reset_button.setObjectName("flowResetZoom")
+        self.reset_button.setText("Reset zoom")
+        self.reset_button.setToolTip("Show the whole matrix again (or double-click it). Zoom with the wheel, "
+                                     "or drag a box over the cells to look at")
+        self.reset_button.setEnabled(False)
+        self.reset_button.clicked.connect(self.reset_zoom)
+        bar.addWidget(self.reset_button)
         self.layout().insertLayout(0, bar)
 
-        self.plot = style_plot(self.canvas.addPlot(row=0, col=0, axisItems=step_axes("left", "bottom")),
-                               left="loss step t", bottom="source step k")
-        self.plot.getViewBox().invertY(True)
-        # The image holds colour indices (uint8, NO_PATH for zeros), not log values with NaN holes:
-        # pyqtgraph's NaN handling tripled the cost of drawing a 200 x 200 matrix.
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(_flow_lut())
-        self.plot.addItem(self.image)
-        self.band = pg.PlotDataItem(pen=pg.mkPen(cm.FOREGROUND, width=1.2))
-        self.plot.addItem(self.band)
-        self.cell_mark = pg.ScatterPlotItem(symbol="s", size=12, brush=None,
-                                            pen=pg.mkPen(cm.ACCENT, width=2))
-        self.plot.addItem(self.cell_mark)
-        self.selection = selection_line(self.plot)
+        ci = self.canvas.ci
+        self.matrix_row = ci.addLayout(row=0, col=0)
+        self.matrix_row.setContentsMargins(0, 0, 0, 0)
+        for grid in (ci, self.matrix_row):  # the spacing fit_layout counts with
+            grid.setSpacing(SPACING)
+        self._lut = _flow_lut()
+        self.panels: list[MatrixPanel] = []
+        self._shown: list[int] = []  # the panels in the layout, left to right
         self.color_bar = pg.ColorBarItem(values=(-DECADES, 0), colorMap=cm.colormap(cm.MAGNITUDE),
                                          interactive=False, width=12, label="log10 F[t, k]")
         for name in ("left", "right", "top", "bottom"):
             style_axis(self.color_bar.getAxis(name))
-        self.canvas.addItem(self.color_bar, row=0, col=1)
-
-        self.chain_plot = style_plot(self.canvas.addPlot(row=1, col=0, axisItems=decade_axis(steps=("bottom",))),
-                                     left="factor / ratio", bottom="step s on the path")
-        self.chain_plot.setLogMode(y=True)
-        self.chain_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.follow_data(self.chain_plot)
-        # log10 values on a log-labelled axis (readouts.log10_or_nan). Factors are bars from 1:
-        # up = that step amplifies the signal, down = it shrinks it.
-        factor_color = pg.mkColor(cm.layer_color(0))
-        fill = pg.mkColor(factor_color)
-        fill.setAlpha(110)
-        self.factors_item = pg.PlotCurveItem(np.zeros(1), np.zeros(0), stepMode="center", fillLevel=0.0,
-                                             brush=fill, pen=pg.mkPen(factor_color, width=1))
-        self.bound_item = pg.PlotCurveItem(pen=pg.mkPen(cm.FOREGROUND, width=2), connect="finite")
-        self.actual_item = pg.PlotCurveItem(pen=pg.mkPen(cm.layer_color(1), width=2, style=Qt.PenStyle.DashLine),
-                                            connect="finite")
-        self.chain_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#999999", width=1)))
-        for item in (self.factors_item, self.bound_item, self.actual_item):
-            self.chain_plot.addItem(item)
-        bar = f"<span style='color:{factor_color.name()}'>▮</span>"
-        set_title(self.chain_plot, "Jacobian chain", tip=CHAIN_TIP, legend=legend_html(
-            [(bar, "||∂h_s/∂h_(s−1)||"), (item_key(self.bound_item), "product (bound)"),
-             (item_key(self.actual_item), "actual F[t,s]/F[t,t]")]))
-        self.canvas.ci.layout.setRowStretchFactor(0, 3)
-        self.canvas.ci.layout.setRowStretchFactor(1, 2)
+        self._add_panels(1)
+        self.chain = ChainPlot(self, ci, row=1, col=0)
         self.explanation = text_label(size="8pt")
-        self.canvas.addItem(self.explanation, row=2, col=0, colspan=2)
-        self.chain_text = text_label()
-        self.canvas.addItem(self.chain_text, row=3, col=0, colspan=2)
-        self.on_click(self.plot, self._cell_clicked)
+        self.chain_text = text_label(size="8pt")
+        ci.addItem(self.explanation, row=2, col=0)
+        ci.addItem(self.chain_text, row=3, col=0)
+        self._beside = False  # the chain plot right of the matrices (a wide, low view) or below them
+        self._one_panel = False  # compare mode in a view too small for the runs side by side
+        self._one_panel_at: tuple | None = None  # (width, height, runs) it was chosen at
+        self._fitting = False
+        self._fitted = None  # (beside, matrix width, matrix height) last set
+        self._refit_timer = QTimer(self)  # a child: it dies with the view, never fires into a deleted one
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.setInterval(0)
+        self._refit_timer.timeout.connect(self._refit)
+        self._refits = 0
+        self.canvas.scene().sigMouseClicked.connect(self._double_clicked)
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.canvas.installEventFilter(self)
 
         self._heavy: dict[str, object] = {}  # per run id: its last trace with the heavy keys
-        self._source = None           # (trace, prefix, layer) the matrix frame was resolved from
-        self.flow_frame: FlowFrame | None = None
+        self._sources: tuple | None = None   # ((trace, prefix), ...) and layer the frames were resolved from
+        self.flow_frames: tuple[FlowFrame, ...] = ()
         self.chain_frame: ChainFrame | None = None
+        self._runs: tuple[str, ...] = ("A",)  # the run each panel draws
+        self._inspected = 0           # the panel whose cell the chain shows
         self._layer = 0
         self._row: int | None = None  # t of the inspected cell; None = the last loss step
         self._col = 0                 # k of the inspected cell
-        self._T = 0
-        self._mark: tuple[float, float] | None = None
+        self._explanation = ""
+
+    # -- what tests and exporters read -----------------------------------------------------------
+    @property
+    def flow_frame(self) -> FlowFrame | None:
+        """The frame of the inspected run (run A outside compare mode)."""
+        return self.flow_frames[self._inspected] if self._inspected < len(self.flow_frames) else None
+
+    @property
+    def panel(self) -> MatrixPanel:
+        return self.panels[min(self._inspected, len(self.panels) - 1)]
+
+    plot = property(lambda self: self.panel.plot, doc="The inspected run's matrix plot.")
+    image = property(lambda self: self.panel.image)
+    band = property(lambda self: self.panel.band)
+    cell_mark = property(lambda self: self.panel.cell_mark)
+    chain_plot = property(lambda self: self.chain.plot)
+    factors_item = property(lambda self: self.chain.factors_item)
+    bound_item = property(lambda self: self.chain.bound_item)
+    actual_item = property(lambda self: self.chain.actual_item)
 
     @property
     def log_flow(self) -> np.ndarray | None:
-        """(T, T) log10 F, NaN where F = 0: what the image shows."""
-        return self.flow_frame.log_flow if self.flow_frame is not None else None
+        """(T, T) log10 F, NaN where F = 0: what the inspected run's image shows."""
+        frame = self.flow_frame
+        return frame.log_flow if frame is not None else None
 
     @property
     def inspected(self) -> dict[str, object]:
         return dict(self.chain_frame.inspected) if self.chain_frame is not None else {}
 
+    @property
+    def selected_cell(self) -> tuple[int, int] | None:
+        """(t, k) of the inspected cell, or None."""
+        return self.chain_frame.cell if self.chain_frame is not None else None
+
+    # -- building --------------------------------------------------------------------------------
+    def _add_panels(self, n: int) -> None:
+        """Grow to ``n`` matrix plots (created once: a compare run adds its own the first time)."""
+        if len(self.panels) >= n:
+            return
+        while len(self.panels) < n:
+            # a later run's plot is made in a free cell and taken out at once: _show_panels places it
+            panel = MatrixPanel(self.matrix_row, 0 if not self.panels else 100 + len(self.panels), self._lut)
+            if self.panels:
+                self.matrix_row.removeItem(panel.plot)
+                panel.plot.setVisible(False)
+            index = len(self.panels)
+            self.on_click(panel.plot, lambda x, y, i=index: self._cell_clicked(i, x, y))
+            vb = panel.plot.getViewBox()
+            vb.sigRangeChanged.connect(self._range_changed)
+            # The runs zoom together (the same cells side by side), copied only after a user's zoom:
+            # pyqtgraph's axis links widen aspect-locked ranges back and forth as the plots resize.
+            vb.sigRangeChangedManually.connect(lambda *_, i=index: self._zoom_like(i))
+            self.panels.append(panel)
+        if len(self.panels) == 1:
+            self.matrix_row.addItem(self.color_bar, row=0, col=1)
+            self._shown = [0]
+
+    def _show_panels(self, n: int) -> None:
+        """Show the first ``n`` matrices, or only the inspected run's in a view too small for n. A
+        hidden plot leaves the layout (there it would keep its minimum width)."""
+        self._add_panels(n)
+        shown = [self._inspected] if self._one_panel and n > 1 else list(range(n))
+        if shown == self._shown:
+            return
+        for item in [self.panels[i].plot for i in self._shown] + [self.color_bar]:
+            self.matrix_row.removeItem(item)
+        for i, panel in enumerate(self.panels):
+            panel.plot.setVisible(i in shown)
+        for col, i in enumerate(shown):
+            self.matrix_row.addItem(self.panels[i].plot, row=0, col=col)
+        self.matrix_row.addItem(self.color_bar, row=0, col=len(shown))
+        self._shown = shown
+
+    @property
+    def shown_panels(self) -> list[MatrixPanel]:
+        return [self.panels[i] for i in self._shown]
+
     # -- drawing -------------------------------------------------------------------------------
     def _render(self, state: ViewState) -> None:
-        run, trace, prefix = self.run_selector.select(state)
+        chosen = self.run_selector.sync(state)
         # Keep only the runs of this state (a later compare run, or a new model, is a new run).
         self._heavy = {r.id: self._heavy[r.id] for r in state.runs if r.id in self._heavy}
         for r in state.runs:
             if r.trace is not None and ("flow/0" in r.trace or "flow_window/0" in r.trace):
                 self._heavy[r.id] = r.trace
-        if trace is None:
+        if state.run(chosen).trace is None:
             return
-        # this run has not sent a flow matrix yet: show nothing rather than the other run's
-        source = self._heavy.get(state.run(run).id, trace)
+        runs = state.runs if state.compare else state.runs[:1]
+        self._runs = tuple(r.name for r in runs)
+        self._inspected = self._runs.index(state.run(chosen).name)
+        if self.flow_frames:
+            self._show_panels(len(self._runs))  # the run chosen in a view showing only one
+            self._show_explanation()
+        # a run that has not sent a flow matrix yet shows nothing rather than another run's
+        sources = tuple((self._heavy.get(r.id, r.trace or {}), RunSelector.title_prefix(state, r.name))
+                        for r in runs)
         if self.time_step_changed(state):
-            self.selection.setValue(state.time_step)
+            for panel in self.panels:
+                panel.selection.setValue(state.time_step)
             self._col = state.time_step
-        self._update(source, prefix)
+        self._update(sources)
 
-    def _update(self, source, prefix: str) -> None:
-        """Resolve the matrix when its source changed, the chain always (both cheap to compare);
+    def _update(self, sources: tuple) -> None:
+        """Resolve the matrices when a source changed, the chain always (both cheap to compare);
         apply each only when it differs from what is drawn."""
-        key = (source, prefix, self._layer)
-        if self._source is None or any(a is not b for a, b in zip(key, self._source)):
-            self._source = key
-            frame = resolve_flow(source, self._layer, prefix)
-            if self.flow_frame is None or not same(frame, self.flow_frame):
+        key = (sources, self._layer)
+        if self._sources is None or not _same_sources(key, self._sources):
+            self._sources = key
+            # one run: its own scale, the same number resolve_flow finds without a second pass
+            top = shared_top([trace for trace, _ in sources], self._layer) if len(sources) > 1 else None
+            frames = tuple(resolve_flow(trace, self._layer, prefix, top=top) for trace, prefix in sources)
+            if len(frames) != len(self.flow_frames) or not all(same(a, b) for a, b in zip(frames, self.flow_frames)):
                 self.frames_applied += 1
-                self._apply_flow(frame)
+                self._apply_flow(frames)
         self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
 
-    def _apply_flow(self, frame: FlowFrame) -> None:
-        old, self.flow_frame = self.flow_frame, frame
-        if self.layer_box.count() != frame.L:
+    def _apply_flow(self, frames: tuple[FlowFrame, ...]) -> None:
+        self._show_panels(len(frames))
+        old_frames, self.flow_frames = self.flow_frames, frames
+        first = frames[self._inspected]
+        if first.L and self.layer_box.count() != first.L:
             self.layer_box.blockSignals(True)
             self.layer_box.clear()
-            for l in range(frame.L):
+            for l in range(first.L):
                 self.layer_box.addItem(str(l), l)
-            self._layer = min(self._layer, frame.L - 1)
+            self._layer = min(self._layer, first.L - 1)
             self.layer_box.setCurrentIndex(self._layer)
             self.layer_box.blockSignals(False)
-        set_title(self.plot, frame.title, tip=TIP)
-        self.explanation.setText(frame.explanation)
-        if frame.flow is None:
-            self.image.clear()
-            self.band.setData([], [])
-            self._mark = None
-            self.cell_mark.setData([], [])
-            return
-        T = frame.T
-        if T != self._T:
-            self._T = T
-            self.plot.setXRange(-0.5, T - 0.5, padding=0.02)
-            self.plot.setYRange(-0.5, T - 0.5, padding=0.02)
-            self._row = None if self._row is None or self._row >= T else self._row
-        if tuple(self.color_bar.levels()) != frame.levels:
-            self.color_bar.setLevels(frame.levels)
-        self.image.setImage(frame.index, autoLevels=False, levels=(0, 255), rect=QRectF(-0.5, -0.5, T, T))
-        if old is None or old.flow is None or not same(frame.band, old.band):  # windows rarely change
-            self.band.setData(*frame.band, connect="pairs")
+        for i, frame in enumerate(frames):
+            old = old_frames[i] if i < len(old_frames) else None
+            self.panels[i].apply(frame, old)
+        self._explanation = first.explanation
+        self._show_explanation()
+        drawn = [f for f in frames if f.flow is not None]
+        if drawn and tuple(self.color_bar.levels()) != drawn[0].levels:
+            self.color_bar.setLevels(drawn[0].levels)
+        if first.flow is not None and self._row is not None and self._row >= first.T:
+            self._row = None
+        self._fit()
 
     def _apply_chain(self, chain: ChainFrame) -> None:
+        prefix = f"Run {self._runs[self._inspected]} · " if len(self._runs) > 1 else ""
+        self.chain.set_title(prefix)
+        for i, panel in enumerate(self.panels):
+            panel.show_mark(chain.mark if i == self._inspected else None)
+        self._show_cell(chain)
         if self.chain_frame is not None and same(chain, self.chain_frame):
             return
         self.chain_frame = chain
-        if chain.mark is not None and chain.mark != self._mark:
-            self._mark = chain.mark
-            self.cell_mark.setData([chain.mark[0]], [chain.mark[1]])
-        self.actual_item.setData(*chain.actual)
-        self.factors_item.setData(*chain.factors)
-        self.bound_item.setData(*chain.bound)
-        if chain.span is not None:
-            self.set_span(self.chain_plot, x=chain.span[0], y=chain.span[1])
+        self.chain.apply(chain, self)
         self.chain_text.setText(chain.text)
+
+    def _show_cell(self, chain: ChainFrame) -> None:
+        """The bar's readout of the selected cell: its (t, k) and F there, from the trace."""
+        cell, frame = chain.cell, self.flow_frame
+        if cell is None or frame is None or frame.flow is None:
+            text = ""
+        else:
+            t, k = cell
+            row = t if frame.rows is None else int(np.searchsorted(frame.rows, t))
+            text = f"t = {t}, k = {k}: F = {float(frame.flow[row, k]):.3g}"
+        if self.cell_label.text() != text:
+            self.cell_label.setText(text)
+
+    def _show_explanation(self) -> None:
+        text = self._explanation
+        if text and self._one_panel and len(self._runs) > 1:
+            text += f" Too small for the runs side by side: run {self._runs[self._inspected]} only."
+        if text and not self.export_mode:
+            text += " " + HINT
+        self.explanation.setText(text)
+
+    def apply_export_mode(self, on: bool) -> None:
+        self._show_explanation()
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)
-        if self._source is not None and (f"flow/{self._layer}" in self._source[0]
-                                         or f"flow_window/{self._layer}" in self._source[0]):
-            self._update(self._source[0], self._source[1])
+        if self._sources is not None:
+            self._update(self._sources[0])
 
     # -- the inspector ---------------------------------------------------------------------------
-    def _cell_clicked(self, x: float, y: float) -> None:
-        t, k = int(round(y)), int(round(x))
-        if self.flow_frame is None or self.flow_frame.flow is None or not (0 <= k <= t < self._T):
+    def _cell_clicked(self, panel: int, x: float, y: float) -> None:
+        if panel >= len(self.flow_frames):
             return
+        px, py = self.panels[panel].plot.getViewBox().viewPixelSize()
+        cell = snap_cell(self.flow_frames[panel], x, y, slack=CLICK_SLACK * max(px, py))
+        if cell is None:
+            return
+        self.canvas.setFocus(Qt.FocusReason.MouseFocusReason)
+        if panel != self._inspected:
+            self._inspected = panel
+            self._choose_run(self._runs[panel])
+        self.select_cell(*cell)
+
+    def _choose_run(self, run: str) -> None:
+        box = self.run_selector.box
+        index = box.findData(run)
+        if index >= 0 and index != box.currentIndex():
+            box.blockSignals(True)  # the inspector is redrawn right here
+            box.setCurrentIndex(index)
+            box.blockSignals(False)
+
+    def select_cell(self, t: int, k: int) -> None:
+        """Inspect cell (t, k) of the inspected run and select its step k everywhere."""
         self._row, self._col = t, k
         self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
         self.timeStepSelected.emit(k)
+
+    def eventFilter(self, watched, event) -> bool:
+        if (watched is self.canvas and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
+                and event.key() in ARROWS):
+            frame, cell = self.flow_frame, self.selected_cell
+            if frame is None or frame.flow is None or cell is None:
+                return False
+            step = 10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1
+            self.select_cell(*nudge_cell(frame, cell, ARROWS[event.key()], step))
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- zoom and the square cells ---------------------------------------------------------------
+    def reset_zoom(self) -> None:
+        for panel in self.panels:
+            panel.reset_zoom()
+
+    def _zoom_like(self, source: int) -> None:
+        x, y = self.panels[source].plot.viewRange()
+        for i, panel in enumerate(self.panels):
+            if i != source:
+                panel.plot.getViewBox().setRange(xRange=x, yRange=y, padding=0)
+
+    def _range_changed(self, *_) -> None:
+        zoomed = any(p.zoomed() for p in self.shown_panels)
+        if self.reset_button.isEnabled() != zoomed:
+            self.reset_button.setEnabled(zoomed)
+
+    def _double_clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and event.double():
+            pos = event.scenePos()
+            if any(p.plot.getViewBox().sceneBoundingRect().contains(pos) for p in self.panels):
+                self.reset_zoom()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _refit_later(self) -> None:
+        # Titles and axes settle when the layout activates, after the sizes were set: measure again
+        # then, a few turns of the event loop at most (nothing is set when the fit did not change).
+        self._refits = REFITS
+        if not self._refit_timer.isActive():
+            self._refit_timer.start()
+
+    def hideEvent(self, event) -> None:
+        self._refit_timer.stop()  # a closed view must not lay itself out while Qt tears it down
+        super().hideEvent(event)
+
+    def _refit(self) -> None:
+        if not self.isVisible():
+            return
+        self._refits -= 1
+        # A PlotTitle re-wraps when its width changes but keeps the height of its old wrapping
+        # (its row is fixed when the text is set): let it take the height it now needs.
+        for plot in [p.plot for p in self.shown_panels] + [self.chain.plot]:
+            plot.titleLabel.updateMin()
+        if self._fit() and self._refits > 0:
+            self._refit_timer.start()
+
+    def _fit(self) -> bool:
+        """Give the matrices square cells as large as the view allows: chain below them in a tall
+        view, beside them in a wide one, whichever makes the matrices larger (flow_layout).
+        Returns whether anything was changed (then the layout is measured again soon)."""
+        if self._fitting or not self.panels:
+            return False
+        self._fitting = True
+        try:
+            fit = self._fit_for(len(self._runs))
+            if len(self._runs) > 1:  # side by side while each matrix stays usable, else the chosen run
+                both, one = fit, self._fit_for(1)
+                # back to both only for a new size or run count (no flapping between the two)
+                view = self.canvas.viewport().size()
+                size = (view.width(), view.height(), len(self._runs))
+                if not self._one_panel or size != self._one_panel_at:
+                    self._one_panel = both.side < COMPARE_SIDE
+                    self._one_panel_at = size
+                fit = one if self._one_panel else both
+                self._show_panels(len(self._runs))
+                self._show_explanation()
+            key = (fit.beside, round(fit.matrix_width), round(fit.matrix_height), len(self.shown_panels))
+            if key == self._fitted:
+                return False
+            self._fitted = key
+            if not self._refit_timer.isActive() and self._refits <= 0:
+                self._refit_later()
+            if fit.beside != self._beside:
+                self._arrange(fit.beside)
+            grid = self.canvas.ci.layout
+            # the matrices' own box: square data areas, centred in what their row or column leaves
+            self.matrix_row.setMaximumSize(fit.matrix_width, fit.matrix_height)
+            grid.setAlignment(self.matrix_row, Qt.AlignmentFlag.AlignCenter)
+            if fit.beside:
+                grid.setRowMinimumHeight(0, 0)
+                grid.setRowMaximumHeight(0, 1e6)
+                grid.setColumnFixedWidth(0, fit.matrix_width)
+            else:
+                grid.setColumnMinimumWidth(0, 0)
+                grid.setColumnMaximumWidth(0, 1e6)
+                grid.setRowFixedHeight(0, fit.matrix_height)
+            return True
+        finally:
+            self._fitting = False
+
+    def _geometry(self, side: float | None = None, runs: int | None = None) -> Geometry:
+        """The sizes fit_layout needs, for ``runs`` matrices (default: those shown) of data width
+        ``side`` (default: their current one). Widths around a plot's data area are measured where
+        the layout placed it; heights too, except the title's, which wraps with the plot's width and
+        is laid out here at ``side`` (measured in a squeezed box it only grows, and the fit shrinks
+        to nothing). The chain's height overhead beside the matrices (its legend on more lines) is
+        not the one it would have below them: it is estimated from its axis and one title line."""
+        shown = self.shown_panels or self.panels[:1]
+        panel, chain = shown[0].plot, self.chain.plot
+        vb, chain_vb = panel.getViewBox(), chain.getViewBox()
+        view = self.canvas.viewport().size()
+        placed = vb.width() > 1 and vb.height() > 1
+        runs = runs or len(shown)
+        title = panel.titleLabel
+        shown_title = title.height() if title.isVisible() else 0.0
+        wanted_title = _text_height(title, side if side is not None else vb.width()) if title.isVisible() else 0.0
+        if placed:
+            matrix_w = panel.width() - vb.width()
+            matrix_h = panel.height() - vb.height() - shown_title + wanted_title
+        else:
+            matrix_w = panel.getAxis("left").width() + PLOT_MARGIN
+            matrix_h = panel.getAxis("bottom").height() + wanted_title + PLOT_MARGIN
+        chain_placed = chain_vb.width() > 1 and chain_vb.height() > 1
+        chain_w = chain.width() - chain_vb.width() if chain_placed else chain.getAxis("left").width() + PLOT_MARGIN
+        chain_h = (chain.height() - chain_vb.height() if chain_placed and not self._beside else
+                   chain.getAxis("bottom").height() + CHAIN_TITLE + PLOT_MARGIN)
+        left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
+        return Geometry(width=float(view.width()) - left - right, height=float(view.height()) - top - bottom,
+                        runs=runs, matrix_w_over=matrix_w, matrix_h_over=matrix_h,
+                        bar_width=float(self.color_bar.width()), chain_w_over=chain_w, chain_h_over=chain_h,
+                        text_height=float(self.explanation.height() + self.chain_text.height()),
+                        beside=self._beside)
+
+    def _fit_for(self, runs: int) -> Fit:
+        """fit_layout for ``runs`` matrices, their titles laid out at the width it gives them."""
+        fit = fit_layout(self._geometry(runs=runs))
+        return fit_layout(self._geometry(side=fit.side, runs=runs))
+
+    def _arrange(self, beside: bool) -> None:
+        ci = self.canvas.ci
+        for item in (self.chain.plot, self.explanation, self.chain_text):
+            ci.removeItem(item)
+        grid = ci.layout
+        for r in range(4):
+            grid.setRowMinimumHeight(r, 0)
+            grid.setRowMaximumHeight(r, 1e6)
+        for c in range(2):
+            grid.setColumnMinimumWidth(c, 0)
+            grid.setColumnMaximumWidth(c, 1e6)
+        if beside:
+            ci.addItem(self.chain.plot, row=0, col=1)
+            ci.addItem(self.explanation, row=1, col=0, colspan=2)
+            ci.addItem(self.chain_text, row=2, col=0, colspan=2)
+        else:
+            ci.addItem(self.chain.plot, row=1, col=0)
+            ci.addItem(self.explanation, row=2, col=0)
+            ci.addItem(self.chain_text, row=3, col=0)
+        self._beside = beside
 
     def _csv_table(self) -> tuple[list[str], np.ndarray]:
         frame = self.flow_frame
@@ -238,129 +523,16 @@ class FlowMatrixView(BaseView):
         return ["t"] + [f"F[t,{k}]" for k in range(T)], np.column_stack([t, frame.flow])
 
 
-EMPTY = (frozen([]), frozen([]))
-NO_BARS = (frozen([0.0]), frozen([]))  # a step-mode curve: one more edge than values
+def _text_height(label, width: float) -> float:
+    """The height a wrapped label (PlotTitle) takes at ``width``: its text laid out there."""
+    doc = label.item.document().clone()
+    doc.setTextWidth(max(width, 1.0))
+    return max(doc.size().height(), 20.0)
 
 
-@dataclass(frozen=True, slots=True)
-class FlowFrame:
-    """The matrix of one layer of one run's heavy trace. ``flow``/``log_flow``: (T, T) F and log10 F
-    (NaN where F = 0), None when the run sent no flow matrix yet; ``index``: (T, T) uint8 colour
-    indices (NO_PATH: grey); ``band``: (x, y) pairs outlining truncation windows; ``jac``: (T,)
-    step-Jacobian norms or None; ``default_row``: the last loss step, the row inspected first.
-    ``rows``: (R,) the loss steps kept when the trace holds only those (flow_rows; then flow, log_flow
-    and index are (R, T), drawn stretched over the T rows: the kept rows are evenly spread), else None."""
-
-    title: str
-    explanation: str
-    L: int
-    T: int
-    sample: int
-    flow: np.ndarray | None = None
-    log_flow: np.ndarray | None = None
-    index: np.ndarray | None = None
-    levels: tuple[float, float] = (-DECADES, 0.0)
-    band: tuple[np.ndarray, np.ndarray] = EMPTY
-    jac: np.ndarray | None = None
-    window_start: np.ndarray | None = None
-    default_row: int | None = None
-    layer: int = 0
-    rows: np.ndarray | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ChainFrame:
-    """The inspector of cell (t, k): the marked cell, (x, log10 y) of the actual ratio, the
-    factors (step-mode edges and values) and their running product, the chain plot's span, its
-    text, and ``inspected`` ((name, value) pairs: t, k, ratio, factors, product)."""
-
-    mark: tuple[float, float] | None
-    actual: tuple[np.ndarray, np.ndarray]
-    factors: tuple[np.ndarray, np.ndarray]
-    bound: tuple[np.ndarray, np.ndarray]
-    span: tuple[tuple[float, float], tuple[float, float]] | None
-    text: str
-    inspected: tuple[tuple[str, object], ...] = ()
-
-
-def resolve_flow(trace, layer: int = 0, prefix: str = "") -> FlowFrame:
-    """Pure: the matrix frame of ``trace`` (a run's last trace with the heavy keys, or one without
-    them: then "not computed yet"). ``prefix``: the title's "Run B (...) · " in compare mode."""
-    L = ro.layer_count(trace)
-    kept = None
-    if f"flow/{layer}" not in trace and f"flow_window/{layer}" in trace and "flow_rows" in trace:
-        kept = frozen(trace["flow_rows"], dtype=np.int64)  # a long T: only these rows were computed
-    elif f"flow/{layer}" not in trace:
-        return FlowFrame(prefix + "Gradient flow: not computed yet", "", L, 0, 0)
-    flow = frozen(trace[f"flow/{layer}"] if kept is None else trace[f"flow_window/{layer}"])
-    jac = frozen(trace[f"jacobian_norm/{layer}"]) if f"jacobian_norm/{layer}" in trace else None
-    sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
-    T = flow.shape[1]
-    log_flow = frozen(ro.log10_or_nan(flow))
-    lo, hi = ro.log_levels(flow, DECADES)
-    with np.errstate(invalid="ignore"):
-        index = np.clip(np.rint((log_flow - lo) / (hi - lo) * (NO_PATH - 1)), 0, NO_PATH - 1)
-    index = frozen(np.where(np.isnan(log_flow), NO_PATH, index), dtype=np.uint8)
-    steps = ro.loss_steps(trace["loss_mask"], min(sample, trace["loss_mask"].shape[0] - 1))
-    ws = frozen(trace["window_start"], dtype=np.int64)
-    truncated = ro.is_truncated(ws, steps)
-    band = EMPTY
-    if truncated:
-        rows = np.nonzero(steps)[0]
-        band = (frozen(np.repeat(ws[rows] - 0.5, 2)), frozen(np.column_stack([rows - 0.5, rows + 0.5]).ravel()))
-    explanation = ("Grey: no path (k > t, cut by truncation, or no loss at t); dark outline: where each row's "
-                   "truncation window starts. Click a cell to see its Jacobian chain below." if truncated else
-                   "Grey: no path (k > t, or no loss at t). Click a cell to see its Jacobian chain below.")
-    if kept is None:
-        default = ro.last_loss_step(np.diag(flow) > 0)
-    else:
-        last = ro.last_loss_step(flow[np.arange(len(kept)), kept] > 0)
-        default = None if last is None else int(kept[last])
-        explanation += f" Only {len(kept)} of the loss steps' rows are kept at this length (flow_rows)."
-    return FlowFrame(prefix + f"F[t, k] = ||dL_t/dh_k||, sample {sample}", explanation, L, T, sample,
-                     flow, log_flow, index, (float(lo), float(hi)), band, jac, ws, default, layer, kept)
-
-
-def resolve_chain(frame: FlowFrame | None, row: int | None, k: int) -> ChainFrame:
-    """Pure: the inspector of cell (``row`` or the frame's default row, ``k``)."""
-    def empty(text: str, mark=None) -> ChainFrame:
-        return ChainFrame(mark, EMPTY, NO_BARS, EMPTY, None, text)
-
-    if frame is None or frame.flow is None:
-        return empty("" if frame is None or not frame.title.endswith("not computed yet") else
-                     "The flow matrix comes with the heavy part of a trace, which this update does not carry yet.")
-    flow, jac = frame.flow, frame.jac
-    t = row if row is not None else frame.default_row
-    if t is None:
-        return empty("no loss step in this sample: F is all zero")
-    if frame.rows is not None:  # only the kept rows: the kept step nearest t stands in as row t
-        i = int(np.argmin(np.abs(frame.rows - t)))
-        t = int(frame.rows[i])
-        flow = np.broadcast_to(flow[i], (t + 1, flow.shape[1]))
-    mark = (float(min(k, t)), float(t))
-    if not 0 <= k <= t:
-        return empty(f"step k = {k} comes after t = {t}: no path; click a cell on or left of the diagonal", mark)
-    ratio = ro.flow_ratio(flow, k, t)
-    steps = np.arange(k, t + 1, dtype=np.float64)
-    actual = flow[t, k:t + 1] / flow[t, t] if flow[t, t] > 0 else np.full(steps.size, np.nan)
-    actual_xy = (frozen(steps), frozen(ro.log10_or_nan(actual)))
-    if jac is None:
-        return ChainFrame(mark, actual_xy, NO_BARS, EMPTY, None,
-                          f"path h_{k} → h_{t}: actual F[t,k]/F[t,t] = {ratio:.3g} (no Jacobian norms in this trace)",
-                          (("t", t), ("k", k), ("ratio", ratio)))
-    factors, product = jacobian_chain(jac, k, t)
-    _, bound = ro.running_chain_bound(jac, k, t)
-    # a zero factor (no step before 0) would be -inf: draw it at the bottom of any sane range
-    bars = (frozen(np.arange(k + 0.5, t + 1.0)), frozen(np.maximum(np.log10(np.maximum(factors, 1e-300)), -300)))
-    span = ((k - 0.5, t + 0.5), ro.decade_span(factors, bound, actual, [1.0]))
-    decay = per_step_decay(flow, t)
-    decay_text = f"; row t decays ×{np.exp(decay):.3g} per step" if np.isfinite(decay) else ""
-    if frame.window_start is not None and k < frame.window_start[t]:
-        decay_text += f" (k is cut off: the truncation window of t starts at {frame.window_start[t]})"
-    text = (f"path h_{k} → h_{t} (layer {frame.layer}, sample {frame.sample}): product of {factors.size} "
-            f"Jacobian norms = {product:.3g} (upper bound); actual F[t,k]/F[t,t] = {ratio:.3g}{decay_text}")
-    return ChainFrame(mark, actual_xy, bars, (frozen(steps), frozen(ro.log10_or_nan(bound))), span, text,
-                      (("t", t), ("k", k), ("ratio", ratio), ("factors", frozen(factors)), ("product", float(product))))
+def _same_sources(a, b) -> bool:
+    (sa, la), (sb, lb) = a, b
+    return la == lb and len(sa) == len(sb) and all(x[0] is y[0] and x[1] == y[1] for x, y in zip(sa, sb))
 
 
 def resolve(state: ViewState, run: str = "A", layer: int = 0, cell: tuple[int, int] | None = None
@@ -370,6 +542,7 @@ def resolve(state: ViewState, run: str = "A", layer: int = 0, cell: tuple[int, i
     trace = state.run(run).trace
     if trace is None:
         return None
-    frame = resolve_flow(trace, layer, RunSelector.title_prefix(state, run))
+    runs = [r.trace for r in state.runs if r.trace is not None] if state.compare else [trace]
+    frame = resolve_flow(trace, layer, RunSelector.title_prefix(state, run), top=shared_top(runs, layer))
     row, k = cell if cell is not None else (None, state.time_step)
     return frame, resolve_chain(frame, row, k)

@@ -18,6 +18,7 @@ from rnn_viz.ui import colormaps as cm
 
 from . import colour_scale as cs
 from .base import selection_line, style_axis, style_plot, text_label
+from .images import FastImageItem
 from .tick_fit import block_ticks, fit_ticks
 
 __all__ = ["HeatmapGrid"]
@@ -69,7 +70,7 @@ class HeatmapGrid:
                                   bottom=("time step t" if c == 0 else "t") if layer == bottom else None)
                 plot.getViewBox().invertY(True)  # unit 0 at the top, like a matrix
                 _compact_axes(plot, column, c, layer == bottom)
-                image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+                image = FastImageItem(axisOrder="row-major", autoDownsample=True)
                 image.setLookupTable(cm.lookup_table(column.colormap))
                 plot.addItem(image)
                 if first is None:

@@ -145,7 +145,11 @@ class PredictionsView(BaseView):
             axis = pg.DateAxisItem("bottom", utcOffset=0) if frame.dates else StepAxis("bottom")
             self.plot.setAxisItems({"bottom": axis})
             style_axis(axis)
-        self.plot.setLabel("bottom", frame.x_name, color=cm.FOREGROUND)
+            self._x_name = None
+        if frame.x_name != getattr(self, "_x_name", None):
+            # Setting even the same label clears the axis' tick picture: 1.5 ms to draw again per frame.
+            self._x_name = frame.x_name
+            self.plot.setLabel("bottom", frame.x_name, color=cm.FOREGROUND)
 
     def apply(self, frame: "PredictionsFrame") -> None:
         self.frame = frame

@@ -1,0 +1,185 @@
+"""What the unrolled graph draws, as a value: ``resolve(state, run) -> GraphFrame`` (pure, no Qt).
+
+Every number comes from the run's trace for the selected sample: mean |h_t| on the nodes (their
+colour scale is chosen in one place, ``node_colours``), ||dL/dh_t|| on the edges by decade below
+the largest, the truncation windows and cuts, and the overview's bins (``graph_lod``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnn_viz.ui.state import ViewState
+
+from . import graph_lod as lod
+from . import readouts as ro
+from .frames import frozen
+from .runs import RunSelector
+
+__all__ = ["GraphFrame", "resolve", "resolve_runs", "node_colours", "node_index", "N_BINS", "NODE_LEVELS",
+           "BOUNDED_ACTIVATIONS"]
+
+N_BINS = 5  # decade bins of the edges (and the overview's edge strips)
+NODE_LEVELS = 64  # node colours: indices into a fixed table, so the scatter's symbol atlas stays small
+BOUNDED_ACTIVATIONS = ("tanh",)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphFrame:
+    """What the view draws for one run's selected sample. ``node_values``/``grad``: (L, T) mean
+    |h_t| and ||dL/dh_t||; ``node_idx``: (L, T) colour index of each node on ``node_levels``;
+    ``loss_at``: (T,) loss steps; ``edge_bins``/``edge_cut``: per edge in the view's order (per
+    layer T-1 recurrent then T input edges) its decade bin (-1: no gradient) and whether no
+    backward window crosses it; ``windows``: (starts, ends) of truncation windows (empty: full
+    BPTT); ``input_norms``: (T,) ||x_t||; ``outputs``: (T, O) predictions (hover readouts);
+    ``node_scales``: run id -> the growing node scale after this frame. The overview: ``bin_size``
+    steps a column, ``overview_bins`` columns; ``overview_nodes``/``overview_grad`` (L, nbins) the
+    mean of ``node_values`` and the max of ``grad`` over each column's steps, ``overview_node_idx``
+    their node colour index and ``overview_grad_bins`` their decade bin (on the edges' scale)."""
+
+    T: int
+    L: int
+    sample: int
+    title: str
+    tip: str
+    node_values: np.ndarray
+    grad: np.ndarray
+    node_levels: tuple[float, float]
+    node_idx: np.ndarray
+    loss_at: np.ndarray
+    window_start: np.ndarray
+    edge_bins: np.ndarray
+    edge_cut: np.ndarray
+    windows: tuple[np.ndarray, np.ndarray]
+    input_norms: np.ndarray
+    outputs: np.ndarray
+    node_scales: tuple[tuple[str, float], ...]
+    bin_size: int
+    overview_bins: int
+    overview_nodes: np.ndarray
+    overview_grad: np.ndarray
+    overview_node_idx: np.ndarray
+    overview_grad_bins: np.ndarray
+
+
+def _mode(config, window_start, loss_at) -> str:
+    training = config.get("training", {}) if config else {}
+    if not training:  # no config for this run here: its windows say whether it truncates
+        return "truncated BPTT" if ro.is_truncated(window_start, loss_at) else "full BPTT"
+    if training.get("bptt", "full") == "truncated":
+        return f"truncated BPTT k1={training.get('k1')} k2={training.get('k2')}"
+    return "full BPTT"
+
+
+def _unsaid(mode: str, label: str) -> str:
+    """`` · mode`` without what the run's label says already ("" if it says all of it); labels
+    write "k1 = 1," where the mode writes "k1=1"."""
+    said = set(re.sub(r"\s*=\s*", "=", label.lower()).replace(",", " ").split())
+    words = mode.split()
+    if all(w.lower() in said | {"bptt"} for w in words) and "bptt" in said:
+        return ""
+    kept = [w for w in words if w.lower() not in said or w.lower() in ("full", "truncated", "bptt")]
+    return " · " + " ".join(kept)
+
+
+def node_colours(values: np.ndarray, bounded: bool, scale: float | None,
+                 levels: tuple[float, float] | None = None):
+    """The node colour scale, in one place: (levels (lo, hi), the new grow-only scale or None).
+
+    values: (L, T) mean |h_t|. ``bounded``: the activation bounds |h| by 1 (tanh, LSTM, GRU): the
+    fixed 0..1 scale. Otherwise a scale that only grows, so colours stay comparable between
+    updates; ``scale`` is this run's scale so far (None: a new model, start afresh). ``levels``
+    given (compare mode: one scale for every run) overrides both."""
+    if levels is not None:
+        return (float(levels[0]), float(levels[1])), scale
+    if bounded:
+        return (0.0, 1.0), None
+    grown = max(1.0 if scale is None else scale, ro.nice_ceiling(float(np.nanmax(values, initial=0))))
+    return (0.0, grown), grown
+
+
+def node_index(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """(...) int colour index 0..NODE_LEVELS-1 of ``values`` on ``levels``; a non-finite value (a run
+    about to diverge) takes the lowest colour rather than failing."""
+    lo, hi = levels
+    scaled = np.nan_to_num(np.clip((values - lo) / (hi - lo), 0, 1), nan=0.0)
+    return np.rint(scaled * (NODE_LEVELS - 1)).astype(np.int64)
+
+
+def resolve_runs(state: ViewState, names, node_scales=None):
+    """Pure: the frames of runs ``names`` on one node-colour scale (the widest of theirs), and the
+    node scales after them. Returns (tuple of GraphFrame, {run id: scale})."""
+    scales = dict(node_scales or {})
+    frames = [resolve(state, name, scales) for name in names]
+    frames = [f for f in frames if f is not None]
+    for f in frames:
+        scales.update(f.node_scales)
+    widest = (0.0, max((f.node_levels[1] for f in frames), default=1.0))
+    if any(f.node_levels != widest for f in frames):
+        frames = [resolve(state, name, scales, levels=widest) for name in names]
+        frames = [f for f in frames if f is not None]
+    return tuple(frames), scales
+
+
+def resolve(state: ViewState, run: str = "A", node_scales=None,
+            levels: tuple[float, float] | None = None) -> GraphFrame | None:
+    """Pure: the frame of run ``run``'s selected sample (None without a trace). ``node_scales``:
+    {run id: scale} reached so far; only this run's entry counts, so a new model starts afresh.
+    ``levels``: the node colour levels to use (see ``node_colours``)."""
+    r = state.run(run)
+    trace = r.trace
+    if trace is None:
+        return None
+    L = ro.layer_count(trace)
+    T = int(trace["loss_mask"].shape[1])
+    b = min(state.sample, trace["loss_mask"].shape[0] - 1)
+    loss_at = frozen(ro.loss_steps(trace["loss_mask"], b), dtype=bool)
+    window_start = frozen(trace["window_start"], dtype=np.int64)
+    carries = ro.recurrent_edge_carries(window_start, loss_at)
+    values = np.stack([ro.mean_abs(trace[f"hidden/{l}"][b]) for l in range(L)])
+    grad = np.stack([np.asarray(trace[f"dL_dh_norm_sample/{l}"][b], dtype=np.float64) for l in range(L)])
+
+    bounded = ro.cell_kind(trace) != "rnn" or ro.run_activation(state, run) in BOUNDED_ACTIVATIONS
+    node_levels, scale = node_colours(values, bounded, (node_scales or {}).get(r.id), levels)
+    scales = {} if scale is None else {r.id: scale}
+
+    mags, cut = [], []
+    for l in range(L):
+        mags += [grad[l, 1:], grad[l]]
+        cut += [~carries[1:], np.zeros(T, bool)]
+    cut = np.concatenate(cut)
+    magnitudes = np.where(cut, 0.0, np.concatenate(mags))
+    bins = ro.decade_bins(magnitudes, N_BINS)
+    good = magnitudes[np.isfinite(magnitudes) & (magnitudes > 0)]
+    size = lod.bin_size(T)
+    overview_nodes = lod.bin_mean(values, size)
+    overview_grad = lod.bin_max(grad, size)
+    # the overview's decades count from the same largest value as the edges', so colours agree
+    overview_bins = ro.decade_bins(overview_grad, N_BINS, top=good.max() if good.size else None)
+    starts, ends = ro.truncation_windows(window_start, loss_at)
+    if not ro.is_truncated(window_start, loss_at):
+        starts, ends = starts[:0], ends[:0]
+    inputs = np.asarray(trace["inputs"][b], dtype=np.float64).reshape(T, -1)
+    outputs = np.asarray(trace["predictions"][b], dtype=np.float64).reshape(T, -1)
+    mode = _mode(r.config, window_start, loss_at)
+    if state.compare:  # side by side: short titles (the sample is in the legend line)
+        title = RunSelector.title_prefix(state, run).rstrip(" ·") + _unsaid(mode, r.label)
+    else:
+        title = f"Unrolled network · sample {b} · {mode}"
+    tip = ("Nodes: mean |h_t| over the sample's units. Edges: ||dL/dh_t|| of the node the edge "
+           "enters, by decade below the largest. Dotted: cut by truncation. Shaded: truncation windows.")
+    if size > 1:
+        tip += f"\nOverview: {size} steps a column; {lod.OVERVIEW_REDUCTIONS}."
+    return GraphFrame(
+        T=T, L=L, sample=b, title=title, tip=tip,
+        node_values=frozen(values), grad=frozen(grad), node_levels=node_levels,
+        node_idx=frozen(node_index(values, node_levels), dtype=np.int64), loss_at=loss_at,
+        window_start=window_start, edge_bins=frozen(bins, dtype=np.int64), edge_cut=frozen(cut, dtype=bool),
+        windows=(frozen(starts), frozen(ends)), input_norms=frozen(np.linalg.norm(inputs, axis=1)),
+        outputs=frozen(outputs), node_scales=tuple(scales.items()), bin_size=size,
+        overview_bins=int(overview_grad.shape[1]), overview_nodes=frozen(overview_nodes),
+        overview_grad=frozen(overview_grad),
+        overview_node_idx=frozen(node_index(overview_nodes, node_levels), dtype=np.int64),
+        overview_grad_bins=frozen(overview_bins, dtype=np.int64))
