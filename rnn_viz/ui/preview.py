@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -33,6 +32,8 @@ class SequencePreviewDialog(QDialog):
     """
 
     def __init__(self, path: Path, data: dict, base_dir: Path, parent=None):
+        import pyqtgraph as pg  # here, not at import: the window's frame is painted before pyqtgraph loads
+
         super().__init__(parent)
         self.setObjectName("SequencePreviewDialog")
         self.setWindowTitle(f"Open sequence: {Path(path).name}")
@@ -239,6 +240,8 @@ class SequencePreviewDialog(QDialog):
 
     def _plot_series(self, section: dict | None) -> None:
         """Plot the input series ``section`` trains on (None: nothing, the choices cannot train)."""
+        import pyqtgraph as pg
+
         series, n_train = None, 0
         if section is not None:
             try:
