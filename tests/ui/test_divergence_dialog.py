@@ -35,7 +35,9 @@ def test_reset_with_clipping_is_offered_and_training_then_proceeds(qtbot, tmp_pa
     qtbot.waitUntil(lambda: c.trainer.step_count >= 5, timeout=20_000)
     window.acts.train.trigger()
     wait_idle(qtbot, window)
-    assert c.record is not None and math.isfinite(c.record.loss)
+    # The records of the last updates reach the window by queued signals, after the thread stops.
+    qtbot.waitUntil(lambda: c.record is not None and c.record.step >= 5, timeout=20_000)
+    assert math.isfinite(c.record.loss)
     assert window.findChild(QMessageBox, "DivergenceDialog") is None or \
         not window.findChild(QMessageBox, "DivergenceDialog").isVisible()
 
