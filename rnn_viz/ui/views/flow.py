@@ -130,6 +130,7 @@ class FlowMatrixView(BaseView):
         self._refit_timer.setInterval(0)
         self._refit_timer.timeout.connect(self._refit)
         self._refits = 0
+        self._export_size: tuple[float, float] | None = None  # the layout's size while exported
         self.canvas.scene().sigMouseClicked.connect(self._double_clicked)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.canvas.installEventFilter(self)  # arrow keys; resizes inside the scroll area (_fit)
@@ -319,6 +320,12 @@ class FlowMatrixView(BaseView):
 
     def apply_export_mode(self, on: bool) -> None:
         self._show_explanation()
+        if not on and self._export_size is not None:
+            # back to the canvas on screen at the next turn of the event loop: an exporter may lay
+            # the view out at another size right away, and a canvas resized meanwhile would undo it
+            self._export_size = None
+            self._fitted = None
+            self._refit_later()
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)
@@ -390,6 +397,8 @@ class FlowMatrixView(BaseView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if self.export_mode:  # an exporter lays the canvas's layout out at this size (export.laid_out)
+            self._export_size = (float(event.size().width()), float(event.size().height()))
         self._fit()
 
     def _refit_later(self) -> None:
@@ -398,6 +407,10 @@ class FlowMatrixView(BaseView):
         self._refits = REFITS
         if not self._refit_timer.isActive():
             self._refit_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._refit_later()  # fitted while hidden (or for an export) at another size
 
     def hideEvent(self, event) -> None:
         self._refit_timer.stop()  # a closed view must not lay itself out while Qt tears it down
@@ -412,7 +425,7 @@ class FlowMatrixView(BaseView):
         for plot in [p.plot for p in self.shown_panels] + [self.chain.plot]:
             plot.titleLabel.updateMin()
         changed = self._fit()
-        changed = self._fill_canvas() or changed
+        changed = self._export_size is None and self._fill_canvas() or changed
         if changed and self._refits > 0:
             self._refit_timer.start()
 
@@ -437,19 +450,22 @@ class FlowMatrixView(BaseView):
         self._fitting = True
         try:
             runs = len(self._runs)
-            avail = self._available()
+            exported = self._export_size
+            avail = exported or self._available()
             if runs > 1:
                 # back to both only for a new size or run count (no flapping between the two)
-                size = (round(avail[0]), round(avail[1]), runs)
-                if not self._one_panel or size != self._one_panel_at:
+                at = (round(avail[0]), round(avail[1]), runs)
+                if not self._one_panel or at != self._one_panel_at:
                     self._one_panel = not self._fit_for(runs, avail).legible
-                    self._one_panel_at = size
+                    self._one_panel_at = at
                 self._show_panels(runs)
                 self._show_explanation()
             shown = 1 if self._one_panel and runs > 1 else runs
-            self._scroll_if_needed(shown, avail)
-            view = self.canvas.viewport().size()
-            fit = self._fit_for(shown, (float(view.width()), float(view.height())))
+            if exported is None:
+                self._scroll_if_needed(shown, avail)
+                view = self.canvas.viewport().size()
+                size = (float(view.width()), float(view.height()))
+            fit = self._fit_for(shown, exported or size)
             self._same_title_heights(fit.side)
             key = (fit.beside, round(fit.matrix_width), round(fit.matrix_height), len(self.shown_panels))
             if key == self._fitted:

@@ -65,8 +65,8 @@ class _Option:
 
 def _sides(g: Geometry) -> tuple[_Option, _Option]:
     """The matrix side, score and chain data area of each arrangement, stacked and beside. The chain
-    keeps MIN_PLOT of height (below) or MIN_CHAIN_WIDTH (beside) while the matrices still get
-    MIN_PLOT; in a smaller view the matrices and the chain share what is left equally. The score is
+    keeps MIN_PLOT (and MARGIN) of height (below) or MIN_CHAIN_WIDTH (beside) while the matrices
+    still get MIN_PLOT (and MARGIN); in a smaller view the matrices and the chain share what is left equally. The score is
     the smaller of the matrix side, or the chain's data area when that is below MIN_PLOT: the
     arrangement with the larger matrices wins unless it squeezes the chain."""
     n = max(g.runs, 1)
@@ -74,14 +74,14 @@ def _sides(g: Geometry) -> tuple[_Option, _Option]:
     across = g.width - g.bar_width - (n + 1) * SPACING
     wide = across / n - g.matrix_w_over
     left = rows - SPACING - g.chain_h_over - g.matrix_h_over  # for both data areas, one above the other
-    side = min(wide, left - MIN_PLOT if left - MIN_PLOT >= MIN_PLOT else left / 2)
+    least = MIN_PLOT + MARGIN
+    side = min(wide, left - least if left - least >= least else left / 2)
     chain = (g.width - g.chain_w_over, left - side)
     stacked = _Option(side, _score(side, min(chain)), chain)
     high = rows - g.matrix_h_over
     left = across - SPACING - g.chain_w_over - n * g.matrix_w_over  # for n + 1 data areas side by side
-    # the chain takes what the matrices leave above MIN_PLOT (and MARGIN), up to MIN_CHAIN_WIDTH
-    # (continuous in left)
-    width = min(MIN_CHAIN_WIDTH, max(left - n * (MIN_PLOT + MARGIN), left / (n + 1)))
+    # the chain takes what the matrices leave above their least, up to MIN_CHAIN_WIDTH (continuous in left)
+    width = min(MIN_CHAIN_WIDTH, max(left - n * least, left / (n + 1)))
     side = min(high, (left - width) / n)
     chain = (left - n * side, rows - g.chain_h_over)  # the chain's column takes what the matrices leave
     # a chain narrower than its legend's widest entry would break names: never beside then
