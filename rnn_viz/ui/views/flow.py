@@ -130,6 +130,7 @@ class FlowMatrixView(BaseView):
         self._refit_timer.setInterval(0)
         self._refit_timer.timeout.connect(self._refit)
         self._refits = 0
+        self._refitting = False  # inside _refit: a change there takes one of its passes, not new ones
         self._export_size: tuple[float, float] | None = None  # the layout's size while exported
         self.canvas.scene().sigMouseClicked.connect(self._double_clicked)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -424,8 +425,12 @@ class FlowMatrixView(BaseView):
         # (its row is fixed when the text is set): let it take the height it now needs.
         for plot in [p.plot for p in self.shown_panels] + [self.chain.plot]:
             plot.titleLabel.updateMin()
-        changed = self._fit()
-        changed = self._export_size is None and self._fill_canvas() or changed
+        self._refitting = True
+        try:
+            changed = self._fit()
+            changed = self._export_size is None and self._fill_canvas() or changed
+        finally:
+            self._refitting = False
         if changed and self._refits > 0:
             self._refit_timer.start()
 
@@ -471,7 +476,7 @@ class FlowMatrixView(BaseView):
             if key == self._fitted:
                 return False
             self._fitted = key
-            if not self._refit_timer.isActive() and self._refits <= 0:
+            if not self._refitting:  # a new size or state: measure again after it settles
                 self._refit_later()
             if fit.beside != self._beside:
                 self._arrange(fit.beside)
