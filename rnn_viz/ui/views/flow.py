@@ -8,7 +8,7 @@ decade above the largest entry. Cells stay square and as large as the view allow
 a click snaps to the cell under the pointer, the bar names it (t, k and F there), the arrow keys
 move it, the wheel or a dragged box zooms (Reset zoom, or a double click, shows it all). In
 compare mode the runs' matrices stand side by side on one colour scale (only the chosen run's in
-a view too small for both).
+a view where both would leave a plot under 150 px); a view too small even for that scrolls.
 
 The chain (flow_chain, for the cell last picked; k follows the selected time step): the step
 Jacobian norms ||dh_s/dh_{s-1}|| along the path, their running product from h_t back (the bound of
@@ -23,7 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStyle, QToolButton
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
@@ -507,14 +507,14 @@ class FlowMatrixView(BaseView):
     def _scroll_if_needed(self, runs: int, avail: tuple[float, float]) -> None:
         """Let the canvas scroll (BaseView.set_canvas_minimum) at the least size where ``runs``
         matrices and the chain keep MIN_PLOT px each, when the dock gives less; back to the dock's
-        size when it gives enough. Growing down costs the width of a vertical scroll bar."""
+        size when it gives enough."""
         g = self._geometry(runs=runs, size=avail)
-        left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
         w, h = minimum_canvas(g)
-        if h > g.height and self.scroll_area is not None:
-            bar = self.scroll_area.verticalScrollBar().sizeHint().width()
-            w, h = minimum_canvas(self._geometry(runs=runs, size=(avail[0] - bar, avail[1])))
-            w, h = max(w, g.width - bar), h
+        if h > g.height:  # scrolling down: the vertical scroll bar takes its width from the canvas
+            bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+            g = self._geometry(runs=runs, size=(avail[0] - bar, avail[1]))
+            w, h = minimum_canvas(g)
+        left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
         grow = (math.ceil(w + left + right) if w > g.width else 0, math.ceil(h + top + bottom) if h > g.height else 0)
         if grow != (0, 0) or self.scroll_area is not None:
             self.set_canvas_minimum(*grow)
