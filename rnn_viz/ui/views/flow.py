@@ -132,6 +132,7 @@ class FlowMatrixView(BaseView):
         self._refits = 0
         self._refitting = False  # inside _refit: a change there takes one of its passes, not new ones
         self._export_size: tuple[float, float] | None = None  # the layout's size while exported
+        self._scroll_at: tuple | None = None  # (room the dock gave, canvas minimum set for it)
         self.canvas.scene().sigMouseClicked.connect(self._double_clicked)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.canvas.installEventFilter(self)  # arrow keys; resizes inside the scroll area (_fit)
@@ -363,7 +364,10 @@ class FlowMatrixView(BaseView):
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.canvas and event.type() == QEvent.Type.Resize and self.scroll_area is not None:
-            self._refit_later()  # the canvas alone resized: its scroll area shows more or less of it
+            # the canvas alone resized (its minimum, set by _fit): one more pass, not a new sequence
+            self._refits = max(self._refits, 1)
+            if not self._refit_timer.isActive():
+                self._refit_timer.start()
         if (watched is self.canvas and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
                 and event.key() in ARROWS):
             frame, cell = self.flow_frame, self.selected_cell
@@ -516,6 +520,11 @@ class FlowMatrixView(BaseView):
             w, h = minimum_canvas(g)
         left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
         grow = (math.ceil(w + left + right) if w > g.width else 0, math.ceil(h + top + bottom) if h > g.height else 0)
+        if self._scroll_at is not None and self._scroll_at[0] == avail:
+            # the same dock: the minimum only grows (texts re-wrapped in the scrolled canvas must not
+            # take the scrolling away and bring it back on every pass)
+            grow = tuple(max(a, b) for a, b in zip(grow, self._scroll_at[1]))
+        self._scroll_at = (avail, grow)
         if grow != (0, 0) or self.scroll_area is not None:
             self.set_canvas_minimum(*grow)
 
