@@ -322,7 +322,7 @@ class FlowMatrixView(BaseView):
 
     def apply_export_mode(self, on: bool) -> None:
         self._show_explanation()
-        if not on and self._export_size is not None:
+        if not on:
             # back to the canvas on screen at the next turn of the event loop: an exporter may lay
             # the view out at another size right away, and a canvas resized meanwhile would undo it
             self._export_size = None
@@ -403,7 +403,8 @@ class FlowMatrixView(BaseView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.export_mode:  # an exporter lays the canvas's layout out at this size (export.laid_out)
-            self._export_size = (float(event.size().width()), float(event.size().height()))
+            size = event.size()  # or gives the view its own size back: the canvas on screen again
+            self._export_size = None if size == self.size() else (float(size.width()), float(size.height()))
         self._fit()
 
     def _refit_later(self) -> None:
@@ -471,7 +472,8 @@ class FlowMatrixView(BaseView):
                 self._show_explanation()
             shown = 1 if self._one_panel and runs > 1 else runs
             if exported is None:
-                self._scroll_if_needed(shown, avail)
+                if not self.export_mode:  # a canvas resized in the middle of an export would undo it
+                    self._scroll_if_needed(shown, avail)
                 view = self.canvas.viewport().size()
                 size = (float(view.width()), float(view.height()))
             fit = self._fit_for(shown, exported or size)
