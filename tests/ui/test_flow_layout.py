@@ -132,7 +132,7 @@ def test_compare_in_a_small_view_shows_the_chosen_run_and_says_so(qtbot):
     shown = [p for p in view.panels if p.plot.isVisible()]
     assert shown == [view.panels[0]] and "run A only" in view.explanation.plain_text
     vb = shown[0].plot.getViewBox()
-    assert min(vb.width(), vb.height()) >= 120 and abs(vb.width() - vb.height()) <= 0.1 * vb.width()
+    assert min(vb.width(), vb.height()) >= MIN_PLOT and abs(vb.width() - vb.height()) <= 0.1 * vb.width()
     box = view.run_selector.box
     box.setCurrentIndex(box.findData("B"))  # the run chosen above is the one drawn
     QApplication.processEvents()

@@ -279,6 +279,9 @@ class PlotTitle(WrappingLabel):
     the height it needs (pyqtgraph fixes the title row at 30 px, one line)."""
 
     MIN_WIDTH = 40.0
+    # The least height of its row (px), e.g. that of a neighbour plot's title wrapped onto more
+    # lines: plots side by side keep their data areas level.
+    min_height = 0.0
 
     def __init__(self, plot: pg.PlotItem):
         self._plot = plot
@@ -287,7 +290,7 @@ class PlotTitle(WrappingLabel):
     def updateMin(self):
         super().updateMin()
         if self.isVisible() and self.text:
-            height = max(self.itemRect().height(), 20.0)
+            height = max(self.itemRect().height(), 20.0, self.min_height)
             self.setMaximumHeight(height)
             self._plot.layout.setRowFixedHeight(0, height)
 

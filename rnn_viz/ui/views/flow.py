@@ -8,7 +8,7 @@ decade above the largest entry. Cells stay square and as large as the view allow
 a click snaps to the cell under the pointer, the bar names it (t, k and F there), the arrow keys
 move it, the wheel or a dragged box zooms (Reset zoom, or a double click, shows it all). In
 compare mode the runs' matrices stand side by side on one colour scale (only the chosen run's in
-a view too small for both).
+a view where both would leave a plot under 150 px); a view too small even for that scrolls.
 
 The chain (flow_chain, for the cell last picked; k follows the selected time step): the step
 Jacobian norms ||dh_s/dh_{s-1}|| along the path, their running product from h_t back (the bound of
@@ -17,11 +17,13 @@ covers all three, below the matrices or beside them in a wide, low view.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStyle, QToolButton
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
@@ -30,7 +32,7 @@ from .frames import same
 from .base import BaseView, style_axis, text_label
 from .flow_chain import ChainFrame, ChainPlot, resolve_chain
 from .flow_frame import DECADES, NO_PATH, FlowFrame, resolve_flow, shared_top
-from .flow_layout import SPACING, Fit, Geometry, fit_layout
+from .flow_layout import SPACING, Fit, Geometry, fit_layout, minimum_canvas
 from .flow_matrix import MatrixPanel, clamp_cell, nudge_cell, snap_cell
 from .runs import RunSelector
 
@@ -44,7 +46,6 @@ TIP = ("F[t, k] = ||dL_t/dh_k||: how much of the loss at step t (row) reaches th
 HINT = "Click a cell to inspect it, arrow keys move it; wheel or a dragged box zooms."
 RUN_TIP = ("Compare mode: the run whose Jacobian chain and CSV table the view shows (clicking a cell "
            "of either matrix picks its run)")
-COMPARE_SIDE = 110.0  # px a matrix needs side by side; less, and compare mode shows the chosen run only
 REFITS = 3  # measure-and-fit passes after a change (titles wrap anew, then settle)
 CLICK_SLACK = 4  # px outside the matrix a click still picks the edge cell
 PLOT_MARGIN = 10.0  # px a plot keeps around its axes and data area
@@ -129,9 +130,12 @@ class FlowMatrixView(BaseView):
         self._refit_timer.setInterval(0)
         self._refit_timer.timeout.connect(self._refit)
         self._refits = 0
+        self._refitting = False  # inside _refit: a change there takes one of its passes, not new ones
+        self._export_size: tuple[float, float] | None = None  # the layout's size while exported
+        self._scroll_at: tuple | None = None  # (room the dock gave, canvas minimum set for it)
         self.canvas.scene().sigMouseClicked.connect(self._double_clicked)
         self.canvas.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.canvas.installEventFilter(self)
+        self.canvas.installEventFilter(self)  # arrow keys; resizes inside the scroll area (_fit)
 
         self._heavy: dict[str, object] = {}  # per run id: its last trace with the heavy keys
         self._sources: tuple | None = None   # ((trace, prefix), ...) and layer the frames were resolved from
@@ -318,6 +322,12 @@ class FlowMatrixView(BaseView):
 
     def apply_export_mode(self, on: bool) -> None:
         self._show_explanation()
+        if not on:
+            # back to the canvas on screen at the next turn of the event loop: an exporter may lay
+            # the view out at another size right away, and a canvas resized meanwhile would undo it
+            self._export_size = None
+            self._fitted = None
+            self._refit_later()
 
     def _layer_changed(self) -> None:
         self._layer = int(self.layer_box.currentData() or 0)
@@ -353,6 +363,11 @@ class FlowMatrixView(BaseView):
         self.timeStepSelected.emit(k)
 
     def eventFilter(self, watched, event) -> bool:
+        if watched is self.canvas and event.type() == QEvent.Type.Resize and self.scroll_area is not None:
+            # the canvas alone resized (its minimum, set by _fit): one more pass, not a new sequence
+            self._refits = max(self._refits, 1)
+            if not self._refit_timer.isActive():
+                self._refit_timer.start()
         if (watched is self.canvas and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
                 and event.key() in ARROWS):
             frame, cell = self.flow_frame, self.selected_cell
@@ -387,6 +402,9 @@ class FlowMatrixView(BaseView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        if self.export_mode:  # an exporter lays the canvas's layout out at this size (export.laid_out)
+            size = event.size()  # or gives the view its own size back: the canvas on screen again
+            self._export_size = None if size == self.size() else (float(size.width()), float(size.height()))
         self._fit()
 
     def _refit_later(self) -> None:
@@ -395,6 +413,10 @@ class FlowMatrixView(BaseView):
         self._refits = REFITS
         if not self._refit_timer.isActive():
             self._refit_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._refit_later()  # fitted while hidden (or for an export) at another size
 
     def hideEvent(self, event) -> None:
         self._refit_timer.stop()  # a closed view must not lay itself out while Qt tears it down
@@ -408,34 +430,59 @@ class FlowMatrixView(BaseView):
         # (its row is fixed when the text is set): let it take the height it now needs.
         for plot in [p.plot for p in self.shown_panels] + [self.chain.plot]:
             plot.titleLabel.updateMin()
-        if self._fit() and self._refits > 0:
+        self._refitting = True
+        try:
+            changed = self._fit()
+            changed = self._export_size is None and self._fill_canvas() or changed
+        finally:
+            self._refitting = False
+        if changed and self._refits > 0:
             self._refit_timer.start()
+
+    def _fill_canvas(self) -> bool:
+        """Give the layout the canvas's size again. A layout only ever grows its widget to new
+        minimums (a fit that asked more of the column than the canvas has, briefly): it keeps that
+        size when the minimums shrink, and parts of the view stayed cut off at the canvas edge."""
+        ci, area = self.canvas.ci, self.canvas.range
+        if ci.geometry() == area:
+            return False
+        ci.setGeometry(area)
+        return True
 
     def _fit(self) -> bool:
         """Give the matrices square cells as large as the view allows: chain below them in a tall
-        view, beside them in a wide one, whichever makes the matrices larger (flow_layout).
+        view, beside them in a wide one, whichever makes the matrices larger (flow_layout); in
+        compare mode the runs side by side while that leaves every plot MIN_PLOT px, else the
+        chosen run only; and when even that is too small, a canvas that scrolls.
         Returns whether anything was changed (then the layout is measured again soon)."""
         if self._fitting or not self.panels:
             return False
         self._fitting = True
         try:
-            fit = self._fit_for(len(self._runs))
-            if len(self._runs) > 1:  # side by side while each matrix stays usable, else the chosen run
-                both, one = fit, self._fit_for(1)
+            runs = len(self._runs)
+            exported = self._export_size
+            avail = exported or self._available()
+            if runs > 1:
                 # back to both only for a new size or run count (no flapping between the two)
-                view = self.canvas.viewport().size()
-                size = (view.width(), view.height(), len(self._runs))
-                if not self._one_panel or size != self._one_panel_at:
-                    self._one_panel = both.side < COMPARE_SIDE
-                    self._one_panel_at = size
-                fit = one if self._one_panel else both
-                self._show_panels(len(self._runs))
+                at = (round(avail[0]), round(avail[1]), runs)
+                if not self._one_panel or at != self._one_panel_at:
+                    self._one_panel = not self._fit_for(runs, avail).legible
+                    self._one_panel_at = at
+                self._show_panels(runs)
                 self._show_explanation()
+            shown = 1 if self._one_panel and runs > 1 else runs
+            if exported is None:
+                if not self.export_mode:  # a canvas resized in the middle of an export would undo it
+                    self._scroll_if_needed(shown, avail)
+                view = self.canvas.viewport().size()
+                size = (float(view.width()), float(view.height()))
+            fit = self._fit_for(shown, exported or size)
+            self._same_title_heights(fit.side)
             key = (fit.beside, round(fit.matrix_width), round(fit.matrix_height), len(self.shown_panels))
             if key == self._fitted:
                 return False
             self._fitted = key
-            if not self._refit_timer.isActive() and self._refits <= 0:
+            if not self._refitting:  # a new size or state: measure again after it settles
                 self._refit_later()
             if fit.beside != self._beside:
                 self._arrange(fit.beside)
@@ -455,22 +502,68 @@ class FlowMatrixView(BaseView):
         finally:
             self._fitting = False
 
-    def _geometry(self, side: float | None = None, runs: int | None = None) -> Geometry:
+    def _available(self) -> tuple[float, float]:
+        """The room the dock gives the canvas (logical px): its scroll area's without scroll bars."""
+        if self.scroll_area is not None:
+            size = self.scroll_area.maximumViewportSize()
+        else:
+            size = self.canvas.viewport().size()
+        return float(size.width()), float(size.height())
+
+    def _scroll_if_needed(self, runs: int, avail: tuple[float, float]) -> None:
+        """Let the canvas scroll (BaseView.set_canvas_minimum) at the least size where ``runs``
+        matrices and the chain keep MIN_PLOT px each, when the dock gives less; back to the dock's
+        size when it gives enough."""
+        g = self._geometry(runs=runs, size=avail)
+        w, h = minimum_canvas(g)
+        if h > g.height:  # scrolling down: the vertical scroll bar takes its width from the canvas
+            bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+            g = self._geometry(runs=runs, size=(avail[0] - bar, avail[1]))
+            w, h = minimum_canvas(g)
+        left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
+        grow = (math.ceil(w + left + right) if w > g.width else 0, math.ceil(h + top + bottom) if h > g.height else 0)
+        if self._scroll_at is not None and self._scroll_at[0] == avail:
+            # the same dock: the minimum only grows (texts re-wrapped in the scrolled canvas must not
+            # take the scrolling away and bring it back on every pass)
+            grow = tuple(max(a, b) for a, b in zip(grow, self._scroll_at[1]))
+        self._scroll_at = (avail, grow)
+        if grow != (0, 0) or self.scroll_area is not None:
+            self.set_canvas_minimum(*grow)
+
+    def _same_title_heights(self, side: float) -> None:
+        """Side by side, the matrices' titles take the rows of the tallest (one run's label wraps,
+        the other's not): their data areas stay level and the same size."""
+        titles = [p.plot.titleLabel for p in self.shown_panels]
+        height = max((_text_height(t, side) for t in titles if t.isVisible()), default=0.0) if len(titles) > 1 else 0.0
+        for title in titles:
+            if title.min_height != height:
+                title.min_height = height
+                title.updateMin()
+
+    def _geometry(self, side: float | None = None, runs: int | None = None,
+                  size: tuple[float, float] | None = None) -> Geometry:
         """The sizes fit_layout needs, for ``runs`` matrices (default: those shown) of data width
-        ``side`` (default: their current one). Widths around a plot's data area are measured where
-        the layout placed it; heights too, except the title's, which wraps with the plot's width and
-        is laid out here at ``side`` (measured in a squeezed box it only grows, and the fit shrinks
-        to nothing). The chain's height overhead beside the matrices (its legend on more lines) is
-        not the one it would have below them: it is estimated from its axis and one title line."""
+        ``side`` (default: their current one) in an area of ``size`` (default: the canvas). Widths
+        around a plot's data area are measured where the layout placed it; heights too, except the
+        titles', which wrap with the plot's width and are laid out here at ``side`` (measured in a
+        squeezed box they only grow, and the fit shrinks to nothing); the tallest of the runs' titles
+        counts. The chain's height overhead beside the matrices (its legend on more lines) is not
+        the one it would have below them: it is estimated from its axis and one title line."""
         shown = self.shown_panels or self.panels[:1]
         panel, chain = shown[0].plot, self.chain.plot
         vb, chain_vb = panel.getViewBox(), chain.getViewBox()
-        view = self.canvas.viewport().size()
+        if size is None:
+            view = self.canvas.viewport().size()
+            size = (float(view.width()), float(view.height()))
         placed = vb.width() > 1 and vb.height() > 1
         runs = runs or len(shown)
+        # the titles of the matrices that would be shown: the chosen run's alone, or the first runs'
+        titled = [self.panel.plot] if runs == 1 and len(self._runs) > 1 else [p.plot for p in self.panels[:runs]]
         title = panel.titleLabel
         shown_title = title.height() if title.isVisible() else 0.0
-        wanted_title = _text_height(title, side if side is not None else vb.width()) if title.isVisible() else 0.0
+        width = side if side is not None else vb.width()
+        wanted_title = max((_text_height(p.titleLabel, width) for p in titled if p.titleLabel.text), default=0.0) \
+            if title.isVisible() else 0.0
         if placed:
             matrix_w = panel.width() - vb.width()
             matrix_h = panel.height() - vb.height() - shown_title + wanted_title
@@ -482,16 +575,17 @@ class FlowMatrixView(BaseView):
         chain_h = (chain.height() - chain_vb.height() if chain_placed and not self._beside else
                    chain.getAxis("bottom").height() + CHAIN_TITLE + PLOT_MARGIN)
         left, top, right, bottom = self.canvas.ci.layout.getContentsMargins()
-        return Geometry(width=float(view.width()) - left - right, height=float(view.height()) - top - bottom,
+        return Geometry(width=size[0] - left - right, height=size[1] - top - bottom,
                         runs=runs, matrix_w_over=matrix_w, matrix_h_over=matrix_h,
                         bar_width=float(self.color_bar.width()), chain_w_over=chain_w, chain_h_over=chain_h,
                         text_height=float(self.explanation.height() + self.chain_text.height()),
                         beside=self._beside)
 
-    def _fit_for(self, runs: int) -> Fit:
-        """fit_layout for ``runs`` matrices, their titles laid out at the width it gives them."""
-        fit = fit_layout(self._geometry(runs=runs))
-        return fit_layout(self._geometry(side=fit.side, runs=runs))
+    def _fit_for(self, runs: int, size: tuple[float, float]) -> Fit:
+        """fit_layout for ``runs`` matrices in an area of ``size``, their titles laid out at the
+        width it gives them."""
+        fit = fit_layout(self._geometry(runs=runs, size=size))
+        return fit_layout(self._geometry(side=fit.side, runs=runs, size=size))
 
     def _arrange(self, beside: bool) -> None:
         ci = self.canvas.ci
