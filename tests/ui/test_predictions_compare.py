@@ -145,3 +145,25 @@ def test_redraw_keeps_the_items(view):
     view.render(replace(state, time_step=4))  # only the selected step moved
     assert [view.run_outputs[r][0] for r in range(2)] == items and view.frames_applied == applied
     assert view.selection.value() == 4
+
+
+def test_rows_of_characters_fit_a_narrow_dock_without_wrapping(qtbot):
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    view = PredictionsView()
+    qtbot.addWidget(view)
+    view.resize(420, 400)
+    view.show()
+    state = shared_batch(make_state("rnn", 1, T=120, loss="cross_entropy", vocab=VOCAB, time_step=60, compare=True))
+    view.render(state)
+    font = QFont("monospace")
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setPointSizeF(10)
+    metrics = QFontMetricsF(font)
+    rows = view.text.plain_text.splitlines()[:4]  # input, target, out A, out B
+    assert [r[:5] for r in rows] == ["input", "targe", "out A", "out B"]
+    assert all(metrics.horizontalAdvance(r) <= view.text.item.textWidth() for r in rows)
+    shown = len(rows[2]) - len("out A   ")
+    assert 10 < shown < 64  # fewer steps than the 64 of a wide dock, and still a useful stretch
+    view.resize(900, 400)
+    qtbot.waitUntil(lambda: len(view.text.plain_text.splitlines()[2]) - len("out A   ") == 64)

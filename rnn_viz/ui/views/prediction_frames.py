@@ -26,6 +26,7 @@ __all__ = ["PredictionsFrame", "PredictionsPlot", "resolve", "resolve_run", "res
 MAX_OUTPUTS = 4
 TEXT_WINDOW = 64       # characters shown around the selected step
 CLASS_WINDOW = 24      # class indices shown around the selected step (wider per step)
+ROW_NAME = 8           # characters before a row's cells ("target" and two spaces)
 RIGHT, WRONG = "#009E73", "#D55E00"  # Okabe-Ito bluish green / vermillion, told apart also by lane
 RUG = {"right": -0.04, "wrong": -0.09}  # y of run A's two rug lanes under the probability curve
 RUG_RUN = 0.11  # each further run's lanes sit this much lower: one band of two lanes per run
@@ -185,19 +186,22 @@ def resolve(state: ViewState, source: str = "training") -> PredictionsPlot | Non
                            tuple(names), tuple(labels), tuple(own), state.compare, x_span, y_span, note)
 
 
-def resolve_text(frame: PredictionsFrame | PredictionsPlot, step: int) -> str:
+def resolve_text(frame: PredictionsFrame | PredictionsPlot, step: int, columns: int | None = None) -> str:
     """Pure: rows of characters (or class indices) around ``step``: run A's input and target, each
-    run's argmax output (and a run's own target when its window differs from run A's)."""
+    run's argmax output (and a run's own target when its window differs from run A's). ``columns``:
+    the characters a row may take (the width of the view), so rows never wrap; None: no limit."""
     plot = frame if isinstance(frame, PredictionsPlot) else None
     first = plot.first if plot else frame
     runs = list(zip(plot.runs, plot.names, plot.own_window)) if plot else [(first, "A", True)]
     compare = bool(plot and plot.compare)
     T = first.target.size
     vocab = first.vocab
+    digits = len(str(max(max(int(f.target.max(initial=0)), int(f.guess.max(initial=0))) for f, _, _ in runs)))
     width = TEXT_WINDOW if vocab is not None else CLASS_WINDOW
+    if columns is not None:  # a row: its name (6 characters and 2 spaces), then one cell per step
+        width = max(min(width, (columns - ROW_NAME) // (1 if vocab is not None else digits + 1)), 4)
     start = int(np.clip(step - width // 2, 0, max(T - width, 0)))
     span = range(start, min(start + width, T))
-    digits = len(str(max(max(int(f.target.max(initial=0)), int(f.guess.max(initial=0))) for f, _, _ in runs)))
 
     def cell(f: PredictionsFrame, i: int, value: int | None, row: str) -> str:
         if value is None:  # a run with fewer steps than run A

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QComboBox
 
 from rnn_viz.ui import colormaps as cm
@@ -29,6 +30,7 @@ from .prediction_series import SOURCES, sources
 
 __all__ = ["PredictionsView", "PredictionsFrame", "PredictionsPlot", "resolve", "resolve_run", "resolve_text"]
 
+TEXT_MARGIN = 24  # px of the canvas not given to the rows of characters (layout margins, one spare)
 SERIES_TIP = ("The selected sample: the model's output (solid; in compare mode one pen per run) against "
               "the target (dotted); a short bar marks the target on each step that carries a loss.")
 CLASSES_TIP = ("The probability the model gives the target class at each step. Marks under the curve: "
@@ -75,6 +77,7 @@ class PredictionsView(BaseView):
         self.legend_names: list[str] = []
         self._T = 0
         self._text: str | None = None
+        self._columns_for = (-1, 0)  # (canvas width, characters that fit in it)
 
     # run A's items by their old names (tests, exports)
     targets = property(lambda self: self.run_targets[0])
@@ -138,7 +141,26 @@ class PredictionsView(BaseView):
             x = self.frame.first.x  # the selected step drawn where the step is (a date, a row of the file)
             self.selection.setValue(float(x[min(state.time_step, x.size - 1)]) if x.size else state.time_step)
         if self.frame.mode == "classes":
-            text = resolve_text(self.frame, state.time_step)
+            text = resolve_text(self.frame, state.time_step, self._text_columns())
+            if text != self._text:
+                self._text = text
+                self.text.setText(text)
+
+    def _text_columns(self) -> int:
+        """How many monospace characters of the rows fit across the canvas (so no row wraps)."""
+        width = self.canvas.viewport().width() - TEXT_MARGIN
+        if width != self._columns_for[0]:
+            font = QFont("monospace")
+            font.setStyleHint(QFont.StyleHint.Monospace)
+            font.setPointSizeF(10)
+            # one column spare: a glyph such as ⏎ may come from a wider fallback font
+            self._columns_for = (width, int(width // QFontMetricsF(font).horizontalAdvance("M")) - 1)
+        return self._columns_for[1]
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.frame is not None and self.frame.mode == "classes" and self._last_state is not None:
+            text = resolve_text(self.frame, self._last_state.time_step, self._text_columns())
             if text != self._text:
                 self._text = text
                 self.text.setText(text)
@@ -219,11 +241,10 @@ class PredictionsView(BaseView):
         else:
             for r, (label, _) in runs:
                 entries.append((item_key(self.run_p[r]), f"p(target), {label}" if plot.compare else "p(target class)"))
-            upper = "upper" if not plot.compare else "upper lane of a run's band"
-            entries += [(item_key(self.run_right[0]), f"argmax right ({upper})"),
+            entries += [(item_key(self.run_right[0]), "argmax right (upper)"),
                         (item_key(self.run_wrong[0]), "argmax wrong (lower)")]
-            if plot.compare:
-                entries.append(("", "bands from the top: " + ", ".join(plot.names)))
+            if plot.compare:  # the rows of characters below name the runs A, B, ... by label
+                entries.append(("", "rug bands top to bottom: " + ", ".join(plot.names)))
             self.plot.setLabel("left", "p(target)", color=cm.FOREGROUND)
         self.legend_names = [name for _, name in entries]
         self.legend = legend_html(entries)
