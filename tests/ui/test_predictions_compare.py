@@ -167,3 +167,11 @@ def test_rows_of_characters_fit_a_narrow_dock_without_wrapping(qtbot):
     assert 10 < shown < 64  # fewer steps than the 64 of a wide dock, and still a useful stretch
     view.resize(900, 400)
     qtbot.waitUntil(lambda: len(view.text.plain_text.splitlines()[2]) - len("out A   ") == 64)
+
+
+def test_a_run_with_another_kind_of_output_is_named_not_drawn(view):
+    state = make_state("rnn", 1, T=10, O=1, compare=True)
+    view.render(replace(state, trace_b=make_state("rnn", 1, T=10, loss="cross_entropy", O=3).trace))
+    assert view.outputs[0].isVisible() and not any(out[0].isVisible() for out in view.run_outputs[1:])
+    assert "run B (another kind of output)" in view.text.plain_text
+    assert view.csv_table()[0] == ["t", "loss_step", "target/0", "prediction/0"]

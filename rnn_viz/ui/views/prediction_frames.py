@@ -231,6 +231,8 @@ def resolve_text(frame: PredictionsFrame | PredictionsPlot, step: int, columns: 
     where = f"steps {span.start}..{span.stop - 1} of {T}"
     if compare:
         where += "; " + ", ".join(f"out {name}: {html.escape(label)}" for name, label in zip(plot.names, plot.labels))
+    if plot and plot.note:
+        where += f"; {html.escape(plot.note)}"
     return (f"<span style='font-family:monospace'>{body}</span><br>"
             f"<span style='font-size:8pt'>{where}; highlighted: selected step {step}</span>")
 
