@@ -183,14 +183,14 @@ def test_heatmap_scales_grow_within_a_run_and_start_afresh_for_a_new_one():
 def test_predictions_frame_of_each_run_and_its_text():
     state = three_runs()
     for run in state.runs:
-        frame = predictions.resolve(state, run.name)
+        frame = predictions.resolve_run(state, run.name)
         assert frame.mode == "series" and frame.title.startswith(f"Run {run.name} (")
         np.testing.assert_array_equal(frame.outputs[0], run.trace["predictions"][1][:, 0])
         np.testing.assert_array_equal(frame.targets[0], run.trace["targets"][1][:, 0])
         assert frame.target_marks[0][0].size == 2 * int(run.trace["loss_mask"][1].sum())
     vocab = ("a", "b", "c")
     state = make_state("rnn", 1, T=16, loss="cross_entropy", vocab=vocab, sample=1)
-    frame = predictions.resolve(state)
+    frame = predictions.resolve_run(state)
     tr = state.trace
     assert frame.mode == "classes" and np.array_equal(frame.guess, np.argmax(tr["predictions"][1], axis=1))
     right = frame.guess == tr["targets"][1]

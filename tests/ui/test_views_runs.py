@@ -1,16 +1,16 @@
-"""Compare mode: the flow matrix, heatmaps, unrolled graph and predictions draw the run chosen in them."""
+"""Compare mode: the flow matrix, heatmaps and unrolled graph draw the run chosen in them (the predictions
+view draws every run at once: tests/ui/test_predictions_compare.py)."""
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox
 
-from rnn_viz.ui.views import FlowMatrixView, HiddenStateView, PredictionsView, UnrolledGraphView
+from rnn_viz.ui.views import FlowMatrixView, HiddenStateView, UnrolledGraphView
 from rnn_viz.ui.views import readouts as ro
 from tests.ui.synthetic import make_state, make_trace
 
-SELECTORS = {FlowMatrixView: "flowRun", HiddenStateView: "heatmapRun", UnrolledGraphView: "graphRun",
-             PredictionsView: "predictionsRun"}
+SELECTORS = {FlowMatrixView: "flowRun", HiddenStateView: "heatmapRun", UnrolledGraphView: "graphRun"}
 
 
 def shown(qtbot, cls):
@@ -155,15 +155,6 @@ def test_unrolled_graph_of_an_lstm_run_b_has_its_layers(qtbot):
     view.render(replace(state, trace_b=make_trace("lstm", 2, T=10, H=4, seed=2)))
     choose(view, "B")
     assert view._L == 2 and view.node_bar.levels() == (0.0, 1.0)
-
-
-def test_predictions_of_run_b_draw_its_outputs(qtbot):
-    view = shown(qtbot, PredictionsView)
-    state = make_state("rnn", 1, T=16, sample=2, O=2, compare=True)
-    view.render(state)
-    choose(view, "B")
-    for o in range(2):
-        assert np.array_equal(view.outputs[o].getData()[1], state.trace_b["predictions"][2, :, o])
 
 
 def test_a_redraw_without_a_change_keeps_the_items(qtbot):

@@ -1,6 +1,6 @@
 """The "run" selector of a view in compare mode: which of the runs (A, B, ...) the view draws.
 
-Views that can show only one run at a time (flow matrix, heatmaps, unrolled graph, predictions) carry
+Views that can show only one run at a time (flow matrix, heatmaps, unrolled graph, dynamics) carry
 one. It is hidden outside compare mode, where the view always draws run A. It offers every run of
 the ViewState (``state.runs``), so a third run needs no change in any view.
 """
