@@ -139,9 +139,8 @@ def resolve_runs(state: ViewState, names, node_scales=None, scale: cs.Scale | No
         if any(f.node_levels != shared for f in frames):
             frames = [resolve(state, name, scales, levels=shared, scale=scale) for name in names]
             frames = [f for f in frames if f is not None]
-    for f in frames:
-        scales.update(f.node_scales)
-    return tuple(frames), scales
+    # only the drawn runs' states: an older model's (other run ids) is never drawn again
+    return tuple(frames), {k: v for f in frames for k, v in f.node_scales}
 
 
 def resolve(state: ViewState, run: str = "A", node_scales=None,
