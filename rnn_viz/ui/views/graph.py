@@ -4,8 +4,10 @@ Rows from the bottom: inputs x_t, one row of hidden nodes h^(l)_t per layer, out
 W_xh (up into each layer), W_hh (across time), W_hy (up to the output). Every number is the trace's,
 for the selected sample:
 
-- node colour: mean over units of |h_t| (``node_colours``: tanh-bounded cells on a fixed 0..1
-  scale; relu/linear on a scale that grows in 1-2-5 steps and never shrinks),
+- node colour: mean over units of |h_t| on the colour scale chosen in the "Colours" menu
+  (``colour_scale``: fixed, 0..1 for tanh-bounded cells and the default there; auto, grow-only from
+  a new model's first frame, the default of relu/linear; percentile, 1st-99th of the frame), the mode
+  in the node colour bar's title and remembered in the settings,
 - W_xh and W_hh edge width and colour: ||dL/dh_t|| of the node the edge enters, i.e. the error sent
   back along it, in whole decades below the largest value drawn; W_hh edges no loss's backward
   window crosses are dotted (cut by truncation),
@@ -35,16 +37,19 @@ from rnn_viz.ui.state import ViewState
 from . import graph_lod as lod
 from .base import BaseView, legend_html, line_key, style_axis, text_label
 from .frames import same
-from .graph_frame import (BOUNDED_ACTIVATIONS, N_BINS, NODE_LEVELS, GraphFrame, node_colours, node_index,
-                          resolve, resolve_runs)
+from . import colour_scale as cs
+from .graph_frame import (N_BINS, NODE_LEVELS, NODE_SCALE_KEY, GraphFrame, node_colours, node_index,
+                          node_quantity, resolve, resolve_runs)
 from .graph_panel import GraphPanel, edge_pen
 from .runs import RunSelector
+from .scale_controls import ScaleButton, ScaleChoices
 
 __all__ = ["UnrolledGraphView", "GraphFrame", "resolve", "resolve_runs", "node_colours", "node_index",
-           "N_BINS", "NODE_LEVELS", "BOUNDED_ACTIVATIONS"]
+           "node_quantity", "N_BINS", "NODE_LEVELS", "VIEW_NAME"]
 
 MAX_PANELS = 4  # runs drawn side by side; the colour bar's column comes after them
 ZOOM_FACTOR = 1.5
+VIEW_NAME = "graph"  # the view's name in the settings (the node colours' colour scale)
 HINT = "Hover a node for its values · click to select a step · wheel or drag to zoom and pan"
 
 
@@ -67,10 +72,14 @@ class UnrolledGraphView(BaseView):
         self.run_selector.changed.connect(self.redraw)
         self.run_selector.box.setToolTip("Compare mode: every run is drawn side by side; this one is "
                                          "the run the CSV export holds")
+        self.choices = ScaleChoices(VIEW_NAME, (NODE_SCALE_KEY,))
+        self.scale_button = ScaleButton("graphColours", self.choices,
+                                        lambda key: self.frame.node_levels if self.frame is not None else None)
+        self.scale_button.changed.connect(self._scale_chosen)
         self.layout().insertWidget(0, self._control_bar())
         self.frames: tuple[GraphFrame, ...] = ()
         self._primary = 0
-        self._node_scales: dict[str, float] = {}  # run id -> a scale that only grows (a new model: new ids)
+        self._node_scales: dict[str, float] = {}  # run id -> auto node state (a new model: new ids)
         self._T = 0
         self._steps: int | None = None  # steps in the detail window; None: as many as fit
         self._first = 0
@@ -123,6 +132,7 @@ class UnrolledGraphView(BaseView):
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.readout.setStyleSheet("color: #555555")
         row.addWidget(self.readout, 1)
+        row.addWidget(self.scale_button)
         return bar
 
     def _panel(self, i: int) -> GraphPanel:
@@ -137,6 +147,23 @@ class UnrolledGraphView(BaseView):
                 panel.detail.getViewBox().sigResized.connect(self._resized)
             self.panels.append(panel)
         return self.panels[i]
+
+    # -- the node colours' colour scale, remembered in the settings -------------------------------
+    def use_settings(self, settings) -> None:
+        """Read and from now on keep the node colours' colour scale in ``settings`` (AppSettings)."""
+        self.choices.use_settings(settings)
+        self.invalidate()
+        self.redraw()
+
+    def set_scale(self, scale: cs.Scale) -> None:
+        """Colour the nodes on ``scale`` (as the Colours menu does)."""
+        self.choices.choose(NODE_SCALE_KEY, scale)
+        self._scale_chosen(NODE_SCALE_KEY)
+
+    def _scale_chosen(self, key: str) -> None:
+        self._node_scales = {}  # a newly chosen auto scale starts from the frame shown
+        self.invalidate()
+        self.redraw()
 
     # -- what the tests and the window read ------------------------------------------------------
     @property
@@ -175,7 +202,8 @@ class UnrolledGraphView(BaseView):
         inputs = (state.sample, run, *[(r.trace, r.config, r.id, r.label) for r in runs])
         if self._inputs is None or not _same_inputs(inputs, self._inputs):
             self._inputs = inputs
-            frames, self._node_scales = resolve_runs(state, [r.name for r in runs], self._node_scales)
+            frames, self._node_scales = resolve_runs(state, [r.name for r in runs], self._node_scales,
+                                                     self.choices.chosen().get(NODE_SCALE_KEY))
             primary = next(i for i, r in enumerate(runs) if r.name == run) if any(
                 r.name == run for r in runs) else 0
             if not (len(frames) == len(self.frames) and all(map(same, frames, self.frames))
@@ -198,6 +226,10 @@ class UnrolledGraphView(BaseView):
         lo, hi = self.frame.node_levels
         if (lo, hi) != tuple(self.node_bar.levels()):
             self.node_bar.setLevels((lo, hi))
+        axis = self.node_bar.getAxis("left")  # the bar's title side (a label on its value side turns on SI prefixes)
+        if axis.labelText != self.frame.node_bar_title:
+            axis.setLabel(self.frame.node_bar_title)
+        self.scale_button.set_quantities([(NODE_SCALE_KEY, "nodes", self.frame.node_quantity)])
         legend_key = (self.frame.sample, self.frame.bin_size, len(frames) > 1)
         if legend_key != self._legend_key:  # the legend's HTML costs more than the rest of a frame
             self._legend_key = legend_key

@@ -1,7 +1,8 @@
 """What the unrolled graph draws, as a value: ``resolve(state, run) -> GraphFrame`` (pure, no Qt).
 
 Every number comes from the run's trace for the selected sample: mean |h_t| on the nodes (their
-colour scale is chosen in one place, ``node_colours``), ||dL/dh_t|| on the edges by decade below
+levels come from ``colour_scale`` in one place, ``node_colours``: the mode chosen in the view's
+Colours menu, fixed, auto or percentile), ||dL/dh_t|| on the edges by decade below
 the largest, the truncation windows and cuts, and the overview's bins (``graph_lod``).
 """
 from __future__ import annotations
@@ -13,17 +14,18 @@ import numpy as np
 
 from rnn_viz.ui.state import ViewState
 
+from . import colour_scale as cs
 from . import graph_lod as lod
 from . import readouts as ro
 from .frames import frozen
 from .runs import RunSelector
 
-__all__ = ["GraphFrame", "resolve", "resolve_runs", "node_colours", "node_index", "N_BINS", "NODE_LEVELS",
-           "BOUNDED_ACTIVATIONS"]
+__all__ = ["GraphFrame", "resolve", "resolve_runs", "node_colours", "node_quantity", "node_index", "N_BINS",
+           "NODE_LEVELS", "NODE_SCALE_KEY"]
 
 N_BINS = 5  # decade bins of the edges (and the overview's edge strips)
 NODE_LEVELS = 64  # node colours: indices into a fixed table, so the scatter's symbol atlas stays small
-BOUNDED_ACTIVATIONS = ("tanh",)
+NODE_SCALE_KEY = "nodes"  # the node colours' key in the view's colour-scale choices and settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,9 @@ class GraphFrame:
     layer T-1 recurrent then T input edges) its decade bin (-1: no gradient) and whether no
     backward window crosses it; ``windows``: (starts, ends) of truncation windows (empty: full
     BPTT); ``input_norms``: (T,) ||x_t||; ``outputs``: (T, O) predictions (hover readouts);
-    ``node_scales``: run id -> the growing node scale after this frame. The overview: ``bin_size``
+    ``node_scales``: run id -> the auto node state after this frame (colour_scale.levels);
+    ``node_quantity``/``node_scale``: what the node colours show and the colour scale they are on;
+    ``node_bar_title``: the node colour bar's title, naming the mode. The overview: ``bin_size``
     steps a column, ``overview_bins`` columns; ``overview_nodes``/``overview_grad`` (L, nbins) the
     mean of ``node_values`` and the max of ``grad`` over each column's steps, ``overview_node_idx``
     their node colour index and ``overview_grad_bins`` their decade bin (on the edges' scale)."""
@@ -62,6 +66,9 @@ class GraphFrame:
     overview_grad: np.ndarray
     overview_node_idx: np.ndarray
     overview_grad_bins: np.ndarray
+    node_quantity: cs.Quantity
+    node_scale: cs.Scale
+    node_bar_title: str
 
 
 def _mode(config, window_start, loss_at) -> str:
@@ -84,20 +91,26 @@ def _unsaid(mode: str, label: str) -> str:
     return " · " + " ".join(kept)
 
 
-def node_colours(values: np.ndarray, bounded: bool, scale: float | None,
-                 levels: tuple[float, float] | None = None):
-    """The node colour scale, in one place: (levels (lo, hi), the new grow-only scale or None).
+def node_quantity(state: ViewState, run: str) -> cs.Quantity:
+    """What the node colours show, mean |h_t|: |act| of the run's activation for a plain RNN; h of an
+    LSTM or GRU is o * tanh(c) or a mix of tanh candidates, so |h| <= 1 as for tanh."""
+    trace = state.run(run).trace
+    activation = ro.run_activation(state, run) if ro.cell_kind(trace) == "rnn" else "tanh"
+    return cs.Quantity.of(activation, magnitude=True)
 
-    values: (L, T) mean |h_t|. ``bounded``: the activation bounds |h| by 1 (tanh, LSTM, GRU): the
-    fixed 0..1 scale. Otherwise a scale that only grows, so colours stay comparable between
-    updates; ``scale`` is this run's scale so far (None: a new model, start afresh). ``levels``
-    given (compare mode: one scale for every run) overrides both."""
+
+def node_colours(values, quantity: cs.Quantity, scale: cs.Scale, previous: float | None = None,
+                 levels: tuple[float, float] | None = None):
+    """The node colour levels, in one place: (levels (lo, hi), the auto state after them or None).
+
+    values: (L, T) mean |h_t| (or a list of such arrays: every run the bar covers). ``scale``: the
+    colour scale (colour_scale.levels: fixed, auto from ``previous``, this run's state so far (None:
+    a new model, start afresh), or percentile). ``levels`` given (compare mode: one scale for every
+    run) overrides the levels; the auto state is still this run's own."""
+    lv, state = cs.levels(quantity, scale, values, previous)
     if levels is not None:
-        return (float(levels[0]), float(levels[1])), scale
-    if bounded:
-        return (0.0, 1.0), None
-    grown = max(1.0 if scale is None else scale, ro.nice_ceiling(float(np.nanmax(values, initial=0))))
-    return (0.0, grown), grown
+        lv = levels
+    return (float(lv[0]), float(lv[1])), state
 
 
 def node_index(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
@@ -108,26 +121,34 @@ def node_index(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
     return np.rint(scaled * (NODE_LEVELS - 1)).astype(np.int64)
 
 
-def resolve_runs(state: ViewState, names, node_scales=None):
-    """Pure: the frames of runs ``names`` on one node-colour scale (the widest of theirs), and the
-    node scales after them. Returns (tuple of GraphFrame, {run id: scale})."""
+def resolve_runs(state: ViewState, names, node_scales=None, scale: cs.Scale | None = None):
+    """Pure: the frames of runs ``names`` on one node-colour scale, and the node auto states after
+    them. ``scale``: the node colours' colour scale (None: the default mode of run A's quantity).
+    The shared levels: fixed and auto, the widest of the runs' own (each run's auto state grows
+    on its own values); percentile, the percentiles of every run's node values together (what the
+    one colour bar covers). Returns (tuple of GraphFrame, {run id: auto state})."""
     scales = dict(node_scales or {})
-    frames = [resolve(state, name, scales) for name in names]
+    frames = [resolve(state, name, scales, scale=scale) for name in names]
     frames = [f for f in frames if f is not None]
-    for f in frames:
-        scales.update(f.node_scales)
-    widest = (0.0, max((f.node_levels[1] for f in frames), default=1.0))
-    if any(f.node_levels != widest for f in frames):
-        frames = [resolve(state, name, scales, levels=widest) for name in names]
-        frames = [f for f in frames if f is not None]
-    return tuple(frames), scales
+    if len(frames) > 1:
+        if frames[0].node_scale.mode == "percentile":
+            shared, _ = node_colours([f.node_values for f in frames], frames[0].node_quantity,
+                                     frames[0].node_scale)
+        else:
+            shared = (min(f.node_levels[0] for f in frames), max(f.node_levels[1] for f in frames))
+        if any(f.node_levels != shared for f in frames):
+            frames = [resolve(state, name, scales, levels=shared, scale=scale) for name in names]
+            frames = [f for f in frames if f is not None]
+    # only the drawn runs' states: an older model's (other run ids) is never drawn again
+    return tuple(frames), {k: v for f in frames for k, v in f.node_scales}
 
 
 def resolve(state: ViewState, run: str = "A", node_scales=None,
-            levels: tuple[float, float] | None = None) -> GraphFrame | None:
+            levels: tuple[float, float] | None = None, scale: cs.Scale | None = None) -> GraphFrame | None:
     """Pure: the frame of run ``run``'s selected sample (None without a trace). ``node_scales``:
-    {run id: scale} reached so far; only this run's entry counts, so a new model starts afresh.
-    ``levels``: the node colour levels to use (see ``node_colours``)."""
+    {run id: auto state} reached so far; only this run's entry counts, so a new model starts afresh.
+    ``levels``: the node colour levels to use (see ``node_colours``); ``scale``: the node colours'
+    colour scale (None: the default mode of the run's quantity)."""
     r = state.run(run)
     trace = r.trace
     if trace is None:
@@ -141,9 +162,10 @@ def resolve(state: ViewState, run: str = "A", node_scales=None,
     values = np.stack([ro.mean_abs(trace[f"hidden/{l}"][b]) for l in range(L)])
     grad = np.stack([np.asarray(trace[f"dL_dh_norm_sample/{l}"][b], dtype=np.float64) for l in range(L)])
 
-    bounded = ro.cell_kind(trace) != "rnn" or ro.run_activation(state, run) in BOUNDED_ACTIVATIONS
-    node_levels, scale = node_colours(values, bounded, (node_scales or {}).get(r.id), levels)
-    scales = {} if scale is None else {r.id: scale}
+    quantity = node_quantity(state, run)
+    scale = scale or cs.Scale(quantity.default_mode)
+    node_levels, auto = node_colours(values, quantity, scale, (node_scales or {}).get(r.id), levels)
+    scales = {} if auto is None else {r.id: auto}
 
     mags, cut = [], []
     for l in range(L):
@@ -182,4 +204,5 @@ def resolve(state: ViewState, run: str = "A", node_scales=None,
         overview_bins=int(overview_grad.shape[1]), overview_nodes=frozen(overview_nodes),
         overview_grad=frozen(overview_grad),
         overview_node_idx=frozen(node_index(overview_nodes, node_levels), dtype=np.int64),
-        overview_grad_bins=frozen(overview_bins, dtype=np.int64))
+        overview_grad_bins=frozen(overview_bins, dtype=np.int64), node_quantity=quantity, node_scale=scale,
+        node_bar_title=f"nodes: {cs.label(scale)}")  # short: the bar can be 100 px tall
