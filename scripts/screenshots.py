@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-UPDATES = 8
+UPDATES = 5
 
 
 def main(out: Path) -> int:
