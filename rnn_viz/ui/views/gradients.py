@@ -212,8 +212,7 @@ def resolve(state: ViewState, fraction: float = DEFAULT_FRACTION) -> GradientsFr
     T = int(trace["loss_mask"].shape[1])
     t = np.arange(T, dtype=np.float64)
     cell = ro.cell_kind(trace)
-    model = state.config.get("model", {}) if state.config else {}
-    activation = model.get("activation") or "tanh"
+    activation = ro.run_activation(state, "A")
     anchor = ro.last_loss_step(ro.loss_steps(trace["loss_mask"]))
     show_envelope = cell == "rnn" and anchor is not None
     gamma = ACTIVATION_DERIVATIVE_BOUND.get(activation, 1.0)

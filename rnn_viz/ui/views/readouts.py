@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from rnn_viz.engine.analysis import jacobian_chain
+from rnn_viz.engine.network import DEFAULT_ACTIVATION
 
 __all__ = [
     "layer_count", "cell_kind", "loss_steps", "truncation_windows", "is_truncated",
@@ -39,11 +40,11 @@ def cell_kind(trace: Mapping[str, np.ndarray]) -> str:
 
 def run_activation(state, run: str) -> str:
     """The hidden activation ("tanh", "relu" or "linear") of run ``run`` ("A", "B", ...) of a
-    ViewState, from that run's own resolved experiment; "tanh" when not given, as the engine does.
+    ViewState, from that run's own resolved experiment; the engine's default when not given.
     Gated cells ignore it."""
     config = state.run(run).config
     model = (config or {}).get("model", {}) or {}
-    return model.get("activation") or "tanh"
+    return model.get("activation") or DEFAULT_ACTIVATION
 
 
 def loss_steps(loss_mask: np.ndarray, sample: int | None = None) -> np.ndarray:
