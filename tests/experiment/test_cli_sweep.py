@@ -122,7 +122,8 @@ def test_ctrl_c_keeps_the_finished_rows_and_exits_130(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "rnn_viz.cli", "sweep", "7-transition-to-chaos", "--grid",
          "model.gain=0.5,0.6,0.7,0.8,0.9,1.0", "--measure", "top_lyapunov", "--out", str(out), "--jobs", "1",
-         "--quiet"], env=env, stderr=subprocess.PIPE, text=True)
+         "--quiet"], env=env, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal, whatever started pytest
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(read_rows(out / "sweep.csv")) < 1:
         time.sleep(0.2)

@@ -98,8 +98,11 @@ def test_numpy_warnings_before_a_divergence_fold_into_its_line(tmp_path, capsys)
 
 def _child(code: str, *args) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # A shell that started the test run in the background leaves SIGINT ignored, and a child inherits
+    # that; the child here is a terminal user's process, which Ctrl-C reaches.
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *map(str, args)], env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery")
