@@ -7,7 +7,8 @@ typical and never over 33 ms. Every frame gets a new trace and history (as durin
 nothing is skipped as unchanged; "scrub" is the same trace with another selected time step (the
 user dragging the time-step scrubber); "unchanged" is the same state rendered again (the ~30 Hz
 timer between updates). "paint" is Qt painting the window after the frame's render() calls (offscreen platform
-unless a display is set). Traces are synthetic (tests/ui/synthetic.py) with the engine's shapes.
+unless a display is set); "repaint CPU" is one view's canvas painted again at once, whole (no layout,
+nothing changed): the share of the window's paint that view costs. Traces are synthetic (tests/ui/synthetic.py) with the engine's shapes.
 
 Wall-clock times include waiting for a core when other processes compete for the machine; the
 "CPU" columns (this thread's CPU time) do not, and are the fairer figure on a busy machine.
@@ -63,6 +64,7 @@ def run(cell: str, T: int, H: int, layers: int, frames: int, compare: bool, batc
     cpu_view = {name: [] for name, _ in views}
     unchanged = {name: [] for name, _ in views}
     scrub = {name: [] for name, _ in views}
+    repaint = {name: [] for name, _ in views}
     totals, paints, cpu_totals, cpu_paints = [], [], [], []
     for f, state in enumerate(states):
         frame = cpu_frame = 0.0
@@ -78,6 +80,11 @@ def run(cell: str, T: int, H: int, layers: int, frames: int, compare: bool, batc
         t0, c0 = time.perf_counter(), time.thread_time()
         app.processEvents()
         paint, cpu_paint = time.perf_counter() - t0, time.thread_time() - c0
+        for name, view in views:
+            c0 = time.thread_time()
+            view.canvas.viewport().repaint()
+            if f >= 5:
+                repaint[name].append(time.thread_time() - c0)
         moved = replace(state, time_step=(state.time_step + 1 + f) % T)
         for name, view in views:
             t0 = time.perf_counter()
@@ -99,13 +106,13 @@ def run(cell: str, T: int, H: int, layers: int, frames: int, compare: bool, batc
     rows = []
     for name, _ in views:
         rows.append((name, *_ms(per_view[name]), *_ms(cpu_view[name]), 1e3 * statistics.median(scrub[name]),
-                     1e3 * statistics.median(unchanged[name])))
+                     1e3 * statistics.median(unchanged[name]), 1e3 * statistics.median(repaint[name])))
     rows.append(("all six: render()", *_ms(totals), *_ms(cpu_totals), sum(r[5] for r in rows),
-                 sum(r[6] for r in rows)))
+                 sum(r[6] for r in rows), sum(r[7] for r in rows)))
     nan = float("nan")
-    rows.append(("Qt paint of the window", *_ms(paints), *_ms(cpu_paints), nan, nan))
+    rows.append(("Qt paint of the window", *_ms(paints), *_ms(cpu_paints), nan, nan, nan))
     rows.append(("render + paint", *_ms([a + b for a, b in zip(totals, paints)]),
-                 *_ms([a + b for a, b in zip(cpu_totals, cpu_paints)]), nan, nan))
+                 *_ms([a + b for a, b in zip(cpu_totals, cpu_paints)]), nan, nan, nan))
     window.close()
     window.deleteLater()
     app.processEvents()
@@ -130,12 +137,13 @@ def main(argv: list[str] | None = None) -> None:
     for cell in args.cells:
         rows = run(cell, args.T, args.H, args.layers, args.frames, args.compare, args.batch)
         print(f"\n{cell}\n")
-        print("| view | median ms | max ms | CPU median ms | CPU max ms | scrub ms | unchanged ms |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        for name, med, mx, cmed, cmx, moved, same in rows:
+        print("| view | median ms | max ms | CPU median ms | CPU max ms | scrub ms | unchanged ms | repaint CPU ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, med, mx, cmed, cmx, moved, same, again in rows:
             moved_text = "" if moved != moved else f"{moved:.2f}"
             same_text = "" if same != same else f"{same:.3f}"
-            print(f"| {name} | {med:.2f} | {mx:.2f} | {cmed:.2f} | {cmx:.2f} | {moved_text} | {same_text} |")
+            again_text = "" if again != again else f"{again:.2f}"
+            print(f"| {name} | {med:.2f} | {mx:.2f} | {cmed:.2f} | {cmx:.2f} | {moved_text} | {same_text} | {again_text} |")
 
 
 if __name__ == "__main__":
