@@ -46,6 +46,14 @@ def _draws_heavy(view) -> bool:
     return bool(getattr(view, "DRAWS_HEAVY", True))
 
 
+def _on_screen(view) -> bool:
+    """BaseView.on_screen (a dock tabbed away is out of sight although Qt calls it visible); a plain
+    widget by its visibility, and an object that is not a widget (tests' recorders) as always seen."""
+    if hasattr(view, "on_screen"):
+        return view.on_screen()
+    return view.isVisible() if hasattr(view, "isVisible") else True
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Status:
     """What the status bar shows."""
@@ -507,7 +515,7 @@ class Controller(QObject):
             # the worker waits for it (painting competes badly with a computing worker for the GIL).
             QCoreApplication.sendPostedEvents()
             for view in self.views:
-                if hasattr(view, "repaint") and view.isVisible():
+                if hasattr(view, "repaint") and _on_screen(view):
                     view.repaint()
             took = time.perf_counter() - start
             self._frame_seconds = took if self._frame_seconds is None else 0.8 * self._frame_seconds + 0.2 * took
@@ -519,8 +527,10 @@ class Controller(QObject):
             worker.frame_done()
 
     def heavy_wanted(self) -> bool:
-        """Whether a view that draws a trace's heavy parts (flow matrix, Jacobian norms) would be
-        seen: its dock neither closed nor tabbed away. Only then does training compute them."""
+        """Whether a view that draws a trace's heavy parts (flow matrix, Jacobian norms) is open:
+        its dock not closed. Only then does training compute them. A dock tabbed behind another
+        counts as open (its view is drawn when its tab is picked, and the remembered traces of the
+        history slider and the exports need the heavy parts), although it is not drawn meanwhile."""
         return any(_draws_heavy(v) and (not hasattr(v, "isVisibleTo") or v.isVisibleTo(v.window()))
                    for v in self.views)
 

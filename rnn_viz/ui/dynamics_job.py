@@ -71,6 +71,8 @@ class DynamicsRunner(QObject):
         self.error: str | None = None
         view.computeRequested.connect(self.request)
         view.installEventFilter(self)
+        if hasattr(view, "sighted"):  # its dock's tab picked (no Show event comes then)
+            view.sighted.connect(self._sighted)
 
     def request(self) -> bool:
         """Compute for what is shown now (after the running job, if one runs). False: nothing to do."""
@@ -125,7 +127,7 @@ class DynamicsRunner(QObject):
             self.request()
 
     def request_if_visible(self, *_args) -> None:
-        if self.view.isVisible():
+        if self.view.on_screen():
             self.request()
 
     def _on_running(self, running: bool) -> None:
@@ -134,12 +136,18 @@ class DynamicsRunner(QObject):
 
     def eventFilter(self, obj, event) -> bool:
         # Shown with nothing computed for the current model (e.g. its tab was just picked): compute.
-        if obj is self.view and event.type() == QEvent.Type.Show and not self.busy:
-            state = self.controller.build_state() if self.controller.session is not None else None
-            if state is not None and state.runs[0].id not in self.view.results() \
-                    and "dyn/lyapunov/0" not in (state.runs[0].trace or {}):
-                self.request()
+        if obj is self.view and event.type() == QEvent.Type.Show:
+            self._sighted()
         return False
+
+    def _sighted(self) -> None:
+        # Came into sight with nothing computed for the current model (e.g. its tab was just picked): compute.
+        if self.busy:
+            return
+        state = self.controller.build_state() if self.controller.session is not None else None
+        if state is not None and state.runs[0].id not in self.view.results() \
+                and "dyn/lyapunov/0" not in (state.runs[0].trace or {}):
+            self.request()
 
     def shutdown(self, timeout_ms: int = 120_000) -> None:
         """Drop any result still to come and wait for a running job (never leave its thread running)."""

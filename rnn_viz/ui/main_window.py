@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
             if hasattr(view, "use_settings"):  # a view that remembers choices (colour scales, panels)
                 view.use_settings(self.app_settings)
             self.view_docks[name].setWidget(view)
+            if hasattr(view, "dock_visibility_changed"):
+                self.view_docks[name].visibilityChanged.connect(view.dock_visibility_changed)
             self.views.append((name, view, title))
             view.timeStepSelected.connect(self.controller.set_time_step)
         self.controller.set_views([v for _, v, _ in self.views])

@@ -135,6 +135,19 @@ def make_window(qtbot, tmp_path: Path, config=None, views=STANDIN_VIEWS, path: P
     return window
 
 
+def bring_into_sight(qtbot, window, name: str):
+    """Pick view ``name``'s tab (as a user clicks it) once the window is laid out, and return the
+    view when it is on screen. (The window's first show re-tabs the docks: a dock raised before it
+    may end up behind another again.)"""
+    qtbot.waitUntil(lambda: window._first_show_done)
+    dock = window.view_docks[name]
+    dock.show()
+    dock.raise_()
+    view = dock.widget()
+    qtbot.waitUntil(view.on_screen)
+    return view
+
+
 def wait_idle(qtbot, window, timeout=10_000):
     """Wait until the worker thread has finished (after Step or a pause)."""
     qtbot.waitUntil(lambda: not window.controller.running, timeout=timeout)

@@ -18,7 +18,7 @@ from rnn_viz.experiment.loop import Trainer
 from rnn_viz.ui import export
 from rnn_viz.ui.state import ViewState
 from rnn_viz.ui.views import ALL_VIEWS
-from tests.ui.app_fixtures import make_window, small_config, step
+from tests.ui.app_fixtures import bring_into_sight, make_window, small_config, step
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +171,7 @@ def test_a_loaded_checkpoint_brings_its_history_and_names_the_window(qtbot, tmp_
     window.prompts.open_answer = ckpt
     assert window.files.load_checkpoint()
     window.controller.render_now()
-    curves = dict((n, v) for n, v, _ in window.views)["curves"]
+    curves = bring_into_sight(qtbot, window, "curves")
     x, y = curves.loss_a.getData()
     np.testing.assert_array_equal(x, shown["step"])
     np.testing.assert_allclose(y, np.log10(shown["loss"]))  # the loss axis is log10

@@ -11,7 +11,7 @@ from rnn_viz.ui.main_window import MainWindow
 from rnn_viz.ui.settings import AppSettings
 from rnn_viz.ui.view_titles import WINDOW_VIEW_TITLES
 from rnn_viz.ui.views import WINDOW_VIEWS
-from tests.ui.app_fixtures import FakePrompts, small_config
+from tests.ui.app_fixtures import FakePrompts, bring_into_sight, small_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,8 +31,17 @@ def test_the_frame_comes_first_then_every_view_and_the_model(qtbot, tmp_path):
         assert window.view_docks[name].widget() is view
     assert window.controller.views == [v for _, v, _ in window.views]
     assert window.controller.trainer is not None
-    live = [v for n, v, _ in window.views if n != "dynamics"]
-    qtbot.waitUntil(lambda: all(v._last_state is not None for v in live), timeout=10_000)
+    live = [(n, v) for n, v, _ in window.views if n != "dynamics"]
+    qtbot.waitUntil(lambda: window._first_show_done and any(v._last_state is not None for _, v in live),
+                    timeout=10_000)
+    # Every view in sight is drawn; one in a tab behind another keeps the state until its tab is picked.
+    for name, view in live:
+        if view.on_screen():
+            assert view._last_state is not None, name
+        else:
+            assert view._last_state is None and view._pending is not None, name
+            bring_into_sight(qtbot, window, name)
+            assert view._last_state is not None and view._pending is None, name
     assert window.dynamics is not None  # Training > Compute dynamics wired to the built view
     window.build_views()  # a second call builds nothing more
     assert len(window.views) == len(WINDOW_VIEWS)

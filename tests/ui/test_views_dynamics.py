@@ -11,7 +11,7 @@ from rnn_viz.experiment.dynamics import analyse
 from rnn_viz.experiment.loop import Trainer
 from rnn_viz.ui.state import RunView, ViewState
 from rnn_viz.ui.views.dynamics import HIST_BINS, DynamicsResult, resolve
-from tests.ui.app_fixtures import make_window, small_config
+from tests.ui.app_fixtures import bring_into_sight, make_window, small_config
 
 
 @pytest.fixture(scope="module", params=["rnn", "lstm"])
@@ -87,6 +87,9 @@ def test_window_computes_off_the_gui_thread_draws_and_exports(qtbot, tmp_path):
     from rnn_viz.ui.views import WINDOW_VIEWS
 
     window = make_window(qtbot, tmp_path, views=WINDOW_VIEWS)
+    # As a user finds it: laid out (its first show re-tabs the docks, which would put the Dynamics
+    # tab raised below behind another again, and a view out of sight keeps its frame for later).
+    qtbot.waitUntil(lambda: window._first_show_done)
     runner = window.dynamics
     view = dict((n, v) for n, v, _ in window.views)["dynamics"]
     assert window.dynamics_action.shortcut().toString() == "Ctrl+D"
@@ -123,10 +126,8 @@ def test_a_pause_recomputes_when_the_view_is_shown(qtbot, tmp_path):
     from tests.ui.app_fixtures import step
 
     window = make_window(qtbot, tmp_path, views=WINDOW_VIEWS)
-    dock = window.view_docks["dynamics"]
     with qtbot.waitSignal(window.dynamics.finished, timeout=60_000):
-        dock.show()
-        dock.raise_()  # shown with nothing computed: computes
+        bring_into_sight(qtbot, window, "dynamics")  # shown with nothing computed: computes
     first = window.dynamics.view.frame.status
     with qtbot.waitSignal(window.dynamics.finished, timeout=60_000):
         step(qtbot, window, 1)  # Step ends with training paused
@@ -138,6 +139,7 @@ def test_a_setting_that_does_not_fit_is_said_in_words(qtbot, tmp_path):
 
     cfg = cfgmod.config_from_dict({**cfgmod.to_dict(small_config()), "dynamics": {"exponents": 50}}, "test")
     window = make_window(qtbot, tmp_path, config=cfg, views=WINDOW_VIEWS)
+    qtbot.waitUntil(lambda: window._first_show_done)  # laid out, as a user finds it
     with qtbot.waitSignal(window.dynamics.finished, timeout=60_000):
         window.dynamics_action.trigger()
     assert "exponents" in window.dynamics.error

@@ -333,6 +333,8 @@ class DynamicsView(BaseView):
         self.compute_button.setText("Computing…" if busy else "Compute")
         if text:
             self.status.setText(text)
+        elif not busy and self.frame is not None:
+            self.status.setText(self.frame.status)  # the drawn frame's words again, not "computing…"
 
     # -- drawing -------------------------------------------------------------------------------
     def _layer_changed(self) -> None:
