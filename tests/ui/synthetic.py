@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_viz.engine.bptt import Truncation, block_chains
+from rnn_viz.engine.network import GATES
 from rnn_viz.ui.state import ViewState
-
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def window_starts(T: int, bptt: str, k1: int, k2: int) -> np.ndarray:
