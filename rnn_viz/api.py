@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .engine.bptt import Truncation
+from .engine.cell_kinds import CELL_KINDS
 from .engine.init import init_params
 from .engine.network import DEFAULT_ACTIVATION, NetSpec
 from .engine.step import evaluate
@@ -71,7 +72,7 @@ def load_weights(path: str | Path, *, weights_module: str | None = None, readout
 
     w = map_state_dict(read_state_dict(path), str(path), weights_module, readout_module)
     spec = NetSpec(w.cell, w.input_size, w.hidden_size, w.output_size or 1, w.num_layers,
-                   activation if w.cell == "rnn" else DEFAULT_ACTIVATION)
+                   activation if CELL_KINDS[w.cell].takes_activation else DEFAULT_ACTIVATION)
     params = init_params(spec, np.random.default_rng(seed))
     params.update(w.params)
     return Model(spec, params, "mse", None, w)

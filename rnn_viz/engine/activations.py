@@ -5,14 +5,20 @@ import math
 
 import numpy as np
 
+# h_t of a gated cell: lstm's o * tanh(c_t) and gru's mix (1 - z) * n + z * h_{t-1} of tanh
+# candidates, from h_0 = 0, both stay within tanh's range whatever the gates do.
+GATED_HIDDEN = "gated hidden state"
+
 # The values each nonlinearity can take, (lo, hi), infinite where unbounded: the one place views read
 # a quantity's natural range from (the colour scales' ``fixed`` mode). ``sigmoid`` is the gated
-# cells' gate function, the others the vanilla cell's activations (network.ACTIVATIONS).
+# cells' gate function, the others the vanilla cell's activations (network.ACTIVATIONS), and
+# GATED_HIDDEN the range of a gated cell's h_t (cell_kinds.hidden_nonlinearity).
 OUTPUT_RANGES = {
     "tanh": (-1.0, 1.0),
     "sigmoid": (0.0, 1.0),
     "relu": (0.0, math.inf),
     "linear": (-math.inf, math.inf),
+    GATED_HIDDEN: (-1.0, 1.0),
 }
 
 

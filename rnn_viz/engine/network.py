@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import cells
+from .cell_kinds import CELL_KINDS
 from .errors import EngineError
 from .workspace import pack, scratch
 
-CELLS = ("rnn", "lstm", "gru")
+CELLS = tuple(CELL_KINDS)
 ACTIVATIONS = ("tanh", "relu", "linear")
 DEFAULT_ACTIVATION = "tanh"  # the rnn cell's when none is given (PyTorch's nn.RNN default too)
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+GATES = {name: kind.blocks for name, kind in CELL_KINDS.items()}
 MAX_LAYERS = 4
 
 

@@ -18,6 +18,7 @@ import tomli_w
 
 from rnn_viz.data import DataError, resolve_data_section
 from rnn_viz.engine import ACTIVATIONS, CELLS, INITS, LOSSES, OPTIMIZERS
+from rnn_viz.engine.cell_kinds import CELL_KINDS
 from rnn_viz.engine.network import DEFAULT_ACTIVATION, MAX_LAYERS
 
 from .errors import ConfigError
@@ -31,7 +32,8 @@ __all__ = [
 ]
 
 SECTIONS = ("preset", "data", "model", "training", "dynamics", "compare")
-GATED_CELLS = ("lstm", "gru")
+# the cells whose hidden nonlinearity is a setting (rnn): model.activation is used only with these
+ACTIVATION_CELLS = tuple(name for name, kind in CELL_KINDS.items() if kind.takes_activation)
 
 
 class FrozenDict(dict):
@@ -102,7 +104,7 @@ class ModelConfig:
                                "and gate order) add gates that can keep the gradient alive", filled_by="weights")
     activation: str | None = setting(Choice(ACTIVATIONS), None, "Activation",
                                      'the rnn cell\'s nonlinearity ("tanh" when not given); lstm and gru have fixed '
-                                     "ones, so giving one for them is an error", optional=True, when={"cell": ("rnn",)})
+                                     "ones, so giving one for them is an error", optional=True, when={"cell": ACTIVATION_CELLS})
     hidden_size: int | None = setting(Int(1, 4096), 32, "Hidden units", "units H in each layer's hidden state h_t",
                                       filled_by="weights")
     num_layers: int | None = setting(Int(1, MAX_LAYERS), 1, "Layers",
@@ -155,13 +157,13 @@ class ModelConfig:
                               'init = "gaussian" (W_hh ~ N(0, gain^2/H))', "model.gain")
         if self.cell is None:
             return
-        if self.cell in GATED_CELLS and self.activation is not None:
+        if self.cell not in ACTIVATION_CELLS and self.activation is not None:
             raise ConfigError(
                 f"{{key}} = {_show(self.activation)} is not allowed for model.cell = {_show(self.cell)}; "
                 "allowed: only for cell \"rnn\" (lstm and gru have fixed nonlinearities), so leave it out",
                 "model.activation",
             )
-        if self.cell == "rnn" and self.activation is None:
+        if self.cell in ACTIVATION_CELLS and self.activation is None:
             object.__setattr__(self, "activation", DEFAULT_ACTIVATION)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine.cell_kinds import CELL_KINDS
 from ..engine.network import GATES, MAX_LAYERS
 from .config import ConfigError
 
@@ -57,7 +58,7 @@ class ImportedWeights:
         """Lines for the user: what was found, what was assumed, what was left out."""
         where = f'"{self.weights_module}"' if self.weights_module else "top level"
         act = ""
-        if self.cell == "rnn":
+        if CELL_KINDS[self.cell].takes_activation:
             act = f", activation {activation}" + (" (the file cannot tell tanh from relu; set model.activation)"
                                                   if activation == "tanh" else "")
         lines = [f"weights: {self.path}",

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from ..data.weights import read_state_dict
+from ..engine.cell_kinds import CELL_KINDS
 from ..engine.network import DEFAULT_ACTIVATION, GATES, NetSpec
 from .config import ConfigError, ModelConfig, TrainingConfig
 from .torch_map import ImportedWeights, NO_READOUT, map_state_dict
@@ -56,10 +57,10 @@ def import_model(mc: ModelConfig, base_dir, input_size: int, output_size: int, d
                               f"(model.{key} = {_toml(value)}); leave model.{key} out or change it",
                               f"model.{key}", str(path))
     activation = mc.activation
-    if w.cell != "rnn" and activation is not None:
+    if not CELL_KINDS[w.cell].takes_activation and activation is not None:
         raise ConfigError(f"{{key}} = {_toml(activation)} is not allowed: the weights are a {w.cell}, whose "
                           "nonlinearities are fixed; leave it out", "model.activation", str(path))
-    if w.cell == "rnn":
+    if CELL_KINDS[w.cell].takes_activation:
         activation = activation or DEFAULT_ACTIVATION
     if w.input_size != input_size:
         raise ConfigError(f"{_layer0(w, 'weight_ih_l0')} has shape ({rows}, {w.input_size}): the model takes {w.input_size} inputs, the data gives {input_size} "

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnn_viz.data.config import DATA_SOURCES, SCHEMAS, derived_keys
+from rnn_viz.engine.cell_kinds import CELL_KINDS
 from rnn_viz.engine.network import DEFAULT_ACTIVATION
 from rnn_viz.experiment.config import MODEL_SETTINGS, TRAINING_SETTINGS
 from rnn_viz.experiment.schema import MAX_INT, Float, Int, Setting, without_unused
@@ -414,7 +415,7 @@ class SettingsPanel(QWidget):
                         self._values["data"].pop(derived, None)  # the data layer recomputes it
         if f.section == "model" and f.key == "cell":
             self._values["model"] = without_unused(MODEL_SETTINGS, self._values["model"])
-            if value == "rnn":
+            if CELL_KINDS[value].takes_activation:
                 self._values["model"].setdefault("activation", DEFAULT_ACTIVATION)
         self._refresh_enabled()
         self._refresh_pending()

@@ -111,6 +111,16 @@ class FileActions:
             return self.save_experiment()
         return answer == "discard"
 
+    def _path_to_open(self, path, kind: str, title: str, before: str | None = None):
+        """The file to open: ``path``, or the one chosen in a file dialog of ``kind`` (None when the user
+        cancels). ``before``: what opening it does ("loading a checkpoint"), to ask about unsaved changes
+        first (None when it throws nothing away); a refusal is None too."""
+        if before is not None and not self.maybe_save(before):
+            return None
+        if path is None:
+            path = self.ui.prompts.open_path(kind, title)
+        return path
+
     def apply_config(self, config, compare: bool | None = None) -> bool:
         """A new model from ``config`` (Reset, open, compare on/off); on failure explain and keep the old."""
         compare = (config.compare is not None) if compare is None else compare
@@ -124,12 +134,9 @@ class FileActions:
 
     def open_experiment(self, path: Path | None = None, ask: bool = True) -> bool:
         """Open an experiment file; asks about unsaved changes first when ``ask``."""
-        if ask and not self.maybe_save("opening another experiment"):
-            return False
+        path = self._path_to_open(path, "experiment", "Open experiment", "opening another experiment" if ask else None)
         if path is None:
-            path = self.ui.prompts.open_path("experiment", "Open experiment")
-            if path is None:
-                return False
+            return False
         path = Path(path)
         try:
             config = cfgmod.load_config(path)
@@ -215,10 +222,9 @@ class FileActions:
 
     def open_sequence(self, path: Path | None = None) -> bool:
         """File > Open sequence: preview the file, then train on it. Errors leave everything as it was."""
+        path = self._path_to_open(path, "sequence", "Open sequence")
         if path is None:
-            path = self.ui.prompts.open_path("sequence", "Open sequence")
-            if path is None:
-                return False
+            return False
         path = Path(path)
         if path.suffix.lower() not in SEQUENCE_SUFFIXES:
             show_message(self.ui.parent, "Cannot open this file",
@@ -254,12 +260,9 @@ class FileActions:
         file is one message naming the file and key, and the window keeps what it showed."""
         from rnn_viz.experiment.parity import parity_line
 
-        if not self.maybe_save("importing a model"):
-            return False
+        path = self._path_to_open(path, "weights", "Import trained model", "importing a model")
         if path is None:
-            path = self.ui.prompts.open_path("weights", "Import trained model")
-            if path is None:
-                return False
+            return False
         try:
             config = self.ui.prompts.import_model(Path(path), self.document.edited, self.controller.base_dir)
         except Exception as exc:  # DataError/ConfigError from reading the file, naming it and the key
@@ -297,12 +300,9 @@ class FileActions:
     def load_checkpoint(self, path: Path | None = None) -> bool:
         from rnn_viz.experiment.io import load_checkpoint as read
 
-        if not self.maybe_save("loading a checkpoint"):
-            return False
+        path = self._path_to_open(path, "checkpoint", "Load checkpoint", "loading a checkpoint")
         if path is None:
-            path = self.ui.prompts.open_path("checkpoint", "Load checkpoint")
-            if path is None:
-                return False
+            return False
         try:
             arrays = read(path)
             # the experiment inside a checkpoint was never chosen by this user: ask before it reads files

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from rnn_viz.data.config import DATA_SOURCES
 from rnn_viz.data.weights import read_state_dict
+from rnn_viz.engine.cell_kinds import CELL_KINDS
 from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.import_preview import ImportPreview, import_config, preview_import
 from rnn_viz.experiment.torch_map import NO_READOUT, linear_candidates, map_state_dict, recurrent_candidates
@@ -164,7 +165,7 @@ class ImportModelDialog(QDialog):
             self._set_error(error_text(exc))
             return
         self._config, self.preview = config, preview
-        self.activation.setEnabled(preview.cell == "rnn")
+        self.activation.setEnabled(CELL_KINDS[preview.cell].takes_activation)
         self.summary.setPlainText("\n".join(preview.lines))
         self._set_error(preview.parity if preview.warning else None, block=False)
 

@@ -3,16 +3,15 @@
 The numbers are made up but keep the structure the engine guarantees (docs/trace-keys.md): shapes,
 masks, truncation windows, F zero where k > t / cut / no loss, ||dL_t/dh_k|| bounded by the product of
 Jacobian norms, dL_dh_norm equal to the Frobenius norm of dL_dh, softmax predictions for
-cross-entropy. Everything is seeded.
+cross-entropy. Everything is seeded. ``shown_view``, ``drawn_view``: a view widget shown (and drawn) for a test.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from rnn_viz.engine.bptt import Truncation, block_chains
+from rnn_viz.engine.network import GATES
 from rnn_viz.ui.state import ViewState
-
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def window_starts(T: int, bptt: str, k1: int, k2: int) -> np.ndarray:
@@ -166,3 +165,19 @@ def make_state(cell: str = "rnn", layers: int = 1, T: int = 20, H: int = 8, *, c
                      config=make_config(cell, layers, H, bptt, k1, k2, loss=loss), time_step=time_step,
                      sample=sample, chance_loss=1.0 if loss == "mse" else float(np.log(trace["predictions"].shape[2])),
                      vocab=vocab, **kw)
+
+
+def shown_view(qtbot, view, width: int = 600, height: int = 450):
+    """``view`` (a widget) handed to ``qtbot`` to close after the test, resized and shown; returns it."""
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    return view
+
+
+def drawn_view(qtbot, cls):
+    """A shown view of class ``cls`` that has drawn a two-layer LSTM trace, the cell with every panel
+    a view can have (gates, cell state)."""
+    view = shown_view(qtbot, cls())
+    view.render(make_state("lstm", 2, T=20, H=6, time_step=5))
+    return view

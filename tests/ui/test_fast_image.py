@@ -7,7 +7,7 @@ from PySide6.QtGui import QImage
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.views import ALL_VIEWS
 from rnn_viz.ui.views.images import FastImageItem, block_mean, colour_index
-from tests.ui.synthetic import make_state
+from tests.ui.synthetic import drawn_view
 
 
 def _pixels(qimage: QImage) -> np.ndarray:
@@ -90,11 +90,7 @@ def test_autodownsampled_image_is_converted_at_screen_size(qtbot):
 
 @pytest.mark.parametrize("name, cls", [(n, c) for n, c, _ in ALL_VIEWS])
 def test_every_views_images_take_the_fast_path(qtbot, name, cls):
-    view = cls()
-    qtbot.addWidget(view)
-    view.resize(600, 450)
-    view.show()
-    view.render(make_state("lstm", 2, T=20, H=6, time_step=5))
+    view = drawn_view(qtbot, cls)
     view.canvas.grab()
     images = [item for item in view.canvas.scene().items() if isinstance(item, pg.ImageItem)]
     assert all(isinstance(item, FastImageItem) for item in images), f"{name}: a plain ImageItem"

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsWidget
 from rnn_viz.ui.views import ALL_VIEWS
 from rnn_viz.ui.views.base import (MAX_PEN_WIDTH, WrappingLabel, item_key, pen_items, style_plot, thin_pen,
                                    thin_pens)
-from tests.ui.synthetic import make_state
+from tests.ui.synthetic import drawn_view, make_state, shown_view
 
 
 def test_thin_pen_caps_the_width_and_keeps_colour_and_dash():
@@ -37,11 +37,7 @@ def test_curves_and_lines_are_drawn_thin_and_legends_keep_the_pen_meant(qtbot):
 
 @pytest.mark.parametrize("name, cls", [(n, c) for n, c, _ in ALL_VIEWS])
 def test_every_view_paints_with_pens_at_most_one_pixel(qtbot, name, cls):
-    view = cls()
-    qtbot.addWidget(view)
-    view.resize(600, 450)
-    view.show()
-    view.render(make_state("lstm", 2, T=20, H=6, time_step=5))
+    view = drawn_view(qtbot, cls)
     widths = [item.opts["pen"].widthF() if isinstance(item, pg.PlotCurveItem) else item.pen.widthF()
               for item in pen_items(view.canvas.scene())]
     assert widths, f"{name} drew no curve or line"
@@ -117,10 +113,7 @@ def _settle_paints(qtbot):
 @pytest.mark.parametrize("name, cls", [(n, c) for n, c, _ in ALL_VIEWS if n != "curves"])
 def test_a_new_frame_is_painted_once_and_an_unchanged_one_not_at_all(qtbot, name, cls):
     # curves is left out: it redraws on its own throttle (a new frame may be drawn later, not at once)
-    view = cls()
-    qtbot.addWidget(view)
-    view.resize(600, 450)
-    view.show()
+    view = shown_view(qtbot, cls())
     qtbot.waitExposed(view)
     view.render(make_state("lstm", 2, T=40, H=6, time_step=5, seed=0))
     _settle_paints(qtbot)
@@ -139,10 +132,7 @@ def test_a_new_frame_is_painted_once_and_an_unchanged_one_not_at_all(qtbot, name
 def test_predictions_keep_the_time_axis_ticks_when_only_the_values_change(qtbot):
     from rnn_viz.ui.views.predictions import PredictionsView
 
-    view = PredictionsView()
-    qtbot.addWidget(view)
-    view.resize(600, 300)
-    view.show()
+    view = shown_view(qtbot, PredictionsView(), 600, 300)
     view.render(make_state("rnn", 1, T=40, H=6, seed=0))
     view.canvas.grab()
     bottom = view.plot.getAxis("bottom")

@@ -8,18 +8,14 @@ import pytest
 
 from rnn_viz.ui.views import PredictionsView
 from rnn_viz.ui.views import prediction_frames as pf
-from tests.ui.synthetic import make_state
+from tests.ui.synthetic import make_state, shown_view
 
 VOCAB = tuple("ab cd\n")
 
 
 @pytest.fixture
 def view(qtbot):
-    widget = PredictionsView()
-    qtbot.addWidget(widget)
-    widget.resize(700, 450)
-    widget.show()
-    return widget
+    return shown_view(qtbot, PredictionsView(), 700, 450)
 
 
 def shared_batch(state):

@@ -7,18 +7,14 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from rnn_viz.ui.views import PredictionsView
-from tests.ui.synthetic import make_state
+from tests.ui.synthetic import make_state, shown_view
 
 VOCAB = tuple("ab cd\n")
 
 
 @pytest.fixture
 def view(qtbot):
-    widget = PredictionsView()
-    qtbot.addWidget(widget)
-    widget.resize(700, 450)
-    widget.show()
-    return widget
+    return shown_view(qtbot, PredictionsView(), 700, 450)
 
 
 def test_series_outputs_and_targets_of_the_selected_sample(view):

@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton
 
+from rnn_viz.engine.cell_kinds import CELL_KINDS
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
@@ -35,7 +36,7 @@ __all__ = ["DynamicsView", "DynamicsFrame", "DynamicsResult", "resolve", "dyn_ke
 HIST_BINS = 24
 CIRCLE = np.exp(1j * np.linspace(0.0, 2.0 * np.pi, 181))
 EMPTY = np.zeros(0)
-GATE_NAMES = {"rnn": ("W_hh",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+UNGATED_BLOCK = "W_hh"  # the name of an rnn's one block of W_hh (a gated cell's are its gates')
 TIP = ("Computed on request (the Compute button, Ctrl+D) and when training pauses, from the trace "
        "shown: the batch and the parameters it was taken at.")
 
@@ -88,7 +89,7 @@ def _stacked_states(trace, cell: str, L: int) -> np.ndarray | None:
         if f"hidden/{l}" not in trace:
             return None
         parts.append(np.asarray(trace[f"hidden/{l}"], dtype=np.float64))
-        if cell == "lstm":
+        if CELL_KINDS[cell].cell_state:
             if f"cell/{l}" not in trace:
                 return None
             parts.append(np.asarray(trace[f"cell/{l}"], dtype=np.float64))
@@ -165,7 +166,7 @@ def resolve(state: ViewState, results: Mapping[str, DynamicsResult], run: str = 
     lyap_title = f"Lyapunov: {top}"
     lyap_detail = f"{top}, slope of log F per lag {slope:.3g}, Kaplan–Yorke dimension {ky:.3g}"
     whh = tuple(np.asarray(z, dtype=np.complex128) for z in np.asarray(dyn[f"dyn/whh_eig/{layer}"]))
-    gates = GATE_NAMES.get(cell, tuple(f"block {g}" for g in range(len(whh))))[: len(whh)]
+    gates = (CELL_KINDS[cell].gates or (UNGATED_BLOCK,))[: len(whh)]
     step_eig = np.asarray(dyn[f"dyn/step_jacobian_eig/{layer}"], dtype=np.complex128)
     step = int(dyn.get("dyn/step", -1))
     rho = float(np.abs(step_eig).max()) if step_eig.size else float("nan")

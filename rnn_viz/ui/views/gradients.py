@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 
 from rnn_viz.engine.analysis import ACTIVATION_DERIVATIVE_BOUND, envelope, memory_horizon
+from rnn_viz.engine.cell_kinds import CELL_KINDS
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
@@ -214,7 +215,7 @@ def resolve(state: ViewState, fraction: float = DEFAULT_FRACTION) -> GradientsFr
     cell = ro.cell_kind(trace)
     activation = ro.run_activation(state, "A")
     anchor = ro.last_loss_step(ro.loss_steps(trace["loss_mask"]))
-    show_envelope = cell == "rnn" and anchor is not None
+    show_envelope = not CELL_KINDS[cell].gated and anchor is not None
     gamma = ACTIVATION_DERIVATIVE_BOUND.get(activation, 1.0)
     runs = state.runs
     cols, table, plotted = ["t"], [t], []
@@ -261,7 +262,7 @@ def resolve(state: ViewState, fraction: float = DEFAULT_FRACTION) -> GradientsFr
             f"dotted: ||dL/dh_t'|| (γ·σ_max(W_hh))^(t'−t), t' = {anchor} (last loss step), γ = {gamma:g} "
             f"({activation}), σ_max = {sig}: bounds the path from the loss at t' back through one "
             f"layer, not the sum over all losses")
-    elif cell != "rnn":
+    elif CELL_KINDS[cell].gated:
         envelope_text = f"no envelope: Pascanu's bound holds for vanilla rnn layers, not for {cell} cells"
     else:
         envelope_text = "no envelope: this batch has no loss step"

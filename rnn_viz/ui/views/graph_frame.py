@@ -92,11 +92,9 @@ def _unsaid(mode: str, label: str) -> str:
 
 
 def node_quantity(state: ViewState, run: str) -> cs.Quantity:
-    """What the node colours show, mean |h_t|: |act| of the run's activation for a plain RNN; h of an
-    LSTM or GRU is o * tanh(c) or a mix of tanh candidates, so |h| <= 1 as for tanh."""
-    trace = state.run(run).trace
-    activation = ro.run_activation(state, run) if ro.cell_kind(trace) == "rnn" else "tanh"
-    return cs.Quantity.of(activation, magnitude=True)
+    """What the node colours show, mean |h_t|: |act| of the run's activation for a plain RNN, |h| of
+    a gated cell's hidden state (within 0..1) for an LSTM or GRU."""
+    return cs.Quantity.of(ro.hidden_nonlinearity(state, run), magnitude=True)
 
 
 def node_colours(values, quantity: cs.Quantity, scale: cs.Scale, previous: float | None = None,

@@ -30,6 +30,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolButton
 
+from rnn_viz.engine.cell_kinds import CELL_KINDS
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
@@ -43,9 +44,8 @@ from .scale_controls import PanelButton, ScaleButton, ScaleChoices, controls_row
 
 __all__ = ["HiddenStateView", "HeatmapFrame", "resolve"]
 
-SIGMOID_GATES = {"lstm": ("i", "f", "o"), "gru": ("r", "z")}
-GATE_ORDER = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
-CANDIDATE = {"lstm": "g", "gru": "n"}
+# the rows of the "gates" column of each gated cell (the grids label their blocks with these)
+SIGMOID_GATES = {name: kind.sigmoid_gates for name, kind in CELL_KINDS.items() if kind.gated}
 DC_DECADES = 8
 TINY = 1e-300  # |dL/dc| of exactly 0 (no path) takes the lowest colour
 
@@ -87,19 +87,19 @@ class _Column:
         return self.quantity.decades is not None
 
 
-def _columns(cell: str, activation: str, cell_grad: bool = False) -> list[_Column]:
-    act = activation if cell == "rnn" else "tanh"
-    h_map = cm.UNIT if cs.Quantity.of(act).value_range[0] >= 0 else cm.SIGNED
-    cols = [_Column("hidden", "h_t", "", cs.Quantity.of(act), h_map)]
-    if cell == "lstm":
+def _columns(cell: str, hidden: str, cell_grad: bool = False) -> list[_Column]:
+    """``hidden``: h_t's nonlinearity, a key of the engine's OUTPUT_RANGES (readouts.hidden_nonlinearity)."""
+    kind = CELL_KINDS[cell]
+    h_map = cm.UNIT if cs.Quantity.of(hidden).value_range[0] >= 0 else cm.SIGNED
+    cols = [_Column("hidden", "h_t", "", cs.Quantity.of(hidden), h_map)]
+    if kind.cell_state:
         cols.append(_Column("cell", "c_t", "", cs.Quantity.of("linear"), cm.SIGNED))
         if cell_grad:
             cols.append(_Column("dc", "|dL/dc_t|", "log10", cs.Quantity.log(DC_DECADES), cm.MAGNITUDE))
-    if cell in SIGMOID_GATES:
+    if kind.gated:
         # short titles: a column can be 80 px wide; the gate names label the gates' rows
         cols.append(_Column("gates", "gates", "", cs.Quantity.of("sigmoid"), cm.UNIT))
-        cand = CANDIDATE[cell]
-        cols.append(_Column("candidate", f"{cand}_t", "", cs.Quantity.of("tanh"), cm.SIGNED))
+        cols.append(_Column("candidate", f"{kind.candidate}_t", "", cs.Quantity.of("tanh"), cm.SIGNED))
     return cols
 
 
@@ -111,21 +111,21 @@ def _panel_data(trace, column: _Column, cell: str, layer: int, b: int) -> np.nda
         return np.asarray(trace[f"cell/{layer}"][b]).T
     if column.key == "dc":
         return np.asarray(trace[f"dL_dc/{layer}"][b]).T
+    kind = CELL_KINDS[cell]
     gates = np.asarray(trace[f"gates/{layer}"][b])
-    H = gates.shape[1] // len(GATE_ORDER[cell])
-    order = GATE_ORDER[cell]
+    H = gates.shape[1] // kind.blocks
     if column.key == "candidate":
-        g = order.index(CANDIDATE[cell])
+        g = kind.block(kind.candidate)
         return gates[:, g * H:(g + 1) * H].T
-    idx = [order.index(name) for name in SIGMOID_GATES[cell]]
+    idx = [kind.block(name) for name in kind.sigmoid_gates]
     return np.concatenate([gates[:, g * H:(g + 1) * H] for g in idx], axis=1).T
 
 
 def _row_names(column: _Column, cell: str, H: int) -> list[str]:
     if column.key == "gates":
-        return [f"{g}[{u}]" for g in SIGMOID_GATES[cell] for u in range(H)]
+        return [f"{g}[{u}]" for g in CELL_KINDS[cell].sigmoid_gates for u in range(H)]
     if column.key == "candidate":
-        return [f"{CANDIDATE[cell]}[{u}]" for u in range(H)]
+        return [f"{CELL_KINDS[cell].candidate}[{u}]" for u in range(H)]
     return [f"[{u}]" for u in range(H)]
 
 
@@ -391,8 +391,7 @@ def _column_count(state: ViewState, run: str, hidden) -> int:
     """How many columns of panels run ``run`` shows (as resolve() would build them)."""
     trace = state.run(run).trace
     cell = ro.cell_kind(trace)
-    every = _columns(cell, ro.run_activation(state, run) if cell == "rnn" else "fixed",
-                     cell == "lstm" and "dL_dc/0" in trace)
+    every = _columns(cell, ro.hidden_nonlinearity(state, run), CELL_KINDS[cell].cell_state and "dL_dc/0" in trace)
     return len([c for c in every if c.key not in hidden] or every)
 
 
@@ -404,11 +403,12 @@ def _same_inputs(a, b) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class HeatmapFrame:
-    """What the view draws for one run and sample. ``structure``: (cell, activation, layers, has
-    dL/dc, shown column keys, shown layers top first), which decides the panels; ``panels``: (layer, column key, (rows, T)
-    values, (rows, T) image as drawn: log10 |value| for a log column); ``levels``: (column key,
-    (lo, hi)); ``bar_titles``: (column key, colour bar title naming its mode, the mode); ``scales``:
-    ((run id, column key), auto state) of the auto columns after this frame."""
+    """What the view draws for one run and sample. ``structure``: (cell, h_t's nonlinearity (an
+    OUTPUT_RANGES key), layers, has dL/dc, shown column keys, shown layers top first), which decides
+    the panels; ``panels``: (layer, column key, (rows, T) values, (rows, T) image as drawn: log10
+    |value| for a log column); ``levels``: (column key, (lo, hi)); ``bar_titles``: (column key,
+    colour bar title naming its mode, the mode); ``scales``: ((run id, column key), auto state) of
+    the auto columns after this frame."""
 
     structure: tuple[str, str, int, bool, tuple[str, ...], tuple[int, ...]]
     T: int
@@ -437,9 +437,9 @@ def resolve(state: ViewState, run: str = "A", scales=None, chosen=None, hidden=(
     if trace is None:
         return None
     cell = ro.cell_kind(trace)
-    activation = ro.run_activation(state, run) if cell == "rnn" else "fixed"
+    activation = ro.hidden_nonlinearity(state, run)
     L = ro.layer_count(trace)
-    cell_grad = cell == "lstm" and "dL_dc/0" in trace
+    cell_grad = CELL_KINDS[cell].cell_state and "dL_dc/0" in trace
     every = _columns(cell, activation, cell_grad)
     wanted = [c for c in every if c.key not in hidden] or every
     columns = _fitting(wanted, max_columns)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from rnn_viz.engine import cell_kinds
 from rnn_viz.engine.analysis import jacobian_chain
 from rnn_viz.engine.network import DEFAULT_ACTIVATION
 
@@ -17,7 +18,7 @@ __all__ = [
     "layer_count", "cell_kind", "loss_steps", "truncation_windows", "is_truncated",
     "recurrent_edge_carries", "mean_abs", "decade_bins", "running_chain_bound", "flow_ratio",
     "nice_ceiling", "log_levels", "target_probability", "last_loss_step", "decade_span", "nice_span",
-    "log10_or_nan", "run_activation",
+    "log10_or_nan", "run_activation", "hidden_nonlinearity",
 ]
 
 
@@ -30,12 +31,15 @@ def layer_count(trace: Mapping[str, np.ndarray]) -> int:
 
 
 def cell_kind(trace: Mapping[str, np.ndarray]) -> str:
-    """'lstm' (has ``cell/0``), 'gru' (has ``gates/0`` with 3H columns) or 'rnn'."""
+    """The cell ("rnn", "lstm" or "gru") of an engine trace, by the engine's facts (engine.cell_kinds):
+    the cell with a cell state when it has ``cell/0``, the other gated cell when it has ``gates/0``,
+    else the ungated cell."""
+    kinds = cell_kinds.CELL_KINDS.values()
     if "cell/0" in trace:
-        return "lstm"
+        return next(k.name for k in kinds if k.cell_state)
     if "gates/0" in trace:
-        return "gru"
-    return "rnn"
+        return next(k.name for k in kinds if k.gated and not k.cell_state)
+    return next(k.name for k in kinds if not k.gated)
 
 
 def run_activation(state, run: str) -> str:
@@ -45,6 +49,12 @@ def run_activation(state, run: str) -> str:
     config = state.run(run).config
     model = (config or {}).get("model", {}) or {}
     return model.get("activation") or DEFAULT_ACTIVATION
+
+
+def hidden_nonlinearity(state, run: str) -> str:
+    """The engine's OUTPUT_RANGES key of run ``run``'s h_t: its activation for an rnn cell, the
+    gated hidden state for lstm and gru."""
+    return cell_kinds.hidden_nonlinearity(cell_kind(state.run(run).trace), run_activation(state, run))
 
 
 def loss_steps(loss_mask: np.ndarray, sample: int | None = None) -> np.ndarray:
