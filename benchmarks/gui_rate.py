@@ -54,13 +54,14 @@ def headless_rate(config, seconds: float) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def window_rate(app, config, seconds: float, width: int, height: int):
+def window_rate(app, config, seconds: float, width: int, height: int, layout: str = "all"):
     from rnn_viz.ui.main_window import MainWindow
     from rnn_viz.ui.settings import AppSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(None, settings=AppSettings(Path(tmp) / "settings.ini"), config=config)
         window.resize(width, height)
+        window.layouts.apply(layout)
         dynamics = window.view_docks.get("dynamics")
         if dynamics is not None:
             # Not a live view: shown, it analyses the trace on a pool thread after every pause and at
@@ -123,12 +124,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--cell", default="rnn")
     parser.add_argument("--size", default="1600x1000", help="window size, WxH")
+    parser.add_argument("--layout", default="all", help="the window's layout: all (every view in sight, the "
+                        "issue's case), tabs (the laptop default: views behind other tabs are not drawn) or focus")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     app = QApplication.instance() or QApplication([])
     config = experiment(args)
     print(f"# {args.cell}, T={args.T}, H={args.H}, layers={args.layers}, B={args.batch}; "
-          f"{args.seconds:g} s per run, {args.rounds} rounds; platform {app.platformName()}; {os.cpu_count()} cores; "
+          f"{args.seconds:g} s per run, {args.rounds} rounds; layout {args.layout}; platform {app.platformName()}; {os.cpu_count()} cores; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
     print("| round | load avg | headless updates/s | window updates/s | window / headless | frames/s "
           "| frame ms median / p95 / max | render() ms median / max |")
@@ -137,7 +140,7 @@ def main() -> None:
     for r in range(args.rounds):
         load = os.getloadavg()[0]
         headless = headless_rate(config, args.seconds)
-        rate, fps, frames, renders = window_rate(app, config, args.seconds, width, height)
+        rate, fps, frames, renders = window_rate(app, config, args.seconds, width, height, args.layout)
         ratios.append(rate / headless)
         print(f"| {r + 1} | {load:.1f} | {headless:.2f} | {rate:.2f} | {rate / headless:.0%} | {fps:.1f} | "
               f"{ms(frames)} / {ms(frames, 0.95)} / {1000 * max(frames, default=0):.1f} | "
