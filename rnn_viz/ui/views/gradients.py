@@ -21,6 +21,7 @@ from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
 from .frames import frozen
+from .item_updates import set_curve, show, steps
 from .base import BaseView, decade_axis, item_key, legend_html, selection_line, set_title, style_plot, text_label
 
 __all__ = ["GradientProfileView", "GradientsFrame", "resolve", "HORIZON_FRACTIONS"]
@@ -125,9 +126,9 @@ class GradientProfileView(BaseView):
                 self.plot.addItem(item)
                 curves.append(item)
         for l, env in enumerate(self.envelopes):
-            env.setVisible(l < L)
+            show(env, l < L)
             for curves in self.run_curves:
-                curves[l].setVisible(l < L)
+                show(curves[l], l < L)
 
     # -- drawing ---------------------------------------------------------------------------------
     def inputs(self, state: ViewState):
@@ -146,16 +147,16 @@ class GradientProfileView(BaseView):
             for l, item in enumerate(curves):
                 y = frame.curves[i][l] if i < len(frame.curves) and l < frame.L else None
                 if y is None:
-                    item.setData([], [])
-                    item.setVisible(False)
+                    set_curve(item, steps(0), steps(0))
+                    show(item, False)
                 else:
-                    item.setData(np.arange(y.size, dtype=np.float64), y)
-                    item.setVisible(True)
+                    set_curve(item, steps(y.size), y)
+                    show(item, True)
         for l in range(frame.L):
             env = frame.envelopes[l]
-            self.envelopes[l].setVisible(env is not None)
+            show(self.envelopes[l], env is not None)
             if env is not None:
-                self.envelopes[l].setData(np.arange(env.size, dtype=np.float64), env)
+                set_curve(self.envelopes[l], steps(env.size), env)
         x, y, layers = frame.marks
         key = (tuple(x), tuple(y))
         if key != self._marks_key:  # a scatter update costs ~0.5 ms; horizons rarely move
