@@ -1,20 +1,13 @@
-"""Updating plot items only where something changed: each call below costs a view's frame Python
-callbacks (itemChange, sigPlotChanged, the view box's bounds bookkeeping) even when it sets what is
-already there, and the line-chart views set every item every frame.
+"""Setting a curve's data only when it changed: setData costs a view's frame Python callbacks
+(the curve's data checks, sigPlotChanged, the view box's bounds bookkeeping) even when it sets what
+is already there, and the line-chart views set every curve every frame.
 """
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 
-__all__ = ["show", "set_curve", "steps"]
-
-
-def show(item, on: bool) -> None:
-    """``item.setVisible(on)`` unless it already is: setting the same visibility still runs
-    pyqtgraph's itemChange hooks (about 10 µs an item)."""
-    if item.isVisible() != on:
-        item.setVisible(on)
+__all__ = ["set_curve", "steps"]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -24,7 +24,7 @@ from rnn_viz.ui.state import ViewState
 from .base import (BaseView, StepAxis, _identical, item_key, legend_html, selection_line, set_title, step_axes,
                    style_axis, style_plot, text_label)
 from .frames import same
-from .item_updates import set_curve, show
+from .item_updates import set_curve
 from .prediction_frames import (RIGHT, WRONG, PredictionsFrame, PredictionsPlot, resolve, resolve_run,
                                 resolve_text, table)
 from .prediction_series import SOURCES, sources
@@ -198,23 +198,24 @@ class PredictionsView(BaseView):
             for o, (target, marks, output) in enumerate(zip(self.run_targets[r], self.run_marks[r],
                                                            self.run_outputs[r])):
                 shown = series and drawn and o < len(f.outputs)
-                show(output, shown)
-                show(target, shown and own)
-                show(marks, shown and own)
+                output.setVisible(shown)
+                target.setVisible(shown and own)
+                marks.setVisible(shown and own)
                 if shown:
-                    set_curve(output, f.x, f.outputs[o])
+                    output.setData(f.x, f.outputs[o])  # new every frame: no use comparing
                     if own:
                         set_curve(target, f.x, f.targets[o])
                         set_curve(marks, *f.target_marks[o])
             for item in (self.run_p[r], self.run_right[r], self.run_wrong[r]):
-                show(item, not series and drawn)
+                item.setVisible(not series and drawn)
             if drawn and not series:
-                set_curve(self.run_p[r], f.x, f.p_target)
+                self.run_p[r].setData(f.x, f.p_target)
                 set_curve(self.run_right[r], *f.right)
                 set_curve(self.run_wrong[r], *f.wrong)
+        self.text.setVisible(not series)
         if series:
             self.text.setText(plot.note)
-        show(self.text, not series or bool(plot.note))
+            self.text.setVisible(bool(plot.note))
         self.set_span(self.plot, x=plot.x_span, y=plot.y_span)
         self._set_legend(plot)
         set_title(self.plot, plot.title, legend=self.legend, tip=SERIES_TIP if series else CLASSES_TIP)
