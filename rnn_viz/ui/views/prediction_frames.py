@@ -44,7 +44,10 @@ def _glyph(ch: str) -> str:
 
 def _bars(x: np.ndarray, y: np.ndarray, half: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
     """Endpoints of short horizontal bars centred on (x, y), for a connect="pairs" curve."""
-    return np.column_stack([x - half, x + half]).ravel(), np.repeat(y, 2)
+    ends = np.empty(2 * x.size)
+    ends[0::2] = x - half
+    ends[1::2] = x + half
+    return ends, np.repeat(y, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,11 @@ def _median_step(t: np.ndarray) -> float:
 
 
 def _pairs(xy) -> tuple[np.ndarray, np.ndarray]:
-    return frozen(xy[0]), frozen(xy[1])
+    """_bars' two new arrays, read-only (made float64 without a further copy when they are)."""
+    out = tuple(np.asarray(a, dtype=np.float64) for a in xy)
+    for a in out:
+        a.setflags(write=False)
+    return out
 
 
 def resolve_run(state: ViewState, run: str = "A", source: str = "training", index: int = 0) -> PredictionsFrame | None:
@@ -185,7 +192,9 @@ def resolve(state: ViewState, source: str = "training") -> PredictionsPlot | Non
         names.append(run.name)
         labels.append(run.label)
         own.append(not _same_window(first, frame))
-    if first.mode == "series":
+    if first.mode == "series" and len(frames) == 1:
+        y_span = first.y_span  # the nice span of its targets and outputs, as below
+    elif first.mode == "series":
         y_span = ro.nice_span(*(a for f in frames for a in (*f.targets, *f.outputs)))
     else:
         y_span = (min(f.y_span[0] for f in frames), 1.0)
