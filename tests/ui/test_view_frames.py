@@ -23,6 +23,24 @@ def test_same_compares_arrays_by_value_and_nan_equal_to_nan():
         a[0] = 2.0  # frames are read-only
 
 
+def test_same_on_big_arrays_finds_a_difference_its_sample_misses_and_any_layout():
+    """Big arrays are looked at on a sample first; the answer is still the whole comparison's."""
+    a = frozen(np.arange(128 * 200, dtype=np.float64).reshape(128, 200))
+    b = a.copy()
+    b[0, 1] = -1.0  # not among every 61st value in memory order
+    assert not same(a, b)
+    c = a.copy()
+    c[0, 0] = np.nan
+    d = c.copy()
+    assert same(c, d)  # NaN in the sample is equal to NaN
+    d[0, 0] = 0.0
+    assert not same(c, d)
+    f = np.asfortranarray(a)  # equal values, another memory order: equal
+    assert same(a, f) and same(a.T.copy().T, a)
+    g = np.asfortranarray(b)
+    assert not same(a, g) and not same(f, g)
+
+
 def test_gradient_frame_of_a_three_run_state_has_every_runs_curves():
     state = three_runs()
     frame = gradients.resolve(state, 1e-3)

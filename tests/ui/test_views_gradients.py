@@ -104,3 +104,26 @@ def test_the_drawn_envelope_stays_inside_the_axes(view):
     shown = shown[np.isfinite(shown)]
     lo, hi = view.plot.viewRange()[1]
     assert shown.size and lo <= shown.min() and shown.max() <= hi
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_new_trace_shows_and_hides_no_item_again(view, cell):
+    """Items keep their visibility from frame to frame: a curve shown and hidden again within one
+    frame is a change Qt repaints (run B's curves and an lstm's envelopes were, every frame)."""
+    from tests.ui.synthetic import make_trace
+
+    state = make_state(cell, 2, T=30, H=4, compare=False)
+    view.render(state)
+    items = [*view.envelopes, *(c for curves in view.run_curves for c in curves)]
+    changes = []
+    for item in items:
+        original = item.itemChange
+
+        def counted(change, value, item=item, original=original):
+            if change == item.GraphicsItemChange.ItemVisibleHasChanged:
+                changes.append(item)
+            return original(change, value)
+
+        item.itemChange = counted
+    view.render(replace(state, trace=make_trace(cell, 2, 30, 4, seed=7)))
+    assert view.frames_applied >= 2 and changes == []

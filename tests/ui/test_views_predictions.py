@@ -64,3 +64,29 @@ def test_clicking_selects_a_step(view, qtbot):
     with qtbot.waitSignal(view.timeStepSelected) as blocker:
         qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert blocker.args == [13]
+
+
+def test_new_outputs_over_the_same_targets_set_only_the_outputs(view):
+    """A target drawn again with the same values is left as it is (its setData, and the view box's
+    bookkeeping, cost as much as an output's); the outputs follow the new trace."""
+    state = make_state("rnn", 1, T=16, sample=2, O=2, loss_at="last")
+    view.render(state)
+    changed = []
+    for o in range(2):
+        for item in (view.targets[o], view.target_marks[o], view.outputs[o]):
+            item.sigPlotChanged.connect(lambda *_, item=item: changed.append(item))
+    trace = dict(state.trace)
+    trace["predictions"] = state.trace["predictions"] * 0.5  # same sample, same targets
+    view.render(replace(state, trace=trace))
+    assert set(changed) == {view.outputs[0], view.outputs[1]}
+    for o in range(2):
+        assert np.array_equal(view.outputs[o].getData()[1], trace["predictions"][2, :, o])
+        assert np.array_equal(view.targets[o].getData()[1], trace["targets"][2, :, o])
+
+
+def test_the_half_step_of_uneven_steps_is_their_median():
+    from rnn_viz.ui.views.prediction_frames import _median_step
+
+    for t in (np.arange(7.0), np.array([0.0, 1.0, 3.0, 4.0, 10.0]), np.array([5.0, 5.0, 6.0]),
+              np.array([0.0, np.nan, 2.0, 3.0])):
+        assert _median_step(t) == pytest.approx(float(np.median(np.diff(t))), nan_ok=True)

@@ -15,6 +15,8 @@ import numpy as np
 
 __all__ = ["frozen", "same"]
 
+SAMPLED = 4096  # arrays larger than this are first compared on a sample of their values
+
 
 def frozen(values, dtype=np.float64) -> np.ndarray:
     """A read-only array of ``values`` (copied only when the dtype or layout asks for it)."""
@@ -33,8 +35,15 @@ def same(a, b) -> bool:
             return False
         if a.shape != b.shape or a.dtype != b.dtype:
             return False
-        kind = a.dtype.kind
-        return bool(np.array_equal(a, b, equal_nan=kind in "fc"))
+        nan = a.dtype.kind in "fc"
+        # A new trace's panels differ nearly everywhere: a sample of every 61st value says so
+        # in a few µs, where the whole comparison of a (128, 200) panel took ~0.1 ms. In memory
+        # order (ravel "K": a view of a transposed copy, no copy), the same for both when their
+        # strides agree.
+        if (a.size > SAMPLED and a.strides == b.strides
+                and not np.array_equal(a.ravel("K")[::61], b.ravel("K")[::61], equal_nan=nan)):
+            return False
+        return bool(np.array_equal(a, b, equal_nan=nan))
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
         if type(a) is not type(b):
             return False

@@ -22,6 +22,7 @@ from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
 from .frames import frozen
+from .item_updates import steps
 from .base import BaseView, decade_axis, item_key, legend_html, selection_line, set_title, style_plot, text_label
 
 __all__ = ["GradientProfileView", "GradientsFrame", "resolve", "HORIZON_FRACTIONS"]
@@ -125,10 +126,10 @@ class GradientProfileView(BaseView):
                 item.setZValue(-r)  # run A on top
                 self.plot.addItem(item)
                 curves.append(item)
-        for l, env in enumerate(self.envelopes):
-            env.setVisible(l < L)
-            for curves in self.run_curves:
-                curves[l].setVisible(l < L)
+        # Only the layers beyond L are hidden here: apply() decides the others (an envelope or a
+        # curve shown here and hidden there again toggled, and was repainted, every frame).
+        for env in self.envelopes[L:]:
+            env.setVisible(False)
 
     # -- drawing ---------------------------------------------------------------------------------
     def inputs(self, state: ViewState):
@@ -147,16 +148,17 @@ class GradientProfileView(BaseView):
             for l, item in enumerate(curves):
                 y = frame.curves[i][l] if i < len(frame.curves) and l < frame.L else None
                 if y is None:
-                    item.setData([], [])
+                    if item.xData is None or item.xData.size:  # run B's curves outside compare mode: once
+                        item.setData([], [])
                     item.setVisible(False)
                 else:
-                    item.setData(np.arange(y.size, dtype=np.float64), y)
+                    item.setData(steps(y.size), y)
                     item.setVisible(True)
         for l in range(frame.L):
             env = frame.envelopes[l]
             self.envelopes[l].setVisible(env is not None)
             if env is not None:
-                self.envelopes[l].setData(np.arange(env.size, dtype=np.float64), env)
+                self.envelopes[l].setData(steps(env.size), env)
         x, y, layers = frame.marks
         key = (tuple(x), tuple(y))
         if key != self._marks_key:  # a scatter update costs ~0.5 ms; horizons rarely move

@@ -44,7 +44,10 @@ def _glyph(ch: str) -> str:
 
 def _bars(x: np.ndarray, y: np.ndarray, half: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
     """Endpoints of short horizontal bars centred on (x, y), for a connect="pairs" curve."""
-    return np.column_stack([x - half, x + half]).ravel(), np.repeat(y, 2)
+    ends = np.empty(2 * x.size)
+    ends[0::2] = x - half
+    ends[1::2] = x + half
+    return ends, np.repeat(y, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +107,21 @@ class PredictionsPlot:
         return self.runs[0]
 
 
+def _median_step(t: np.ndarray) -> float:
+    """The median of the (T - 1,) steps between the (T,) ``t``: the one step of evenly spaced steps
+    without sorting them (np.median was a quarter of the view's frame)."""
+    d = np.diff(t)
+    if (d == d[0]).all():
+        return float(d[0])
+    return float(np.median(d))
+
+
 def _pairs(xy) -> tuple[np.ndarray, np.ndarray]:
-    return frozen(xy[0]), frozen(xy[1])
+    """_bars' two new arrays, read-only (made float64 without a further copy when they are)."""
+    out = tuple(np.asarray(a, dtype=np.float64) for a in xy)
+    for a in out:
+        a.setflags(write=False)
+    return out
 
 
 def resolve_run(state: ViewState, run: str = "A", source: str = "training", index: int = 0) -> PredictionsFrame | None:
@@ -120,7 +136,7 @@ def resolve_run(state: ViewState, run: str = "A", source: str = "training", inde
     b, mask, pred = seq.index, frozen(seq.mask, dtype=bool), seq.predictions
     T = mask.size
     t = np.asarray(seq.x, dtype=np.float64)
-    half = float(np.median(np.diff(t))) / 2 if T > 1 else 0.5  # a step's half width, in the axis' units
+    half = _median_step(t) / 2 if T > 1 else 0.5  # a step's half width, in the axis' units
     bar = 0.35 * 2 * half
     axis = dict(x=frozen(t), x_name=seq.x_name, dates=seq.dates, x_span=(float(t[0]) - half, float(t[-1]) + half))
     which = f"validation window {b} of {seq.count}" if seq.source == "validation" else f"sample {b}"
@@ -176,7 +192,9 @@ def resolve(state: ViewState, source: str = "training") -> PredictionsPlot | Non
         names.append(run.name)
         labels.append(run.label)
         own.append(not _same_window(first, frame))
-    if first.mode == "series":
+    if first.mode == "series" and len(frames) == 1:
+        y_span = first.y_span  # the nice span of its targets and outputs, as below
+    elif first.mode == "series":
         y_span = ro.nice_span(*(a for f in frames for a in (*f.targets, *f.outputs)))
     else:
         y_span = (min(f.y_span[0] for f in frames), 1.0)

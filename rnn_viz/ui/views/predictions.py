@@ -24,6 +24,7 @@ from rnn_viz.ui.state import ViewState
 from .base import (BaseView, StepAxis, _identical, item_key, legend_html, selection_line, set_title, step_axes,
                    style_axis, style_plot, text_label)
 from .frames import same
+from .item_updates import set_curve
 from .prediction_frames import (RIGHT, WRONG, PredictionsFrame, PredictionsPlot, resolve, resolve_run,
                                 resolve_text, table)
 from .prediction_series import SOURCES, sources
@@ -201,16 +202,16 @@ class PredictionsView(BaseView):
                 target.setVisible(shown and own)
                 marks.setVisible(shown and own)
                 if shown:
-                    output.setData(f.x, f.outputs[o])
+                    output.setData(f.x, f.outputs[o])  # new every frame: no use comparing
                     if own:
-                        target.setData(f.x, f.targets[o])
-                        marks.setData(*f.target_marks[o])
+                        set_curve(target, f.x, f.targets[o])
+                        set_curve(marks, *f.target_marks[o])
             for item in (self.run_p[r], self.run_right[r], self.run_wrong[r]):
                 item.setVisible(not series and drawn)
             if drawn and not series:
                 self.run_p[r].setData(f.x, f.p_target)
-                self.run_right[r].setData(*f.right)
-                self.run_wrong[r].setData(*f.wrong)
+                set_curve(self.run_right[r], *f.right)
+                set_curve(self.run_wrong[r], *f.wrong)
         self.text.setVisible(not series)
         if series:
             self.text.setText(plot.note)
