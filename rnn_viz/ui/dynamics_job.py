@@ -39,9 +39,17 @@ class _Job(QRunnable):
             for run_id, trainer, trace, update in self.jobs:
                 out[run_id] = DynamicsResult(trace, analyse(trainer, trace), update)
         except Exception as exc:  # a setting that does not fit the network, a numerical failure
-            self.signals.failed.emit(self.generation, str(exc) or type(exc).__name__)
+            self._say("failed", self.generation, str(exc) or type(exc).__name__)
             return
-        self.signals.done.emit(self.generation, out)
+        self._say("done", self.generation, out)
+
+    def _say(self, signal: str, *args) -> None:
+        try:
+            getattr(self.signals, signal).emit(*args)
+        except RuntimeError:
+            # The window (and the signals object with it) went away while this job ran, e.g. the
+            # app quit without closing it: nobody is left to tell, and no traceback is wanted.
+            pass
 
 
 def _what(jobs) -> tuple:

@@ -210,3 +210,14 @@ def test_a_request_for_what_the_running_job_computes_is_not_queued_again(qtbot, 
         step(qtbot, window, 1)
     qtbot.waitUntil(lambda: not runner.busy, timeout=60_000)
     assert len(started) >= 3 and "update 1" in runner.view.frame.status
+
+
+def test_a_job_whose_window_went_away_ends_without_a_traceback(qtbot):
+    import shiboken6
+
+    from rnn_viz.ui.dynamics_job import _Job, _Signals
+
+    signals = _Signals()
+    job = _Job(signals, 0, [("0:1", None, {}, 1)])  # fails in analyse: a failure to report
+    shiboken6.delete(signals)
+    job.run()  # reporting to nobody: no RuntimeError("Signal source has been deleted")
