@@ -55,6 +55,15 @@ def edge_rgba() -> np.ndarray:
     return table
 
 
+def _segments(**kwargs) -> pg.PlotDataItem:
+    """Separate segments (x, y in pairs), whose curve is told ``connect="pairs"`` at once: one
+    still at pyqtgraph's "all" is a curve BaseView's thin_pens caps to 1 px, and a wide edge
+    whose set did not change (so got no setData) stayed thin."""
+    item = pg.PlotDataItem(connect="pairs", **kwargs)
+    item.curve.setData(connect="pairs")  # PlotDataItem passes it on only with its first data
+    return item
+
+
 def same_mask(a: np.ndarray | None, b: np.ndarray) -> bool:
     return a is not None and a.shape == b.shape and bool(np.array_equal(a, b))
 
@@ -131,13 +140,13 @@ class GraphPanel:
             vb.addItem(item, ignoreBounds=True)
             self._window_paths.append(item)
         # Brackets under x_t: how far back each window reaches (lanes, so overlapping ones stay apart).
-        self.reach_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#555555", width=2))
-        self.edge_items = [pg.PlotDataItem(connect="pairs", pen=edge_pen(i)) for i in range(N_BINS)]
-        self.cut_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#888888", width=1.0,
+        self.reach_item = _segments(pen=pg.mkPen("#555555", width=2))
+        self.edge_items = [_segments(pen=edge_pen(i)) for i in range(N_BINS)]
+        self.cut_item = _segments(pen=pg.mkPen("#888888", width=1.0,
                                                                       style=Qt.PenStyle.DotLine))
-        self.silent_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#dddddd", width=0.8))
-        self.loss_edge_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(cm.FOREGROUND, width=1.5))
-        self.plain_edge_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#cccccc", width=0.8))
+        self.silent_item = _segments(pen=pg.mkPen("#dddddd", width=0.8))
+        self.loss_edge_item = _segments(pen=pg.mkPen(cm.FOREGROUND, width=1.5))
+        self.plain_edge_item = _segments(pen=pg.mkPen("#cccccc", width=0.8))
         for z, item in enumerate([self.silent_item, self.cut_item, self.plain_edge_item,
                                   self.loss_edge_item, *self.edge_items, self.reach_item]):
             item.setZValue(z - 10)
@@ -152,7 +161,7 @@ class GraphPanel:
         self.loss_brush, self.plain_brush = pg.mkBrush(cm.FOREGROUND), pg.mkBrush("w")
         # The selected step's backward window (its loss reaches back to window_start[t]).
         accent = pg.mkPen(cm.ACCENT, width=1.5)
-        self.reach_of_selected = pg.PlotDataItem(connect="pairs", pen=accent)
+        self.reach_of_selected = _segments(pen=accent)
         self.reach_of_selected.setZValue(20)
         self.detail.addItem(self.reach_of_selected)
         self.selection = selection_line(self.detail)
@@ -170,7 +179,7 @@ class GraphPanel:
         self.strips = FastImageItem(axisOrder="row-major")
         self.strips.setZValue(-5)
         self.overview.addItem(self.strips)
-        self.overview_reach = pg.PlotDataItem(connect="pairs", pen=accent)
+        self.overview_reach = _segments(pen=accent)
         self.overview_reach.setZValue(20)
         self.overview.addItem(self.overview_reach)
         self.region = pg.LinearRegionItem(brush=pg.mkBrush(0, 0, 0, 28), pen=pg.mkPen(cm.FOREGROUND, width=1.5),
