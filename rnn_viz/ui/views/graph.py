@@ -409,7 +409,7 @@ def _primary_item(name: str) -> property:
 
 
 # The primary run's items read as the view's own (what tests and the window inspect).
-for _name in ("edge_items", "cut_item", "silent_item", "reach_item", "_window_paths", "input_nodes",
+for _name in ("edge_items", "cut_item", "silent_item", "reach_item", "_window_paths", "nodes", "input_nodes",
               "hidden_nodes", "output_nodes", "loss_edge_item", "plain_edge_item", "selection",
               "strips", "region", "reach_of_selected", "overview_reach"):
     setattr(UnrolledGraphView, _name, _primary_item(_name))
