@@ -65,6 +65,14 @@ def _segments(**kwargs) -> pg.PlotDataItem:
     return item
 
 
+@lru_cache(maxsize=1)
+def _node_brushes() -> np.ndarray:
+    """(NODE_LEVELS,) object array of colormaps.brush_table's brushes, to index with a whole array."""
+    table = np.empty(NODE_LEVELS, dtype=object)
+    table[:] = cm.brush_table(cm.UNIT, NODE_LEVELS)
+    return table
+
+
 def same_mask(a: np.ndarray | None, b: np.ndarray) -> bool:
     return a is not None and a.shape == b.shape and bool(np.array_equal(a, b))
 
@@ -322,8 +330,7 @@ class GraphPanel:
 
     def _draw_nodes(self, lo: int, hi: int, size: float) -> None:
         f, L = self.frame, self.L
-        table = cm.brush_table(cm.UNIT, NODE_LEVELS)
-        brushes = [table[i] for i in f.node_idx[:, lo:hi + 1].ravel()]
+        brushes = list(_node_brushes()[f.node_idx[:, lo:hi + 1].ravel()])
         loss = f.loss_at[lo:hi + 1]
         outputs = [self.loss_brush if x else self.plain_brush for x in loss]
         key = (lo, hi, size, L)
