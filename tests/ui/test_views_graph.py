@@ -1,5 +1,7 @@
 """The unrolled graph draws the trace's numbers (node colours, binned edges, cuts, losses, windows) and
 stays legible at any length and depth: a detail window of readable steps, an overview of all of them."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -54,6 +56,31 @@ def test_edges_carry_the_samples_gradient_binned_by_decade(view):
         assert i == max(N_BINS - 1 - decades, 0), f"edge {seg} in bin {i}"
     cut = segments(view.cut_item)
     assert cut == {(t - 1.0, l + 1.0, float(t), l + 1.0) for t in cut_into for l in range(2)}
+
+
+def test_edges_keep_the_width_of_their_decade_and_loss_edges_theirs(view):
+    # a new view's first frames too: the views cap curves' pens at 1 px, never these segments (the
+    # loss edge at T-1 is outside the first window, so it gets its first data in the second frame)
+    state = make_state("rnn", 2, T=100, H=5, loss_at="last", decay=0.3)
+    for time_step in (3, 99):
+        view.render(replace(state, time_step=time_step))
+        QApplication.processEvents()
+        drawn = [item for item in view.edge_items + [view.loss_edge_item] if item.getData()[0] is not None
+                 and len(item.getData()[0])]
+        assert len(drawn) >= 1 + (time_step == 99) and (view.loss_edge_item in drawn) == (time_step == 99)
+        for item in drawn:
+            assert item.curve.opts["pen"].widthF() == pytest.approx(item.opts["pen"].widthF())
+    assert view.loss_edge_item.curve.opts["pen"].widthF() == pytest.approx(1.5)
+
+
+def test_input_nodes_are_squares_and_every_node_is_placed_once(view):
+    view.render(make_state("lstm", 2, T=10, H=4))
+    QApplication.processEvents()
+    symbols = [list(row.data["symbol"]) for row in (view.input_nodes, view.hidden_nodes, view.output_nodes)]
+    assert symbols == [["s"] * 10, ["o"] * 20, ["o"] * 10]
+    places = {(x, y) for x, y in zip(view.nodes.data["x"], view.nodes.data["y"])}
+    assert len(view.nodes.data) == len(places) == 40
+    assert places == {(float(t), float(row)) for t in range(10) for row in range(4)}
 
 
 def test_full_bptt_has_no_cut_edges_and_no_windows(view):

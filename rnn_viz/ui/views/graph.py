@@ -86,6 +86,7 @@ class UnrolledGraphView(BaseView):
         self._selected = 0
         self._syncing = False
         self._legend_key = None
+        self._controls = None  # (first, last, steps, T, most steps) the label and buttons show
         self.panels: list[GraphPanel] = []
         self.node_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=cm.colormap(cm.UNIT),
                                         interactive=False, width=12, label="node: mean |h_t|")
@@ -262,7 +263,7 @@ class UnrolledGraphView(BaseView):
     def _window_steps(self) -> int:
         most = lod.max_readable_steps(self._detail_width(), self._T)
         steps = self._default_steps() if self._steps is None else self._steps
-        return int(np.clip(steps, min(lod.MIN_DETAIL_STEPS, self._T), max(most, 1)))
+        return int(min(max(steps, min(lod.MIN_DETAIL_STEPS, self._T)), max(most, 1)))
 
     def _show(self, moved: int | None = None) -> None:
         """Apply (first, steps) to every panel, collapse the overview when the window holds every
@@ -285,8 +286,13 @@ class UnrolledGraphView(BaseView):
                 panel.set_selected(self._selected)
         finally:
             self._syncing = False
+        most = lod.max_readable_steps(self._detail_width(), self._T)
+        controls = (first, last, steps, self._T, most)
+        if controls == self._controls:  # a new frame in the same window: the label and buttons stay
+            return
+        self._controls = controls
         self.window_label.setText(f"detail: steps {first}–{last} of {self._T}")
-        self.buttons["zoom_out"].setEnabled(steps < lod.max_readable_steps(self._detail_width(), self._T))
+        self.buttons["zoom_out"].setEnabled(steps < most)
         self.buttons["zoom_in"].setEnabled(steps > lod.MIN_DETAIL_STEPS)
         self.buttons["back"].setEnabled(first > 0)
         self.buttons["forward"].setEnabled(last < self._T - 1)
@@ -403,7 +409,7 @@ def _primary_item(name: str) -> property:
 
 
 # The primary run's items read as the view's own (what tests and the window inspect).
-for _name in ("edge_items", "cut_item", "silent_item", "reach_item", "_window_paths", "input_nodes",
+for _name in ("edge_items", "cut_item", "silent_item", "reach_item", "_window_paths", "nodes", "input_nodes",
               "hidden_nodes", "output_nodes", "loss_edge_item", "plain_edge_item", "selection",
               "strips", "region", "reach_of_selected", "overview_reach"):
     setattr(UnrolledGraphView, _name, _primary_item(_name))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -71,10 +72,28 @@ class GraphFrame:
     node_bar_title: str
 
 
-def _mode(config, window_start, loss_at) -> str:
+@lru_cache(maxsize=8)
+def _windows(window_start: bytes, loss_at: bytes, L: int):
+    """What the truncation windows decide, from (T,) int64 window_start and (T,) bool loss_at as
+    bytes (the same on nearly every frame of a run, so kept here by their content): (cut (E,) bool
+    per edge in the view's order, read-only; (starts, ends) of the windows, empty under full BPTT;
+    whether some loss's gradient stops before step 0)."""
+    ws = np.frombuffer(window_start, dtype=np.int64)
+    steps = np.frombuffer(loss_at, dtype=bool)
+    T = ws.size
+    carries = ro.recurrent_edge_carries(ws, steps)
+    cut = frozen(np.concatenate([np.concatenate([~carries[1:], np.zeros(T, bool)])] * L), dtype=bool)
+    truncated = ro.is_truncated(ws, steps)
+    starts, ends = ro.truncation_windows(ws, steps)
+    if not truncated:
+        starts, ends = starts[:0], ends[:0]
+    return cut, (frozen(starts), frozen(ends)), truncated
+
+
+def _mode(config, truncated: bool) -> str:
     training = config.get("training", {}) if config else {}
     if not training:  # no config for this run here: its windows say whether it truncates
-        return "truncated BPTT" if ro.is_truncated(window_start, loss_at) else "full BPTT"
+        return "truncated BPTT" if truncated else "full BPTT"
     if training.get("bptt", "full") == "truncated":
         return f"truncated BPTT k1={training.get('k1')} k2={training.get('k2')}"
     return "full BPTT"
@@ -156,7 +175,7 @@ def resolve(state: ViewState, run: str = "A", node_scales=None,
     b = min(state.sample, trace["loss_mask"].shape[0] - 1)
     loss_at = frozen(ro.loss_steps(trace["loss_mask"], b), dtype=bool)
     window_start = frozen(trace["window_start"], dtype=np.int64)
-    carries = ro.recurrent_edge_carries(window_start, loss_at)
+    cut, (starts, ends), truncated = _windows(window_start.tobytes(), loss_at.tobytes(), L)
     values = np.stack([ro.mean_abs(trace[f"hidden/{l}"][b]) for l in range(L)])
     grad = np.stack([np.asarray(trace[f"dL_dh_norm_sample/{l}"][b], dtype=np.float64) for l in range(L)])
 
@@ -165,11 +184,9 @@ def resolve(state: ViewState, run: str = "A", node_scales=None,
     node_levels, auto = node_colours(values, quantity, scale, (node_scales or {}).get(r.id), levels)
     scales = {} if auto is None else {r.id: auto}
 
-    mags, cut = [], []
+    mags = []
     for l in range(L):
         mags += [grad[l, 1:], grad[l]]
-        cut += [~carries[1:], np.zeros(T, bool)]
-    cut = np.concatenate(cut)
     magnitudes = np.where(cut, 0.0, np.concatenate(mags))
     bins = ro.decade_bins(magnitudes, N_BINS)
     good = magnitudes[np.isfinite(magnitudes) & (magnitudes > 0)]
@@ -178,12 +195,9 @@ def resolve(state: ViewState, run: str = "A", node_scales=None,
     overview_grad = lod.bin_max(grad, size)
     # the overview's decades count from the same largest value as the edges', so colours agree
     overview_bins = ro.decade_bins(overview_grad, N_BINS, top=good.max() if good.size else None)
-    starts, ends = ro.truncation_windows(window_start, loss_at)
-    if not ro.is_truncated(window_start, loss_at):
-        starts, ends = starts[:0], ends[:0]
     inputs = np.asarray(trace["inputs"][b], dtype=np.float64).reshape(T, -1)
     outputs = np.asarray(trace["predictions"][b], dtype=np.float64).reshape(T, -1)
-    mode = _mode(r.config, window_start, loss_at)
+    mode = _mode(r.config, truncated)
     if state.compare:  # side by side: short titles (the sample is in the legend line)
         title = RunSelector.title_prefix(state, run).rstrip(" ·") + _unsaid(mode, r.label)
     else:
@@ -196,8 +210,8 @@ def resolve(state: ViewState, run: str = "A", node_scales=None,
         T=T, L=L, sample=b, title=title, tip=tip,
         node_values=frozen(values), grad=frozen(grad), node_levels=node_levels,
         node_idx=frozen(node_index(values, node_levels), dtype=np.int64), loss_at=loss_at,
-        window_start=window_start, edge_bins=frozen(bins, dtype=np.int64), edge_cut=frozen(cut, dtype=bool),
-        windows=(frozen(starts), frozen(ends)), input_norms=frozen(np.linalg.norm(inputs, axis=1)),
+        window_start=window_start, edge_bins=frozen(bins, dtype=np.int64), edge_cut=cut,
+        windows=(starts, ends), input_norms=frozen(np.linalg.norm(inputs, axis=1)),
         outputs=frozen(outputs), node_scales=tuple(scales.items()), bin_size=size,
         overview_bins=int(overview_grad.shape[1]), overview_nodes=frozen(overview_nodes),
         overview_grad=frozen(overview_grad),

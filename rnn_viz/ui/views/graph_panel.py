@@ -6,6 +6,7 @@ its items (``apply``) and selects the window's share of them (``show_window``).
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -20,7 +21,7 @@ from .base import StepAxis, selection_line, set_title, style_plot
 from .graph_frame import N_BINS, NODE_LEVELS
 from .images import FastImageItem
 
-__all__ = ["GraphPanel", "RowAxis", "N_BINS", "NODE_LEVELS", "edge_pen", "edge_rgba", "row_label", "same_mask"]
+__all__ = ["GraphPanel", "NodeRow", "RowAxis", "N_BINS", "NODE_LEVELS", "edge_pen", "edge_rgba", "row_label", "same_mask"]
 
 EDGE_WIDTHS = (0.8, 1.3, 2.0, 3.0, 4.5)
 # Small gradients light and thin, large ones dark and thick: the signal visibly fades towards t = 0.
@@ -52,6 +53,23 @@ def edge_rgba() -> np.ndarray:
     bins = [cm.colormap(cm.MAGNITUDE).map(p, mode="byte") for p in EDGE_COLOR_POSITIONS]
     table = np.array([NO_SIGNAL_RGBA, *bins], dtype=np.uint8)
     table.setflags(write=False)
+    return table
+
+
+def _segments(**kwargs) -> pg.PlotDataItem:
+    """Separate segments (x, y in pairs), whose curve is told ``connect="pairs"`` at once: one
+    still at pyqtgraph's "all" is a curve BaseView's thin_pens caps to 1 px, and a wide edge
+    whose set did not change (so got no setData) stayed thin."""
+    item = pg.PlotDataItem(connect="pairs", **kwargs)
+    item.curve.setData(connect="pairs")  # PlotDataItem passes it on only with its first data
+    return item
+
+
+@lru_cache(maxsize=1)
+def _node_brushes() -> np.ndarray:
+    """(NODE_LEVELS,) object array of colormaps.brush_table's brushes, to index with a whole array."""
+    table = np.empty(NODE_LEVELS, dtype=object)
+    table[:] = cm.brush_table(cm.UNIT, NODE_LEVELS)
     return table
 
 
@@ -102,6 +120,18 @@ class RowAxis(pg.AxisItem):
         return [names.get(v, "") for v in values]
 
 
+class NodeRow:
+    """One kind of node (x_t, h_t of every layer, or y_t) of a panel's one node scatter: ``data``
+    is its slice of the scatter's points (fields x, y, brush, ... as pyqtgraph keeps them)."""
+
+    def __init__(self, scatter: pg.ScatterPlotItem, rows: slice):
+        self.scatter, self.rows = scatter, rows
+
+    @property
+    def data(self) -> np.ndarray:
+        return self.scatter.data[self.rows]
+
+
 class GraphPanel:
     """The items of one run: ``detail`` (nodes and edges of the steps in the window) and
     ``overview`` (every step, binned into colour strips, with the window and the selected step's
@@ -131,28 +161,28 @@ class GraphPanel:
             vb.addItem(item, ignoreBounds=True)
             self._window_paths.append(item)
         # Brackets under x_t: how far back each window reaches (lanes, so overlapping ones stay apart).
-        self.reach_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#555555", width=2))
-        self.edge_items = [pg.PlotDataItem(connect="pairs", pen=edge_pen(i)) for i in range(N_BINS)]
-        self.cut_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#888888", width=1.0,
+        self.reach_item = _segments(pen=pg.mkPen("#555555", width=2))
+        self.edge_items = [_segments(pen=edge_pen(i)) for i in range(N_BINS)]
+        self.cut_item = _segments(pen=pg.mkPen("#888888", width=1.0,
                                                                       style=Qt.PenStyle.DotLine))
-        self.silent_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#dddddd", width=0.8))
-        self.loss_edge_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(cm.FOREGROUND, width=1.5))
-        self.plain_edge_item = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#cccccc", width=0.8))
+        self.silent_item = _segments(pen=pg.mkPen("#dddddd", width=0.8))
+        self.loss_edge_item = _segments(pen=pg.mkPen(cm.FOREGROUND, width=1.5))
+        self.plain_edge_item = _segments(pen=pg.mkPen("#cccccc", width=0.8))
         for z, item in enumerate([self.silent_item, self.cut_item, self.plain_edge_item,
                                   self.loss_edge_item, *self.edge_items, self.reach_item]):
             item.setZValue(z - 10)
             self.detail.addItem(item)
-        node_pen = pg.mkPen("#404040", width=0.8)
-        self.input_nodes = pg.ScatterPlotItem(symbol="s", pen=node_pen, brush=pg.mkBrush("#e8e8e8"))
-        self.hidden_nodes = pg.ScatterPlotItem(symbol="o", pen=node_pen)
-        self.output_nodes = pg.ScatterPlotItem(symbol="o", pen=node_pen)
-        for item in (self.input_nodes, self.hidden_nodes, self.output_nodes):
-            item.setZValue(5)
-            self.detail.addItem(item)
+        # Every node of the window in one scatter, rows in order (x_t, then each layer, then y_t):
+        # one item paints in about a third of the time three did (each paint has a fixed cost).
+        self.nodes = pg.ScatterPlotItem(pen=pg.mkPen("#404040", width=0.8))
+        self.nodes.setZValue(5)
+        self.detail.addItem(self.nodes)
+        self._rows = (slice(0, 0),) * 3  # where the input, hidden and output nodes are in it
+        self.input_brush = pg.mkBrush("#e8e8e8")
         self.loss_brush, self.plain_brush = pg.mkBrush(cm.FOREGROUND), pg.mkBrush("w")
         # The selected step's backward window (its loss reaches back to window_start[t]).
         accent = pg.mkPen(cm.ACCENT, width=1.5)
-        self.reach_of_selected = pg.PlotDataItem(connect="pairs", pen=accent)
+        self.reach_of_selected = _segments(pen=accent)
         self.reach_of_selected.setZValue(20)
         self.detail.addItem(self.reach_of_selected)
         self.selection = selection_line(self.detail)
@@ -170,7 +200,7 @@ class GraphPanel:
         self.strips = FastImageItem(axisOrder="row-major")
         self.strips.setZValue(-5)
         self.overview.addItem(self.strips)
-        self.overview_reach = pg.PlotDataItem(connect="pairs", pen=accent)
+        self.overview_reach = _segments(pen=accent)
         self.overview_reach.setZValue(20)
         self.overview.addItem(self.overview_reach)
         self.region = pg.LinearRegionItem(brush=pg.mkBrush(0, 0, 0, 28), pen=pg.mkPen(cm.FOREGROUND, width=1.5),
@@ -260,8 +290,9 @@ class GraphPanel:
         self.region.blockSignals(False)
         width = max(self.detail.getViewBox().width(), 1.0)
         pps = width / max(last - first + 1, 1)
-        size = float(np.clip(np.floor(0.55 * pps), 5, 16))
-        scale = float(np.clip(pps / 14.0, 0.4, 1.0))
+        # plain floats: np.clip on a scalar costs ~5 us, and this runs on every frame
+        size = float(min(max(math.floor(0.55 * pps), 5), 16))
+        scale = min(max(pps / 14.0, 0.4), 1.0)
         if scale != self.edge_scale:
             self.edge_scale = scale
             for i, item in enumerate(self.edge_items):
@@ -285,32 +316,51 @@ class GraphPanel:
         steps = np.zeros(self.T, bool)
         steps[lo:hi + 1] = True
         loss, plain = steps & f.loss_at, steps & ~f.loss_at
-        self.loss_edge_item.setData(self.hy_x[loss].ravel(), self.hy_y[loss].ravel())
-        self.plain_edge_item.setData(self.hy_x[plain].ravel(), self.hy_y[plain].ravel())
+        self._set_pairs(self.loss_edge_item, loss, self.hy_x, self.hy_y)
+        self._set_pairs(self.plain_edge_item, plain, self.hy_x, self.hy_y)
 
-    def _set_pairs(self, item: pg.PlotDataItem, select: np.ndarray) -> None:
-        # an edge set that did not change (a bin, the cut edges) is not handed over again
+    def _set_pairs(self, item: pg.PlotDataItem, select: np.ndarray, x=None, y=None) -> None:
+        # an edge set that did not change (a bin, the cut edges, the loss edges) is not handed
+        # over again: PlotDataItem.setData costs ~0.1 ms even for the same few segments
         if same_mask(self._pairs.get(id(item)), select):
             return
         self._pairs[id(item)] = select
-        item.setData(self.edge_x[select].ravel(), self.edge_y[select].ravel())
+        x, y = (self.edge_x, self.edge_y) if x is None else (x, y)
+        item.setData(x[select].ravel(), y[select].ravel())
 
     def _draw_nodes(self, lo: int, hi: int, size: float) -> None:
         f, L = self.frame, self.L
-        t = np.arange(lo, hi + 1, dtype=np.float64)
-        n = t.size
-        table = cm.brush_table(cm.UNIT, NODE_LEVELS)
-        self.hidden_nodes.setData(np.tile(t, L), np.repeat(np.arange(1, L + 1.0), n), size=size,
-                                  brush=[table[i] for i in f.node_idx[:, lo:hi + 1].ravel()])
-        if (lo, hi, size, L) != self._inputs_placed:  # input nodes carry no data: placed per window
-            self.input_nodes.setData(t, np.zeros(n), size=size)
-            self._inputs_placed = (lo, hi, size, L)
+        brushes = list(_node_brushes()[f.node_idx[:, lo:hi + 1].ravel()])
         loss = f.loss_at[lo:hi + 1]
-        key = (lo, hi, size, L, loss.tobytes())
-        if key != self._outputs_placed:  # loss steps rarely change between updates
-            self.output_nodes.setData(t, np.full(n, L + 1.0), size=size,
-                                      brush=[self.loss_brush if x else self.plain_brush for x in loss])
-            self._outputs_placed = key
+        outputs = [self.loss_brush if x else self.plain_brush for x in loss]
+        key = (lo, hi, size, L)
+        if key != self._inputs_placed:  # a new window: every node placed again
+            t = np.arange(lo, hi + 1, dtype=np.float64)
+            n = t.size
+            self.nodes.setData(np.tile(t, L + 2), np.repeat(np.arange(L + 2.0), n), size=size,
+                               symbol=["s"] * n + ["o"] * ((L + 1) * n),
+                               brush=[self.input_brush] * n + brushes + outputs)
+            self._rows = (slice(0, n), slice(n, (L + 1) * n), slice((L + 1) * n, (L + 2) * n))
+            self._inputs_placed, self._outputs_placed = key, loss.tobytes()
+            return
+        # the same places: only the colours are new (input nodes carry no data)
+        self.nodes.setBrush(brushes, dataSet=self.nodes.data[self._rows[1]])
+        if loss.tobytes() != self._outputs_placed:  # loss steps rarely change between updates
+            self.nodes.setBrush(outputs, dataSet=self.nodes.data[self._rows[2]])
+            self._outputs_placed = loss.tobytes()
+
+    @property
+    def input_nodes(self) -> "NodeRow":
+        return NodeRow(self.nodes, self._rows[0])
+
+    @property
+    def hidden_nodes(self) -> "NodeRow":
+        """The nodes of every layer, layer by layer (``data``: their share of ``nodes.data``)."""
+        return NodeRow(self.nodes, self._rows[1])
+
+    @property
+    def output_nodes(self) -> "NodeRow":
+        return NodeRow(self.nodes, self._rows[2])
 
     def set_selected(self, t: int) -> None:
         """Mark step ``t`` and how far back a loss at ``t`` reaches (window_start[t] .. t: k2 steps
@@ -345,9 +395,9 @@ class GraphPanel:
         """Give the overview its share of a canvas ``canvas_height`` px tall (the detail the rest)."""
         self._canvas_height = canvas_height
         share = OVERVIEW_SHARE * (canvas_height - OVERVIEW_FROM_PX) / max(self.L, 1)
-        row = float(np.clip(share, *OVERVIEW_ROW_PX))
+        row = float(min(max(share, OVERVIEW_ROW_PX[0]), OVERVIEW_ROW_PX[1]))
         row = max(row, OVERVIEW_MIN_STRIPS_PX / max(self.L, 1))
-        height = float(np.floor(OVERVIEW_AXIS_PX + row * self.L))
+        height = float(math.floor(OVERVIEW_AXIS_PX + row * self.L))
         if height != self.overview_height:
             self.overview_height = height
             if self.overview.isVisible():
