@@ -31,7 +31,7 @@ from rnn_viz.ui.state import ViewState
 from .frames import same
 from .base import BaseView, style_axis, text_label
 from .flow_chain import ChainFrame, ChainPlot, resolve_chain
-from .flow_frame import DECADES, NO_PATH, FlowFrame, resolve_flow, shared_top
+from .flow_frame import DECADES, NO_PATH, FlowFrame, resolve_flow, same_flow, shared_top
 from .flow_layout import SPACING, Fit, Geometry, fit_layout, minimum_canvas
 from .flow_matrix import MatrixPanel, clamp_cell, nudge_cell, snap_cell
 from .runs import RunSelector
@@ -141,6 +141,7 @@ class FlowMatrixView(BaseView):
         self._sources: tuple | None = None   # ((trace, prefix), ...) and layer the frames were resolved from
         self.flow_frames: tuple[FlowFrame, ...] = ()
         self.chain_frame: ChainFrame | None = None
+        self._chain_of: tuple | None = None  # (flow frame, row, col, its chain frame) last resolved
         self._runs: tuple[str, ...] = ("A",)  # the run each panel draws
         self._inspected = 0           # the panel whose cell the chain shows
         self._layer = 0
@@ -259,10 +260,19 @@ class FlowMatrixView(BaseView):
             # one run: its own scale, the same number resolve_flow finds without a second pass
             top = shared_top([trace for trace, _ in sources], self._layer) if len(sources) > 1 else None
             frames = tuple(resolve_flow(trace, self._layer, prefix, top=top) for trace, prefix in sources)
-            if len(frames) != len(self.flow_frames) or not all(same(a, b) for a, b in zip(frames, self.flow_frames)):
+            if len(frames) != len(self.flow_frames) or not all(map(same_flow, frames, self.flow_frames)):
                 self.frames_applied += 1
                 self._apply_flow(frames)
-        self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
+        self._apply_chain(self._resolve_chain())
+
+    def _resolve_chain(self) -> ChainFrame:
+        """resolve_chain of the inspected cell, again only for another frame or cell (it is pure:
+        an unchanged state or a redraw of the same trace costs nothing here)."""
+        frame, row, col = self.flow_frame, self._row, self._col
+        held = self._chain_of
+        if held is None or held[0] is not frame or held[1:3] != (row, col):
+            held = self._chain_of = (frame, row, col, resolve_chain(frame, row, col))
+        return held[3]
 
     def _apply_flow(self, frames: tuple[FlowFrame, ...]) -> None:
         self._show_panels(len(frames))
@@ -294,7 +304,8 @@ class FlowMatrixView(BaseView):
         for i, panel in enumerate(self.panels):
             panel.show_mark(chain.mark if i == self._inspected else None)
         self._show_cell(chain)
-        if self.chain_frame is not None and same(chain, self.chain_frame):
+        # the text (its numbers) tells a new cell or trace at once, before any array is compared
+        if self.chain_frame is not None and chain.text == self.chain_frame.text and same(chain, self.chain_frame):
             return
         self.chain_frame = chain
         self.chain.apply(chain, self)
@@ -359,7 +370,7 @@ class FlowMatrixView(BaseView):
     def select_cell(self, t: int, k: int) -> None:
         """Inspect cell (t, k) of the inspected run and select its step k everywhere."""
         self._row, self._col = t, k
-        self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
+        self._apply_chain(self._resolve_chain())
         self.timeStepSelected.emit(k)
 
     def eventFilter(self, watched, event) -> bool:
@@ -617,11 +628,22 @@ class FlowMatrixView(BaseView):
         return ["t"] + [f"F[t,{k}]" for k in range(T)], np.column_stack([t, frame.flow])
 
 
+TEXT_HEIGHTS = 16  # widths a label keeps measured heights for (a resize asks for a few new ones)
+
+
 def _text_height(label, width: float) -> float:
-    """The height a wrapped label (PlotTitle) takes at ``width``: its text laid out there."""
-    doc = label.item.document().clone()
-    doc.setTextWidth(max(width, 1.0))
-    return max(doc.size().height(), 20.0)
+    """The height a wrapped label (PlotTitle) takes at ``width``: its text laid out there. Kept per
+    label for its text and style (what its HTML is made of, LabelItem.setText) and the width: a
+    cloned document laid out costs ~0.1 ms, and every frame's fit asks for the same few."""
+    key = (label.text, repr(sorted(label.opts.items())), width)
+    heights = getattr(label, "_flow_heights", None)
+    if heights is None or len(heights) > TEXT_HEIGHTS:
+        heights = label._flow_heights = {}
+    if key not in heights:
+        doc = label.item.document().clone()
+        doc.setTextWidth(max(width, 1.0))
+        heights[key] = max(doc.size().height(), 20.0)
+    return heights[key]
 
 
 def _same_sources(a, b) -> bool:
