@@ -119,7 +119,7 @@ def resolve_flow(trace, layer: int = 0, prefix: str = "", top: float | None = No
     sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
     T = flow.shape[1]
     log_flow, good = _log10(flow)
-    lo, hi = ro.log_levels(flow, DECADES) if top is None else (top - DECADES, top)
+    lo, hi = ro.log_levels(flow, DECADES, good) if top is None else (top - DECADES, top)
     index = _colour_index(log_flow, good, lo, hi)
     steps = ro.loss_steps(trace["loss_mask"], min(sample, trace["loss_mask"].shape[0] - 1))
     ws = frozen(trace["window_start"], dtype=np.int64)
