@@ -125,6 +125,7 @@ class FlowMatrixView(BaseView):
         self._one_panel_at: tuple | None = None  # (width, height, runs) it was chosen at
         self._fitting = False
         self._fitted = None  # (beside, matrix width, matrix height) last set
+        self._fit_read: tuple | None = None  # what the last fit read (_fit_inputs)
         self._refit_timer = QTimer(self)  # a child: it dies with the view, never fires into a deleted one
         self._refit_timer.setSingleShot(True)
         self._refit_timer.setInterval(0)
@@ -468,6 +469,10 @@ class FlowMatrixView(BaseView):
         Returns whether anything was changed (then the layout is measured again soon)."""
         if self._fitting or not self.panels:
             return False
+        inputs = self._fit_inputs()
+        if inputs == self._fit_read:  # what it would measure is what the last fit measured: no change
+            return False
+        self._fit_read = inputs
         self._fitting = True
         try:
             runs = len(self._runs)
@@ -512,6 +517,26 @@ class FlowMatrixView(BaseView):
             return True
         finally:
             self._fitting = False
+
+    def _fit_inputs(self) -> tuple:
+        """Everything _fit reads (sizes the layout gave, texts, the view's own choices), so that a
+        fit on the same ones, which would change nothing, is skipped: the fit measured the view
+        three times over on every frame (~0.15 ms) to find nothing new."""
+        shown = self.shown_panels or self.panels[:1]
+        plot, chain = shown[0].plot, self.chain.plot
+        vb, chain_vb = plot.getViewBox(), chain.getViewBox()
+        view = self.canvas.viewport().size()
+        titles = tuple((p.plot.titleLabel.text, p.plot.titleLabel.isVisible(), p.plot.titleLabel.height(),
+                        p.plot.titleLabel.min_height) for p in self.panels)
+        return (self._fitted, self._runs, self._inspected, tuple(self._shown), self._one_panel, self._one_panel_at,
+                self._scroll_at, self._beside, self._export_size, self.export_mode, self.scroll_area is not None,
+                self._available(), (view.width(), view.height()), titles,
+                plot.width(), plot.height(), vb.width(), vb.height(),
+                plot.getAxis("left").width(), plot.getAxis("bottom").height(),
+                chain.width(), chain.height(), chain_vb.width(), chain_vb.height(),
+                chain.getAxis("left").width(), chain.getAxis("bottom").height(),
+                self.color_bar.width(), self.explanation.height(), self.chain_text.height(),
+                self.canvas.ci.layout.getContentsMargins())
 
     def _available(self) -> tuple[float, float]:
         """The room the dock gives the canvas (logical px): its scroll area's without scroll bars."""
