@@ -132,7 +132,7 @@ class MatrixPanel:
         self.T = 0
         self.frame = None
         self.mark: tuple[float, float] | None = None
-        self.show_mark(None)
+        self.cross_t.setVisible(False)  # no cell marked yet (the mark has no point)
 
     def apply(self, frame, old) -> None:
         """Draw ``frame`` (a FlowFrame); ``old``: the frame drawn before, or None."""
@@ -166,7 +166,7 @@ class MatrixPanel:
 
     def show_mark(self, mark: tuple[float, float] | None) -> None:
         """Mark the selected cell at view position ``mark`` = (k, y), or none."""
-        if mark == self.mark and mark is not None:
+        if mark == self.mark:  # the other run's panel in compare mode is told "none" on every redraw
             return
         self.mark = mark
         if mark is None:
