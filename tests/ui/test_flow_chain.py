@@ -110,3 +110,20 @@ def test_the_legend_keeps_each_name_on_one_line_inside_the_plot(qtbot, size, com
     doc_h = title.item.document().size().height()
     assert doc_h <= title.rect().height() + 1
     assert view.chain_plot.sceneBoundingRect().contains(title.sceneBoundingRect().adjusted(1, 1, -1, -1))
+
+
+@pytest.mark.parametrize("span, size, labelled", [((-2.5, 1.2), 400, [-2.0, -1.0, 0.0, 1.0]),
+                                                  ((-12.0, 1.0), 100, [-10.0, -5.0, 0.0])])
+def test_the_chain_axis_labels_whole_decades_and_marks_the_digits_between(qtbot, span, size, labelled):
+    from rnn_viz.ui.views.base import DecadeAxis
+
+    axis = DecadeAxis("left")
+    (_, major), (_, rest) = axis.logTickValues(*span, size, None)
+    assert major == labelled
+    lo, hi = span
+    decades = range(int(np.ceil(lo)), int(np.floor(hi)) + 1)
+    digits = [v + np.log10(d) for v in range(int(np.ceil(lo)) - 1, int(np.floor(hi)) + 1) for d in range(2, 10)
+              if lo < v + np.log10(d) < hi]
+    unlabelled = [float(v) for v in decades if float(v) not in labelled]
+    # the digits 2..9 of each decade are marked only where every decade is labelled (else too dense)
+    assert rest == unlabelled + (digits if len(labelled) == len(decades) else [])

