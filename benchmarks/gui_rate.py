@@ -61,15 +61,21 @@ def window_rate(app, config, seconds: float, width: int, height: int, layout: st
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(None, settings=AppSettings(Path(tmp) / "settings.ini"), config=config)
         window.resize(width, height)
+        window.show()
+        while not window._first_show_done:  # its first show lays the docks out (and shows them all) again
+            app.processEvents()
         window.layouts.apply(layout)
         dynamics = window.view_docks.get("dynamics")
         if dynamics is not None:
             # Not a live view: shown, it analyses the trace on a pool thread after every pause and at
             # its first show (seconds to minutes at T = 200 on a busy machine), which this would
-            # measure as training slowed by the window. The six live views stay visible.
+            # measure as training slowed by the window. The six live views stay open. (Closed before
+            # the first show, it was shown again by it: the earlier runs of this script had the
+            # analysis running beside training whenever the Dynamics tab was in front.)
             dynamics.close()
-        window.show()
         app.processEvents()
+        if window.dynamics is not None:
+            window.dynamics.shutdown()  # an analysis started before the dock was closed
         c = window.controller
         frames, renders = [], []
         frame, render_now = c._frame, c.render_now
