@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnn_viz.ui.views import TrainingCurvesView
-from tests.ui.synthetic import make_config, make_state
+from tests.ui.synthetic import make_config, make_history, make_state
 
 
 @pytest.fixture
@@ -95,3 +95,16 @@ def test_a_run_that_blew_up_does_not_push_the_other_out_of_view(view):
         for hist in (state.history, huge):
             values = np.log10(hist[column][np.isfinite(hist[column])])
             assert lo <= values.min() and values.max() <= hi
+
+
+def test_a_curve_of_one_point_shows_a_dot_until_its_second_point(view, qtbot):
+    # After updates 1..9 of the default cadence the spectra have one row: a line needs two points,
+    # so without the dot the W_hh spectrum plot looked empty.
+    state = make_state("rnn", 1)
+    view.render(replace(state, history=make_history(n=7, layers=1, val_every=5, spectra_every=10)))
+    assert view.sigma_items[0].getData()[0].size == 1
+    assert view.sigma_items[0].opts["symbol"] == "o" and view.val_a.opts["symbol"] == "o"
+    assert view.loss_a.opts["symbol"] is None  # seven points: a line
+    view.render(replace(state, history=make_history(n=25, layers=1, val_every=5, spectra_every=10)))
+    qtbot.waitUntil(lambda: view.sigma_items[0].getData()[0].size == 3, timeout=2000)  # redraws are throttled
+    assert view.sigma_items[0].opts["symbol"] is None

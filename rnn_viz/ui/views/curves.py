@@ -259,7 +259,7 @@ class TrainingCurvesView(BaseView):
             run = frame.runs[i] if shown else None
             for item, xy in zip(items, (run.loss, run.val, run.grad) if shown else (None,) * 3):
                 if shown:
-                    item.setData(*xy)
+                    _set_curve(item, xy)
                 item.setVisible(shown)
             clip_line = self.clip_lines[i]
             clipped = shown and run.clip > 0
@@ -273,9 +273,9 @@ class TrainingCurvesView(BaseView):
             self.sigma_items[l].setVisible(shown)
             self.rho_items[l].setVisible(rho is not None)
             if shown:
-                self.sigma_items[l].setData(*frame.sigma[frame.layers.index(l)])
+                _set_curve(self.sigma_items[l], frame.sigma[frame.layers.index(l)])
             if rho is not None:
-                self.rho_items[l].setData(*rho)
+                _set_curve(self.rho_items[l], rho)
         chance = frame.chance
         self.chance_line.setVisible(chance is not None)
         if chance is not None:
@@ -333,7 +333,23 @@ class TrainingCurvesView(BaseView):
         return self._make_table(self._state)
 
 
+LONE_POINT_SIZE = 5  # px: the dot of a curve that has one point so far
 Curve = tuple[np.ndarray, np.ndarray]  # (x, y): read-only, only the points drawn
+
+
+def _set_curve(item: pg.PlotDataItem, xy: Curve) -> None:
+    """``item.setData(*xy)``, with a dot while the curve has one point: a line needs two, and the
+    spectra (every ``training.spectra_every`` updates) and validation rows have one for a while
+    after the first update, when the plot looked empty although its range showed the value."""
+    item.setData(*xy)
+    lone = "o" if len(xy[0]) == 1 else None
+    if item.opts.get("symbol") != lone:
+        if lone:
+            colour = pg.mkPen(item.opts["pen"]).color()
+            item.setSymbolPen(colour)
+            item.setSymbolBrush(colour)
+            item.setSymbolSize(LONE_POINT_SIZE)
+        item.setSymbol(lone)
 
 # The arrangements of the three plots, stacked first (one update axis to read down); a plot needs
 # its title and legend above it, a left axis beside it and an update axis below it.
