@@ -329,7 +329,8 @@ class BaseView(QWidget):
     sighted = Signal()
     OBJECT_NAME = "view"
     # Whether the view draws a trace's heavy parts (engine.levels.HEAVY_KEYS: flow matrix, Jacobian
-    # norms): training computes them only while such a view can be seen (Controller.heavy_wanted).
+    # norms): training computes them only while such a view is open, in sight or behind a tab
+    # (Controller.heavy_wanted).
     DRAWS_HEAVY = False
 
     def __init__(self, parent: QWidget | None = None):
