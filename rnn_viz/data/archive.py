@@ -430,6 +430,9 @@ def check_directory(zf: zipfile.ZipFile, name: str, path, suffix: str = "") -> l
     seen: set[str] = set()
     out = []
     for info in infos:
+        if not info.filename:  # a damaged directory entry (zipfile's is_dir would fail on it)
+            raise ArchiveError(f"{name}: holds a member without a name: corrupt (a damaged zip directory)",
+                               "corrupt", path)
         if info.filename in seen:
             raise ArchiveError(f"{name}: holds the member {info.filename!r} twice; an archive with duplicate "
                                "members is ambiguous and refused", "invalid", path, info.filename)

@@ -75,6 +75,23 @@ def test_check_zip_for_readers_that_parse_members_themselves(tmp_path):
     assert info.value.kind == "not_zip"
 
 
+def test_a_member_without_a_name_is_refused_in_words(tmp_path):
+    # Found by the checkpoint fuzz test: a flipped byte in a central-directory entry left a member
+    # named "", on which zipfile's own is_dir() raised IndexError (a traceback, not a message).
+    path = tmp_path / "damaged.npz"
+    buffer = io.BytesIO()
+    np.savez(buffer, a=np.zeros(3))
+    raw = bytearray(buffer.getvalue())
+    central = raw.rindex(b"PK\x01\x02")
+    name, extra, comment = (int.from_bytes(raw[central + i:central + i + 2], "little") for i in (28, 30, 32))
+    # the entry's name and extra field become part of its comment: its name is empty
+    raw[central + 28:central + 34] = b"\x00\x00\x00\x00" + (name + extra + comment).to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ArchiveError, match="without a name") as info:
+        open_archive(path, "checkpoint")
+    assert str(path) in str(info.value) and info.value.kind == "corrupt"
+
+
 def test_read_npy_follows_the_same_rules(tmp_path):
     buf = io.BytesIO()
     np.save(buf, np.arange(6.0).reshape(2, 3))
