@@ -135,6 +135,14 @@ def make_window(qtbot, tmp_path: Path, config=None, views=STANDIN_VIEWS, path: P
     return window
 
 
+def records_state(config, records, time_step: int = 3):
+    """The ViewState of a run's StepRecords: the last one's trace, every record's metrics as history."""
+    from rnn_viz.ui.state import ViewState
+
+    history = {k: np.array([r.metrics[k] for r in records], dtype=float) for k in records[-1].metrics}
+    return ViewState(trace=records[-1].trace, history=history, config=cfgmod.to_dict(config), time_step=time_step)
+
+
 def bring_into_sight(qtbot, window, name: str):
     """Pick view ``name``'s tab (as a user clicks it) once the window is laid out, and return the
     view when it is on screen. (The window's first show re-tabs the docks: a dock raised before it

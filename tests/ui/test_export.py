@@ -14,9 +14,8 @@ from rnn_viz.experiment.io import MetricsWriter
 from rnn_viz.experiment.loop import Trainer
 from rnn_viz.ui import export, files
 from rnn_viz.ui.plots import render_run_plots
-from rnn_viz.ui.state import ViewState
 from rnn_viz.ui.views import ALL_VIEWS
-from tests.ui.app_fixtures import make_window, small_config, step
+from tests.ui.app_fixtures import make_window, records_state, small_config, step
 
 SVG = "{http://www.w3.org/2000/svg}svg"
 
@@ -30,18 +29,13 @@ def run():
     return config, records
 
 
-def _state(config, records):
-    history = {k: np.array([r.metrics[k] for r in records], dtype=float) for k in records[-1].metrics}
-    return ViewState(trace=records[-1].trace, history=history, config=cfgmod.to_dict(config), time_step=3)
-
-
 @pytest.mark.parametrize("name, cls, title", ALL_VIEWS, ids=[v[0] for v in ALL_VIEWS])
 def test_every_view_exports_png_svg_and_csv(qtbot, tmp_path, run, name, cls, title):
     view = cls()
     qtbot.addWidget(view)
     view.resize(600, 400)
     view.show()
-    view.render(_state(*run))
+    view.render(records_state(*run))
 
     png = tmp_path / f"{name}.png"
     # The height from the aspect ratio the view has when asked (the export then lays it out and
@@ -76,7 +70,7 @@ def test_png_of_an_exact_size(qtbot, tmp_path, run):
     view = cls()
     qtbot.addWidget(view)
     view.show()
-    view.render(_state(*run))
+    view.render(records_state(*run))
     assert export.export_png(view, tmp_path / "g.png", width=400, height=250) == (400, 250)
     assert QImage(str(tmp_path / "g.png")).size().toTuple() == (400, 250)
 
@@ -86,7 +80,7 @@ def test_unwritable_target_is_a_typed_error(qtbot, tmp_path, run):
     view = cls()
     qtbot.addWidget(view)
     view.show()
-    view.render(_state(*run))
+    view.render(records_state(*run))
     with pytest.raises(export.ExportError, match="missing"):
         export.export_view(view, tmp_path / "missing" / "x.csv")
     with pytest.raises(export.ExportError, match="format"):

@@ -12,13 +12,11 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from rnn_viz.experiment import config as cfgmod
 from rnn_viz.experiment.io import load_checkpoint, save_checkpoint
 from rnn_viz.experiment.loop import Trainer
 from rnn_viz.ui import export
-from rnn_viz.ui.state import ViewState
 from rnn_viz.ui.views import ALL_VIEWS
-from tests.ui.app_fixtures import bring_into_sight, make_window, small_config, step
+from tests.ui.app_fixtures import bring_into_sight, make_window, records_state, small_config, step
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +25,6 @@ def run():
     trainer = Trainer(config)
     records = [trainer.step(heavy=i == 5) for i in range(6)]
     return config, records
-
-
-def _state(config, records):
-    history = {k: np.array([r.metrics[k] for r in records], dtype=float) for k in records[-1].metrics}
-    return ViewState(trace=records[-1].trace, history=history, config=cfgmod.to_dict(config), time_step=3)
 
 
 def _pixels(path) -> np.ndarray:
@@ -54,7 +47,7 @@ def _view(qtbot, cls, run, size=(500, 260)):
     qtbot.addWidget(view)
     view.resize(*size)  # a narrow dock: the export must not be this layout scaled up
     view.show()
-    view.render(_state(*run))
+    view.render(records_state(*run))
     QApplication.processEvents()  # settled as the window shows it
     return view
 
