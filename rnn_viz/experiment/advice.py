@@ -14,9 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import whh_spectra
-from ..engine.activations import OUTPUT_RANGES
-from ..engine.cell_kinds import CELL_KINDS
-from ..engine.network import DEFAULT_ACTIVATION
 
 __all__ = ["DivergenceAdvice", "divergence_advice", "whh_sigma_max", "initial_sigma_max", "WRECKED_FACTOR",
            "RESTART_CLIP_NORM"]
@@ -111,8 +108,7 @@ def divergence_advice(error, config, trainer=None, *, cli: bool = False, checkpo
         tips.append(f"Lower the spectral radius (now {m.spectral_radius:g}): below 1 the recurrent "
                     "weights shrink the signal instead of growing it (a new model: "
                     + ("a run without --resume)." if cli else "applies on Reset)."))
-    # an rnn whose activation has no upper bound (relu, linear): nothing bounds its state
-    if CELL_KINDS[m.cell].takes_activation and OUTPUT_RANGES[m.activation or DEFAULT_ACTIVATION][1] == math.inf:
+    if m.cell == "rnn" and m.activation in ("relu", "linear"):
         tips.append(f"A {m.activation} rnn has nothing that bounds its state; tanh, an LSTM or a GRU does "
                     + ("(a new model)." if cli else "(applies on Reset)."))
     return DivergenceAdvice(happened, tuple(tips), start_over, sigma_now, sigma_initial)

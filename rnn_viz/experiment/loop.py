@@ -20,7 +20,6 @@ import numpy as np
 from ..data import load_dataset
 from ..engine import DivergenceError, NetSpec, Optimizer, Truncation, init_params, train_step, whh_spectra
 from ..engine import optim
-from ..engine.cell_kinds import CELL_KINDS
 from ..engine.network import DEFAULT_ACTIVATION, forward
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
@@ -150,8 +149,7 @@ class Trainer:
         """The columns of metrics.csv, in order (docs/file-formats.md)."""
         from .metrics_history import metric_columns
 
-        # rho/<l> only for a cell whose W_hh is one square block (the engine's cell facts)
-        return metric_columns(self.spec.num_layers, not CELL_KINDS[self.spec.cell].gated, self.loss == "cross_entropy",
+        return metric_columns(self.spec.num_layers, self.spec.cell == "rnn", self.loss == "cross_entropy",
                               self.dataset.validation is not None)
 
     def config_json(self) -> str:
