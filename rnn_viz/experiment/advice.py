@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import whh_spectra
+from ..engine.activations import OUTPUT_RANGES
+from ..engine.cell_kinds import CELL_KINDS, hidden_nonlinearity
+from ..engine.network import DEFAULT_ACTIVATION
 
 __all__ = ["DivergenceAdvice", "divergence_advice", "whh_sigma_max", "initial_sigma_max", "WRECKED_FACTOR",
            "RESTART_CLIP_NORM"]
@@ -108,10 +111,18 @@ def divergence_advice(error, config, trainer=None, *, cli: bool = False, checkpo
         tips.append(f"Lower the spectral radius (now {m.spectral_radius:g}): below 1 the recurrent "
                     "weights shrink the signal instead of growing it (a new model: "
                     + ("a run without --resume)." if cli else "applies on Reset)."))
-    if m.cell == "rnn" and m.activation in ("relu", "linear"):
+    if _state_unbounded(m.cell, m.activation):
         tips.append(f"A {m.activation} rnn has nothing that bounds its state; tanh, an LSTM or a GRU does "
                     + ("(a new model)." if cli else "(applies on Reset)."))
     return DivergenceAdvice(happened, tuple(tips), start_over, sigma_now, sigma_initial)
+
+
+def _state_unbounded(cell: str | None, activation: str | None) -> bool:
+    """h_t has no upper bound (an rnn with relu or linear). False when the cell is not known (None:
+    the model came from a weights file and its config names no cell)."""
+    if cell not in CELL_KINDS:
+        return False
+    return OUTPUT_RANGES[hidden_nonlinearity(cell, activation or DEFAULT_ACTIVATION)][1] == math.inf
 
 
 def _num(x: float | None) -> str:

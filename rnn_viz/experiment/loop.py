@@ -20,6 +20,7 @@ import numpy as np
 from ..data import load_dataset
 from ..engine import DivergenceError, NetSpec, Optimizer, Truncation, init_params, train_step, whh_spectra
 from ..engine import optim
+from ..engine.cell_kinds import CELL_KINDS
 from ..engine.network import DEFAULT_ACTIVATION, forward
 from ..engine.step import evaluate, evaluate_loss
 from .config import ConfigError, ExperimentConfig, from_json, to_json
@@ -101,7 +102,7 @@ class Trainer:
         """What the weights file gave (empty without one): modules, sizes, what was assumed or ignored."""
         if self.imported is None:
             return []
-        return self.imported.summary(self.spec.activation if self.spec.cell == "rnn" else None)
+        return self.imported.summary(self.spec.activation if CELL_KINDS[self.spec.cell].takes_activation else None)
 
     # -- live settings -------------------------------------------------------------------------
     @property
@@ -149,7 +150,8 @@ class Trainer:
         """The columns of metrics.csv, in order (docs/file-formats.md)."""
         from .metrics_history import metric_columns
 
-        return metric_columns(self.spec.num_layers, self.spec.cell == "rnn", self.loss == "cross_entropy",
+        # rho/<l> only for a cell whose W_hh is one square block (the engine's cell facts)
+        return metric_columns(self.spec.num_layers, not CELL_KINDS[self.spec.cell].gated, self.loss == "cross_entropy",
                               self.dataset.validation is not None)
 
     def config_json(self) -> str:
@@ -240,7 +242,7 @@ class Trainer:
             self._spectra = whh_spectra(self.spec, self.params)
         for l in range(self.spec.num_layers):
             row[f"sigma_max/{l}"] = float(self._spectra[f"whh_sigma_max/{l}"])
-            if self.spec.cell == "rnn":
+            if not CELL_KINDS[self.spec.cell].gated:
                 row[f"rho/{l}"] = float(self._spectra[f"whh_rho/{l}"])
         return row
 

@@ -91,3 +91,19 @@ def test_the_cli_form_of_going_on_names_the_checkpoint():
     assert not advice.start_over
     assert "--set training.clip_norm=1 --resume runs/x/checkpoint.npz" in line
     assert "--set training.learning_rate=0.01 --resume runs/x/checkpoint.npz" in line
+
+
+@pytest.mark.parametrize("cell, activation, warned", [
+    ("rnn", "relu", True), ("rnn", "linear", True), ("rnn", "tanh", False), ("lstm", None, False), ("gru", None, False),
+])
+def test_the_unbounded_state_tip_names_exactly_the_rnn_activations_without_an_upper_bound(cell, activation, warned):
+    raw = cfgmod.to_dict(cfgmod.load_config(EXPLODE))
+    model = {k: v for k, v in raw["model"].items() if k != "activation"}
+    model["cell"] = cell
+    if activation is not None:
+        model["activation"] = activation
+    config = cfgmod.config_from_dict({**raw, "model": model}, "test")
+    tips = divergence_advice(DivergenceError("loss", 2), config).tips
+    assert any("nothing that bounds its state" in tip for tip in tips) is warned
+    if warned:
+        assert any(tip.startswith(f"A {activation} rnn") for tip in tips)
