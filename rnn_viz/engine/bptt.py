@@ -183,30 +183,34 @@ def _rnn_single_chain(caches, dh_out, start, act, K, Whh, Wxh, carry, out) -> No
     T, B, H = dh_out.shape
     L = len(caches)
     dh = [c[0] for c in carry]  # (B, H): the one chain's adjoint per layer
-    dax, dh_keep = out["dax"], out["dh"]
+    # every step's views made once per sweep (at B = 1 indexing per use was a tenth of the step)
+    dax = [list(a) for a in out["dax"]]
+    dh_keep = [list(a) for a in out["dh"]] if out["dh"] is not None else None
+    arriving = list(dh_out)
     down = np.empty((B, H), dh_out.dtype) if L > 1 else None
     lo_chunk, deriv = T, None
     layers = list(reversed(range(L)))
+    dot, add, multiply = np.dot, np.add, np.multiply  # dot: as cells.forward says
     for t in polled(range(T - 1, start - 1, -1)):
         if t < lo_chunk:
             lo_chunk = max(0, t + 1 - K)
             if act != "linear":
-                deriv = [steps.factors("rnn", act, {"h": c["h"][lo_chunk : t + 1]}, f"sweep.{l}")["deriv"]
+                deriv = [list(steps.factors("rnn", act, {"h": c["h"][lo_chunk : t + 1]}, f"sweep.{l}")["deriv"])
                          for l, c in enumerate(caches)]
         k = t - lo_chunk
         for l in layers:
             d = dh[l]
-            d += dh_out[t] if l == L - 1 else down
+            add(d, arriving[t] if l == L - 1 else down, out=d)
             if dh_keep is not None:
-                dh_keep[l][t] = d
+                dh_keep[l][t][...] = d
             da = dax[l][t]
             if deriv is None:
                 da[...] = d  # linear: dh * 1.0
             else:
-                np.multiply(d, deriv[l][k], out=da)
-            np.matmul(da, Whh[l], out=d)
+                multiply(d, deriv[l][k], out=da)
+            dot(da, Whh[l], out=d)
             if l > 0:
-                np.matmul(da, Wxh[l], out=down)
+                dot(da, Wxh[l], out=down)
 
 
 # Elements of one chunk of per-step factors (8 bytes each: 256 KiB, about a core's L2 cache).

@@ -201,6 +201,14 @@ def test_global_norm():
     assert math.isnan(global_norm({"a": np.array([np.inf, np.nan])}))
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e-126, 1e-124, 1e-10, 1.0, 1e150, 1e160, 1e300])
+def test_global_norm_is_exact_to_rounding_whether_the_squares_underflow_overflow_or_neither(scale):
+    # powers of two times integers: the exact norm of the unscaled set is known, 13 * 2**-3
+    grads = {"a": np.array([3.0, -4.0, 12.0]) / 8, "b": np.zeros((2, 2))}
+    exact = 13.0 / 8 * scale
+    assert global_norm({k: v * scale for k, v in grads.items()}) == pytest.approx(exact, rel=4e-16, abs=0.0)
+
+
 def test_clip_by_norm_scales_everything_and_reports_the_pre_clip_norm():
     clipped, norm = clip_gradients(GRADS, clip_norm=2.5)
     assert norm == 5.0
