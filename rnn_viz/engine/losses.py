@@ -31,7 +31,7 @@ class LossResult:
 def compute(kind: str, y: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> LossResult:
     """y: (B, T, O); targets: (B, T, O) float for mse, (B, T) int for cross_entropy; mask: (B, T) bool."""
     m = np.asarray(mask, dtype=bool)
-    n = int(m.sum())
+    n = int(np.count_nonzero(m))
     if n == 0:
         raise EngineError("the loss mask selects no (sample, step) pair; nothing to learn from")
     w = m.astype(y.dtype)
@@ -40,8 +40,12 @@ def compute(kind: str, y: np.ndarray, targets: np.ndarray, mask: np.ndarray) -> 
             raise EngineError(f"mse targets must have shape {y.shape}, got {targets.shape}")
         err = y - targets
         scale = 1.0 / (n * y.shape[-1])
-        sq = (err * err).sum(-1) * w
-        return LossResult(float(sq.sum() * scale), (2.0 * scale) * err * w[..., None], sq.sum(0) * scale, y, None)
+        sq = (err * err).sum(-1)
+        dy = (2.0 * scale) * err
+        if n < m.size:  # a weight of 1 changes nothing, so a full mask skips the products
+            sq *= w
+            dy *= w[..., None]
+        return LossResult(float(sq.sum() * scale), dy, sq.sum(0) * scale, y, None)
     if kind == "cross_entropy":
         if targets.shape != y.shape[:2]:
             raise EngineError(f"cross_entropy targets must have shape {y.shape[:2]}, got {targets.shape}")

@@ -13,6 +13,7 @@ bit for bit.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -93,10 +94,10 @@ def update(
     """
     _check_matching(opt, params, grads, state)
     t = int(state["t"]) + 1
-    buffers = [f"{b}/{n}" for b in _BUFFERS[opt.name] for n in params]
-    arrays = [*params.values(), *grads.values(), *(state[k] for k in buffers)]
+    plan = _layout(opt.name, tuple(params), tuple(np.shape(p) for p in params.values()))
+    arrays = [*params.values(), *grads.values(), *(state[k] for keys in plan.state_keys for k in keys)]
     if all(isinstance(a, np.ndarray) for a in arrays) and len({a.dtype for a in arrays}) == 1:
-        return _update_flat(opt, params, grads, state, t)
+        return _update_flat(opt, plan, params, grads, state, t)
     new_params: dict[str, np.ndarray] = {}
     new_state: dict[str, np.ndarray] = {"t": np.array(t, dtype=np.int64)}
     for name, p in params.items():
@@ -129,35 +130,58 @@ def _step(opt: Optimizer, t: int, g: np.ndarray, old: dict[str, np.ndarray]):
     return lr * (g / (np.sqrt(v) + opt.eps)), {"v": v}
 
 
-def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int):
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How one set of parameters lies in the flat vectors of _update_flat: ``names`` in order,
+    their ``shapes`` and [start, stop) ``spans`` in the vector of ``size`` entries, and for each of
+    the optimiser's buffers (_BUFFERS order) its state keys."""
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    spans: tuple[tuple[int, int], ...]
+    size: int
+    state_keys: tuple[tuple[str, ...], ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _layout(opt_name: str, names: tuple[str, ...], shapes: tuple[tuple[int, ...], ...]) -> _Layout:
+    """The _Layout of these parameters (made once: every update of a run asks for the same)."""
+    spans, o = [], 0
+    for shape in shapes:
+        n = math.prod(shape)
+        spans.append((o, o + n))
+        o += n
+    keys = tuple(tuple(f"{b}/{n}" for n in names) for b in _BUFFERS[opt_name])
+    return _Layout(names, shapes, tuple(spans), o, keys)
+
+
+def _update_flat(opt: Optimizer, plan: _Layout, params: dict, grads: dict, state: dict, t: int):
     """update() for arrays of one dtype: every parameter concatenated into one vector, so a step is
     a few vector operations instead of a few per parameter (at B = 1, H = 100 the per-parameter
     calls were most of the optimizer's time). The inputs are gathered into this thread's scratch
     vectors and the arithmetic runs in place (a fresh vector per operation cost more than the
     arithmetic); the results are views of one fresh vector per kind (parameters, each buffer), with
     the numbers of _step, entry for entry."""
-    names = list(params)
-    shapes = [params[n].shape for n in names]
-    sizes = [params[n].size for n in names]
-    dtype = params[names[0]].dtype
-    N = sum(sizes)
+    dtype = params[plan.names[0]].dtype
+    N = plan.size
 
-    def gather(d, key, prefix=""):
-        arrays = [d[prefix + n] for n in names]
+    def gather(d, keys, key):
+        arrays = [d[k] for k in keys]
         known = packed_vector(arrays)  # this update's gradients, the last update's results
         if known is not None and known.dtype == dtype:
             return known
         return np.concatenate([np.ravel(a) for a in arrays], out=scratch(f"optim.{key}", (N,), dtype))
 
-    g, work = gather(grads, "g"), np.empty(N, dtype)
+    g, work = gather(grads, plan.names, "g"), np.empty(N, dtype)
     new_params = np.empty(N, dtype)
     new_state: dict[str, np.ndarray] = {"t": np.array(t, dtype=np.int64)}
     lr = opt.learning_rate
+    keys = dict(zip(_BUFFERS[opt.name], plan.state_keys))
     # each line below is _step's expression, operation for operation (products commute exactly)
     if opt.name == "sgd":
         step = np.multiply(g, lr, out=work)
     elif opt.name == "momentum":
-        m = np.multiply(gather(state, "m", "m/"), opt.momentum)
+        m = np.multiply(gather(state, keys["m"], "m"), opt.momentum)
         m += g
         if opt.nesterov:
             step = np.multiply(m, opt.momentum, out=work)
@@ -165,11 +189,11 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
             step *= lr
         else:
             step = np.multiply(m, lr, out=work)
-        new_state.update(_split(m, names, shapes, sizes, "m/"))
+        new_state.update(_split(m, plan, keys["m"]))
     elif opt.name == "adam":
-        m = np.multiply(gather(state, "m", "m/"), opt.beta1)
+        m = np.multiply(gather(state, keys["m"], "m"), opt.beta1)
         m += np.multiply(g, 1.0 - opt.beta1, out=work)
-        v = np.multiply(gather(state, "v", "v/"), opt.beta2)
+        v = np.multiply(gather(state, keys["v"], "v"), opt.beta2)
         gg = np.multiply(g, g, out=work)
         gg *= 1.0 - opt.beta2
         v += gg
@@ -180,10 +204,10 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
         step += opt.eps
         np.divide(m, step, out=step)
         step *= lr / bias1
-        new_state.update(_split(m, names, shapes, sizes, "m/"))
-        new_state.update(_split(v, names, shapes, sizes, "v/"))
+        new_state.update(_split(m, plan, keys["m"]))
+        new_state.update(_split(v, plan, keys["v"]))
     else:  # rmsprop
-        v = np.multiply(gather(state, "v", "v/"), opt.decay)
+        v = np.multiply(gather(state, keys["v"], "v"), opt.decay)
         gg = np.multiply(g, g, out=work)
         gg *= 1.0 - opt.decay
         v += gg
@@ -191,21 +215,17 @@ def _update_flat(opt: Optimizer, params: dict, grads: dict, state: dict, t: int)
         step += opt.eps
         np.divide(g, step, out=step)
         step *= lr
-        new_state.update(_split(v, names, shapes, sizes, "v/"))
-    np.subtract(gather(params, "p"), step, out=new_params)
-    return _split(new_params, names, shapes, sizes), new_state
+        new_state.update(_split(v, plan, keys["v"]))
+    np.subtract(gather(params, plan.names, "p"), step, out=new_params)
+    return _split(new_params, plan, plan.names), new_state
 
 
-def _split(vector: np.ndarray, names: list[str], shapes: list[tuple], sizes: list[int],
-           prefix: str = "") -> dict[str, np.ndarray]:
-    """Consecutive pieces of ``vector`` (1-D) as views shaped ``shapes`` (``sizes`` entries),
-    keyed prefix + name (and pack()ed, so the next update finds the vector)."""
-    out, o = {}, 0
-    for name, shape, n in zip(names, shapes, sizes):
-        out[prefix + name] = vector[o : o + n].reshape(shape)
-        o += n
-    pack(vector, list(out.values()))
-    return out
+def _split(vector: np.ndarray, plan: _Layout, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The pieces of ``vector`` (1-D, plan.size entries) as views shaped like the parameters,
+    under ``keys`` (one per parameter, in order), and pack()ed, so the next update finds the vector."""
+    views = [vector[a:b].reshape(shape) for (a, b), shape in zip(plan.spans, plan.shapes)]
+    pack(vector, views)
+    return dict(zip(keys, views))
 
 
 # A plain sum of squares at least this large lost nothing to underflow that rounding would keep:

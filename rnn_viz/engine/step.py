@@ -159,21 +159,23 @@ def train_step(spec, params: dict, opt_state: dict, optimizer: optim.Optimizer, 
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             new_params, new_state = optim.update(optimizer, params, clipped, opt_state)
-    _check_finite(new_params, "update of")
-    _check_finite(new_state, "optimizer state")
+    _check_finite(new_params, "update of", new_state, "optimizer state")
     return new_params, new_state, tr
 
 
-def _check_finite(arrays: dict, what: str) -> None:
-    """Raise DivergenceError naming the first array with a non-finite entry."""
+def _check_finite(*named) -> None:
+    """``named``: dicts of arrays, each followed by its name in words. Raise DivergenceError naming
+    the first array with a non-finite entry, as "<words> <key>"."""
+    arrays = [a for d in named[::2] for a in d.values()]
     with np.errstate(over="ignore", invalid="ignore"):
         # one sum per array, or per vector that arrays are views of (workspace.pack): a finite sum
         # means finite entries; only a non-finite (or overflowing) one needs the entry-wise look
-        if np.isfinite(sum(float(np.add.reduce(a, axis=None)) for a in packed_cover(list(arrays.values())))):
+        if np.isfinite(sum(float(np.add.reduce(a, axis=None)) for a in packed_cover(arrays))):
             return
-    for name, a in arrays.items():
-        if not np.all(np.isfinite(a)):
-            raise DivergenceError(f"{what} {name}")
+    for d, what in zip(named[::2], named[1::2]):
+        for name, a in d.items():
+            if not np.all(np.isfinite(a)):
+                raise DivergenceError(f"{what} {name}")
 
 
 def evaluate_loss(spec, params: dict, inputs, targets, mask, loss: str) -> tuple[float, float | None]:
