@@ -127,6 +127,19 @@ def test_a_non_finite_entry_of_packed_arrays_is_found_and_named(bad):
     _check_finite(big, "update of")
 
 
+def test_one_check_of_parameters_and_state_names_the_first_bad_array_in_its_own_words():
+    from rnn_viz.engine.step import _check_finite
+
+    params, state = _packed({"a": np.ones(2), "b": np.ones(2)}), _packed({"m/a": np.ones(2), "m/b": np.ones(2)})
+    _check_finite(params, "update of", state, "optimizer state")
+    state["m/b"][0] = np.inf
+    with pytest.raises(DivergenceError, match="optimizer state m/b"):
+        _check_finite(params, "update of", state, "optimizer state")
+    params["b"][1] = np.nan
+    with pytest.raises(DivergenceError, match="update of b"):
+        _check_finite(params, "update of", state, "optimizer state")
+
+
 @pytest.mark.parametrize("cell,act", CASES)
 @pytest.mark.parametrize("layers,trunc", [(1, None), (2, None), (1, (3, 3)), (2, (20, 20))])
 def test_one_chain_vanilla_loop_equals_the_general_loop_bit_for_bit(monkeypatch, cell, act, layers, trunc):
