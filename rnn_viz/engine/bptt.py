@@ -16,6 +16,7 @@ import numpy as np
 from . import backward_steps as steps
 from .cancel import polled
 from .errors import EngineError
+from .network import adjoint_steps
 from .workspace import scratch
 
 
@@ -82,7 +83,8 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     """The reversed time loop over all layers.
 
     spec: NetSpec. caches: one forward cache per layer (cells.forward, time-major). dh_out: (T, B, H)
-    the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy).
+    the loss's adjoint arriving at the top layer's h_t from the readout (dL/dy_t W_hy), or a
+    network.ReadoutAdjoint that makes it a chunk of steps at a time.
     Returns per layer l (lists indexed by layer), time-major:
       ``dh`` (T, B, H): adjoint dL/dh_t summed over chains (if want_dh); ``dc`` (T, B, H) for lstm
       (a scratch array unless keep_dc);
@@ -136,12 +138,13 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
             lo_chunk = max(0, t + 1 - K)
             F = [steps.factors(cell, act, {k: v[lo_chunk : t + 1] for k, v in c.items()}, f"sweep.{l}")
                  for l, c in enumerate(caches)]
+            arriving = adjoint_steps(dh_out, lo_chunk, t + 1)
         k = t - lo_chunk
         down = None
         for l in reversed(range(L)):
             dh = carry[l][a:b]
             if l == L - 1:
-                dh[own] += dh_out[t]
+                dh[own] += arriving[k]
             else:
                 dh += down
             if want_dh:
@@ -186,7 +189,6 @@ def _rnn_single_chain(caches, dh_out, start, act, K, Whh, Wxh, carry, out) -> No
     # every step's views made once per sweep (at B = 1 indexing per use was a tenth of the step)
     dax = [list(a) for a in out["dax"]]
     dh_keep = [list(a) for a in out["dh"]] if out["dh"] is not None else None
-    arriving = list(dh_out)
     down = np.empty((B, H), dh_out.dtype) if L > 1 else None
     lo_chunk, deriv = T, None
     layers = list(reversed(range(L)))
@@ -197,10 +199,11 @@ def _rnn_single_chain(caches, dh_out, start, act, K, Whh, Wxh, carry, out) -> No
             if act != "linear":
                 deriv = [list(steps.factors("rnn", act, {"h": c["h"][lo_chunk : t + 1]}, f"sweep.{l}")["deriv"])
                          for l, c in enumerate(caches)]
+            arriving = list(adjoint_steps(dh_out, lo_chunk, t + 1))
         k = t - lo_chunk
         for l in layers:
             d = dh[l]
-            add(d, arriving[t] if l == L - 1 else down, out=d)
+            add(d, arriving[k] if l == L - 1 else down, out=d)
             if dh_keep is not None:
                 dh_keep[l][t][...] = d
             da = dax[l][t]

@@ -96,3 +96,22 @@ def test_readout_adjoint_is_the_gemm_bit_for_bit(outputs):
     rng = np.random.default_rng(outputs)
     dy, Why = rng.normal(size=(7, 5, outputs)), rng.normal(size=(outputs, 6))
     np.testing.assert_array_equal(network.readout_adjoint(dy, Why), np.matmul(dy.reshape(-1, outputs), Why).reshape(7, 5, 6))
+
+
+@pytest.mark.parametrize("steps_per_chunk", [1, 3, 9])
+@pytest.mark.parametrize("cell,act", CASES)
+@pytest.mark.parametrize("trunc", [None, (2, 3)])
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_readout_adjoint_made_a_chunk_at_a_time_gives_the_same_gradients_bit_for_bit(monkeypatch, steps_per_chunk,
+                                                                                     cell, act, trunc, loss):
+    # without a flow sample the sweep takes dL/dy W_hy a chunk of steps at a time (network.ReadoutAdjoint);
+    # with one, the whole array is made first, as the flow matrices need it
+    from rnn_viz.engine import bptt
+
+    spec, p, x, y, m = make_problem(cell, act, loss, "random", 2, seed=steps_per_chunk, B=3, T=9)
+    monkeypatch.setattr(bptt, "_CHUNK_ELEMENTS", steps_per_chunk * 3 * spec.gates * spec.hidden_size)
+    truncation = Truncation(*trunc) if trunc else None
+    chunked, _ = evaluate(spec, p, x, y, m, loss, truncation, level="metrics")
+    whole, _ = evaluate(spec, p, x, y, m, loss, truncation, flow_sample=1)
+    for name in whole:
+        np.testing.assert_array_equal(chunked[name], whole[name], err_msg=f"{cell}/{act} {trunc} {loss}: {name}")
