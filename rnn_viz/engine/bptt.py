@@ -129,7 +129,7 @@ def sweep(spec, params: dict, caches: list[dict], dh_out: np.ndarray, chains: Ch
     # the alive ranges as plain ints, once, instead of a search per step
     first = chains.owner.tolist()
     last = np.searchsorted(chains.start, np.arange(T), side="right").tolist()
-    for t in polled(reversed(range(T))):
+    for t in polled(range(T - 1, -1, -1)):
         a, b = first[t], last[t]
         if a >= b:  # no chain alive (only with kept flow rows: after the last one or between windows)
             continue

@@ -12,8 +12,9 @@ The check is per thread: the app's worker thread installs it, the window's threa
 """
 from __future__ import annotations
 
+import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 __all__ = ["Cancelled", "checking", "poll", "polled", "POLL_EVERY"]
@@ -41,12 +42,18 @@ def checking(should_stop: Callable[[], bool] | None) -> Iterator[None]:
         _local.check = previous
 
 
-def polled(steps: Iterable[int]) -> Iterator[int]:
-    """``steps`` (a time loop's indices), polling before the first and every POLL_EVERY-th one."""
-    for i, t in enumerate(steps):
-        if i % POLL_EVERY == 0:
-            poll()
-        yield t
+def polled(steps: range) -> Iterator[int]:
+    """``steps`` (a time loop's indices), polling before the first and every POLL_EVERY-th one.
+
+    The steps run through C iterators (a chain of POLL_EVERY-step ranges, each handed over by
+    one poll): a Python generator resumed at every step cost 0.4 us of a 3 us step at B = 1."""
+    chunks = [steps[i : i + POLL_EVERY] for i in range(0, len(steps), POLL_EVERY)]
+    return itertools.chain.from_iterable(map(_polled, chunks))
+
+
+def _polled(chunk: range) -> range:
+    poll()
+    return chunk
 
 
 def poll() -> None:
