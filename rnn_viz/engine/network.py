@@ -159,7 +159,7 @@ def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.
 
 def readout_adjoint(dy: np.ndarray, Why: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """dL/dh_t arriving at the top layer from the readout: dy (T, B, O) @ W_hy (O, H) -> (T, B, H),
-    as one 2-D GEMM (into ``out`` (T, B, H) when given)."""
+    as one 2-D GEMM, or for O = 1 the outer product it is (into ``out`` (T, B, H) when given)."""
     T, B, O = dy.shape
     res = np.empty((T, B, Why.shape[1]), dy.dtype) if out is None else out
     if O == 1:
