@@ -94,7 +94,8 @@ def update(
     """
     _check_matching(opt, params, grads, state)
     t = int(state["t"]) + 1
-    plan = _layout(opt.name, tuple(params), tuple(np.shape(p) for p in params.values()))
+    plan = _layout(opt.name, tuple(params), tuple(p.shape if isinstance(p, np.ndarray) else np.shape(p)
+                                                  for p in params.values()))
     arrays = [*params.values(), *grads.values(), *(state[k] for keys in plan.state_keys for k in keys)]
     if all(isinstance(a, np.ndarray) for a in arrays) and len({a.dtype for a in arrays}) == 1:
         return _update_flat(opt, plan, params, grads, state, t)
@@ -246,12 +247,15 @@ def global_norm(grads: dict[str, np.ndarray]) -> float:
     if packed is not None and packed.dtype == np.float64:
         if not packed.size:
             return 0.0
-        scale = float(np.maximum.reduce(np.abs(packed)))
+        # the temporaries in one scratch vector: two fresh ones per update cost more than the passes
+        sq = scratch("global_norm", packed.shape, packed.dtype)
+        scale = float(np.maximum.reduce(np.abs(packed, out=sq)))
         if not math.isfinite(scale):
             return math.nan if np.isnan(packed).any() else math.inf
         if scale == 0.0:
             return 0.0
-        sq, sums, o = np.square(packed / scale), [], 0
+        np.square(np.divide(packed, scale, out=sq), out=sq)
+        sums, o = [], 0
         # one sum per gradient, in order: a contiguous piece sums pairwise exactly as the array
         # does, and sum() adds the pieces' sums as it adds the arrays' below
         for g in grads.values():
