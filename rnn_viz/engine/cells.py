@@ -31,86 +31,64 @@ def forward(cell: str, act: str, xproj: np.ndarray, Whh: np.ndarray, bhn: np.nda
     ``alloc(name, shape, dtype)``: where the cache's arrays come from (default fresh np.empty;
     network.forward passes scratch arrays when the cache will not outlive the update).
     """
-    T, B, _ = xproj.shape
-    layer = LayerSteps(cell, act, T, B, Whh, bhn, xproj.dtype, alloc)
-    layer.run(xproj, 0)
-    return layer.cache
-
-
-class LayerSteps:
-    """forward() in pieces: the layer's cache and per-step temporaries are made once, then
-    ``run(xproj, t0)`` advances the steps t0 .. t0 + len(xproj) - 1. network.forward feeds it a few
-    steps' projection at a time, made just before, so that the projection (and the next layer's
-    input) is read from cache instead of memory; the numbers are forward()'s, bit for bit."""
-
-    def __init__(self, cell: str, act: str, T: int, B: int, Whh: np.ndarray, bhn: np.ndarray | None, dtype,
-                 alloc=None):
-        new = alloc if alloc is not None else (lambda name, shape, dtype: np.empty(shape, dtype))
-        GH, H = Whh.shape
-        self.cell, self.act, self.H, self.WhhT, self.bhn = cell, act, H, Whh.T, bhn
-        # h_prev is h shifted by one step: both are views of one (T + 1)-step buffer, so the loop
-        # never copies a state
-        hbuf = new("h", (T + 1, B, H), dtype)
-        hbuf[0] = 0.0
-        self.cache = cache = {"h": hbuf[1:], "h_prev": hbuf[:-1]}
-        self.z = np.empty((B, GH), dtype=dtype)
-        self.hs = list(hbuf)  # every step's view made once: hs[t] is h_prev[t], hs[t + 1] is h[t]
-        if cell == "rnn":
-            self.act_into = activations.into(act)
-            return
-        # the gated cells' per-step temporaries, made once
-        self.work, self.negative = np.empty_like(self.z), np.empty(self.z.shape, bool)
-        self.w2 = np.empty((B, H), dtype)
-        h = cache["h"]
-        if cell == "lstm":
-            cbuf = new("c", hbuf.shape, hbuf.dtype)
-            cbuf[0] = 0.0
-            cache.update(c=cbuf[1:], c_prev=cbuf[:-1], tanh_c=new("tanh_c", h.shape, h.dtype),
-                         gates=new("gates", (T, B, GH), dtype))
-        else:
-            cache.update(gates=new("gates", (T, B, GH), dtype), hn=new("hn", h.shape, h.dtype))
-
-    def run(self, xproj: np.ndarray, t0: int) -> None:
-        """Steps t0 .. t0 + n - 1, xproj (n, B, G*H) their input projections."""
-        # np.dot, not np.matmul, for the step's product: the same BLAS call and the same numbers,
-        # and 0.4 us less dispatch per call, which at B = 1 was a fifth of the step
-        dot, z, WhhT, hs, H, cache = np.dot, self.z, self.WhhT, self.hs, self.H, self.cache
-        steps = polled(range(t0, t0 + len(xproj)))
-        if self.cell == "rnn":
-            act_into = self.act_into
-            for t, x in zip(steps, xproj):
-                dot(hs[t], WhhT, out=z)
-                np.add(z, x, out=z)
-                act_into(z, hs[t + 1])
-        elif self.cell == "lstm":
-            work, negative, w2 = self.work, self.negative, self.w2
-            h, c, c_prev, tanh_c, gates = (cache[k] for k in ("h", "c", "c_prev", "tanh_c", "gates"))
-            for t, x in zip(steps, xproj):
-                dot(hs[t], WhhT, out=z)
-                z += x
-                g = gates[t]
-                # one contiguous sigmoid over all four gates is cheaper than three strided ones
-                activations.sigmoid(z, out=g, work=work, negative=negative)
-                np.tanh(z[:, 2 * H : 3 * H], out=g[:, 2 * H : 3 * H])
-                np.multiply(g[:, H : 2 * H], c_prev[t], out=c[t])
-                c[t] += np.multiply(g[:, :H], g[:, 2 * H : 3 * H], out=w2)
-                np.tanh(c[t], out=tanh_c[t])
-                np.multiply(g[:, 3 * H :], tanh_c[t], out=h[t])
-        else:  # gru
-            work, negative, w2, bhn = self.work, self.negative, self.w2, self.bhn
-            h, h_prev, gates, hn = (cache[k] for k in ("h", "h_prev", "gates", "hn"))
-            for t, x in zip(steps, xproj):
-                dot(hs[t], WhhT, out=z)
-                g = gates[t]
-                rz = np.add(x[:, : 2 * H], z[:, : 2 * H], out=work[:, : 2 * H])
-                # z's r, z columns are free once rz is formed: the sigmoid's scratch
-                activations.sigmoid(rz, out=g[:, : 2 * H], work=z[:, : 2 * H], negative=negative[:, : 2 * H])
-                np.add(z[:, 2 * H :], bhn, out=hn[t])
-                n_in = np.multiply(g[:, :H], hn[t], out=w2)
-                np.tanh(np.add(x[:, 2 * H :], n_in, out=w2), out=g[:, 2 * H :])
-                zg = g[:, H : 2 * H]
-                diff = np.subtract(h_prev[t], g[:, 2 * H :], out=w2)
-                np.add(g[:, 2 * H :], np.multiply(zg, diff, out=w2), out=h[t])
+    new = alloc if alloc is not None else (lambda name, shape, dtype: np.empty(shape, dtype))
+    T, B, GH = xproj.shape
+    H = Whh.shape[1]
+    WhhT = Whh.T
+    # h_prev is h shifted by one step: both are views of one (T + 1)-step buffer, so the loop
+    # never copies a state
+    hbuf = new("h", (T + 1, B, H), xproj.dtype)
+    hbuf[0] = 0.0
+    h, h_prev = hbuf[1:], hbuf[:-1]
+    cache: dict = {"h": h, "h_prev": h_prev}
+    z = np.empty((B, GH), dtype=xproj.dtype)
+    # np.dot, not np.matmul, for the step's product: the same BLAS call and the same numbers, and
+    # 0.4 us less dispatch per call, which at B = 1 was a fifth of the step
+    dot = np.dot
+    hs = list(hbuf)  # every step's view made once: hs[t] is h_prev[t], hs[t + 1] is h[t]
+    steps = polled(range(T))
+    if cell == "rnn":
+        act_into = activations.into(act)
+        for t, x in zip(steps, xproj):
+            dot(hs[t], WhhT, out=z)
+            np.add(z, x, out=z)
+            act_into(z, hs[t + 1])
+        return cache
+    # the gated cells' per-step temporaries, made once
+    work, negative, w2 = np.empty_like(z), np.empty(z.shape, bool), np.empty((B, H), xproj.dtype)
+    if cell == "lstm":
+        cbuf = new("c", hbuf.shape, hbuf.dtype)
+        cbuf[0] = 0.0
+        c, c_prev = cbuf[1:], cbuf[:-1]
+        tanh_c, gates = new("tanh_c", h.shape, h.dtype), new("gates", xproj.shape, xproj.dtype)
+        for t, x in zip(steps, xproj):
+            dot(hs[t], WhhT, out=z)
+            z += x
+            g = gates[t]
+            # one contiguous sigmoid over all four gates is cheaper than three strided ones
+            activations.sigmoid(z, out=g, work=work, negative=negative)
+            np.tanh(z[:, 2 * H : 3 * H], out=g[:, 2 * H : 3 * H])
+            np.multiply(g[:, H : 2 * H], c_prev[t], out=c[t])
+            c[t] += np.multiply(g[:, :H], g[:, 2 * H : 3 * H], out=w2)
+            np.tanh(c[t], out=tanh_c[t])
+            np.multiply(g[:, 3 * H :], tanh_c[t], out=h[t])
+        cache.update(c=c, c_prev=c_prev, tanh_c=tanh_c, gates=gates)
+    elif cell == "gru":
+        gates, hn = new("gates", xproj.shape, xproj.dtype), new("hn", h.shape, h.dtype)
+        for t, x in zip(steps, xproj):
+            dot(hs[t], WhhT, out=z)
+            g = gates[t]
+            rz = np.add(x[:, : 2 * H], z[:, : 2 * H], out=work[:, : 2 * H])
+            # z's r, z columns are free once rz is formed: the sigmoid's scratch
+            activations.sigmoid(rz, out=g[:, : 2 * H], work=z[:, : 2 * H], negative=negative[:, : 2 * H])
+            np.add(z[:, 2 * H :], bhn, out=hn[t])
+            n_in = np.multiply(g[:, :H], hn[t], out=w2)
+            np.tanh(np.add(x[:, 2 * H :], n_in, out=w2), out=g[:, 2 * H :])
+            zg = g[:, H : 2 * H]
+            diff = np.subtract(h_prev[t], g[:, 2 * H :], out=w2)
+            np.add(g[:, 2 * H :], np.multiply(zg, diff, out=w2), out=h[t])
+        cache.update(gates=gates, hn=hn)
+    return cache
 
 
 def at_step(cache: dict, t: int) -> dict:

@@ -74,52 +74,34 @@ def _param_shapes(spec: NetSpec) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-# Elements of one chunk of input projections (8 bytes each: 512 KiB, half a core's L2 cache here).
-# The layers advance together a chunk of steps at a time, so that the projection a layer reads, the
-# state the next layer takes and the readout's input are still in cache: at B = 64, T = 500,
-# H = 128 a whole-sequence projection written to memory and read back made the forward pass 49 ms
-# against 39 ms (measured). At B = 1 one chunk holds a whole short sequence.
-_FORWARD_CHUNK_ELEMENTS = 1 << 16
-
-
 def forward(spec: NetSpec, params: dict, inputs: np.ndarray, transient: bool = False) -> tuple[list[dict], np.ndarray]:
     """Run every layer over the whole sequence, then the readout.
 
     inputs: (B, T, I). Returns (caches, y): one cells.forward cache per layer (time-major arrays
     (T, B, X), ``x`` the layer's input), and y (T, B, O) with y_t = W_hy h_t + b_y on the top layer.
-    Each layer's input projection is one matrix product per chunk of steps
-    (``_FORWARD_CHUNK_ELEMENTS``), the same numbers as one for all steps. ``transient``: the caches
-    are this thread's scratch arrays (workspace.scratch), for a caller that lets none of them
-    outlive its computation: a fresh (T, B, H) state per update was a fresh mapping of memory once
-    it is larger than the allocator keeps (lstm at B = 64, T = 500, H = 128: 230 MB per update).
+    Layers run one after another over the whole sequence so that each layer's input projection is
+    one matrix product for all steps. (Products over a few steps at a time, made while in cache,
+    took 10 ms off 131 at B = 64, T = 500, H = 128, but BLAS rounds a block of rows differently
+    from the same rows in a larger product, so the numbers would no longer be the engine's own of
+    before, bit for bit: measured, not done.) ``transient``: the caches are this thread's scratch
+    arrays (workspace.scratch), for a caller that lets none of them outlive its computation: a
+    fresh (T, B, H) state per update was a fresh mapping of memory once it is larger than the
+    allocator keeps (lstm at B = 64, T = 500, H = 128: 230 MB per update).
     """
     if inputs.ndim != 3 or inputs.shape[-1] != spec.input_size:
         raise EngineError(f"inputs must have shape (B, T, {spec.input_size}), got {inputs.shape}")
-    x = np.ascontiguousarray(inputs.transpose(1, 0, 2))
-    T, B = x.shape[:2]
-    GH = spec.gates * spec.hidden_size
-    layers = []
-    for l in range(spec.num_layers):
-        alloc = (lambda name, shape, dtype, l=l: scratch(f"forward.{l}.{name}", shape, dtype)) if transient else None
-        layers.append(cells.LayerSteps(spec.cell, spec.activation, T, B, params[f"Whh.{l}"],
-                                       params.get(f"bhn.{l}"), x.dtype, alloc))
-    y = np.empty((T, B, spec.output_size), x.dtype)
-    K = max(1, _FORWARD_CHUNK_ELEMENTS // (B * GH))
-    # the projection is read inside LayerSteps.run only, so one scratch chunk serves every layer
-    xproj = scratch("xproj", (min(K, T), B, GH), x.dtype)
-    for t0 in range(0, T, K):
-        t1 = min(T, t0 + K)
-        below = x
-        for l, layer in enumerate(layers):
-            layer.run(_affine(below[t0:t1], params[f"Wxh.{l}"], params[f"bh.{l}"], out=xproj[: t1 - t0]), t0)
-            below = layer.cache["h"]
-        _affine(below[t0:t1], params["Why"], params["by"], out=y[t0:t1])
     caches = []
-    for layer in layers:
-        layer.cache["x"] = x
-        caches.append(layer.cache)
-        x = layer.cache["h"]
-    return caches, y
+    x = np.ascontiguousarray(inputs.transpose(1, 0, 2))
+    for l in range(spec.num_layers):
+        # the projection is read inside cells.forward only, so one scratch array serves every layer
+        buf = scratch("xproj", (*x.shape[:-1], spec.gates * spec.hidden_size), x.dtype)
+        xproj = _affine(x, params[f"Wxh.{l}"], params[f"bh.{l}"], out=buf)
+        alloc = (lambda name, shape, dtype, l=l: scratch(f"forward.{l}.{name}", shape, dtype)) if transient else None
+        cache = cells.forward(spec.cell, spec.activation, xproj, params[f"Whh.{l}"], params.get(f"bhn.{l}"), alloc)
+        cache["x"] = x
+        caches.append(cache)
+        x = cache["h"]
+    return caches, _affine(x, params["Why"], params["by"])
 
 
 def weight_gradients(spec: NetSpec, caches: list[dict], sweep_out: dict, dy: np.ndarray,
@@ -172,10 +154,11 @@ def readout_adjoint(dy: np.ndarray, Why: np.ndarray, out: np.ndarray | None = No
 
 
 class ReadoutAdjoint:
-    """readout_adjoint(dy, Why), made a chunk of steps at a time as the reversed sweep reaches them,
-    for an update where nothing else needs the whole (T, B, H) array (no flow matrix): at B = 64,
-    T = 500, H = 128 writing it to memory and reading it back was about 3 ms of the update. dy:
-    (T, B, O) (time-major, any strides); Why: (O, H). ``shape``, ``dtype``: the whole array's."""
+    """readout_adjoint(dy, Why) of one output (O = 1), made a chunk of steps at a time as the
+    reversed sweep reaches them, for an update where nothing else needs the whole (T, B, H) array
+    (no flow matrix): at B = 64, T = 500, H = 128 writing it to memory and reading it back was
+    about 3 ms of the update. dy: (T, B, 1) (time-major, any strides); Why: (1, H). ``shape``,
+    ``dtype``: the whole array's."""
 
     def __init__(self, dy: np.ndarray, Why: np.ndarray):
         self.dy, self.Why = dy, Why
@@ -183,10 +166,18 @@ class ReadoutAdjoint:
         self.dtype = dy.dtype
 
     def steps(self, lo: int, hi: int) -> np.ndarray:
-        """Steps lo .. hi - 1, (hi - lo, B, H): the whole array's rows, bit for bit, in this
-        thread's scratch array (valid until the next call)."""
+        """Steps lo .. hi - 1, (hi - lo, B, H): the whole array's rows, bit for bit (one output:
+        each entry is one product, whatever the block), in this thread's scratch array (valid
+        until the next call)."""
         out = scratch("readout_adjoint.steps", (hi - lo, *self.shape[1:]), self.dtype)
         return readout_adjoint(self.dy[lo:hi], self.Why, out=out)
+
+
+def readout_adjoint_source(dy: np.ndarray, Why: np.ndarray, out: np.ndarray):
+    """What the sweep reads dL/dh_t from: a ReadoutAdjoint for one output, else the whole
+    readout_adjoint into ``out`` (T, B, H) (with more outputs it is a GEMM, and BLAS rounds a block
+    of rows differently from the same rows of a larger product)."""
+    return ReadoutAdjoint(dy, Why) if dy.shape[-1] == 1 else readout_adjoint(dy, Why, out=out)
 
 
 def adjoint_steps(dh_out, lo: int, hi: int) -> np.ndarray:

@@ -63,12 +63,14 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
     y = y_tm.transpose(1, 0, 2)
     res = losses.compute(loss, y, targets.astype(dtype) if loss == "mse" else targets, mask)
     dy = res.dy.transpose(1, 0, 2)  # time-major, as the sweep runs
-    # the flow matrices read the whole adjoint; the sweep alone takes it a chunk at a time
-    dh_out = (network.ReadoutAdjoint(dy, params["Why"]) if flow_sample is None else
-              network.readout_adjoint(dy, params["Why"], scratch("dh_out", (T, B, spec.hidden_size), dtype)))
+    # the flow matrices read the whole adjoint; the sweep alone can take it a chunk at a time
+    dh_buf = scratch("dh_out", (T, B, spec.hidden_size), dtype)
+    dh_out = (network.readout_adjoint_source(dy, params["Why"], dh_buf) if flow_sample is None else
+              network.readout_adjoint(dy, params["Why"], dh_buf))
     chains = bptt.block_chains(T, truncation)
     want_dh = bool(want & {"dL_dh/<l>", "dL_dh_norm/<l>", "dL_dh_norm_sample/<l>"})
-    swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh, keep_dc=not transient)
+    swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh, keep_dc=not transient,
+                       keep_dh="dL_dh/<l>" in want)
     # one vector holds every gradient (workspace.pack) when all are float64, for global_norm and
     # the optimizer
     packed = None

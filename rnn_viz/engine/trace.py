@@ -54,13 +54,24 @@ def saturation(cell: str, act: str, cache: dict) -> np.ndarray:
     h = cache["h"]
     if cell == "rnn":
         if act == "tanh":
-            return (np.abs(h) > SATURATION_LEVEL).mean((1, 2))
+            return _share(_outside(h, SATURATION_LEVEL))
         if act == "relu":
-            return (h <= 0).mean((1, 2))
+            return _share(h <= 0)
         return np.zeros(h.shape[0])
     H = h.shape[-1]
     gate = cache["gates"][..., 2 * H : 3 * H] if cell == "lstm" else cache["gates"][..., 2 * H :]
-    return (np.abs(gate) > SATURATION_LEVEL).mean((1, 2))
+    return _share(_outside(gate, SATURATION_LEVEL))
+
+
+def _outside(a: np.ndarray, level: float) -> np.ndarray:
+    """|a| > level, as two comparisons: no float temporary the size of ``a`` (NaN: False either way)."""
+    return np.logical_or(a > level, a < -level)
+
+
+def _share(flags: np.ndarray) -> np.ndarray:
+    """(T,) the share of True over the other axes of (T, ...) ``flags``: a count over the size, the
+    number mean() gives (a sum of ones is exact)."""
+    return np.count_nonzero(flags, axis=tuple(range(1, flags.ndim))) / (flags[0].size if len(flags) else 1)
 
 
 def sample_caches(caches: list[dict], b: int) -> list[dict]:

@@ -69,26 +69,6 @@ def test_sweep_in_chunks_of_steps_matches_the_plain_reference(monkeypatch, steps
         assert rel_err(tr[f"dL_dh/{l}"], dh_ref[l]) < REL
 
 
-@pytest.mark.parametrize("steps_per_chunk", [1, 2, 4, 9])
-@pytest.mark.parametrize("cell,act", CASES)
-def test_forward_in_chunks_of_steps_is_the_whole_sequence_forward_bit_for_bit(monkeypatch, steps_per_chunk, cell, act):
-    from rnn_viz.engine import cells, network
-
-    spec, p, x, _, _ = make_problem(cell, act, "mse", "random", 2, seed=steps_per_chunk, B=3, T=9)
-    monkeypatch.setattr(network, "_FORWARD_CHUNK_ELEMENTS", steps_per_chunk * 3 * spec.gates * spec.hidden_size)
-    caches, y = network.forward(spec, p, x)
-    # the plain statement: each layer over the whole sequence, its projection one product
-    below = np.ascontiguousarray(x.transpose(1, 0, 2))
-    for l in range(2):
-        xproj = below @ p[f"Wxh.{l}"].T + p[f"bh.{l}"]
-        whole = cells.forward(cell, act, xproj, p[f"Whh.{l}"], p.get(f"bhn.{l}"))
-        assert set(whole) == set(caches[l]) - {"x"}
-        for key, value in whole.items():
-            np.testing.assert_array_equal(caches[l][key], value, err_msg=f"{cell} layer {l} {key}")
-        below = whole["h"]
-    np.testing.assert_array_equal(y, below @ p["Why"].T + p["by"])
-
-
 @pytest.mark.parametrize("outputs", [1, 3])
 def test_readout_adjoint_is_the_gemm_bit_for_bit(outputs):
     from rnn_viz.engine import network

@@ -125,3 +125,23 @@ def test_divergence_leaves_parameters_and_optimizer_state_bit_for_bit():
     # training can go on once the learning rate is lowered
     params2, _, _ = train_step(spec, params, state, Optimizer("momentum", 1e-3), x, y, m, "mse")
     assert all(np.all(np.isfinite(v)) for v in params2.values())
+
+
+@pytest.mark.parametrize("cell,act", [("rnn", "tanh"), ("rnn", "relu"), ("rnn", "linear"), ("lstm", "tanh"), ("gru", "tanh")])
+def test_saturation_is_the_mean_of_the_flags_bit_for_bit(cell, act):
+    from rnn_viz.engine.trace import SATURATION_LEVEL, saturation
+
+    rng = np.random.default_rng(3)
+    T, B, H = 7, 5, 6
+    h = np.tanh(rng.normal(scale=3.0, size=(T, B, H)))
+    h[2, 1, 3] = np.nan
+    G = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    gates = np.tanh(rng.normal(scale=3.0, size=(T, B, G * H)))
+    if act == "relu":
+        h = np.maximum(h, 0.0)
+    got = saturation(cell, act, {"h": h, "gates": gates})
+    flat = h if cell == "rnn" else gates[..., 2 * H : 3 * H]
+    expected = {"tanh": (np.abs(flat) > SATURATION_LEVEL).mean((1, 2)), "relu": (flat <= 0).mean((1, 2)),
+                "linear": np.zeros(T)}[act]
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.float64 and got.shape == (T,)
