@@ -1,0 +1,82 @@
+"""This engine against another source tree's, bit for bit, over 900 configurations.
+
+    python scripts/compare_engines.py OTHER_TREE      (e.g. a `git archive` of an earlier commit)
+
+Every cell and activation, 1-2 layers, (B, T) from (1, 7) to (32, 30), 1 or 3 outputs, full and
+truncated BPTT, both losses, and the metrics, live and full trace levels (the full level's last
+update with a flow matrix): four clipped Adam updates from the same start, after which the
+parameters, the optimizer state and every array of the last trace must be equal entry for entry.
+Prints each configuration that differs, then the count; exits 1 if any differs. A speed-up of the
+engine must not change a single bit (issue 13 was checked with this): a run must reproduce what it
+gave before, since with clipping on a last-bit difference grows into a different trained network.
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from step_time import load_engine  # noqa: E402  (imports a tree's engine under its own names)
+
+CELLS = ["rnn/tanh", "rnn/relu", "rnn/linear", "lstm/tanh", "gru/tanh"]
+SIZES = [(1, 7), (3, 9), (1, 40), (2, 120), (32, 30)]  # (B, T)
+UPDATES = 4
+
+
+def last_update(e, cell: str, act: str, layers: int, B: int, T: int, outputs: int, trunc, loss: str, level: str):
+    """(params, optimizer state, trace) after UPDATES updates with engine ``e``."""
+    spec = e["engine"].NetSpec(cell, 4, 16, outputs, layers, act)
+    params = e["engine"].init_params(spec, np.random.default_rng(1), "orthogonal", 0.95)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(B, T, 4))
+    y = rng.normal(size=(B, T, outputs)) if loss == "mse" else rng.integers(0, outputs, size=(B, T))
+    mask = rng.random((B, T)) > 0.3
+    mask[0, -1] = True
+    opt = e["engine"].Optimizer("adam", 1e-2)
+    state = e["engine.optim"].init_state(opt, params)
+    truncation = e["engine"].Truncation(*trunc) if trunc else None
+    for i in range(UPDATES):
+        flow = 0 if level == "full" and i == UPDATES - 1 else None
+        params, state, trace = e["engine"].train_step(spec, params, state, opt, x, y, mask, loss, truncation,
+                                                      clip_norm=0.5, flow_sample=flow, level=level)
+    return params, state, dict(trace)
+
+
+def differences(a: tuple, b: tuple) -> list[str]:
+    """The names of the arrays that differ (or exist on one side only)."""
+    out = []
+    for da, db in zip(a, b):
+        out += sorted(set(da) ^ set(db))
+        out += [k for k in da if k in db and not np.array_equal(np.asarray(da[k]), np.asarray(db[k]), equal_nan=True)]
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or not Path(argv[0], "rnn_viz").is_dir():
+        print("usage: python scripts/compare_engines.py OTHER_TREE (a folder holding rnn_viz/)", file=sys.stderr)
+        return 2
+    other, this = load_engine(str(Path(argv[0]).resolve())), load_engine(str(ROOT))
+    count = bad = 0
+    for cellact, layers, (B, T), outputs, trunc, loss, level in itertools.product(
+            CELLS, [1, 2], SIZES, [1, 3], [None, (2, 3)], ["mse", "cross_entropy"], ["metrics", "live", "full"]):
+        if loss == "cross_entropy" and outputs == 1:
+            continue
+        cell, act = cellact.split("/")
+        count += 1
+        case = (cell, act, layers, B, T, outputs, trunc, loss, level)
+        names = differences(last_update(other, *case), last_update(this, *case))
+        if names:
+            bad += 1
+            print(f"differs: {cellact}, {layers} layer(s), B = {B}, T = {T}, O = {outputs}, truncation {trunc}, "
+                  f"{loss}, level {level}: {', '.join(names[:6])}")
+    print(f"{count} configurations, {bad} differ")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
