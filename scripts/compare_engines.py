@@ -54,8 +54,17 @@ def differences(a: tuple, b: tuple) -> list[str]:
     out = []
     for da, db in zip(a, b):
         out += sorted(set(da) ^ set(db))
-        out += [k for k in da if k in db and not np.array_equal(np.asarray(da[k]), np.asarray(db[k]), equal_nan=True)]
+        out += [k for k in da if k in db and not _same_bits(np.asarray(da[k]), np.asarray(db[k]))]
     return out
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal entries, NaN where NaN, and the same sign of every zero (== alone takes -0.0 for 0.0)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype.kind not in "fc":
+        return bool(np.array_equal(a, b))
+    return bool(np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a.real), np.signbit(b.real)))
 
 
 def main(argv: list[str]) -> int:

@@ -69,13 +69,19 @@ def test_sweep_in_chunks_of_steps_matches_the_plain_reference(monkeypatch, steps
         assert rel_err(tr[f"dL_dh/{l}"], dh_ref[l]) < REL
 
 
-@pytest.mark.parametrize("outputs", [1, 3])
-def test_readout_adjoint_is_the_gemm_bit_for_bit(outputs):
+def test_readout_adjoint_steps_are_the_gemms_rows_bit_for_bit_signed_zeros_included():
     from rnn_viz.engine import network
 
-    rng = np.random.default_rng(outputs)
-    dy, Why = rng.normal(size=(7, 5, outputs)), rng.normal(size=(outputs, 6))
-    np.testing.assert_array_equal(network.readout_adjoint(dy, Why), np.matmul(dy.reshape(-1, outputs), Why).reshape(7, 5, 6))
+    rng = np.random.default_rng(4)
+    dy, Why = rng.normal(size=(7, 5, 1)), rng.normal(size=(1, 6))
+    dy[2] = 0.0  # a masked step: its products are -0.0 where W_hy is negative, the GEMM's sums +0.0
+    dy[4, 1] = -0.0
+    whole = network.readout_adjoint(dy, Why)
+    source = network.ReadoutAdjoint(dy, Why)
+    for lo, hi in ((0, 7), (2, 3), (3, 7), (0, 1)):
+        rows = source.steps(lo, hi)
+        np.testing.assert_array_equal(rows, whole[lo:hi])
+        np.testing.assert_array_equal(np.signbit(rows), np.signbit(whole[lo:hi]))
 
 
 @pytest.mark.parametrize("steps_per_chunk", [1, 3, 9])
