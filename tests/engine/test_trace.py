@@ -145,3 +145,21 @@ def test_saturation_is_the_mean_of_the_flags_bit_for_bit(cell, act):
                 "linear": np.zeros(T)}[act]
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == np.float64 and got.shape == (T,)
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu", "linear"])
+def test_the_vanilla_step_jacobians_are_step_backwards_rows_bit_for_bit(act):
+    from rnn_viz.engine import cells
+    from rnn_viz.engine.trace import _rnn_jacobians
+
+    rng = np.random.default_rng(8)
+    T, H = 6, 5
+    h = np.tanh(rng.normal(size=(T, H))) if act != "relu" else np.maximum(rng.normal(size=(T, H)), 0.0)
+    W = rng.normal(size=(H, H))
+    W[1, 2], W[3, 0] = 0.0, -0.0
+    eye = np.eye(H)[:, None, None, :]
+    _, _, rows, _, _ = cells.step_backward("rnn", act, eye, None, {"h": h[:, None, :]}, W)
+    expected = np.broadcast_to(rows, (H, T, 1, H))[:, :, 0, :].transpose(1, 0, 2)
+    got = _rnn_jacobians(act, h, W)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
