@@ -18,6 +18,7 @@ from rnn_viz.ui.state import ViewState
 
 from .frames import same
 from .settle import settle
+from .text_layout import keep_text_layouts
 
 __all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
            "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label", "steady_axis",
@@ -342,6 +343,12 @@ class BaseView(QWidget):
         self.canvas.setBackground(cm.BACKGROUND)
         # No item here is antialiased, so Qt need not widen every exposed rectangle for it.
         self.canvas.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        # The canvas paints its opaque background brush over every exposed rect itself, so Qt need
+        # not fill the viewport with its palette first; and one plain fill is cheaper than copying
+        # the exposed part of QGraphicsView's background pixmap: 0.4 of the six canvases' 7.6 ms
+        # when painted whole (measured), the same pixels.
+        self.canvas.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+        self.canvas.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.canvas.setObjectName(f"{self.OBJECT_NAME}Canvas")
         layout.addWidget(self.canvas)
         self._click_targets: list[tuple[pg.PlotItem, Callable[[float, float], None]]] = []
@@ -429,6 +436,8 @@ class BaseView(QWidget):
         now = time.monotonic()
         if now - self._pen_items_at > PEN_ITEMS_SECONDS:
             self._pen_items, self._pen_items_at = pen_items(self.canvas.scene()), now
+            # text items are made with the plots, rarely later: on the same listing's cadence
+            keep_text_layouts(self.canvas.scene().items())
         try:
             thin_pens(self._pen_items)
         except RuntimeError:  # an item deleted since the list was taken
