@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsView, QScrollArea,
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
+from .curve_bounds import quick_bounds
 from .frames import same
 from .settle import settle
 from .text_layout import keep_text_layouts
@@ -50,8 +51,9 @@ def thin_pen(pen: QPen) -> QPen:
 def pen_items(scene) -> list:
     """The curves and infinite lines of ``scene`` that thin_pens caps. Sets of separate short
     segments (``connect="pairs"``: edges whose width shows a magnitude, markers) keep their width:
-    they are cheap to stroke and their width carries meaning."""
-    return [item for item in scene.items() if isinstance(item, pg.InfiniteLine)
+    they are cheap to stroke and their width carries meaning. ``scene``: a scene or its items."""
+    items = scene.items() if hasattr(scene, "items") else scene
+    return [item for item in items if isinstance(item, pg.InfiniteLine)
             or (isinstance(item, pg.PlotCurveItem) and not _is_pairs(item.opts.get("connect")))]
 
 
@@ -435,9 +437,11 @@ class BaseView(QWidget):
         # is taken again at most once a second (views add items rarely, but set pens every frame).
         now = time.monotonic()
         if now - self._pen_items_at > PEN_ITEMS_SECONDS:
-            self._pen_items, self._pen_items_at = pen_items(self.canvas.scene()), now
-            # text items are made with the plots, rarely later: on the same listing's cadence
-            keep_text_layouts(self.canvas.scene().items())
+            items = self.canvas.scene().items()
+            self._pen_items, self._pen_items_at = pen_items(items), now
+            # text items and curves are made with the plots, rarely later: on the same cadence
+            keep_text_layouts(items)
+            quick_bounds(items)
         try:
             thin_pens(self._pen_items)
         except RuntimeError:  # an item deleted since the list was taken
