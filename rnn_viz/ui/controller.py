@@ -46,14 +46,6 @@ def _draws_heavy(view) -> bool:
     return bool(getattr(view, "DRAWS_HEAVY", True))
 
 
-def _on_screen(view) -> bool:
-    """BaseView.on_screen (a dock tabbed away is out of sight although Qt calls it visible); a plain
-    widget by its visibility, and an object that is not a widget (tests' recorders) as always seen."""
-    if hasattr(view, "on_screen"):
-        return view.on_screen()
-    return view.isVisible() if hasattr(view, "isVisible") else True
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Status:
     """What the status bar shows."""
@@ -513,10 +505,10 @@ class Controller(QObject):
             self.render_now()
             # Paint now rather than on a later pass of the event loop, so the frame is painted while
             # the worker waits for it (painting competes badly with a computing worker for the GIL).
+            # The posted events paint what the frame changed (canvases, readouts) and nothing else:
+            # repainting each view besides painted its controls, and the dock and window under
+            # them, at every frame for nothing (view.repaint() never reached the canvas).
             QCoreApplication.sendPostedEvents()
-            for view in self.views:
-                if hasattr(view, "repaint") and _on_screen(view):
-                    view.repaint()
             took = time.perf_counter() - start
             self._frame_seconds = took if self._frame_seconds is None else 0.8 * self._frame_seconds + 0.2 * took
         if self._handle is not None:

@@ -23,6 +23,7 @@ from rnn_viz.ui.controls import SettingsPanel
 from rnn_viz.ui.document import Document
 from rnn_viz.ui.dialogs import Prompts, show_divergence, show_message
 from rnn_viz.ui.settings import AppSettings
+from rnn_viz.ui.steady_label import SteadyLabel
 from rnn_viz.ui.toolbar import TrainingToolbar
 from rnn_viz.ui.view_titles import WINDOW_VIEW_TITLES
 
@@ -146,16 +147,16 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setObjectName("StatusBar")
-        self.status_step = QLabel("update 0", self)
+        # SteadyLabel: a new count or loss (every update) does not lay the whole window out again
+        self.status_step = SteadyLabel("update 0", self, min_width=80)
         self.status_step.setObjectName("StatusStep")
-        self.status_loss = QLabel("loss -", self)
+        self.status_loss = SteadyLabel("loss -", self, min_width=80)
         self.status_loss.setObjectName("StatusLoss")
-        self.status_rate = QLabel("", self)
+        self.status_rate = SteadyLabel("", self, min_width=80)
         self.status_rate.setObjectName("StatusRate")
-        self.status_mode = QLabel("", self)
+        self.status_mode = SteadyLabel("", self, min_width=80)
         self.status_mode.setObjectName("StatusMode")
         for w in (self.status_mode, self.status_step, self.status_loss, self.status_rate):
-            w.setMinimumWidth(80)
             bar.addPermanentWidget(w)
 
     def _arrange_docks(self) -> None:

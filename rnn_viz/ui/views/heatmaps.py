@@ -292,15 +292,15 @@ class HiddenStateView(BaseView):
     def _runs(self, state: ViewState) -> list[str]:
         """The runs to draw: every run with a trace side by side if chosen and they fit, else the one
         chosen in the selector."""
-        run, trace, _ = self.run_selector.select(state)
-        self.side_button.setVisible(state.compare)
         self._fitted = self._fit(state, self.width(), self.height())
         side = self._fitted[0]
+        # side by side every run is drawn: no selector (not shown and hidden again every frame)
+        run, trace, _ = self.run_selector.select(state, shown=state.compare and not side)
+        self.side_button.setVisible(state.compare)
         if state.compare and self.side_by_side:
             self.side_button.setToolTip(SIDE_TIP if side else SIDE_TIP + ". Now one at a time: the runs' "
                                         "columns need more width (hide some in the Panels menu)")
         if side:
-            self.run_selector.setHidden(True)  # every run is drawn
             return [r.name for r in state.runs if r.trace is not None]
         return [run] if trace is not None else []
 

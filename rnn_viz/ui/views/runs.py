@@ -55,11 +55,15 @@ class RunSelector(QWidget):
     def run(self) -> str:
         return self.box.currentData() or "A"
 
-    def sync(self, state: ViewState) -> str:
-        """Show or hide the selector for ``state`` and return the run to draw ("A", "B", ...)."""
+    def sync(self, state: ViewState, shown: bool | None = None) -> str:
+        """Show or hide the selector for ``state`` and return the run to draw ("A", "B", ...).
+        ``shown``: whether to show it (default: in compare mode); a view that draws every run
+        says False, rather than hide it again after this showed it (each show lays the view out
+        at once, each hide again later: a new size and a whole repaint, twice a frame)."""
         compare = state.compare
-        if self.isHidden() == compare:
-            self.setHidden(not compare)
+        visible = compare if shown is None else bool(shown)
+        if self.isHidden() == visible:
+            self.setHidden(not visible)
         self.box.blockSignals(True)  # the view is drawing already: no second redraw from in here
         if not compare and self.box.currentIndex() != 0:
             self.box.setCurrentIndex(0)  # leaving compare mode returns to run A
@@ -80,9 +84,9 @@ class RunSelector(QWidget):
         self.box.blockSignals(False)
         return state.run(self.run).name if compare else "A"
 
-    def select(self, state: ViewState) -> tuple[str, Mapping[str, np.ndarray] | None, str]:
+    def select(self, state: ViewState, shown: bool | None = None) -> tuple[str, Mapping[str, np.ndarray] | None, str]:
         """sync() plus what every view needs from it: (run, that run's trace, title prefix)."""
-        run = self.sync(state)
+        run = self.sync(state, shown)
         return run, self.trace(state, run), self.title_prefix(state, run)
 
     @staticmethod
