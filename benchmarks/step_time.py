@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import random
 import statistics
 import sys
 import time
@@ -142,21 +143,24 @@ def timed(fn) -> float:
     return time.perf_counter() - t0
 
 
-def interleaved(runs: dict, updates: int) -> dict[str, list[float]]:
+def interleaved(runs: dict, updates: int, seed: int = 0) -> dict[str, list[float]]:
     """Seconds of each update of each run, taking turns; one warm-up update each first.
 
-    The order rotates from round to round: whatever runs right after torch's update pays for the
-    caches it left (0.14 ms more for the forward pass at B = 1, T = 25, H = 100, measured), so a
-    fixed order charged that to one contender."""
+    Each round takes the contenders in a new random order (seeded): whatever runs right after
+    torch's update pays for the caches it left (0.14 ms more for the forward pass at B = 1, T = 25,
+    H = 100, measured), so every contender must follow every other equally often. (A rotating
+    order, used before 2026-12-01 20:30 UTC, keeps the cyclic order: the run listed after torch's
+    followed it in 4 rounds of 5.)"""
     for fn in runs.values():
         fn()
     for fn in runs.values():
         if isinstance(fn, EngineRun):
             fn.n = 0  # the cadence counts from the first timed update
     times = {k: [] for k in runs}
-    keys = list(runs)
-    for i in range(updates):
-        for k in keys[i % len(keys):] + keys[: i % len(keys)]:
+    keys, order = list(runs), random.Random(seed)
+    for _ in range(updates):
+        order.shuffle(keys)
+        for k in keys:
             times[k].append(timed(runs[k]))
     return times
 
