@@ -25,11 +25,17 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from step_time import load_engine  # noqa: E402  (imports a tree's engine under its own names)
 
-CELLS = ["rnn/tanh", "rnn/relu", "rnn/linear", "lstm/tanh", "gru/tanh"]
 SIZES = [(1, 7), (3, 9), (1, 40), (2, 120), (32, 30), (1, 4500)]  # (B, T)
 # long enough that the engine's loops work in several chunks of steps (no flow matrix: it is T x T)
 LONG = 1000
 UPDATES = 4
+
+
+def cell_activations(network) -> list[str]:
+    """"cell/activation" for every cell the engine has: each activation for a cell that takes one,
+    the default for the others (which ignore it)."""
+    return [f"{cell}/{act}" for cell in network.CELLS
+            for act in (network.ACTIVATIONS if network.CELL_KINDS[cell].takes_activation else (network.DEFAULT_ACTIVATION,))]
 
 
 def last_update(e, cell: str, act: str, layers: int, B: int, T: int, outputs: int, trunc, loss: str, level: str):
@@ -79,8 +85,9 @@ def main(argv: list[str]) -> int:
     other, this = load_engine(str(Path(argv[0]).resolve())), load_engine(str(ROOT))
     count = bad = 0
     for cellact, layers, (B, T), outputs, trunc, loss, level in itertools.product(
-            CELLS, [1, 2], SIZES, [1, 3], [None, (2, 3)], ["mse", "cross_entropy"], ["metrics", "live", "full"]):
-        if loss == "cross_entropy" and outputs == 1 or T > LONG and level == "full":
+            cell_activations(this["engine.network"]), [1, 2], SIZES, [1, 3], [None, (2, 3)],
+            this["engine.losses"].LOSSES, ["metrics", "live", "full"]):
+        if loss != "mse" and outputs == 1 or T > LONG and level == "full":  # classes need 2 or more outputs
             continue
         cell, act = cellact.split("/")
         count += 1

@@ -172,11 +172,14 @@ class ReadoutAdjoint:
         return out
 
 
-def readout_adjoint_source(dy: np.ndarray, Why: np.ndarray, out: np.ndarray):
-    """What the sweep reads dL/dh_t from: a ReadoutAdjoint for one output, else the whole
-    readout_adjoint into ``out`` (T, B, H) (with more outputs it is a GEMM, and BLAS rounds a block
-    of rows differently from the same rows of a larger product)."""
-    return ReadoutAdjoint(dy, Why) if dy.shape[-1] == 1 else readout_adjoint(dy, Why, out=out)
+def readout_adjoint_source(dy: np.ndarray, Why: np.ndarray, whole: bool = False):
+    """What the sweep reads dL/dh_t from: a ReadoutAdjoint for one output, else (or when ``whole``:
+    a caller needs the array itself) the whole readout_adjoint (T, B, H) in this thread's scratch
+    array. With more outputs it is a GEMM, and BLAS rounds a block of rows differently from the
+    same rows of a larger product."""
+    if dy.shape[-1] == 1 and not whole:
+        return ReadoutAdjoint(dy, Why)
+    return readout_adjoint(dy, Why, out=scratch("dh_out", (*dy.shape[:2], Why.shape[1]), dy.dtype))
 
 
 def adjoint_steps(dh_out, lo: int, hi: int) -> np.ndarray:

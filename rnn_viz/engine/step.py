@@ -9,7 +9,7 @@ from . import bptt, losses, network, optim, trace
 from .errors import DivergenceError, EngineError
 from .init import sigma_max, spectral_radius
 from .levels import TRACE_LEVELS
-from .workspace import packed_cover, scratch
+from .workspace import packed_cover
 
 
 # trace keys that hold arrays of the forward caches themselves
@@ -64,9 +64,7 @@ def evaluate(spec, params: dict, inputs: np.ndarray, targets: np.ndarray, mask: 
     res = losses.compute(loss, y, targets.astype(dtype) if loss == "mse" else targets, mask)
     dy = res.dy.transpose(1, 0, 2)  # time-major, as the sweep runs
     # the flow matrices read the whole adjoint; the sweep alone can take it a chunk at a time
-    dh_buf = scratch("dh_out", (T, B, spec.hidden_size), dtype)
-    dh_out = (network.readout_adjoint_source(dy, params["Why"], dh_buf) if flow_sample is None else
-              network.readout_adjoint(dy, params["Why"], dh_buf))
+    dh_out = network.readout_adjoint_source(dy, params["Why"], whole=flow_sample is not None)
     chains = bptt.block_chains(T, truncation)
     want_dh = bool(want & {"dL_dh/<l>", "dL_dh_norm/<l>", "dL_dh_norm_sample/<l>"})
     swept = bptt.sweep(spec, params, caches, dh_out, chains, want_dh=want_dh, keep_dc=not transient,

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import activations, bptt, cells
 from .cancel import poll
+from .cell_kinds import CELL_KINDS
 
 SATURATION_LEVEL = 0.99
 
@@ -143,11 +144,12 @@ def jacobian_norms(spec, params: dict, caches: list[dict], b: int) -> list[np.nd
         eye = np.eye(H, dtype=cache["h"].dtype)[:, None, None, :]
         zero = np.zeros_like(eye)
         Whh = params[f"Whh.{l}"]
-        if spec.cell == "rnn" and np.all(np.isfinite(Whh)):
+        kind = CELL_KINDS[spec.cell]
+        if not kind.gated and np.all(np.isfinite(Whh)):
             rows = _rnn_jacobians(spec.activation, at["h"][:, 0], Whh)
-        elif spec.cell == "lstm":
-            _, _, hh, ch, _ = cells.step_backward("lstm", spec.activation, eye, zero, at, Whh)
-            _, _, hc, cc, _ = cells.step_backward("lstm", spec.activation, zero, eye, at, Whh)
+        elif kind.cell_state:
+            _, _, hh, ch, _ = cells.step_backward(spec.cell, spec.activation, eye, zero, at, Whh)
+            _, _, hc, cc, _ = cells.step_backward(spec.cell, spec.activation, zero, eye, at, Whh)
             rows = np.concatenate([np.concatenate([hh, ch], -1), np.concatenate([hc, cc], -1)], 0)
         else:
             _, _, rows, _, _ = cells.step_backward(spec.cell, spec.activation, eye, None, at, Whh)
