@@ -34,11 +34,7 @@ from rnn_viz.ui.worker import SPEED_MAX, TrainingWorker, WorkerHandle
 
 __all__ = ["Controller", "Status", "REDRAW_MS", "default_compare", "BuildBusyError", "BUILD_MESSAGE"]
 
-REDRAW_MS = 33
-# At full speed, frames (render + paint, while the worker waits) take at most this share of the
-# time: slow views lower the frame rate rather than the training rate (issue 13 asks that training
-# in the window keep >= 90% of the headless rate; with HEAVY_BUDGET in worker.py this leaves ~87-90%).
-FRAME_SHARE = 0.1
+REDRAW_MS = 33  # at most one frame per REDRAW_MS; worker.POST_SHARE spaces them further when frames are slow
 
 
 def _draws_heavy(view) -> bool:
@@ -141,7 +137,6 @@ class Controller(QObject):
         self._config_map: Mapping | None = None
         self._config_map_b: Mapping | None = None
         self._last_frame = 0.0
-        self._frame_seconds: float | None = None
         self._building = False  # a model is being built off the GUI thread
         self._timer = QTimer(self)
         self._timer.setObjectName("RedrawTimer")
@@ -309,7 +304,8 @@ class Controller(QObject):
     def start(self, max_steps: int | None = None) -> None:
         if self.running or self.trainer is None:
             return
-        worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps)
+        worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps,
+                                interval=REDRAW_MS / 1000)
         worker.heavy_wanted = self.heavy_wanted()
         worker.posted.connect(self._on_post)
         worker.failed.connect(self._on_failed)
@@ -500,7 +496,7 @@ class Controller(QObject):
             self._timer.start(max(0, int(wait)))
 
     def _frame(self) -> None:
-        start = self._last_frame = time.perf_counter()
+        self._last_frame = time.perf_counter()
         if self._dirty:
             self.render_now()
             # Paint now rather than on a later pass of the event loop, so the frame is painted while
@@ -509,12 +505,8 @@ class Controller(QObject):
             # repainting each view besides painted its controls, and the dock and window under
             # them, at every frame for nothing (view.repaint() never reached the canvas).
             QCoreApplication.sendPostedEvents()
-            took = time.perf_counter() - start
-            self._frame_seconds = took if self._frame_seconds is None else 0.8 * self._frame_seconds + 0.2 * took
         if self._handle is not None:
             worker = self._handle.worker
-            # The worker trains `interval` between the end of one frame and its next post.
-            worker.interval = max(REDRAW_MS / 1000, (self._frame_seconds or 0.0) * (1 - FRAME_SHARE) / FRAME_SHARE)
             worker.heavy_wanted = self.heavy_wanted()
             worker.frame_done()
 

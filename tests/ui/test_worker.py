@@ -151,3 +151,17 @@ def test_the_app_asks_for_the_live_trace_level(qtbot):
     worker = TrainingWorker(trainer, generation=0, max_steps=2, frame_timeout=0)
     _run(qtbot, worker)
     assert trainer.level == TRACE_LEVEL == "live"
+
+
+def test_posts_are_spaced_so_the_pauses_for_the_window_keep_to_their_share():
+    from rnn_viz.ui.worker import POST_SHARE, _Pacing
+
+    pacing = _Pacing()
+    assert pacing.gap(1 / 30) == 1 / 30  # nothing measured yet: the redraw interval alone
+    pacing.add(0.001)
+    assert pacing.gap(1 / 30) == 1 / 30  # cheap frames: never more often than the interval
+    for _ in range(60):
+        pacing.add(0.05)  # slow frames: a post every 0.45 s at a share of 0.1
+    gap = pacing.gap(1 / 30)
+    assert gap > 1 / 30
+    assert pacing.pause / (pacing.pause + gap) == pytest.approx(POST_SHARE, rel=1e-6)
