@@ -8,10 +8,10 @@ reaches at least 90% of the headless step rate (80% for the small default-sized 
 the same experiment and the same Trainer; "headless" is a plain loop of trainer.step() as in
 `rnn-viz run`, "window" is the app's worker thread with the real main window drawing (offscreen
 platform unless a display is set). Frame = render() of every view plus Qt painting, during which
-the worker waits (see rnn_viz/ui/worker.py). Wall-clock numbers: run on an idle machine. On a
-shared one the two runs take turns (``--rounds``: headless, window, headless, window, ...) and each
-round's ratio is printed with the load average, so a change in load shows as a spread of ratios
-rather than as a false result.
+the worker waits (see rnn_viz/ui/worker.py). Wall-clock numbers: run on an idle machine. Within a
+round the two take turns in short slices (``--slices``: headless, window, headless, ..., headless,
+the first and last headless slices half as long), so a machine whose speed drifts from one minute
+to the next weighs on both alike; each round's ratio is printed with the load average.
 """
 from __future__ import annotations
 
@@ -44,22 +44,33 @@ def experiment(args) -> cfgmod.ExperimentConfig:
     }, "benchmark")
 
 
-def headless_rate(config, seconds: float) -> float:
-    trainer = Trainer(config)
-    trainer.step(level="metrics")  # warm-up
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        trainer.step(level="metrics")  # the trace level `rnn-viz run` computes
-        n += 1
-    return n / (time.perf_counter() - t0)
+class Headless:
+    """A plain loop of trainer.step() at the level `rnn-viz run` computes, in slices."""
+
+    def __init__(self, config):
+        self.trainer = Trainer(config)
+        self.trainer.step(level="metrics")  # warm-up
+
+    def run(self, seconds: float) -> tuple[int, float]:
+        """(updates, elapsed seconds) of one slice."""
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            self.trainer.step(level="metrics")
+            n += 1
+        return n, time.perf_counter() - t0
 
 
-def window_rate(app, config, seconds: float, width: int, height: int, layout: str = "all"):
-    from rnn_viz.ui.main_window import MainWindow
-    from rnn_viz.ui.settings import AppSettings
+class Window:
+    """The main window with the app's worker and frames, trained in slices (Start ... Pause), its
+    frames and render() calls timed."""
 
-    with tempfile.TemporaryDirectory() as tmp:
-        window = MainWindow(None, settings=AppSettings(Path(tmp) / "settings.ini"), config=config)
+    def __init__(self, app, config, width: int, height: int, layout: str = "all"):
+        from rnn_viz.ui.main_window import MainWindow
+        from rnn_viz.ui.settings import AppSettings
+
+        self.app = app
+        self._tmp = tempfile.TemporaryDirectory()
+        self.window = window = MainWindow(None, settings=AppSettings(Path(self._tmp.name) / "settings.ini"), config=config)
         window.resize(width, height)
         window.show()
         while not window._first_show_done:  # its first show lays the docks out (and shows them all) again
@@ -76,19 +87,19 @@ def window_rate(app, config, seconds: float, width: int, height: int, layout: st
         app.processEvents()
         if window.dynamics is not None:
             window.dynamics.shutdown()  # an analysis started before the dock was closed
-        c = window.controller
-        frames, renders = [], []
+        self.c = c = window.controller
+        self.frames, self.renders = [], []
         frame, render_now = c._frame, c.render_now
 
         def timed_frame():
             t = time.perf_counter()
             frame()
-            frames.append(time.perf_counter() - t)
+            self.frames.append(time.perf_counter() - t)
 
         def timed_render():
             t = time.perf_counter()
             state = render_now()
-            renders.append(time.perf_counter() - t)
+            self.renders.append(time.perf_counter() - t)
             return state
 
         c._timer.timeout.disconnect()
@@ -97,18 +108,45 @@ def window_rate(app, config, seconds: float, width: int, height: int, layout: st
         c.step_once()  # warm-up: first heavy trace, first layout
         while c.running:
             app.processEvents()
-        frames.clear()
-        renders.clear()
+        self.frames.clear()
+        self.renders.clear()
+
+    def run(self, seconds: float) -> tuple[int, float]:
+        """(updates, elapsed seconds) of one slice: Start, train ``seconds``, Pause."""
+        c = self.c
         n0, t0 = c.trainer.step_count, time.perf_counter()
         c.start()
-        QTimer.singleShot(int(seconds * 1000), app.quit)
-        app.exec()
+        QTimer.singleShot(int(seconds * 1000), self.app.quit)
+        self.app.exec()
         c.stop()
-        elapsed = time.perf_counter() - t0
-        steps = c.trainer.step_count - n0
-        window.prompts.unsaved_changes = lambda what: "discard"
-        window.close()
-    return steps / elapsed, len(frames) / elapsed, frames, renders
+        while c.running:  # the worker's last update ends; it counts, and so does its time
+            self.app.processEvents()
+        return c.trainer.step_count - n0, time.perf_counter() - t0
+
+    def close(self) -> None:
+        self.window.prompts.unsaved_changes = lambda what: "discard"
+        self.window.close()
+        self._tmp.cleanup()
+
+
+def one_round(app, config, args) -> tuple[float, float, list[float], list[float], float]:
+    """headless, window, headless, ... (``args.slices`` window slices between ``slices + 1`` headless
+    ones): the machine's speed drifts by a quarter from one minute to the next here (a fixed Python
+    loop, measured), so each window slice is compared with the headless slices either side of it
+    rather than with one run before it. Returns the two rates, frames, render() times, frames/s."""
+    slice_s = args.seconds / args.slices
+    headless, window = Headless(config), Window(app, config, *args.size_wh, args.layout)
+    h_n = h_t = w_n = w_t = 0.0
+    for k in range(2 * args.slices + 1):
+        if k % 2 == 0:
+            n, t = headless.run(slice_s / 2 if k in (0, 2 * args.slices) else slice_s)
+            h_n, h_t = h_n + n, h_t + t
+        else:
+            n, t = window.run(slice_s)
+            w_n, w_t = w_n + n, w_t + t
+    frames, renders = window.frames, window.renders
+    window.close()
+    return h_n / h_t, w_n / w_t, frames, renders, len(frames) / w_t
 
 
 def ms(values, q=None) -> str:
@@ -123,7 +161,9 @@ def ms(values, q=None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--rounds", type=int, default=2, help="headless and window runs taking turns")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds, each a new window and trainer")
+    parser.add_argument("--slices", type=int, default=1, help="window slices per round, headless ones between "
+                        "(each Start takes a heavy trace first: 0.8 s at T = 200, H = 128, 2 layers)")
     parser.add_argument("--T", type=int, default=200)
     parser.add_argument("--H", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
@@ -133,11 +173,11 @@ def main() -> None:
     parser.add_argument("--layout", default="all", help="the window's layout: all (every view in sight, the "
                         "issue's case), tabs (the laptop default: views behind other tabs are not drawn) or focus")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
+    args.size_wh = tuple(int(v) for v in args.size.split("x"))
     app = QApplication.instance() or QApplication([])
     config = experiment(args)
     print(f"# {args.cell}, T={args.T}, H={args.H}, layers={args.layers}, B={args.batch}; "
-          f"{args.seconds:g} s per run, {args.rounds} rounds; layout {args.layout}; platform {app.platformName()}; {os.cpu_count()} cores; "
+          f"{args.seconds:g} s of each per round in {args.slices} slices, {args.rounds} rounds; layout {args.layout}; platform {app.platformName()}; {os.cpu_count()} cores; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
     print("| round | load avg | headless updates/s | window updates/s | window / headless | frames/s "
           "| frame ms median / p95 / max | render() ms median / max |")
@@ -145,8 +185,7 @@ def main() -> None:
     ratios = []
     for r in range(args.rounds):
         load = os.getloadavg()[0]
-        headless = headless_rate(config, args.seconds)
-        rate, fps, frames, renders = window_rate(app, config, args.seconds, width, height, args.layout)
+        headless, rate, frames, renders, fps = one_round(app, config, args)
         ratios.append(rate / headless)
         print(f"| {r + 1} | {load:.1f} | {headless:.2f} | {rate:.2f} | {rate / headless:.0%} | {fps:.1f} | "
               f"{ms(frames)} / {ms(frames, 0.95)} / {1000 * max(frames, default=0):.1f} | "
