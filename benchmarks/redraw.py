@@ -119,20 +119,6 @@ def run(cell: str, T: int, H: int, layers: int, frames: int, compare: bool, batc
     return rows
 
 
-def machine_speed_ms() -> float:
-    """CPU time of a fixed pure-Python loop (the best of three): this machine's speed drifts by a
-    quarter or more from one minute to the next (shared cores), and a round's frame times move with
-    it; a higher figure is a slower minute (docs/benchmarks.md lists the rounds with it)."""
-    best = float("inf")
-    for _ in range(3):
-        c0 = time.thread_time()
-        s = 0
-        for i in range(3_000_000):
-            s += i * i
-        best = min(best, time.thread_time() - c0)
-    return 1e3 * best
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60)
@@ -149,9 +135,8 @@ def main(argv: list[str] | None = None) -> None:
           f"batch = {args.batch}, {args.frames} frames, compare = {args.compare}; "
           f"{os.cpu_count()} cores, load average {load:.1f}")
     for cell in args.cells:
-        speed = machine_speed_ms()
         rows = run(cell, args.T, args.H, args.layers, args.frames, args.compare, args.batch)
-        print(f"\n{cell} (machine speed before it: reference loop {speed:.0f} ms CPU)\n")
+        print(f"\n{cell}\n")
         print("| view | median ms | max ms | CPU median ms | CPU max ms | scrub ms | unchanged ms | repaint CPU ms |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for name, med, mx, cmed, cmx, moved, same, again in rows:
