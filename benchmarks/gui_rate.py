@@ -131,8 +131,8 @@ class Window:
 
 def one_round(app, config, args) -> tuple[float, float, list[float], list[float], float]:
     """headless, window, headless, ... (``args.slices`` window slices between ``slices + 1`` headless
-    ones): the machine's speed drifts by a quarter from one minute to the next here (a fixed Python
-    loop, measured), so each window slice is compared with the headless slices either side of it
+    ones): the machine's speed drifts from one minute to the next here (the headless rate alone
+    moved 20% between runs), so each window slice is compared with the headless slices either side of it
     rather than with one run before it. Returns the two rates, frames, render() times, frames/s."""
     slice_s = args.seconds / args.slices
     headless, window = Headless(config), Window(app, config, *args.size_wh, args.layout)

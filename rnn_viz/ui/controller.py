@@ -30,11 +30,9 @@ from rnn_viz.experiment.live import LiveRef, LiveSettings
 from rnn_viz.ui.background import run_while_painting
 from rnn_viz.ui.history import MetricsHistory, TraceHistory
 from rnn_viz.ui.state import ViewState
-from rnn_viz.ui.worker import SPEED_MAX, TrainingWorker, WorkerHandle
+from rnn_viz.ui.worker import REDRAW_MS, SPEED_MAX, TrainingWorker, WorkerHandle
 
 __all__ = ["Controller", "Status", "REDRAW_MS", "default_compare", "BuildBusyError", "BUILD_MESSAGE"]
-
-REDRAW_MS = 33  # at most one frame per REDRAW_MS; worker.POST_SHARE spaces them further when frames are slow
 
 
 def _draws_heavy(view) -> bool:
@@ -304,8 +302,7 @@ class Controller(QObject):
     def start(self, max_steps: int | None = None) -> None:
         if self.running or self.trainer is None:
             return
-        worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps,
-                                interval=REDRAW_MS / 1000)
+        worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps)
         worker.heavy_wanted = self.heavy_wanted()
         worker.posted.connect(self._on_post)
         worker.failed.connect(self._on_failed)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "TRACE_LEVEL", "ROW_LEVEL", "running_threads"]
+__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "REDRAW_MS", "TRACE_LEVEL", "ROW_LEVEL",
+           "running_threads"]
 
 SPEED_MAX = 0  # "as fast as possible": post by time, not by count
+REDRAW_MS = 33  # at most one post (and so one frame) per REDRAW_MS; POST_SHARE spaces them further when frames are slow
 # The one place that says how much trace the app's updates compute: what the live views draw
 # (loss_mask, window_start, inputs, targets, predictions, hidden/cell/gates, dL_dh_norm(_sample),
 # dL_dc, whh_sigma_max, and param/* to recompute heavy parts later), not the rest of trace.npz.
@@ -35,6 +37,11 @@ HEAVY_BUDGET = 0.03
 POST_SHARE = 0.1
 
 
+def _running_mean(old: float | None, new: float) -> float:
+    """The running averages' rule: the newest value weighs a fifth."""
+    return new if old is None else 0.8 * old + 0.2 * new
+
+
 class _StepCost:
     """Running averages of the time of a cheap and of a heavy update (seconds)."""
 
@@ -42,8 +49,7 @@ class _StepCost:
         self.cheap = self.heavy = None
 
     def add(self, heavy: bool, seconds: float) -> None:
-        old = self.heavy if heavy else self.cheap
-        new = seconds if old is None else 0.8 * old + 0.2 * seconds
+        new = _running_mean(self.heavy if heavy else self.cheap, seconds)
         if heavy:
             self.heavy = new
         else:
@@ -95,7 +101,7 @@ class _Pacing:
         self.pause: float | None = None
 
     def add(self, seconds: float) -> None:
-        self.pause = seconds if self.pause is None else 0.8 * self.pause + 0.2 * seconds
+        self.pause = _running_mean(self.pause, seconds)
 
     def gap(self, interval: float) -> float:
         if self.pause is None:
@@ -109,7 +115,8 @@ class TrainingWorker(QObject):
     ``live``: a LiveRef whose settings the session takes in at the top of every update (None:
     the session's own settings stay).
     ``speed``: updates per post (at most one post per ``interval`` seconds), or SPEED_MAX to post
-    whenever ``interval`` has passed and the pauses for the window stay within POST_SHARE. ``max_steps``: stop after this many updates (None: run on).
+    whenever ``interval`` has passed and the pauses for the window stay within POST_SHARE.
+    ``max_steps``: stop after this many updates (None: run on).
     ``frame_timeout``: after each post, wait up to this long for ``frame_done()`` (0: never wait).
     ``heavy_wanted``: whether a visible view draws the heavy parts of a trace (flow matrix, Jacobian
     norms); the UI thread sets it each frame, and posted traces carry those parts only while it is
@@ -126,7 +133,7 @@ class TrainingWorker(QObject):
     finished = Signal(int)  # generation
 
     def __init__(self, session, generation: int, *, live=None, speed: int = SPEED_MAX,
-                 max_steps: int | None = None, interval: float = 1 / 30, frame_timeout: float = 0.5):
+                 max_steps: int | None = None, interval: float = REDRAW_MS / 1000, frame_timeout: float = 0.5):
         super().__init__()  # no parent: it is moved to its thread
         self._session = session
         self._live = live
