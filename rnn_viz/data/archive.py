@@ -47,6 +47,7 @@ import json
 import math
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -161,7 +162,13 @@ def read_header(fp: BinaryIO, where: str, kind_ok: str | None = None) -> Header:
         raise ArchiveError(f"{where}: truncated .npy header", "corrupt")
     reader = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
     try:
-        shape, fortran, dtype = reader(io.BytesIO(raw_len + text))
+        # numpy parses the header with Python's literal parser, which warns (a SyntaxWarning from
+        # Python 3.12) about escapes such as "\\M" in a crafted header: the file's fault, reported
+        # below as an error, never as a warning in the user's terminal
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            shape, fortran, dtype = reader(io.BytesIO(raw_len + text))
     except Exception as exc:  # numpy's header parser raises a zoo of types for garbage
         reason = " ".join(str(exc).split())[:200]
         raise ArchiveError(f"{where}: not a valid .npy array (its header cannot be read: {reason})", "invalid") from None

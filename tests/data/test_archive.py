@@ -56,6 +56,19 @@ def test_headers_are_read_without_the_data(tmp_path):
     assert (h.shape, h.dtype, h.nbytes) == ((20, 30), np.float32, 2400)
 
 
+def test_a_header_with_a_bad_escape_is_an_error_and_prints_no_warning(tmp_path):
+    # numpy reads the header with Python's literal parser, which warns about "\\M" (hypothesis
+    # found this one); the reader turns the file into an ArchiveError and nothing else
+    header = b"{'descr': '\\M<f8', 'fortran_order': False, 'shape': (2,), }"
+    header += b" " * (63 - len(header) % 64) + b"\n"
+    raw = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + bytes(16)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(ArchiveError, match="not a valid .npy array"):
+            archive.read_header(io.BytesIO(raw), "x.npy")
+    assert [str(w.message) for w in seen] == []
+
+
 def test_check_zip_for_readers_that_parse_members_themselves(tmp_path):
     good = tmp_path / "m.pt"
     with zipfile.ZipFile(good, "w") as zf:
