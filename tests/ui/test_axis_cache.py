@@ -5,7 +5,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
 from rnn_viz.ui.views import GradientProfileView
-from rnn_viz.ui.views.base import AXIS_CACHE
+from rnn_viz.ui.views.axes import AXIS_CACHE
 from tests.ui.synthetic import make_state, shown_view
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsTextItem, QGraphicsView, QW
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.views import ALL_VIEWS
 from rnn_viz.ui.views import base
-from rnn_viz.ui.views.base import WrappingLabel
+from rnn_viz.ui.views.labels import WrappingLabel
 from rnn_viz.ui.views.text_layout import keep_text_layouts, layouts_kept
 from tests.ui.synthetic import make_state, shown_view
 

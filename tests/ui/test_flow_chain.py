@@ -115,7 +115,7 @@ def test_the_legend_keeps_each_name_on_one_line_inside_the_plot(qtbot, size, com
 @pytest.mark.parametrize("span, size, labelled", [((-2.5, 1.2), 400, [-2.0, -1.0, 0.0, 1.0]),
                                                   ((-12.0, 1.0), 100, [-10.0, -5.0, 0.0])])
 def test_the_chain_axis_labels_whole_decades_and_marks_the_digits_between(qtbot, span, size, labelled):
-    from rnn_viz.ui.views.base import DecadeAxis
+    from rnn_viz.ui.views.axes import DecadeAxis
 
     axis = DecadeAxis("left")
     (_, major), (_, rest) = axis.logTickValues(*span, size, None)

@@ -1,12 +1,13 @@
-"""The shared paint remedies of rnn_viz.ui.views.base: thin pens, steady axes and labels."""
+"""The shared paint remedies of the views (rnn_viz.ui.views: pens, axes, labels): thin pens, steady axes and labels."""
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QGraphicsWidget
 
 from rnn_viz.ui.views import ALL_VIEWS
-from rnn_viz.ui.views.base import (MAX_PEN_WIDTH, WrappingLabel, item_key, pen_items, style_plot, thin_pen,
-                                   thin_pens)
+from rnn_viz.ui.views.base import style_plot
+from rnn_viz.ui.views.labels import WrappingLabel, item_key
+from rnn_viz.ui.views.pens import MAX_PEN_WIDTH, pen_items, thin_pen, thin_pens
 from tests.ui.synthetic import drawn_view, make_state, shown_view
 
 

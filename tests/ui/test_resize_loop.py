@@ -5,7 +5,7 @@ Cause: a plot's left (decade) axis sized itself to its tick labels, the labels t
 plot's height, the title above the plot wrapped to the width left beside the axis, and its height
 was taken from the plot's: axis width -> title width -> title height -> plot height -> labels ->
 axis width, with no fixed point. Vertical axes now never give back text space on their own
-(views/base.py, style_axis), so the cycle ends.
+(views/axes.py, style_axis), so the cycle ends.
 
 The state is the reported one (preset 6, float32, truncated BPTT k1 = 9, k2 = 57, seq_len 54,
 compare mode switched off while training, a 1016 px wide window, a 68 px dock); the events are

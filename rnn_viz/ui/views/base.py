@@ -1,167 +1,31 @@
 """What every view shares: the widget shell, plot styling, the selected-step marker, click mapping."""
 from __future__ import annotations
 
-import html
 import math
 import time
-import types
 from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsView, QScrollArea, QVBoxLayout, QWidget
 
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
+from .axes import AXIS_CACHE, style_axis
 from .curve_bounds import quick_bounds
 from .frames import same
+from .labels import PlotTitle, set_title
+from .pens import pen_items, thin_pens
 from .settle import settle
 from .text_layout import keep_text_layouts
 
-__all__ = ["BaseView", "WrappingLabel", "PlotTitle", "DecadeAxis", "StepAxis", "decade_axis", "step_axes", "style_axis", "style_plot",
-           "selection_line", "set_title", "legend_html", "line_key", "item_key", "text_label", "steady_axis",
-           "thin_pen", "thin_pens", "MAX_PEN_WIDTH"]
+__all__ = ["BaseView", "style_plot", "selection_line", "KEEP_SPAN_SHARE"]
 
-LABEL_SIZE = "9pt"
-LEGEND_SIZE = "8pt"
-# Qt's raster engine strokes a cosmetic pen up to 1 px wide with its fast line drawer and anything
-# wider as a filled outline: a 2,000-point curve paints in 0.3 ms at 1 px, 1.6 ms at 1.5 px and
-# 7 ms at 1.5 px antialiased; at 1 px a dashed curve costs what a solid one does (measured, see
-# docs/benchmarks.md). So every curve and line a view draws is capped at this width (thin_pens),
-# dashes are kept (they tell runs apart), and antialiasing stays off (pyqtgraph's default).
-MAX_PEN_WIDTH = 1.0
 PEN_ITEMS_SECONDS = 1.0
 # A followed plot's value axis keeps its span while the data fill at least this share of it (_keeps).
 KEEP_SPAN_SHARE = 0.5
-
-
-def thin_pen(pen: QPen) -> QPen:
-    """``pen`` itself if it is a cosmetic pen at most MAX_PEN_WIDTH wide, else such a copy of it."""
-    if pen.isCosmetic() and pen.widthF() <= MAX_PEN_WIDTH:
-        return pen
-    thin = QPen(pen)
-    thin.setWidthF(min(pen.widthF(), MAX_PEN_WIDTH))
-    thin.setCosmetic(True)
-    return thin
-
-
-def pen_items(scene) -> list:
-    """The curves and infinite lines of ``scene`` that thin_pens caps. Sets of separate short
-    segments (``connect="pairs"``: edges whose width shows a magnitude, markers) keep their width:
-    they are cheap to stroke and their width carries meaning. ``scene``: a scene or its items."""
-    items = scene.items() if hasattr(scene, "items") else scene
-    return [item for item in items if isinstance(item, pg.InfiniteLine)
-            or (isinstance(item, pg.PlotCurveItem) and not _is_pairs(item.opts.get("connect")))]
-
-
-def _is_pairs(connect) -> bool:
-    return isinstance(connect, str) and connect == "pairs"
-
-
-def thin_pens(items) -> None:
-    """Cap the pen of every curve and infinite line in ``items`` at MAX_PEN_WIDTH. A PlotDataItem
-    keeps the pen it was given (its curve child is what paints), so legends built from it
-    (item_key) still show the colour and dash meant."""
-    for item in items:
-        pen = item.opts["pen"] if isinstance(item, pg.PlotCurveItem) else item.pen
-        if isinstance(pen, QPen) and thin_pen(pen) is not pen:
-            item.setPen(thin_pen(pen))
-
-
-def style_axis(axis: pg.AxisItem) -> None:
-    """Dark axis lines, ticks and labels on the views' white background (pyqtgraph's are light),
-    on an axis that re-lays its plot out only when its size really changes (steady_axis)."""
-    axis.setPen(pg.mkPen(cm.FOREGROUND))
-    axis.setTextPen(pg.mkPen(cm.FOREGROUND))
-    axis.label.setDefaultTextColor(pg.mkColor(cm.FOREGROUND))
-    steady_axis(axis)
-    axis.setCacheMode(AXIS_CACHE)
-
-
-# An axis is drawn from its tick picture (a QPicture replayed at every paint, its text laid out
-# again each time); as a pixmap in device coordinates it is one blit until its ticks change, which
-# is rare (the views keep rounded spans). Measured on the whole window: 1-2.7 ms of 20-25 per frame.
-# Exports paint without it (set_export_mode), so a file gets the axes at its own resolution.
-AXIS_CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
-
-
-def _update_label_if_changed(axis: pg.AxisItem) -> None:
-    text = axis.labelString()
-    if text != getattr(axis, "_rnn_viz_label", None):
-        axis._rnn_viz_label = text
-        type(axis)._updateLabel(axis)
-    else:  # the ticks still follow the new range
-        axis.picture = None
-        axis.update()
-
-
-def steady_axis(axis: pg.AxisItem) -> None:
-    """Keep ``axis`` from re-laying its plot out on every range change.
-
-    pyqtgraph re-sets an axis label's HTML and asks the layout for a new geometry after every range
-    change (its SI-prefix check), and fits the axis to the widest tick text both ways, so a view was
-    laid out again and painted 1.3-1.5 times per frame (measured). Here the label is redone only
-    when its text changes, and tick text only ever widens an axis: its width settles within the
-    first frames and tick text no longer moves the plot. Text space that only grows also ends a
-    resize cycle (issue 11): a vertical axis sized to its labels, whose labels depend on the plot's
-    height, whose height depends on the title's wrapping, whose width depends on the axis.
-    """
-    axis.setStyle(autoReduceTextSpace=False)
-    axis._updateLabel = types.MethodType(_update_label_if_changed, axis)
-
-
-# log10(2) .. log10(9), the minor ticks within a decade: computed once (two np.log10 calls per
-# candidate tick took 0.4 ms of every tick regeneration on a 13-decade axis)
-_LOG_DIGITS = tuple(np.log10(k) for k in range(2, 10))
-
-
-class DecadeAxis(pg.AxisItem):
-    """A log axis labelled at whole decades only, thinned to fit.
-
-    pyqtgraph falls back to labelling 2, 3, ... 9 on short log spans, and those labels collide.
-    """
-
-    MIN_LABEL_SPACING = 28  # pixels between labelled decades
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.setStyle(maxTextLevel=0)
-
-    def logTickValues(self, minVal, maxVal, size, stdTicks):
-        lo, hi = int(np.ceil(minVal - 1e-9)), int(np.floor(maxVal + 1e-9))
-        decades = list(range(lo, hi + 1))
-        minor = [v + d for v in range(lo - 1, hi + 1) for d in _LOG_DIGITS if minVal < v + d < maxVal]
-        if len(decades) < 2:  # zoomed into less than a decade: label what there is
-            return [(None, decades + minor)]
-        fit = max(int(size // self.MIN_LABEL_SPACING), 1)
-        step = max(int(np.ceil(len(decades) / fit)), 1)
-        labelled = [float(v) for v in decades if v % step == 0]
-        rest = [float(v) for v in decades if v % step != 0]
-        return [(1.0, labelled), (None, rest + (minor if step == 1 else []))]
-
-
-class StepAxis(pg.AxisItem):
-    """An axis of time steps: ticks on whole steps only (a two-step path would read 22.0, 22.5, 23.0)."""
-
-    def tickSpacing(self, minVal, maxVal, size):
-        levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size)
-                  if spacing >= 1]
-        return levels or [(1.0, 0.0)]
-
-
-def decade_axis(steps: tuple[str, ...] = ()) -> dict[str, pg.AxisItem]:
-    """``axisItems`` for a plot whose y axis is logarithmic (pass to addPlot); ``steps``: the axes
-    that count time steps."""
-    return {"left": DecadeAxis("left"), **step_axes(*steps)}
-
-
-def step_axes(*names: str) -> dict[str, StepAxis]:
-    """``axisItems`` whose axes ``names`` ("left", "bottom") count time steps."""
-    return {name: StepAxis(name) for name in names}
-
 
 def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,
                bottom: str | None = None) -> pg.PlotItem:
@@ -185,50 +49,6 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = N
     plot.hideButtons()
     return plot
 
-
-def set_title(plot: pg.PlotItem, text: str, legend: str | None = None, tip: str | None = None) -> None:
-    """Set a plot's title, with an optional ``legend`` line under it (HTML from ``legend_html``) and
-    a ``tip`` for the explanation that does not fit; only when they change (pyqtgraph re-lays out
-    the HTML every time). Legends live in the title rather than over the data they describe."""
-    full = text if not legend else f"{text}<br><span style='font-size:{LEGEND_SIZE}'>{legend}</span>"
-    if getattr(plot, "_rnn_viz_title", None) != full:
-        plot._rnn_viz_title = full
-        plot.setTitle(full, color=cm.FOREGROUND, size="10pt")
-    if tip is not None and plot.titleLabel.toolTip() != tip:
-        plot.titleLabel.setToolTip(tip)
-
-
-def line_key(pen) -> str:
-    """HTML: a short sample of a curve drawn with ``pen`` (solid, dashed or dotted, in its colour)."""
-    pen = pg.mkPen(pen)
-    style = pen.style()
-    if style == Qt.PenStyle.DashLine:
-        glyph = "<b>\u2011&nbsp;\u2011</b>"  # non-breaking hyphens: a line may not break inside the key
-    elif style == Qt.PenStyle.DotLine:
-        glyph = "<b>···</b>"
-    else:
-        glyph = "━━"
-    return f"<span style='color:{pen.color().name()}'>{glyph}</span>"
-
-
-def item_key(item) -> str:
-    """``line_key`` of a PlotDataItem or PlotCurveItem's pen."""
-    return line_key(item.opts["pen"])
-
-
-NOWRAP_NAME = 24  # legend names up to this many characters never break across lines
-
-
-def legend_html(entries) -> str:
-    """A line of legend entries ``(key_html, name)``. It wraps between entries; a name breaks inside
-    only when it is long (a narrow dock must still show it whole)."""
-    def name_html(name: str) -> str:
-        text = html.escape(name)
-        return text.replace(" ", "&nbsp;") if len(name) <= NOWRAP_NAME else text
-
-    return "&nbsp;&nbsp; ".join(f"{key}&nbsp;{name_html(name)}" for key, name in entries)
-
-
 def selection_line(plot: pg.PlotItem, angle: float = 90) -> pg.InfiniteLine:
     """The marker of the shared selected time step, above everything else in ``plot``."""
     line = pg.InfiniteLine(angle=angle, movable=False,
@@ -236,85 +56,6 @@ def selection_line(plot: pg.PlotItem, angle: float = 90) -> pg.InfiniteLine:
     line.setZValue(100)
     plot.addItem(line, ignoreBounds=True)
     return line
-
-
-class WrappingLabel(pg.LabelItem):
-    """A LabelItem that wraps its text to the width the layout gives it.
-
-    pyqtgraph's LabelItem asks for its whole single-line width as a minimum, so one long readout
-    would push every plot in the layout out of a narrow dock.
-    """
-
-    MIN_WIDTH = 120.0
-
-    def setText(self, text, **args):
-        # Re-laying out rich text costs ~0.3 ms; readouts are set every frame but rarely change.
-        if not args and text == getattr(self, "text", None):
-            return
-        super().setText(text, **args)
-
-    def resizeEvent(self, ev):
-        width = self.rect().width()
-        if width > 0 and abs(self.item.textWidth() - width) > 0.5:
-            self.item.setTextWidth(width)
-        if self.opts.get("justify") == "center":
-            # Justify only places the text block; lines inside a wrapped block are aligned here.
-            option = self.item.document().defaultTextOption()
-            if option.alignment() != Qt.AlignmentFlag.AlignHCenter:
-                option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-                self.item.document().setDefaultTextOption(option)
-        super().resizeEvent(ev)
-
-    def updateMin(self):
-        height = self.itemRect().height()
-        self._same_size = self._sizeHint.get(Qt.SizeHint.MinimumSize) == (self.MIN_WIDTH, height) \
-            if hasattr(self, "_sizeHint") else False
-        if self._same_size:
-            return  # asking the layout again would lay out, and repaint, the whole view
-        self.setMinimumWidth(self.MIN_WIDTH)
-        self.setMinimumHeight(height)
-        self._sizeHint = {
-            Qt.SizeHint.MinimumSize: (self.MIN_WIDTH, height),
-            Qt.SizeHint.PreferredSize: (self.MIN_WIDTH, height),
-            Qt.SizeHint.MaximumSize: (-1, -1),
-            Qt.SizeHint.MinimumDescent: (0, 0),
-        }
-        self.updateGeometry()
-
-    def updateGeometry(self):
-        # LabelItem.setText asks for a new geometry after every text; only a new size needs one.
-        if not getattr(self, "_same_size", False):
-            super().updateGeometry()
-
-    @property
-    def plain_text(self) -> str:
-        return self.item.toPlainText()
-
-
-class PlotTitle(WrappingLabel):
-    """A plot title that wraps onto more lines in a narrow dock instead of being cut off, and takes
-    the height it needs (pyqtgraph fixes the title row at 30 px, one line)."""
-
-    MIN_WIDTH = 40.0
-    # The least height of its row (px), e.g. that of a neighbour plot's title wrapped onto more
-    # lines: plots side by side keep their data areas level.
-    min_height = 0.0
-
-    def __init__(self, plot: pg.PlotItem):
-        self._plot = plot
-        super().__init__("", parent=plot, color=cm.FOREGROUND, justify="center")
-
-    def updateMin(self):
-        super().updateMin()
-        if self.isVisible() and self.text:
-            height = max(self.itemRect().height(), 20.0, self.min_height)
-            self.setMaximumHeight(height)
-            self._plot.layout.setRowFixedHeight(0, height)
-
-
-def text_label(justify: str = "left", size: str = LABEL_SIZE) -> WrappingLabel:
-    return WrappingLabel("", color=cm.FOREGROUND, size=size, justify=justify)
-
 
 class BaseView(QWidget):
     """A view: a pyqtgraph GraphicsLayoutWidget in a QWidget, drawn from a ViewState.

@@ -25,7 +25,9 @@ from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
 from .frames import frozen, same
-from .base import BaseView, decade_axis, item_key, legend_html, line_key, set_title, style_plot, text_label
+from .axes import decade_axis
+from .base import BaseView, style_plot
+from .labels import item_key, legend_html, line_key, set_title, text_label
 
 __all__ = ["TrainingCurvesView", "CurvesFrame", "RunCurves", "resolve"]
 

@@ -28,7 +28,8 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import readouts as ro
-from .base import BaseView, legend_html, set_title, style_plot, text_label
+from .base import BaseView, style_plot
+from .labels import legend_html, set_title, text_label
 from .runs import RunSelector
 
 __all__ = ["DynamicsView", "DynamicsFrame", "DynamicsResult", "resolve", "dyn_keys", "HIST_BINS"]

@@ -29,7 +29,9 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from .frames import same
-from .base import BaseView, style_axis, text_label
+from .axes import style_axis
+from .base import BaseView
+from .labels import text_label
 from .flow_chain import ChainFrame, ChainPlot, resolve_chain
 from .flow_frame import DECADES, NO_PATH, FlowFrame, resolve_flow, same_flow, shared_top
 from .flow_layout import SPACING, Fit, Geometry, fit_layout, minimum_canvas

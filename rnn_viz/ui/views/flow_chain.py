@@ -18,7 +18,9 @@ from rnn_viz.engine.analysis import jacobian_chain, per_step_decay
 from rnn_viz.ui import colormaps as cm
 
 from . import readouts as ro
-from .base import decade_axis, item_key, legend_html, set_title, style_plot
+from .axes import decade_axis
+from .base import style_plot
+from .labels import item_key, legend_html, set_title
 from .frames import frozen
 
 __all__ = ["ChainFrame", "ChainPlot", "resolve_chain", "CHAIN_LEGEND", "MAX_CHAIN_DECADES", "EMPTY", "NO_BARS"]

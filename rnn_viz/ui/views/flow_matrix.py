@@ -14,7 +14,9 @@ from PySide6.QtCore import QRectF, Qt
 
 from rnn_viz.ui import colormaps as cm
 
-from .base import selection_line, set_title, step_axes, style_plot
+from .axes import step_axes
+from .base import selection_line, style_plot
+from .labels import set_title
 from .frames import same
 from .images import FastImageItem
 

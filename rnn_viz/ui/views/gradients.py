@@ -23,7 +23,9 @@ from rnn_viz.ui.state import ViewState
 from . import readouts as ro
 from .frames import frozen
 from .item_updates import steps
-from .base import BaseView, decade_axis, item_key, legend_html, selection_line, set_title, style_plot, text_label
+from .axes import decade_axis
+from .base import BaseView, selection_line, style_plot
+from .labels import item_key, legend_html, set_title, text_label
 
 __all__ = ["GradientProfileView", "GradientsFrame", "resolve", "HORIZON_FRACTIONS"]
 

@@ -35,7 +35,9 @@ from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
 from . import graph_lod as lod
-from .base import BaseView, legend_html, line_key, style_axis, text_label
+from .axes import style_axis
+from .base import BaseView
+from .labels import legend_html, line_key, text_label
 from .frames import same
 from . import colour_scale as cs
 from .graph_frame import (N_BINS, NODE_LEVELS, NODE_SCALE_KEY, GraphFrame, node_colours, node_index,

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QGraphicsPathItem
 
 from rnn_viz.ui import colormaps as cm
 
-from .base import StepAxis, selection_line, set_title, style_plot
+from .axes import StepAxis
+from .base import selection_line, style_plot
+from .labels import set_title
 from .graph_frame import N_BINS, NODE_LEVELS
 from .images import FastImageItem
 

@@ -17,7 +17,9 @@ from PySide6.QtCore import QRectF
 from rnn_viz.ui import colormaps as cm
 
 from . import colour_scale as cs
-from .base import selection_line, style_axis, style_plot, text_label
+from .axes import style_axis
+from .base import selection_line, style_plot
+from .labels import text_label
 from .images import FastImageItem
 from .tick_fit import block_ticks, fit_ticks
 

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import QComboBox
 from rnn_viz.ui import colormaps as cm
 from rnn_viz.ui.state import ViewState
 
-from .base import (BaseView, StepAxis, _identical, item_key, legend_html, selection_line, set_title, step_axes,
-                   style_axis, style_plot, text_label)
+from .axes import StepAxis, step_axes, style_axis
+from .base import BaseView, _identical, selection_line, style_plot
+from .labels import item_key, legend_html, set_title, text_label
 from .frames import same
 from .item_updates import set_curve
 from .prediction_frames import (RIGHT, WRONG, PredictionsFrame, PredictionsPlot, resolve, resolve_run,
