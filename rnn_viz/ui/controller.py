@@ -32,7 +32,7 @@ from rnn_viz.ui.history import MetricsHistory, TraceHistory
 from rnn_viz.ui.state import ViewState
 from rnn_viz.ui.worker import REDRAW_MS, SPEED_MAX, TrainingWorker, WorkerHandle
 
-__all__ = ["Controller", "Status", "REDRAW_MS", "default_compare", "BuildBusyError", "BUILD_MESSAGE"]
+__all__ = ["Controller", "Status", "default_compare", "BuildBusyError", "BUILD_MESSAGE"]
 
 
 def _draws_heavy(view) -> bool:
