@@ -30,7 +30,7 @@ from rnn_viz.experiment.live import LiveRef, LiveSettings
 from rnn_viz.ui.background import run_while_painting
 from rnn_viz.ui.history import MetricsHistory, TraceHistory
 from rnn_viz.ui.state import ViewState
-from rnn_viz.ui.worker import REDRAW_MS, SPEED_MAX, TrainingWorker, WorkerHandle
+from rnn_viz.ui.worker import REDRAW_MS, SPEED_MAX, Pace, TrainingWorker, WorkerHandle
 
 __all__ = ["Controller", "Status", "default_compare", "BuildBusyError", "BUILD_MESSAGE"]
 
@@ -119,6 +119,7 @@ class Controller(QObject):
         self.generation = 0
         self.speed = SPEED_MAX
         self._handle: WorkerHandle | None = None
+        self.pace = Pace()  # what the workers learn of the model's costs, kept across Starts
         self._old_handles: list[WorkerHandle] = []
         self.record = None
         self.record_b = None
@@ -235,6 +236,7 @@ class Controller(QObject):
         self.generation += 1  # records still in flight from the old model are dropped
         self.trainer, self.session, self.config, self.compare = trainer, session, config, compare
         self.live = LiveRef(session.live)
+        self.pace = Pace()  # a new model: its costs are learnt again, and its first trace is drawn below
         self._config_map = None
         self.metrics.clear()
         self.metrics_b.clear()
@@ -302,7 +304,8 @@ class Controller(QObject):
     def start(self, max_steps: int | None = None) -> None:
         if self.running or self.trainer is None:
             return
-        worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps)
+        worker = TrainingWorker(self.session, self.generation, live=self.live, speed=self.speed, max_steps=max_steps,
+                                pace=self.pace)
         worker.heavy_wanted = self.heavy_wanted()
         worker.posted.connect(self._on_post)
         worker.failed.connect(self._on_failed)

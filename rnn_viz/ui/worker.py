@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-__all__ = ["Post", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "REDRAW_MS", "TRACE_LEVEL", "ROW_LEVEL",
+__all__ = ["Post", "Pace", "TrainingWorker", "WorkerHandle", "SPEED_MAX", "REDRAW_MS", "TRACE_LEVEL", "ROW_LEVEL",
            "running_threads"]
 
 SPEED_MAX = 0  # "as fast as possible": post by time, not by count
@@ -57,9 +57,11 @@ class _StepCost:
 
     @property
     def heavy_extra(self) -> float:
-        if self.heavy is None or self.cheap is None:
+        """What a traced update costs beyond a cheap one. Before any cheap update is timed, the whole
+        traced update: the next trace then waits too long rather than following the first at once."""
+        if self.heavy is None:
             return 0.0
-        return max(0.0, self.heavy - self.cheap)
+        return self.heavy if self.cheap is None else max(0.0, self.heavy - self.cheap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,35 @@ class _Pacing:
         return max(interval, self.pause * (1 - POST_SHARE) / POST_SHARE)
 
 
+class Pace:
+    """What the worker has learnt of one model, kept across its Starts and Steps: the running costs of
+    a cheap and a traced update, the pause per post, and the training time since the views got their
+    last trace. The controller makes one per model (Reset, open, checkpoint), whose first trace it
+    has just drawn, and hands it to every worker of that model, so each Start neither traces at once
+    nor learns the costs again: before, a Pause and Start cost a heavy trace (0.6-0.9 s at T = 200,
+    H = 128, 2 layers) on top of HEAVY_BUDGET, and ten seconds of training after a Start lost 5% to it."""
+
+    def __init__(self):
+        self.cost = _StepCost()
+        self.pacing = _Pacing()
+        self.since_trace = 0.0  # seconds of training (paused time not counted)
+        self._first = True
+
+    def add_update(self, traced: bool, seconds: float) -> None:
+        """One update's time. A model's first update is not counted: it allocates the engine's
+        workspace and trace buffers (0.5 s against 0.065 s for the next cheap one at T = 200,
+        H = 128, 2 layers, measured), and the running mean would carry that for dozens of traces."""
+        if self._first:
+            self._first = False
+        else:
+            self.cost.add(traced, seconds)
+
+    def trace_due(self, interval: float) -> bool:
+        """Whether a post now should carry a trace: at most one per ``interval``, and the extra work
+        of traces within HEAVY_BUDGET of the training time."""
+        return self.since_trace >= max(interval, self.cost.heavy_extra / HEAVY_BUDGET)
+
+
 class TrainingWorker(QObject):
     """Steps a session (``step(heavy)`` returns one record per run) until stopped.
 
@@ -118,6 +149,7 @@ class TrainingWorker(QObject):
     whenever ``interval`` has passed and the pauses for the window stay within POST_SHARE.
     ``max_steps``: stop after this many updates (None: run on).
     ``frame_timeout``: after each post, wait up to this long for ``frame_done()`` (0: never wait).
+    ``pace``: the model's Pace, shared by its workers (None: a new one).
     ``heavy_wanted``: whether a visible view draws the heavy parts of a trace (flow matrix, Jacobian
     norms); the UI thread sets it each frame, and posted traces carry those parts only while it is
     True (they cost about as much as the update itself at T = 200).
@@ -133,9 +165,11 @@ class TrainingWorker(QObject):
     finished = Signal(int)  # generation
 
     def __init__(self, session, generation: int, *, live=None, speed: int = SPEED_MAX,
-                 max_steps: int | None = None, interval: float = REDRAW_MS / 1000, frame_timeout: float = 0.5):
+                 max_steps: int | None = None, interval: float = REDRAW_MS / 1000, frame_timeout: float = 0.5,
+                 pace: Pace | None = None):
         super().__init__()  # no parent: it is moved to its thread
         self._session = session
+        self.pace = pace if pace is not None else Pace()
         self._live = live
         self.generation = generation
         self.speed = speed
@@ -172,21 +206,22 @@ class TrainingWorker(QObject):
 
         pending = _Pending()
         done = since_post = 0
-        last_post = last_trace = time.perf_counter()
+        pace = self.pace
+        last_post = tick = time.perf_counter()
         rate_t0, rate_n, rate = last_post, 0, 0.0
-        cost = _StepCost()
-        pacing = _Pacing()
         while not self._stop.is_set():
             if self._live is not None:
                 self._session.set_live(self._live.value)
             last = self.max_steps is not None and done + 1 >= self.max_steps
             now = time.perf_counter()
+            pace.since_trace += now - tick
+            tick = now
             if self.speed == SPEED_MAX:
-                post = last or now - last_post >= pacing.gap(self.interval)
+                post = last or now - last_post >= pace.pacing.gap(self.interval)
                 # Traces for the views cost extra (flow matrix, Jacobians): take one only as often
                 # as keeps that extra within HEAVY_BUDGET of the time; the posts between carry the
                 # metrics rows alone, so curves and status stay live.
-                traced = last or (post and now - last_trace >= max(self.interval, cost.heavy_extra / HEAVY_BUDGET))
+                traced = last or (post and pace.trace_due(self.interval))
             else:
                 # Slow motion: the user asked to watch every `speed`-th update, so each is drawn.
                 post = traced = last or since_post + 1 >= self.speed
@@ -202,7 +237,7 @@ class TrainingWorker(QObject):
                     self._post(pending, None, rate, final=True)
                 self.failed.emit(self.generation, exc)
                 return
-            cost.add(traced, time.perf_counter() - t0)
+            pace.add_update(traced, time.perf_counter() - t0)
             pending.add(records)
             done += 1
             since_post += 1
@@ -217,7 +252,7 @@ class TrainingWorker(QObject):
                 self._drawn.clear()
                 if traced:
                     self._post(pending, records, rate, final=last)
-                    last_trace = now
+                    pace.since_trace, tick = 0.0, now  # counted from the end of the traced update
                 else:
                     self._post(pending, None, rate, final=False)
                 pending = _Pending()
@@ -225,7 +260,7 @@ class TrainingWorker(QObject):
                 if self.frame_timeout > 0 and not last:
                     self._wait_for_frame()
                 last_post = time.perf_counter()
-                pacing.add(last_post - paused)
+                pace.pacing.add(last_post - paused)
             if last:
                 return
         if pending:

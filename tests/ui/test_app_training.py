@@ -207,3 +207,20 @@ def test_reset_while_training_drops_records_of_the_old_model(qtbot, window):
 
     c._on_post(Post(old_generation, (c.record,), rows=(({"step": 99, "loss": 1.0},),)))
     assert len(c.metrics) == 0
+
+
+def test_every_start_of_one_model_shares_its_pace_and_a_reset_begins_a_new_one(qtbot, window):
+    c = window.controller
+    pace = c.pace
+    step(qtbot, window)
+    window.acts.train.trigger()
+    assert c._handle.worker.pace is pace
+    qtbot.waitUntil(lambda: c.trainer.step_count >= 3, timeout=10_000)
+    window.acts.train.trigger()
+    assert pace.cost.cheap is not None or pace.cost.heavy is not None  # it learnt the model's costs
+    window.acts.train.trigger()
+    assert c._handle.worker.pace is pace  # Start after Pause: what was learnt stays
+    window.acts.train.trigger()
+    wait_idle(qtbot, window)
+    window.acts.reset.trigger()
+    assert c.pace is not pace and c.pace.cost.heavy is None and c.pace.cost.cheap is None

@@ -165,3 +165,53 @@ def test_posts_are_spaced_so_the_pauses_for_the_window_keep_to_their_share():
     gap = pacing.gap(1 / 30)
     assert gap > 1 / 30
     assert pacing.pause / (pacing.pause + gap) == pytest.approx(POST_SHARE, rel=1e-6)
+
+
+def test_a_pace_skips_the_cold_first_update_and_bounds_traces_by_training_time():
+    from rnn_viz.ui.worker import HEAVY_BUDGET, Pace
+
+    pace = Pace()
+    assert pace.trace_due(0.0)  # a new model: nothing learnt, the first post may carry a trace
+    pace.add_update(True, 5.0)  # the model's first update (allocating its buffers): not counted
+    assert pace.cost.heavy is None
+    pace.add_update(True, 0.31)
+    # Before a cheap update is timed, a trace counts whole, so the next waits rather than follows at once.
+    assert pace.cost.heavy_extra == pytest.approx(0.31)
+    pace.add_update(False, 0.01)
+    assert pace.cost.heavy_extra == pytest.approx(0.30)
+    pace.since_trace = 0.99 * 0.30 / HEAVY_BUDGET
+    assert not pace.trace_due(1 / 30)
+    pace.since_trace = 1.01 * 0.30 / HEAVY_BUDGET
+    assert pace.trace_due(1 / 30)
+
+
+def test_a_start_after_a_pause_takes_no_trace_until_the_models_budget_allows(qtbot):
+    from rnn_viz.ui.worker import HEAVY_BUDGET, Pace
+
+    trainer = CountingTrainer()
+    pace = Pace()
+    for traced, seconds in ((True, 5.0), (False, 0.01), (True, 0.31)):
+        pace.add_update(traced, seconds)
+    due = 0.30 / HEAVY_BUDGET  # 10 s of training after the last trace
+    pace.since_trace = due - 5.0
+
+    def train(n: int) -> list:
+        worker = TrainingWorker(trainer, generation=0, interval=0, frame_timeout=0, pace=pace)
+        assert worker.pace is pace
+        posts = []
+        worker.posted.connect(posts.append)
+        handle = WorkerHandle(worker)
+        start = trainer.step_count
+        handle.start()
+        qtbot.waitUntil(lambda: trainer.step_count >= start + n)
+        assert handle.stop()
+        qtbot.waitUntil(lambda: sum(len(p.rows[0]) for p in posts) == trainer.step_count - start)
+        return posts
+
+    posts = train(30)  # a Start: every post carries rows only (a fresh pace would trace at once)
+    assert trainer.heavy_steps == [] and all(p.records is None for p in posts)
+    assert pace.since_trace >= due - 5.0  # the training time goes on from where it was, not from 0
+    pace.since_trace = 2 * due  # as after more training (the instant updates above made the cheap cost ~0)
+    posts = train(30)  # the next Start: its first post is due a trace, and the time since is counted afresh
+    assert trainer.heavy_steps and trainer.heavy_steps[0] == next(p.records[0].step for p in posts if p.records)
+    assert len(trainer.heavy_steps) == 1 and pace.since_trace < due
