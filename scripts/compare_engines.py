@@ -8,7 +8,8 @@ update with a flow matrix, except at T = 4500): four clipped Adam updates from t
 parameters, the optimizer state and every array of the last trace must be equal entry for entry.
 Against a tree from before trace levels (issue 13's first round), whose engine computes its whole
 trace at every update, the traces are compared on the keys both hold.
-Prints each configuration that differs, then the count; exits 1 if any differs. A speed-up of the
+Prints each configuration that differs, then the count; exits 1 if any differs (NEAR below names the
+keys allowed to differ in their last bits, and how far). A speed-up of the
 engine must not change a single bit (issue 13 was checked with this; about 3 min): a run must reproduce what it
 gave before, since with clipping on a last-bit difference grows into a different trained network.
 """
@@ -59,14 +60,36 @@ def last_update(e, cell: str, act: str, layers: int, B: int, T: int, outputs: in
     return params, state, dict(trace)
 
 
+# Trace keys that may differ in their last bits, with the largest relative difference allowed: the
+# step-Jacobian norms come from an eigen-solve of the scaled Gram matrix since issue 13's seventh
+# round (the SVD before, 2.4x slower), equal to a few units in the last place. Nothing trained or
+# written into another key depends on them, so a run still reproduces what it gave before.
+NEAR = {"jacobian_norm/": 1e-13}
+_worst_near = [0.0]
+
+
 def differences(a: tuple, b: tuple, common_only: bool = False) -> list[str]:
     """The names of the arrays that differ (or exist on one side only, unless ``common_only``)."""
     out = []
     for da, db in zip(a, b):
         if not common_only:
             out += sorted(set(da) ^ set(db))
-        out += [k for k in da if k in db and not _same_bits(np.asarray(da[k]), np.asarray(db[k]))]
+        out += [k for k in da if k in db and not _same(k, np.asarray(da[k]), np.asarray(db[k]))]
     return out
+
+
+def _same(key: str, a: np.ndarray, b: np.ndarray) -> bool:
+    rtol = next((tol for prefix, tol in NEAR.items() if key.startswith(prefix)), None)
+    if rtol is None or _same_bits(a, b):
+        return _same_bits(a, b)
+    if a.shape != b.shape or a.dtype != b.dtype or not np.array_equal(np.isfinite(a), np.isfinite(b)):
+        return False
+    finite = np.isfinite(a)
+    if not np.array_equal(a[~finite], b[~finite], equal_nan=True):
+        return False
+    rel = np.abs(a[finite] - b[finite]) / np.maximum(np.abs(a[finite]), np.finfo(a.dtype).tiny)
+    _worst_near[0] = max(_worst_near[0], float(rel.max(initial=0.0)))
+    return bool(np.all(rel <= rtol))
 
 
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
@@ -98,7 +121,8 @@ def main(argv: list[str]) -> int:
             bad += 1
             print(f"differs: {cellact}, {layers} layer(s), B = {B}, T = {T}, O = {outputs}, truncation {trunc}, "
                   f"{loss}, level {level}: {', '.join(names[:6])}")
-    print(f"{count} configurations, {bad} differ")
+    print(f"{count} configurations, {bad} differ (the largest relative difference of a key in NEAR: "
+          f"{_worst_near[0]:.1e})")
     return 1 if bad else 0
 
 

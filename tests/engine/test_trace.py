@@ -163,3 +163,40 @@ def test_the_vanilla_step_jacobians_are_step_backwards_rows_bit_for_bit(act):
     got = _rnn_jacobians(act, h, W)
     np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e-20, 1.0, 1e20, 1e160, 1e300])
+@pytest.mark.parametrize("shape", [(9, 6, 6), (9, 3, 7), (9, 7, 3), (2, 1, 1)])
+def test_spectral_norms_are_the_largest_singular_values_at_any_scale(scale, shape):
+    from rnn_viz.engine.trace import spectral_norms
+
+    rng = np.random.default_rng(3)
+    mats = rng.normal(size=shape) * scale
+    mats[0] = 0.0  # a step with no path (a saturated or dead unit everywhere)
+    if shape[1] > 1:
+        mats[1] = np.outer(rng.normal(size=shape[1]), rng.normal(size=shape[2])) * scale  # rank one
+    got = spectral_norms(mats)
+    expected = np.linalg.norm(mats, ord=2, axis=(1, 2))
+    assert got[0] == 0.0
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0.0)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_spectral_norms_of_a_stack_with_a_non_finite_entry_are_the_svds(bad):
+    from rnn_viz.engine.trace import spectral_norms
+
+    mats = np.random.default_rng(4).normal(size=(3, 4, 4))
+    mats[2, 1, 1] = bad
+
+    def outcome(fn):
+        try:
+            return fn(mats)
+        except np.linalg.LinAlgError as exc:
+            return str(exc)
+
+    expected = outcome(lambda m: np.linalg.norm(m, ord=2, axis=(1, 2)))
+    got = outcome(spectral_norms)
+    if isinstance(expected, str):
+        assert got == expected
+    else:
+        np.testing.assert_array_equal(got, expected)
