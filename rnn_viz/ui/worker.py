@@ -25,7 +25,7 @@ TRACE_LEVEL = "live"
 # the level `rnn-viz run` computes.
 ROW_LEVEL = "metrics"
 # At full speed, at most this share of the training time goes to the extra work of heavy traces
-# (at T = 200, H = 128, 2 layers one heavy trace costs ~0.85 s, nine updates: one every ~30 s).
+# (at T = 200, H = 128, 2 layers one heavy trace costs ~0.45 s, four updates: one every ~12 s).
 HEAVY_BUDGET = 0.03
 # At full speed, the worker's pauses for the window take at most this share of its time: from each
 # post until the window says its frame is drawn (render, paint, and both threads waking up), as the
@@ -114,10 +114,10 @@ class _Pacing:
 class Pace:
     """What the worker has learnt of one model, kept across its Starts and Steps: the running costs of
     a cheap and a traced update, the pause per post, and the training time since the views got their
-    last trace. The controller makes one per model (Reset, open, checkpoint), whose first trace it
-    has just drawn, and hands it to every worker of that model, so each Start neither traces at once
-    nor learns the costs again: before, a Pause and Start cost a heavy trace (0.6-0.9 s at T = 200,
-    H = 128, 2 layers) on top of HEAVY_BUDGET, and ten seconds of training after a Start lost 5% to it."""
+    last trace. The controller makes one per model (Reset, opening a file or a checkpoint), whose
+    first trace it has just drawn, and hands it to every worker of that model, so a Start neither
+    traces at once nor learns the costs again. Before, each Pause and Start cost a heavy trace
+    (0.6-0.9 s at T = 200, H = 128, 2 layers) on top of HEAVY_BUDGET: 5% of ten seconds of training."""
 
     def __init__(self):
         self.cost = _StepCost()
