@@ -108,20 +108,3 @@ def test_a_curve_of_one_point_shows_a_dot_until_its_second_point(view, qtbot):
     view.render(replace(state, history=make_history(n=25, layers=1, val_every=5, spectra_every=10)))
     qtbot.waitUntil(lambda: view.sigma_items[0].getData()[0].size == 3, timeout=2000)  # redraws are throttled
     assert view.sigma_items[0].opts["symbol"] is None
-
-
-def test_a_held_back_history_waits_for_the_next_frame_not_the_views_timer(view, qtbot, monkeypatch):
-    # Drawn by its own timer, the curves were drawn between the window's frames, while training
-    # computes (and competes for the GIL); the timer is only for when no frame comes.
-    from rnn_viz.ui.views import curves
-
-    monkeypatch.setattr(curves, "HISTORY_LATE_MS", 60_000)
-    state = make_state("rnn", 1)
-    view.render(state)
-    grown = {k: np.append(v, v[-1] + (1 if k == "step" else 0)) for k, v in state.history.items()}
-    view.render(replace(state, history=grown))
-    qtbot.wait(curves.HISTORY_REDRAW_MS + 100)
-    assert len(original(view.loss_a)[0]) == len(state.history["step"])  # nothing drawn between frames
-    grown2 = {k: np.append(v, v[-1] + (1 if k == "step" else 0)) for k, v in grown.items()}
-    view.render(replace(state, history=grown2))  # the next frame, after HISTORY_REDRAW_MS: drawn in it
-    assert len(original(view.loss_a)[0]) == len(grown2["step"])

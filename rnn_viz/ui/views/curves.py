@@ -8,9 +8,6 @@ dash-dot, ...). Long histories are drawn with peak downsampling and clipped to t
 A history that only grew by an update is redrawn at most every ``HISTORY_REDRAW_MS``: curves of
 hundreds of updates look the same at 30 and at 5 redraws a second, and redrawing them costs more
 than any other view. Everything else (config, labels, chance level, a new run) redraws at once.
-The held-back history is drawn by the first frame after that time, inside the window's frame while
-the training worker waits for it; the view's own timer draws it only when no frame comes
-(``HISTORY_LATE_MS`` later: training paused).
 """
 from __future__ import annotations
 
@@ -36,11 +33,6 @@ __all__ = ["TrainingCurvesView", "CurvesFrame", "RunCurves", "resolve"]
 
 TRAIN, VAL = cm.LAYER_COLORS[0], cm.LAYER_COLORS[1]
 HISTORY_REDRAW_MS = 200
-# How long after its due time a held-back history waits for a frame to draw it before the view's
-# timer does. Drawn by that timer between frames, the curves competed with training for the GIL:
-# at T = 200, H = 128, 2 layers (about five frames a second) every curves redraw fell between
-# frames and came after the one before it by the timer's 200 ms, never in a frame again.
-HISTORY_LATE_MS = HISTORY_REDRAW_MS
 MAX_LAYERS = 4
 # Deep enough that a run that blew up (1e20) and one that trains (1e-2) share the plot: with a
 # shallower cap the axis followed the exploding run and the other fell out of view.
@@ -241,7 +233,7 @@ class TrainingCurvesView(BaseView):
         waited = (time.perf_counter() - self._drawn_at) * 1000
         if only_grew and waited < HISTORY_REDRAW_MS:
             if not self._throttle.isActive():
-                self._throttle.start(int(HISTORY_REDRAW_MS - waited) + HISTORY_LATE_MS)
+                self._throttle.start(int(HISTORY_REDRAW_MS - waited) + 1)
             return
         self._draw_now()
 
