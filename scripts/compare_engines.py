@@ -62,7 +62,7 @@ def last_update(e, cell: str, act: str, layers: int, B: int, T: int, outputs: in
 
 # Trace keys that may differ in their last bits, with the largest relative difference allowed: the
 # step-Jacobian norms come from an eigen-solve of the scaled Gram matrix since issue 13's seventh
-# round (the SVD before, 2.4x slower), equal to a few units in the last place. Nothing trained or
+# round (the SVD before, a third slower), equal to a few units in the last place. Nothing trained or
 # written into another key depends on them, so a run still reproduces what it gave before.
 NEAR = {"jacobian_norm/": 1e-13}
 _worst_near = [0.0]

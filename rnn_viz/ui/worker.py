@@ -117,7 +117,7 @@ class Pace:
     last trace. The controller makes one per model (Reset, opening a file or a checkpoint), whose
     first trace it has just drawn, and hands it to every worker of that model, so a Start neither
     traces at once nor learns the costs again. Before, each Pause and Start cost a heavy trace
-    (0.6-0.9 s at T = 200, H = 128, 2 layers) on top of HEAVY_BUDGET: 5% of ten seconds of training."""
+    (0.5-0.8 s at T = 200, H = 128, 2 layers) on top of HEAVY_BUDGET: 5% of ten seconds of training."""
 
     def __init__(self):
         self.cost = _StepCost()
@@ -127,7 +127,7 @@ class Pace:
 
     def add_update(self, traced: bool, seconds: float) -> None:
         """One update's time. A model's first update is not counted: it allocates the engine's
-        workspace and trace buffers (0.5 s against 0.065 s for the next cheap one at T = 200,
+        workspace and trace buffers (0.55 s against 0.075 s for the next cheap one at T = 200,
         H = 128, 2 layers, measured), and the running mean would carry that for dozens of traces."""
         if self._first:
             self._first = False
