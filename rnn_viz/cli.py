@@ -36,7 +36,7 @@ _MAIN_THREAD = threading.current_thread() is threading.main_thread()
 _SIGINT_BEFORE = signal.signal(signal.SIGINT, _interrupted_while_starting) if _MAIN_THREAD else None
 
 from rnn_viz.arg_types import count, positive
-from rnn_viz.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from rnn_viz.console import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE, stdout_closed
 from rnn_viz.console import duration as _duration
 from rnn_viz.console import say as _say
 from rnn_viz.data import DataError
@@ -527,12 +527,15 @@ def _gib(text: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``rnn-viz`` and ``rnn-viz-cli``; returns the exit code (0 ok, 2 error,
-    130 stopped by Ctrl-C with the files written)."""
+    130 stopped by Ctrl-C with the files written, 141 its output's reader went away)."""
     try:
         return _main(argv)
     except KeyboardInterrupt:  # outside a run's own handling: parsing, the window's start-up
         _say("rnn-viz: interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output closed it (`| head`): nothing left to say
+        stdout_closed()
+        return EXIT_PIPE
 
 
 def _main(argv: list[str] | None) -> int:

@@ -2,11 +2,23 @@
 speak on the terminal."""
 from __future__ import annotations
 
+import os
 import sys
 
-__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_INTERRUPTED", "say", "duration"]
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_PIPE", "say", "duration", "stdout_closed"]
 
-EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
+# 141: as a process stopped by SIGPIPE reports, which Python turns into BrokenPipeError instead.
+EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 2, 130, 141
+
+
+def stdout_closed() -> None:
+    """The reader of stdout went away (``rnn-viz presets | head``): what is still buffered goes to
+    the null device, so that Python's flush at exit does not print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):  # no stdout at all (a gui-script), or not a file
+        pass
 
 
 def say(message: str, end: str = "\n") -> None:

@@ -11,3 +11,16 @@ from rnn_viz.console import duration
                                            (math.nan, "?"), (math.inf, "?")])
 def test_duration_reads_as_a_person_would_say_it(seconds, text):
     assert duration(seconds) == text
+
+
+def test_output_into_a_closed_pipe_ends_quietly_with_141():
+    # `rnn-viz presets | head -1`: the reader goes away before rnn-viz has written everything.
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys; from rnn_viz.cli import main; sys.exit(main(['presets']))"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # before its first line: every write meets a closed pipe
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 141, err
+    assert err == b""
