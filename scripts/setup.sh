@@ -4,9 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Qt's headless platform needs these shared libraries; a bare Debian lacks them (pip cannot install them).
+# Qt needs these shared libraries, which a bare Debian lacks (pip cannot install them): the first eight
+# for the headless platform, the xcb ones for a real window (a display, or Xvfb). With only the first
+# eight present, the window refuses to start ("Could not load the Qt platform plugin xcb"), so every
+# one is checked.
 libs=(libglib-2.0.so.0 libEGL.so.1 libGL.so.1 libX11.so.6 libdbus-1.so.3 libfontconfig.so.1
-      libfreetype.so.6 libxkbcommon.so.0)
+      libfreetype.so.6 libxkbcommon.so.0 libxkbcommon-x11.so.0 libxcb-cursor.so.0 libxcb-icccm.so.4
+      libxcb-image.so.0 libxcb-keysyms.so.1 libxcb-render-util.so.0 libxcb-shape.so.0 libxcb-xkb.so.1)
 missing=0
 for lib in "${libs[@]}"; do
     ldconfig -p 2>/dev/null | grep -q "$lib" || missing=1
