@@ -131,8 +131,8 @@ def _rnn_jacobians(act: str, h: np.ndarray, Whh: np.ndarray) -> np.ndarray:
     return rows
 
 
-# Matrices spectral_norms squares at once: its two temporaries (scaled copy, Gram) stay at 32 of
-# them, less than the SVD's own copy of a whole chunk of steps.
+# Matrices spectral_norms squares at once: its two temporaries (scaled copy, Gram) hold 16 matrices
+# each, less than the SVD's own copy of a whole chunk of steps.
 _GRAM_BLOCK = 16
 
 
@@ -185,7 +185,7 @@ def jacobian_norms(spec, params: dict, caches: list[dict], b: int) -> list[np.nd
             _, _, rows, _, _ = cells.step_backward(spec.cell, spec.activation, eye, None, at, Whh)
         if rows.ndim == 4:
             rows = np.broadcast_to(rows, (rows.shape[0], T, 1, rows.shape[-1]))[:, :, 0, :].transpose(1, 0, 2)
-        # one eigen-solve per step: at H = 1024 a step costs ~0.1 s, so the steps go in chunks that poll
+        # one eigen-solve per step: at H = 1024 a step costs 0.1 s or more, so the steps go in chunks that poll
         chunk = max(1, _DIRECT_CHUNK_ELEMENTS // (rows.shape[1] * rows.shape[2]))
         out = np.empty(T, dtype=rows.dtype)
         for t0 in range(0, T, chunk):
