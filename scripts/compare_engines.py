@@ -79,12 +79,14 @@ def differences(a: tuple, b: tuple, common_only: bool = False) -> list[str]:
 
 
 def _same(key: str, a: np.ndarray, b: np.ndarray) -> bool:
+    if _same_bits(a, b):
+        return True
     rtol = next((tol for prefix, tol in NEAR.items() if key.startswith(prefix)), None)
-    if rtol is None or _same_bits(a, b):
-        return _same_bits(a, b)
-    if a.shape != b.shape or a.dtype != b.dtype or not np.array_equal(np.isfinite(a), np.isfinite(b)):
+    if rtol is None:
         return False
     finite = np.isfinite(a)
+    if a.shape != b.shape or a.dtype != b.dtype or not np.array_equal(finite, np.isfinite(b)):
+        return False
     if not np.array_equal(a[~finite], b[~finite], equal_nan=True):
         return False
     rel = np.abs(a[finite] - b[finite]) / np.maximum(np.abs(a[finite]), np.finfo(a.dtype).tiny)
