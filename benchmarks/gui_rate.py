@@ -29,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from rnn_viz.experiment import config as cfgmod  # noqa: E402
@@ -116,11 +116,17 @@ class Window:
         c = self.c
         n0, t0 = c.trainer.step_count, time.perf_counter()
         c.start()
-        QTimer.singleShot(int(seconds * 1000), self.app.quit)
-        self.app.exec()
+        # A loop of its own, not app.exec()/app.quit(): Qt 6's quit closes every window first, and
+        # the closed window stopped training and drew nothing in every later slice (the earlier
+        # runs with --slices > 1 measured one drawn slice and the rest against a hidden window).
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
         c.stop()
         while c.running:  # the worker's last update ends; it counts, and so does its time
             self.app.processEvents()
+        if not self.window.isVisible():
+            raise SystemExit("the window was closed during the slice: its rate is not the window's")
         return c.trainer.step_count - n0, time.perf_counter() - t0
 
     def close(self) -> None:
