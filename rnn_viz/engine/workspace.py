@@ -4,7 +4,9 @@ A fresh (T, B, H) array per update costs page faults (about 1,500 per update at 
 H = 64, measured) once the allocator has handed the previous one back to the system. Arrays that
 never leave one evaluate() call (the input projections, the readout's adjoint, the pre-activation
 adjoints) come from here instead. Per thread, so the app's worker and its window thread never share
-one; keyed by name, so each name holds the latest shape only.
+one; keyed by name, and each name keeps the arrays of its two most recently used trailing shapes, so
+that a training batch and a validation set taking turns (B = 32 and 256, say) each keep theirs
+instead of mapping a fresh one at every turn.
 
 It also remembers which arrays are views of one packed vector (the gradients, the optimizer's
 results), so that the optimizer, the gradient norm and the finiteness checks can take the vector
@@ -20,18 +22,48 @@ import numpy as np
 _local = threading.local()
 
 
+# shapes kept per name: the training batch's and the validation set's
+_SHAPES_PER_NAME = 2
+
+
 def scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     """An uninitialised contiguous array of ``shape`` and ``dtype`` that this thread gets back on the
-    next call with the same name: the caller must not let it outlive the computation it belongs to.
-    A shorter leading axis than the array kept under that name is served by its first rows."""
+    next call with the same name and trailing shape: the caller must not let it outlive the
+    computation it belongs to. A shorter leading axis than the array kept is served by its first
+    rows."""
     shape = tuple(shape)
     pool = getattr(_local, "pool", None)
     if pool is None:
         pool = _local.pool = {}
-    a = pool.get(name)
-    if a is None or a.shape[1:] != shape[1:] or a.shape[0] < shape[0] or a.dtype != np.dtype(dtype):
-        a = pool[name] = np.empty(shape, dtype)
+    kept = pool.setdefault(name, [])
+    dtype = np.dtype(dtype)
+    for i, a in enumerate(kept):
+        if a.shape[1:] == shape[1:] and a.dtype == dtype:
+            if a.shape[0] < shape[0]:
+                a = np.empty(shape, dtype)
+            del kept[i]
+            break
+    else:
+        a = np.empty(shape, dtype)
+    kept.insert(0, a)
+    del kept[_SHAPES_PER_NAME:]
     return a[: shape[0]]
+
+
+def detach() -> dict | None:
+    """This thread's scratch arrays, taken from it (None if it has none), for the next thread that
+    does the same work (attach): a new thread otherwise maps every array afresh, which at T = 200,
+    H = 128, 2 layers made the first validation row after each Start of the app 0.3 s slower."""
+    pool = getattr(_local, "pool", None)
+    _local.pool = None
+    return pool
+
+
+def attach(pool: dict | None) -> None:
+    """Give this thread the arrays detach() took from another, unless it has arrays of its own. The
+    caller makes sure no other thread still uses them."""
+    if pool is not None and getattr(_local, "pool", None) is None:
+        _local.pool = pool
 
 
 # Records pack() keeps per thread (weak references: a record holds no memory), oldest dropped first.
