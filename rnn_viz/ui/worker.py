@@ -124,6 +124,21 @@ class Pace:
         self.pacing = _Pacing()
         self.since_trace = 0.0  # seconds of training (paused time not counted)
         self._first = True
+        self._scratch: dict | None = None
+        self._scratch_lock = threading.Lock()
+
+    def hand_over(self, scratch: dict | None) -> None:
+        """Keep an ending worker's scratch arrays (engine.workspace.detach) for the model's next
+        worker, so that its thread does not map them afresh."""
+        with self._scratch_lock:
+            self._scratch = scratch
+
+    def take_over(self) -> dict | None:
+        """The scratch arrays the previous worker handed over (None if none): taken, so that no two
+        threads ever hold them."""
+        with self._scratch_lock:
+            scratch, self._scratch = self._scratch, None
+        return scratch
 
     def add_update(self, traced: bool, seconds: float) -> None:
         """One update's time. A model's first update is not counted: it allocates the engine's
@@ -191,9 +206,13 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        from rnn_viz.engine import workspace
+
+        workspace.attach(self.pace.take_over())
         try:
             self._loop()
         finally:
+            self.pace.hand_over(workspace.detach())
             # Set before the signal: a queued `finished` of an earlier worker of the same generation
             # (a checkpoint save restarts training) must not be taken for this one's.
             self.done = True

@@ -215,3 +215,32 @@ def test_a_start_after_a_pause_takes_no_trace_until_the_models_budget_allows(qtb
     posts = train(30)  # the next Start: its first post is due a trace, and the time since is counted afresh
     assert trainer.heavy_steps and trainer.heavy_steps[0] == next(p.records[0].step for p in posts if p.records)
     assert len(trainer.heavy_steps) == 1 and pace.since_trace < due
+
+
+class ScratchTrainer(CountingTrainer):
+    """Each step takes one engine scratch array in the worker's thread and notes which it got."""
+
+    def __init__(self):
+        super().__init__()
+        self.arrays = []
+
+    def step(self, heavy=False, level="full"):
+        from rnn_viz.engine.workspace import scratch
+
+        self.arrays.append(scratch("test.worker", (4, 3), np.float64))
+        return super().step(heavy, level)
+
+
+def test_a_models_workers_hand_their_scratch_arrays_on_from_thread_to_thread(qtbot):
+    from rnn_viz.ui.worker import Pace
+
+    trainer, pace = ScratchTrainer(), Pace()
+    for _ in range(2):  # a Start, a Pause, a Start: each worker in a new thread
+        _run(qtbot, TrainingWorker(trainer, generation=0, max_steps=3, frame_timeout=0, pace=pace))
+    assert len(trainer.arrays) == 6
+    first = trainer.arrays[0]
+    assert all(np.shares_memory(a, first) for a in trainer.arrays)
+    # another model's workers (another Pace) never get them
+    other = ScratchTrainer()
+    _run(qtbot, TrainingWorker(other, generation=1, max_steps=1, frame_timeout=0, pace=Pace()))
+    assert not np.shares_memory(other.arrays[0], first)
