@@ -196,6 +196,12 @@ def main() -> None:
     args = parser.parse_args()
     args.size_wh = tuple(int(v) for v in args.size.split("x"))
     app = QApplication.instance() or QApplication([])
+    from rnn_viz.ui.gc_timer import GarbageCollector
+
+    # As the app does (rnn_viz/ui/app.py): the cyclic collector on a GUI-thread timer. Left
+    # automatic, it ran in the worker and collected Qt objects there; one run of this script hung
+    # for half an hour with both threads waiting, the worker inside a collection.
+    collector = GarbageCollector(interval=1.0)  # noqa: F841
     config = experiment(args)
     print(f"# {args.cell}, T={args.T}, H={args.H}, layers={args.layers}, B={args.batch}; "
           f"{args.seconds:g} s of each per round in {args.slices} slices, {args.rounds} rounds; layout {args.layout}; platform {app.platformName()}; {os.cpu_count()} cores; "
