@@ -184,8 +184,8 @@ def evaluate_loss(spec, params: dict, inputs, targets, mask, loss: str) -> tuple
     """Forward pass and loss only (no gradient): (loss, accuracy or None). For validation batches.
 
     The caches die here, so they are scratch arrays: a validation set of 256 sequences at T = 200,
-    H = 128 was 52 MB per layer mapped fresh at every validation row (page faults that also slowed
-    the app's window thread, which shares the process's memory map)."""
+    H = 128 was 52 MB per layer mapped fresh at every validation row, and its input projection
+    pushed the training batch's out of the scratch pool."""
     _, y = network.forward(spec, params, np.asarray(inputs, dtype=params["Why"].dtype), transient=True)
     res = losses.compute(loss, y.transpose(1, 0, 2), targets.astype(y.dtype) if loss == "mse" else targets, mask)
     return res.loss, res.accuracy
